@@ -1,0 +1,63 @@
+"""Errors raised by the federation layer.
+
+    FederationError
+    ├── SignatureError          a request's HTTP signature is missing, malformed, stale or wrong (-> 401)
+    │   └── KeyFetchError       the signing key could not be fetched or does not belong to the actor
+    ├── BlockedError            the sender's domain is blocked (-> 403)
+    ├── OriginError             an id, key or embedded object is not on the host it claims (-> 400/401)
+    ├── PayloadError            the body is not acceptable JSON / ActivityStreams (-> 400 or 413)
+    ├── FetchError              an outgoing GET failed or returned something unusable
+    │   ├── UnsafeAddressError  the target resolves to a private/loopback/reserved address
+    │   └── ResponseTooLarge    the response went past the byte cap
+    └── DiscoveryError          WebFinger / NodeInfo / actor lookup found nothing usable
+
+Every error carries a short ``reason`` fit to be sent back to a peer or shown to a person.
+"""
+
+
+class FederationError(Exception):
+    """Base of all federation errors; ``reason`` is a short human-readable explanation."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SignatureError(FederationError):
+    """The HTTP signature of a request is missing, malformed, outside its time window or invalid."""
+
+
+class KeyFetchError(SignatureError):
+    """The key named by keyId could not be fetched, or it does not belong to the claimed actor."""
+
+
+class BlockedError(FederationError):
+    """The sending actor or its domain is blocked here."""
+
+
+class OriginError(FederationError):
+    """An activity, object or key is not on the host that its actor or URL claims."""
+
+
+class PayloadError(FederationError):
+    """The request body is not an acceptable ActivityStreams document."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class FetchError(FederationError):
+    """An outgoing request failed, timed out, or returned an unusable document."""
+
+
+class UnsafeAddressError(FetchError):
+    """The destination resolves to an address the hub must not contact."""
+
+
+class ResponseTooLarge(FetchError):
+    """The response body is larger than the allowed cap."""
+
+
+class DiscoveryError(FederationError):
+    """WebFinger, NodeInfo or actor discovery found nothing usable."""

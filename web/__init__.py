@@ -1,0 +1,1 @@
+"""Causeway's web layer: the Starlette app, its routes, templates and static files."""
