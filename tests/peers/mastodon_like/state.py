@@ -1,0 +1,114 @@
+"""In-memory state of one peer: configuration, local actors, notes, follows, records."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.peers.mastodon_like import signing
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+@dataclass
+class Config:
+    """Command-line options of the peer."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    software: str = "mastodon"
+    software_version: str = "4.3.0"
+    authorized_fetch: bool = False
+    accept_rfc9421: bool = False
+    auto_accept: bool = True
+
+    @property
+    def domain(self) -> str:
+        """host:port, the peer's domain in handles and ids."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def base(self) -> str:
+        """Origin URL, http scheme."""
+        return f"http://{self.domain}"
+
+
+@dataclass
+class LocalActor:
+    """An actor hosted by the peer, with its own RSA key."""
+
+    name: str
+    id: str
+    type: str
+    key: rsa.RSAPrivateKey
+    created: float = field(default_factory=time.time)
+    followers: dict[str, dict[str, Any]] = field(default_factory=dict)  # remote actor id -> info
+
+    @property
+    def key_id(self) -> str:
+        """The publicKey id, <actor>#main-key."""
+        return f"{self.id}#main-key"
+
+    @property
+    def public_key_pem(self) -> str:
+        """PEM of the public key."""
+        return signing.public_pem(self.key)
+
+
+class PeerState:
+    """Everything the peer remembers; reset() clears records, reset(all=True) everything."""
+
+    def __init__(self, config: Config) -> None:
+        """Create the instance actor and empty stores."""
+        self.config = config
+        self.instance = LocalActor(
+            name=config.domain, id=f"{config.base}/actor", type="Application", key=signing.generate_key()
+        )
+        self._seq = itertools.count(1)
+        self.actors: dict[str, LocalActor] = {}
+        self.notes: dict[str, dict[str, Any]] = {}  # note id -> {actor, note, inboxes, deleted}
+        self.follows: dict[str, dict[str, Any]] = {}  # outgoing follow id -> record
+        self.key_cache: dict[str, dict[str, str]] = {}  # key id -> {pem, owner}
+        self.received: list[dict[str, Any]] = []
+        self.fetches: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []
+        self.interactions: list[str] = []
+
+    def reset(self, everything: bool = False) -> None:
+        """Forget recorded traffic; with `everything`, also actors, notes, follows and keys."""
+        self.received.clear()
+        self.fetches.clear()
+        self.sent.clear()
+        self.interactions.clear()
+        self.key_cache.clear()
+        if everything:
+            self.actors.clear()
+            self.notes.clear()
+            self.follows.clear()
+
+    def next_status_id(self) -> str:
+        """A Mastodon-snowflake-like id: milliseconds << 16 | sequence (unique across restarts)."""
+        return str((int(time.time() * 1000) << 16) | (next(self._seq) & 0xFFFF))
+
+    def actor_by_id(self, actor_id: str) -> LocalActor | None:
+        """The local actor (or instance actor) with this id."""
+        if actor_id == self.instance.id:
+            return self.instance
+        return next((a for a in self.actors.values() if a.id == actor_id), None)
+
+    def actor(self, ref: str) -> LocalActor | None:
+        """Look up a local actor by name, id or handle."""
+        ref = ref.lstrip("@")
+        if ref.endswith("@" + self.config.domain):
+            ref = ref.rsplit("@", 1)[0]
+        return self.actors.get(ref) or self.actor_by_id(ref)
+
+    def record(self, store: list[dict[str, Any]], entry: dict[str, Any]) -> dict[str, Any]:
+        """Append an entry with a sequence number and timestamp."""
+        entry = {"seq": len(store) + 1, "at": time.time(), **entry}
+        store.append(entry)
+        return entry
