@@ -1,0 +1,120 @@
+"""The domain's CLI commands: migrate, admin, group create/list, member list/approve/remove, deliveries."""
+
+from __future__ import annotations
+
+import argparse
+
+from hub import migrations
+from hub.services import accounts, groups, instance, members
+from hub.services.queue_stats import delivery_stats
+from hub.settings import Settings
+from hub.terminal import print_json, print_table, read_password
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    migrations.upgrade(settings.database_url)
+    print("database is at the latest schema")
+    return 0
+
+
+async def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
+    password = read_password(args.password_stdin)
+    account = await accounts.create_admin(args.username, password)
+    print(f"created administrator {account.username}")
+    return 0
+
+
+async def _group_create(args: argparse.Namespace, settings: Settings) -> int:
+    owner = await members.find_account(args.owner) if args.owner else None
+    group = await groups.create_group(
+        args.slug, args.name, summary=args.summary or "", closed=args.closed, private=args.private, owner=owner
+    )
+    await instance.instance_key()
+    print(f"created @{group.slug}@{settings.domain} at {settings.base_url}/groups/{group.slug}")
+    return 0
+
+
+async def _group_list(args: argparse.Namespace, settings: Settings) -> int:
+    rows = await groups.list_groups(include_private=True)
+    if args.json:
+        print_json([
+            {"slug": g.slug, "name": g.name, "handle": f"@{g.slug}@{settings.domain}", "visibility": g.visibility,
+             "join_policy": g.join_policy, "members": g.members, "url": f"{settings.base_url}/groups/{g.slug}"}
+            for g in rows
+        ])
+    else:
+        print_table([(f"@{g.slug}@{settings.domain}", g.name, g.visibility, g.join_policy, g.members) for g in rows],
+                    ["handle", "name", "visibility", "joining", "members"])
+    return 0
+
+
+async def _member_list(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.slug)
+    rows = await members.list_members(group)
+    data = [{"account": m.account.uri, "handle": m.account.handle, "state": m.state, "role": m.role,
+             "since": m.created_at.isoformat()} for m in rows]
+    if args.json:
+        print_json(data)
+    else:
+        print_table([(d["handle"] or d["account"], d["state"], d["role"], d["since"][:19]) for d in data],
+                    ["member", "state", "role", "since"])
+    return 0
+
+
+async def _member_approve(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.slug)
+    account = await members.find_account(args.handle)
+    await members.approve(group, account)
+    print(f"approved {account.handle or account.uri} in {group.slug}; the Accept is queued")
+    return 0
+
+
+async def _member_remove(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.slug)
+    account = await members.find_account(args.handle)
+    await members.remove(group, account, ban=args.ban, reason=args.reason)
+    print(f"{'banned' if args.ban else 'removed'} {account.handle or account.uri} from {group.slug}")
+    return 0
+
+
+async def _deliveries(args: argparse.Namespace, settings: Settings) -> int:
+    stats = await delivery_stats()
+    if args.json:
+        print_json(stats)
+        return 0
+    print_table([(state, count) for state, count in stats["by_state"].items()], ["state", "deliveries"])
+    print(f"oldest due: {stats['oldest_due'] or '-'}")
+    if stats["failing_hosts"]:
+        print_table([(h["host"], h["consecutive_failures"], h["paused_until"] or "") for h in stats["failing_hosts"]],
+                    ["failing host", "failures", "paused until"])
+    return 0
+
+
+def register(cli) -> None:
+    """Add the domain commands to the ``hub`` command tree."""
+    cli.command("migrate", "apply alembic migrations (idempotent)", _migrate, needs_db=False)
+    p = cli.command("admin create", "create a local administrator account", _admin_create)
+    p.add_argument("username")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    p = cli.command("group create", "create a group", _group_create)
+    p.add_argument("slug", help="lower-case handle part: @SLUG@domain")
+    p.add_argument("--name", required=True)
+    p.add_argument("--summary")
+    p.add_argument("--closed", action="store_true", help="organisers approve each join")
+    p.add_argument("--private", action="store_true", help="members-only posts, not listed (implies --closed)")
+    p.add_argument("--owner", help="HANDLE of a known account to make owner")
+    p = cli.command("group list", "list the hub's groups", _group_list)
+    p.add_argument("--json", action="store_true")
+    p = cli.command("member list", "list a group's members and join requests", _member_list)
+    p.add_argument("slug")
+    p.add_argument("--json", action="store_true")
+    p = cli.command("member approve", "approve a pending join request", _member_approve)
+    p.add_argument("slug")
+    p.add_argument("handle")
+    p = cli.command("member remove", "remove (or ban) a member", _member_remove)
+    p.add_argument("slug")
+    p.add_argument("handle")
+    p.add_argument("--ban", action="store_true", help="refuse the account's future follows and posts")
+    p.add_argument("--reason")
+    p = cli.command("deliveries", "delivery queue: depth by state, oldest due, failing hosts", _deliveries)
+    p.add_argument("--json", action="store_true")

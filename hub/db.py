@@ -1,0 +1,53 @@
+"""Connecting tortoise to the configured database (schema generation stays off: alembic owns it)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from tortoise import Tortoise
+from tortoise.context import TortoiseContext
+
+MODEL_MODULES = ["hub.models"]
+
+
+def tortoise_config(database_url: str) -> dict:
+    """The tortoise configuration for one database URL (models app ``models``, UTC timestamps)."""
+    return {
+        "connections": {"default": database_url},
+        "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a sqlite:// URL, or None for other databases and in-memory SQLite."""
+    if not database_url.startswith("sqlite://"):
+        return None
+    path = database_url[len("sqlite://") :].split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+async def connect(database_url: str) -> TortoiseContext:
+    """Initialise tortoise for this process; the tables must already exist (``hub migrate``)."""
+    path = sqlite_path(database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def disconnect() -> None:
+    """Close every connection tortoise opened."""
+    await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def connected(database_url: str) -> AsyncIterator[None]:
+    """Connect for the duration of a block (CLI commands, workers)."""
+    await connect(database_url)
+    try:
+        yield
+    finally:
+        await disconnect()

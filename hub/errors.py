@@ -1,0 +1,41 @@
+"""Errors raised by the domain.
+
+    HubError
+    ├── SettingsError       a HUB_* variable has a value the hub cannot use (exit 2)
+    ├── NotFound            the group, account, membership or post does not exist
+    ├── PermissionDenied    the acting account lacks the role the action needs
+    ├── Conflict            the action clashes with the current state (slug taken, already a member)
+    └── InvalidInput        a value is malformed (bad slug, empty name, text too long)
+
+Messages are written for a person: they say what was wrong and what would be accepted.
+"""
+
+
+class HubError(Exception):
+    """Base of all domain errors."""
+
+
+class SettingsError(HubError):
+    """A setting has a bad value; the message names the variable, the value and what is accepted."""
+
+    def __init__(self, name: str, value: str, accepted: str) -> None:
+        super().__init__(f"{name}={value!r} is not valid: expected {accepted}")
+        self.name = name
+        self.value = value
+        self.accepted = accepted
+
+
+class NotFound(HubError):
+    """The thing asked for does not exist."""
+
+
+class PermissionDenied(HubError):
+    """The acting account may not do this."""
+
+
+class Conflict(HubError):
+    """The action clashes with the current state."""
+
+
+class InvalidInput(HubError):
+    """A value given to the domain is malformed."""

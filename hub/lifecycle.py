@@ -1,0 +1,113 @@
+"""Declared lifecycles: each stateful row's states and allowed transitions, checked once at import.
+
+A service moves a row with :meth:`Lifecycle.check`; anything not declared here is a Conflict.
+Retry and give-up policy lives with the worker that drives a lifecycle, not in ad-hoc loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hub.errors import Conflict
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A small state graph: ``transitions[state]`` is the set of states it may move to."""
+
+    name: str
+    initial: frozenset[str]
+    terminal: frozenset[str]
+    transitions: Mapping[str, frozenset[str]]
+
+    def __post_init__(self) -> None:
+        states = set(self.transitions)
+        for targets in self.transitions.values():
+            unknown = set(targets) - states
+            if unknown:
+                raise ValueError(f"{self.name}: transitions to undeclared states {sorted(unknown)}")
+        if not self.initial <= states or not self.terminal <= states:
+            raise ValueError(f"{self.name}: initial/terminal states must be declared")
+        for state in self.terminal:
+            if self.transitions[state]:
+                raise ValueError(f"{self.name}: terminal state {state} has transitions")
+
+    @property
+    def states(self) -> frozenset[str]:
+        """Every declared state."""
+        return frozenset(self.transitions)
+
+    def can(self, current: str, target: str) -> bool:
+        """Whether ``current`` may move to ``target``."""
+        return target in self.transitions.get(current, frozenset())
+
+    def check(self, current: str, target: str) -> None:
+        """Raise Conflict unless ``current`` may move to ``target``."""
+        if not self.can(current, target):
+            raise Conflict(f"{self.name} cannot go from {current} to {target}")
+
+
+def _graph(name: str, initial: set[str], terminal: set[str], edges: dict[str, set[str]]) -> Lifecycle:
+    return Lifecycle(name, frozenset(initial), frozenset(terminal), {k: frozenset(v) for k, v in edges.items()})
+
+
+MEMBERSHIP = _graph(
+    "membership",
+    initial={"pending", "accepted", "banned"},
+    terminal=set(),
+    edges={
+        "pending": {"accepted", "rejected", "left", "banned"},
+        "accepted": {"left", "removed", "banned", "gone"},
+        "rejected": {"pending", "accepted", "banned"},
+        "left": {"pending", "accepted", "banned"},
+        "removed": {"pending", "accepted", "banned"},
+        "gone": {"pending", "accepted", "banned"},
+        "banned": {"left"},
+    },
+)
+"""A person's (or group's) membership of a group; ``banned`` is left only by an unban."""
+
+POST = _graph(
+    "post",
+    initial={"published", "held"},
+    terminal={"deleted"},
+    edges={
+        "held": {"published", "removed", "deleted"},
+        "published": {"removed", "deleted"},
+        "removed": {"published", "deleted"},
+        "deleted": set(),
+    },
+)
+"""A group post: held for approval, published (announced), removed by moderators, deleted by its author."""
+
+INBOX_ITEM = _graph(
+    "inbox item",
+    initial={"pending"},
+    terminal={"done", "ignored", "failed"},
+    edges={"pending": {"pending", "done", "ignored", "failed"}, "done": set(), "ignored": set(), "failed": set()},
+)
+"""A received activity: processed once by a worker, ignored with a reason, or failed after retries."""
+
+DELIVERY = _graph(
+    "delivery",
+    initial={"queued"},
+    terminal={"delivered", "dead", "cancelled"},
+    edges={
+        "queued": {"queued", "delivered", "dead", "cancelled"},
+        "delivered": set(),
+        "dead": set(),
+        "cancelled": set(),
+    },
+)
+"""One signed POST to one inbox: retried while queued, then delivered, dead (given up) or cancelled."""
+
+EVENT = _graph(
+    "event",
+    initial={"pending"},
+    terminal={"done", "failed"},
+    edges={"pending": {"pending", "done", "failed"}, "done": set(), "failed": set()},
+)
+"""A domain event waiting for the federation layer to turn it into activities."""
+
+ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT)

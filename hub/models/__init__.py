@@ -1,0 +1,22 @@
+"""Tortoise models of the domain. Alembic migrations create their tables; tortoise never does at run time."""
+
+from hub.models.account import Account, RemoteActor
+from hub.models.group import Group
+from hub.models.instance import InstanceKey, Peer
+from hub.models.membership import Membership
+from hub.models.post import Post, Tombstone
+from hub.models.queue import Delivery, Event, InboxItem
+
+__all__ = [
+    "Account",
+    "Delivery",
+    "Event",
+    "Group",
+    "InboxItem",
+    "InstanceKey",
+    "Membership",
+    "Peer",
+    "Post",
+    "RemoteActor",
+    "Tombstone",
+]

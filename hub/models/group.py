@@ -1,0 +1,40 @@
+"""A cause group hosted on this hub: one ActivityPub Group actor."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Group(Model):
+    """A local group (or a collaboration space) with its profile, policies and key pair."""
+
+    id = fields.IntField(primary_key=True)
+    """Row id."""
+    slug = fields.CharField(max_length=64, unique=True)
+    """URL- and handle-safe name: ``@slug@domain``."""
+    name = fields.CharField(max_length=200)
+    """Display name."""
+    summary = fields.TextField(default="")
+    """About text as written by organisers (Markdown source)."""
+    rules = fields.TextField(default="")
+    """Group rules (Markdown source)."""
+    kind = fields.CharField(max_length=16, default="group")
+    """``group`` or ``collaboration`` (a shared space whose members are partner groups)."""
+    visibility = fields.CharField(max_length=16, default="public")
+    """``public`` (listed, posts public) or ``private`` (members-only posts, unlisted)."""
+    join_policy = fields.CharField(max_length=16, default="open")
+    """``open`` (follow = join) or ``approval`` (organisers approve each follow)."""
+    posting_mode = fields.CharField(max_length=16, default="members")
+    """``members``, ``moderators`` (postingRestrictedToMods) or ``held_first`` (first posts held)."""
+    private_key_pem = fields.TextField()
+    """The group actor's RSA private key (PKCS#8 PEM)."""
+    public_key_pem = fields.TextField()
+    """The group actor's public key (SPKI PEM)."""
+    icon_path = fields.CharField(max_length=255, null=True)
+    """Generated file name of the avatar under the media directory."""
+    created_at = fields.DatetimeField(auto_now_add=True)
+    """When the group was created."""
+    updated_at = fields.DatetimeField(auto_now=True)
+    """When the profile last changed (the actor's ``updated``)."""
+
+    class Meta:
+        table = "groups"

@@ -1,0 +1,67 @@
+"""Claiming work from the persistent queues (inbox items, events, deliveries) safely across workers.
+
+A claim takes due rows whose lease is free or expired and leases them to one worker. On PostgreSQL
+the candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so concurrent workers never claim the
+same row; SQLite runs one process and ignores the locking clause. A worker that dies simply lets its
+leases expire and the rows become due again.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TypeVar
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from hub.clock import now
+from hub.models import Delivery, Event, InboxItem
+
+Row = TypeVar("Row", Delivery, Event, InboxItem)
+ACTIVE_STATE = {Delivery: "queued", Event: "pending", InboxItem: "pending"}
+
+
+async def claim(model: type[Row], *, owner: str, limit: int, lease_seconds: float = 60.0, exclude_hosts: tuple[str, ...] = ()) -> list[Row]:
+    """Lease up to ``limit`` due rows of ``model`` to ``owner``; fresh rows (fewer tries) first."""
+    moment = now()
+    lease_until = moment + timedelta(seconds=lease_seconds)
+    async with in_transaction():
+        query = model.filter(state=ACTIVE_STATE[model], next_try_at__lte=moment).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=moment)
+        )
+        if exclude_hosts and model is Delivery:
+            query = query.exclude(host__in=list(exclude_hosts))
+        ids = await query.order_by("tries", "next_try_at", "id").limit(limit).select_for_update(skip_locked=True).values_list("id", flat=True)
+        if not ids:
+            return []
+        update = {"lease_until": lease_until}
+        if model is Delivery:
+            update["lease_owner"] = owner
+        await model.filter(id__in=list(ids)).update(**update)
+    return await model.filter(id__in=list(ids)).order_by("id")
+
+
+async def finish(row: Model, state: str, **fields: object) -> None:
+    """Move a leased row to its final ``state`` and release the lease."""
+    row.state = state
+    row.lease_until = None
+    for key, value in fields.items():
+        setattr(row, key, value)
+    await row.save()
+
+
+async def retry_later(row: Model, delay_seconds: float, error: str | None, **fields: object) -> None:
+    """Count a failed try, keep the row active and make it due again after ``delay_seconds``."""
+    row.tries += 1
+    row.next_try_at = now() + timedelta(seconds=delay_seconds)
+    row.lease_until = None
+    row.last_error = (error or "")[:2000] or None
+    for key, value in fields.items():
+        setattr(row, key, value)
+    await row.save()
+
+
+async def depth(model: type[Row]) -> int:
+    """How many rows are still active (queued or pending)."""
+    return await model.filter(state=ACTIVE_STATE[model]).count()

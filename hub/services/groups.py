@@ -1,0 +1,114 @@
+"""Creating, finding and listing groups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.keys import generate_rsa_keypair
+from hub.models import Account, Group, Membership
+from hub.services import events
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_]{0,62}[a-z0-9])?$")
+RESERVED_SLUGS = frozenset({"actor", "admin", "about", "inbox", "static", "media", "login", "logout", "console", "instance"})
+VISIBILITIES = ("public", "private")
+JOIN_POLICIES = ("open", "approval")
+POSTING_MODES = ("members", "moderators", "held_first")
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """What listings show of a group."""
+
+    slug: str
+    name: str
+    summary: str
+    visibility: str
+    join_policy: str
+    members: int
+
+
+def check_slug(slug: str) -> str:
+    """Return the slug if usable as ``@slug@domain``, else raise InvalidInput saying what is allowed."""
+    if not SLUG_RE.match(slug or ""):
+        raise InvalidInput(
+            f"slug {slug!r} is not valid: use 1-64 lower-case letters, digits or underscores, "
+            "starting and ending with a letter or digit"
+        )
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput(f"slug {slug!r} is reserved; choose another")
+    return slug
+
+
+async def create_group(
+    slug: str,
+    name: str,
+    *,
+    summary: str = "",
+    rules: str = "",
+    closed: bool = False,
+    private: bool = False,
+    owner: Account | None = None,
+    kind: str = "group",
+) -> Group:
+    """Create a group with a fresh key pair; ``closed`` means organisers approve each join."""
+    check_slug(slug)
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("name must be 1-200 characters")
+    if len(summary) > 5000 or len(rules) > 10000:
+        raise InvalidInput("summary is limited to 5,000 characters and rules to 10,000")
+    if await Group.filter(slug=slug).exists():
+        raise Conflict(f"a group with the slug {slug!r} already exists")
+    private_pem, public_pem = generate_rsa_keypair()
+    async with in_transaction():
+        group = await Group.create(
+            slug=slug,
+            name=name,
+            summary=summary,
+            rules=rules,
+            kind=kind,
+            visibility="private" if private else "public",
+            join_policy="approval" if (closed or private) else "open",
+            posting_mode="members",
+            private_key_pem=private_pem,
+            public_key_pem=public_pem,
+        )
+        if owner is not None:
+            await Membership.create(group=group, account=owner, state="accepted", role="owner")
+        await events.record("group.created", group, slug=slug)
+    return group
+
+
+async def get_group(slug: str) -> Group:
+    """The group with this slug, or NotFound."""
+    group = await Group.get_or_none(slug=slug)
+    if group is None:
+        raise NotFound(f"no group {slug!r} on this hub")
+    return group
+
+
+async def list_groups(*, include_private: bool = False) -> list[GroupSummary]:
+    """Groups by name with their accepted member counts; private groups only when asked."""
+    query = Group.all().order_by("name")
+    if not include_private:
+        query = query.filter(visibility="public")
+    groups = await query
+    counts = await member_counts([g.id for g in groups])
+    return [
+        GroupSummary(g.slug, g.name, g.summary, g.visibility, g.join_policy, counts.get(g.id, 0)) for g in groups
+    ]
+
+
+async def member_counts(group_ids: list[int]) -> dict[int, int]:
+    """Accepted members per group id."""
+    if not group_ids:
+        return {}
+    rows = await Membership.filter(group_id__in=group_ids, state="accepted").values_list("group_id", flat=True)
+    counts: dict[int, int] = {}
+    for gid in rows:
+        counts[gid] = counts.get(gid, 0) + 1
+    return counts

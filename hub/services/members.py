@@ -1,0 +1,153 @@
+"""Joining, approving, leaving, removing and banning: the membership lifecycle of hub.lifecycle.MEMBERSHIP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.lifecycle import MEMBERSHIP
+from hub.models import Account, Group, Membership
+from hub.services import events
+
+ROLES = ("owner", "admin", "moderator", "member")
+ORGANISER_ROLES = ("owner", "admin")
+MODERATOR_ROLES = ("owner", "admin", "moderator")
+
+
+@dataclass(frozen=True)
+class JoinDecision:
+    """The outcome of a join request: ``accepted``, ``pending`` or ``rejected``."""
+
+    membership: Membership
+    outcome: str
+
+
+def normalise_handle(handle: str) -> str:
+    """``@name@host`` or ``name@host`` -> ``name@host`` (host lower-cased); InvalidInput otherwise."""
+    value = (handle or "").strip().removeprefix("@")
+    name, sep, host = value.partition("@")
+    if not sep or not name or not host or "@" in host or "/" in host or " " in value:
+        raise InvalidInput(f"{handle!r} is not a handle: write it as @name@server.example")
+    return f"{name}@{host.lower()}"
+
+
+async def find_account(handle_or_uri: str) -> Account:
+    """The known account with this handle or actor URI, or NotFound."""
+    if "://" in handle_or_uri:
+        account = await Account.get_or_none(uri=handle_or_uri)
+    else:
+        account = await Account.get_or_none(handle=normalise_handle(handle_or_uri))
+    if account is None:
+        raise NotFound(f"no account {handle_or_uri!r} is known to this hub")
+    return account
+
+
+async def membership_of(group: Group, account: Account) -> Membership | None:
+    """The membership row of this account in this group, if any."""
+    return await Membership.get_or_none(group=group, account=account)
+
+
+async def is_member(group: Group, account: Account) -> bool:
+    """Whether the account is an accepted member."""
+    return await Membership.filter(group=group, account=account, state="accepted").exists()
+
+
+async def request_join(group: Group, account: Account, *, follow_uri: str | None, pre_approved: bool = False) -> JoinDecision:
+    """A follow of the group: accepted when open (or pre-approved), pending when closed, rejected when banned."""
+    async with in_transaction():
+        membership = await Membership.get_or_none(group=group, account=account)
+        if membership is not None and membership.state == "banned":
+            membership.follow_uri = follow_uri
+            await membership.save(update_fields=["follow_uri", "updated_at"])
+            await events.record("membership.rejected", group, membership_id=membership.id, follow_uri=follow_uri)
+            return JoinDecision(membership, "rejected")
+        target = "accepted" if (group.join_policy == "open" or pre_approved) else "pending"
+        if membership is None:
+            membership = await Membership.create(group=group, account=account, state=target, follow_uri=follow_uri)
+        else:
+            if membership.state == "accepted":
+                target = "accepted"
+            elif membership.state != target:
+                MEMBERSHIP.check(membership.state, target)
+            membership.state = target
+            membership.follow_uri = follow_uri or membership.follow_uri
+            await membership.save(update_fields=["state", "follow_uri", "updated_at"])
+        kind = "membership.accepted" if target == "accepted" else "membership.requested"
+        await events.record(kind, group, membership_id=membership.id, follow_uri=follow_uri)
+        return JoinDecision(membership, target)
+
+
+async def require_role(group: Group, actor: Account | None, roles: tuple[str, ...] = ORGANISER_ROLES) -> None:
+    """Raise PermissionDenied unless ``actor`` is an instance admin or holds one of ``roles`` (None = the CLI)."""
+    if actor is None or actor.is_admin:
+        return
+    ok = await Membership.filter(group=group, account=actor, state="accepted", role__in=list(roles)).exists()
+    if not ok:
+        raise PermissionDenied(f"only the group's {' or '.join(roles)} may do this")
+
+
+async def _move(group: Group, account: Account, target: str, kind: str, *, by: Account | None, reason: str | None) -> Membership:
+    membership = await Membership.get_or_none(group=group, account=account)
+    if membership is None:
+        raise NotFound(f"{account.handle or account.uri} has not asked to join {group.slug}")
+    async with in_transaction():
+        MEMBERSHIP.check(membership.state, target)
+        membership.state = target
+        membership.reason = reason
+        await membership.save(update_fields=["state", "reason", "updated_at"])
+        await events.record(
+            kind, group, membership_id=membership.id, follow_uri=membership.follow_uri,
+            reason=reason, by=by.uri if by else None,
+        )
+    return membership
+
+
+async def approve(group: Group, account: Account, *, by: Account | None = None) -> Membership:
+    """Accept a pending join request."""
+    await require_role(group, by, ORGANISER_ROLES)
+    return await _move(group, account, "accepted", "membership.accepted", by=by, reason=None)
+
+
+async def reject(group: Group, account: Account, *, by: Account | None = None, reason: str | None = None) -> Membership:
+    """Turn down a pending join request."""
+    await require_role(group, by, ORGANISER_ROLES)
+    return await _move(group, account, "rejected", "membership.rejected", by=by, reason=reason)
+
+
+async def leave(group: Group, account: Account) -> Membership | None:
+    """The member left (Undo Follow); a no-op for someone who is not a member or is banned."""
+    membership = await Membership.get_or_none(group=group, account=account)
+    if membership is None or membership.state not in ("accepted", "pending"):
+        return membership
+    return await _move(group, account, "left", "membership.left", by=account, reason=None)
+
+
+async def remove(
+    group: Group, account: Account, *, ban: bool = False, reason: str | None = None, by: Account | None = None
+) -> Membership:
+    """Remove a member, or ban them (a banned account's next follow is rejected)."""
+    await require_role(group, by, MODERATOR_ROLES)
+    membership = await Membership.get_or_none(group=group, account=account)
+    if membership is not None and membership.role == "owner":
+        raise PermissionDenied("the owner cannot be removed; transfer ownership first")
+    if ban and membership is None:
+        async with in_transaction():
+            membership = await Membership.create(group=group, account=account, state="banned", reason=reason)
+            await events.record("membership.banned", group, membership_id=membership.id, reason=reason, by=by.uri if by else None)
+        return membership
+    return await _move(group, account, "banned" if ban else "removed", "membership.banned" if ban else "membership.removed", by=by, reason=reason)
+
+
+async def mark_gone(account: Account) -> int:
+    """The actor is gone (410 or deleted): end every accepted membership; returns how many."""
+    return await Membership.filter(account=account, state="accepted").update(state="gone")
+
+
+async def list_members(group: Group, *, state: str | None = None) -> list[Membership]:
+    """Memberships of a group with their accounts, newest first; optionally of one state."""
+    query = Membership.filter(group=group).prefetch_related("account").order_by("-id")
+    if state is not None:
+        query = query.filter(state=state)
+    return await query

@@ -1,0 +1,171 @@
+"""Posts in groups: publishing (or holding) members' posts, edits, deletions and removals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from hub.clock import now
+from hub.errors import Conflict, NotFound, PermissionDenied
+from hub.lifecycle import POST
+from hub.models import Account, Group, Membership, Post, Tombstone
+from hub.services import events
+from hub.services.members import MODERATOR_ROLES, require_role
+
+VISIBILITIES = ("public", "unlisted", "members", "direct")
+
+
+@dataclass(frozen=True)
+class PostDraft:
+    """A post as the federation layer understood it, in plain values."""
+
+    uri: str
+    activity_uri: str | None
+    object_type: str
+    content_html: str
+    visibility: str
+    published_at: datetime
+    activity_json: str
+    url: str | None = None
+    in_reply_to: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """The outcome of submitting a post: the row and whether it was new."""
+
+    post: Post
+    created: bool
+
+
+async def is_tombstoned(uri: str) -> bool:
+    """Whether this object id was deleted before."""
+    return await Tombstone.filter(uri=uri).exists()
+
+
+async def _thread_uri(group: Group, in_reply_to: str | None, own_uri: str) -> str:
+    if not in_reply_to:
+        return own_uri
+    parent = await Post.get_or_none(uri=in_reply_to, group=group)
+    return parent.thread_uri if parent is not None else in_reply_to
+
+
+async def submit(group: Group, author: Account, draft: PostDraft) -> Published:
+    """Store a member's post; published (to be announced) or held, per the group's posting mode.
+
+    Raises PermissionDenied for non-members (and non-moderators in moderators-only groups) and
+    Conflict when the object was deleted before (Delete arrived before its Create).
+    """
+    existing = await Post.get_or_none(uri=draft.uri)
+    if existing is not None:
+        return Published(existing, False)
+    if await is_tombstoned(draft.uri):
+        raise Conflict("this post was deleted before it arrived")
+    membership = await Membership.get_or_none(group=group, account=author, state="accepted")
+    if membership is None:
+        raise PermissionDenied(f"only members of {group.slug} can post to it")
+    if group.posting_mode == "moderators" and membership.role not in MODERATOR_ROLES:
+        raise PermissionDenied(f"only moderators can post to {group.slug}")
+    state = "published"
+    if group.posting_mode == "held_first" and membership.role not in MODERATOR_ROLES:
+        has_published = await Post.filter(group=group, author=author, state="published").exists()
+        state = "published" if has_published else "held"
+    visibility = draft.visibility if draft.visibility in VISIBILITIES else "public"
+    if group.visibility == "private" and visibility in ("public", "unlisted"):
+        visibility = "members"
+    async with in_transaction():
+        post = await Post.create(
+            group=group,
+            author=author,
+            uri=draft.uri,
+            activity_uri=draft.activity_uri,
+            url=draft.url,
+            object_type=draft.object_type,
+            in_reply_to=draft.in_reply_to,
+            thread_uri=await _thread_uri(group, draft.in_reply_to, draft.uri),
+            title=draft.title,
+            content_html=draft.content_html,
+            summary=draft.summary,
+            language=draft.language,
+            visibility=visibility,
+            state=state,
+            published_at=draft.published_at,
+            activity_json=draft.activity_json,
+        )
+        await events.record(f"post.{state}", group, post_id=post.id)
+    return Published(post, True)
+
+
+async def edit(author: Account, draft: PostDraft, *, edited_at: datetime | None = None) -> Post:
+    """Apply the author's Update: content, title, summary, language; only the author may edit."""
+    post = await Post.get_or_none(uri=draft.uri).prefetch_related("group")
+    if post is None:
+        raise NotFound("no such post here")
+    if post.author_id != author.id:
+        raise PermissionDenied("only the author may edit a post")
+    if post.state == "deleted":
+        raise Conflict("the post was deleted")
+    async with in_transaction():
+        post.content_html = draft.content_html
+        post.title = draft.title
+        post.summary = draft.summary
+        post.language = draft.language or post.language
+        post.edited_at = edited_at or now()
+        await post.save()
+        if post.state == "published":
+            await events.record("post.updated", post.group, post_id=post.id, activity_json=draft.activity_json)
+    return post
+
+
+async def delete(actor: Account, uri: str, *, activity_json: str | None = None) -> Post | None:
+    """The owner deleted the object: tombstone it; a known post loses its content and is announced deleted."""
+    post = await Post.get_or_none(uri=uri).prefetch_related("group")
+    if post is not None and post.author_id != actor.id:
+        raise PermissionDenied("only the author may delete a post")
+    async with in_transaction():
+        await Tombstone.get_or_create(uri=uri, defaults={"actor_uri": actor.uri})
+        if post is None or post.state == "deleted":
+            return post
+        was_public = post.state == "published"
+        POST.check(post.state, "deleted")
+        post.state = "deleted"
+        post.content_html = ""
+        post.title = None
+        post.summary = None
+        await post.save()
+        if was_public:
+            await events.record("post.deleted", post.group, post_id=post.id, activity_json=activity_json)
+    return post
+
+
+async def refuse(group: Group, author: Account, *, activity_uri: str, reason: str) -> None:
+    """Record that a post sent to the group was refused, so the author's server is told (Reject)."""
+    await events.record("post.refused", group, author_id=author.id, activity_uri=activity_uri, reason=reason)
+
+
+async def moderate(post: Post, target: str, *, by: Account | None, reason: str | None = None) -> Post:
+    """Moderators publish a held post or remove a published one."""
+    group = await post.group
+    await require_role(group, by, MODERATOR_ROLES)
+    async with in_transaction():
+        POST.check(post.state, target)
+        post.state = target
+        await post.save(update_fields=["state"])
+        await events.record(f"post.{target}", group, post_id=post.id, reason=reason, by=by.uri if by else None)
+    return post
+
+
+async def recent_posts(group: Group, *, limit: int = 20, before_id: int | None = None, public_only: bool = True) -> list[Post]:
+    """Published posts of a group, newest first, keyset-paged by id."""
+    query = Post.filter(group=group, state="published")
+    if public_only:
+        query = query.filter(visibility__in=["public", "unlisted"])
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    return await query.order_by("-id").limit(limit).prefetch_related("author")
+

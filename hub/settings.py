@@ -1,0 +1,137 @@
+"""The hub's settings, read from the environment and validated once at start.
+
+A bad value raises :class:`SettingsError` naming the variable, the value and what is
+accepted; the CLI prints that one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from hub.errors import SettingsError
+
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+_DOMAIN_RE = re.compile(r"^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::\d{1,5})?$")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the operator can set, already validated."""
+
+    domain: str = "localhost:8000"
+    """host[:port] the hub is known by; part of every actor id."""
+    scheme: str = "http"
+    """Scheme of the ids the hub mints (http for loopback names, https otherwise)."""
+    database_url: str = "sqlite://./data/hub.sqlite3"
+    """Tortoise database URL (sqlite://PATH or postgres://user:pass@host:port/db)."""
+    data_dir: Path = Path("./data")
+    """Directory for the secret key file, uploaded media and the SQLite file."""
+    allow_private_addresses: tuple[str, ...] = ()
+    """CIDRs the hub may contact although they are private or loopback (tests only)."""
+    authorized_fetch: bool = False
+    """When true, ActivityPub GETs must carry a valid HTTP signature."""
+    open_group_creation: bool = False
+    """When true, any signed-in fediverse account may create a group."""
+    log_level: str = "info"
+    """Logging level name."""
+    extra: Mapping[str, str] = field(default_factory=dict)
+    """Unrecognised HUB_* variables, kept only to warn about typos."""
+
+    @property
+    def base_url(self) -> str:
+        """The origin every id of this hub starts with, e.g. ``https://hub.example``."""
+        return f"{self.scheme}://{self.domain}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite (one process, no row locks)."""
+        return self.database_url.startswith("sqlite")
+
+
+def _is_loopback_host(domain: str) -> bool:
+    host = domain.rsplit(":", 1)[0] if not domain.startswith("[") else domain[1:].split("]")[0]
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "")
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(name, raw, "true or false")
+
+
+def _database_url(raw: str) -> str:
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if scheme not in DATABASE_SCHEMES:
+        raise SettingsError("HUB_DATABASE_URL", raw, "sqlite://PATH or postgres://USER[:PASS]@HOST[:PORT]/DB")
+    if scheme == "sqlite":
+        if not raw[len("sqlite://") :]:
+            raise SettingsError("HUB_DATABASE_URL", raw, "sqlite://PATH with a file path")
+        return raw
+    parts = urlsplit(raw)
+    if not parts.hostname or not parts.path.strip("/"):
+        raise SettingsError("HUB_DATABASE_URL", raw, "postgres://USER[:PASS]@HOST[:PORT]/DB with a host and a database")
+    return "postgres://" + raw.split("://", 1)[1]
+
+
+def _cidrs(raw: str) -> tuple[str, ...]:
+    out = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError("HUB_ALLOW_PRIVATE_ADDRESSES", raw, "comma-separated CIDRs such as 127.0.0.0/8") from None
+    return tuple(out)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the HUB_* variables; raise SettingsError on the first bad one."""
+    env = os.environ if env is None else env
+    domain = env.get("HUB_DOMAIN", "localhost:8000").strip()
+    if not _DOMAIN_RE.match(domain) or (":" in domain and not domain.startswith("[") and not domain.rsplit(":", 1)[1].isdigit()):
+        raise SettingsError("HUB_DOMAIN", domain, "host[:port] such as hub.example or 127.0.0.1:8000")
+    domain = domain.lower()
+    default_scheme = "http" if _is_loopback_host(domain) else "https"
+    scheme = env.get("HUB_SCHEME", default_scheme).strip().lower() or default_scheme
+    if scheme not in ("http", "https"):
+        raise SettingsError("HUB_SCHEME", scheme, "http or https")
+    log_level = env.get("HUB_LOG_LEVEL", "info").strip().lower() or "info"
+    if log_level not in LOG_LEVELS:
+        raise SettingsError("HUB_LOG_LEVEL", log_level, ", ".join(LOG_LEVELS))
+    data_dir = Path(env.get("HUB_DATA_DIR", "./data") or "./data")
+    if data_dir.exists() and not data_dir.is_dir():
+        raise SettingsError("HUB_DATA_DIR", str(data_dir), "a directory (or a path where one can be created)")
+    known = {
+        "HUB_DOMAIN", "HUB_SCHEME", "HUB_DATABASE_URL", "HUB_DATA_DIR", "HUB_ALLOW_PRIVATE_ADDRESSES",
+        "HUB_AUTHORIZED_FETCH", "HUB_OPEN_GROUP_CREATION", "HUB_LOG_LEVEL",
+    }
+    return Settings(
+        domain=domain,
+        scheme=scheme,
+        database_url=_database_url(env.get("HUB_DATABASE_URL", "sqlite://./data/hub.sqlite3").strip()),
+        data_dir=data_dir,
+        allow_private_addresses=_cidrs(env.get("HUB_ALLOW_PRIVATE_ADDRESSES", "")),
+        authorized_fetch=_bool(env, "HUB_AUTHORIZED_FETCH"),
+        open_group_creation=_bool(env, "HUB_OPEN_GROUP_CREATION"),
+        log_level=log_level,
+        extra={k: v for k, v in env.items() if k.startswith("HUB_") and k not in known},
+    )
