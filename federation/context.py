@@ -1,0 +1,64 @@
+"""The federation runtime: settings, URLs, the one outbound client and the instance signer.
+
+Built once per process (in the app's lifespan or by ``hub worker``) and passed explicitly;
+there are no module-level singletons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from federation.net import AddressPolicy, build_client, close_client
+from federation.signatures import SigningAuth
+from federation.urls import Urls
+from hub import __version__
+from hub.services.instance import instance_key
+from hub.settings import Settings
+
+
+@dataclass
+class Federation:
+    """Everything federation code needs at run time."""
+
+    settings: Settings
+    urls: Urls
+    client: httpx.AsyncClient
+    policy: AddressPolicy
+    key_refetches: dict[str, float] = field(default_factory=dict)
+    """When each keyId was last refetched after a failed verification (rate limit)."""
+    wake_worker: Callable[[], None] = lambda: None
+    """Called after the inbox stores an item or a service records an event, to wake an in-process worker."""
+    _instance_auth: dict[str, SigningAuth] = field(default_factory=dict)
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent of every outgoing request."""
+        return user_agent(self.settings)
+
+    async def instance_auth(self, scheme: str = "cavage") -> SigningAuth:
+        """httpx auth that signs as the instance actor (for fetches of actors, keys and objects)."""
+        auth = self._instance_auth.get(scheme)
+        if auth is None:
+            key = await instance_key()
+            auth = SigningAuth(self.urls.instance_key, key.private_key_pem, scheme=scheme)
+            self._instance_auth[scheme] = auth
+        return auth
+
+    async def close(self) -> None:
+        """Close the outbound client."""
+        await close_client(self.client)
+
+
+def user_agent(settings: Settings) -> str:
+    """``Causeway/VERSION (+https://host/)``, as fediverse servers identify themselves."""
+    return f"Causeway/{__version__} (+{settings.base_url}/)"
+
+
+def build_federation(settings: Settings, *, http_transport: httpx.AsyncBaseTransport | None = None) -> Federation:
+    """Create the runtime; ``http_transport`` replaces the network in tests."""
+    policy = AddressPolicy(settings.allow_private_addresses)
+    client = build_client(policy, transport=http_transport, user_agent=user_agent(settings))
+    return Federation(settings=settings, urls=Urls(settings.base_url), client=client, policy=policy)

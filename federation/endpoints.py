@@ -1,0 +1,199 @@
+"""Starlette endpoints of the ActivityPub side: inboxes, actor documents and collections.
+
+The web layer mounts these; content negotiation sends browsers to HTML pages instead. When
+HUB_AUTHORIZED_FETCH is on, actor, object and collection GETs must carry a valid signature
+(the instance actor and WebFinger stay open so peers can bootstrap).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from federation import activities, actors
+from federation.context import Federation
+from federation.errors import BlockedError, FederationError, OriginError, PayloadError, SignatureError
+from federation.inbox import receive
+from federation.remote import lookup_key
+from federation.signatures import inspect_request, verify_claim
+from hub.models import Group, Post
+from hub.services.groups import member_counts
+from hub.services.instance import instance_key
+
+log = logging.getLogger("causeway.inbox")
+AS_MEDIA_TYPE = "application/activity+json"
+PAGE_SIZE = 20
+
+
+class ActivityResponse(JSONResponse):
+    """JSON served as application/activity+json."""
+
+    media_type = AS_MEDIA_TYPE
+
+    def render(self, content: object) -> bytes:
+        """Compact UTF-8 JSON."""
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def wants_activity_json(request: Request) -> bool:
+    """Whether the Accept header asks for ActivityStreams rather than HTML."""
+    accept = request.headers.get("accept", "").lower()
+    if "application/activity+json" in accept:
+        return True
+    return "application/ld+json" in accept and "activitystreams" in accept
+
+
+def fed_of(request: Request) -> Federation:
+    """The Federation runtime of the app."""
+    return request.app.state.federation
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    """A JSON error body a peer's operator can act on."""
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _path_with_query(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+async def inbox(request: Request) -> Response:
+    """POST to the shared inbox, a group inbox or the instance actor inbox: verify, store, 202."""
+    fed = fed_of(request)
+    body = await _read_capped(request)
+    if body is None:
+        return error_response(413, "the body is larger than 1 MiB")
+    try:
+        await receive(fed, method="POST", path_with_query=await _path_with_query(request), headers=request.headers, body=body)
+    except PayloadError as exc:
+        return error_response(exc.status, exc.reason)
+    except SignatureError as exc:
+        log.info("inbox signature refused: %s", exc.reason)
+        return error_response(401, exc.reason)
+    except BlockedError as exc:
+        return error_response(403, exc.reason)
+    except OriginError as exc:
+        return error_response(400, exc.reason)
+    except FederationError as exc:
+        return error_response(400, exc.reason)
+    return Response(status_code=202)
+
+
+async def _read_capped(request: Request, limit: int = 1_048_576) -> bytes | None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+async def signed_fetch_refusal(request: Request) -> Response | None:
+    """Under authorized fetch, a 401 for GETs without a valid signature; None when allowed."""
+    fed = fed_of(request)
+    if not fed.settings.authorized_fetch:
+        return None
+    path = await _path_with_query(request)
+    try:
+        claim = inspect_request("GET", f"{fed.urls.base}{path}", path, request.headers, None, expected_host=fed.urls.host)
+        key = await lookup_key(fed, claim.key_id)
+        verify_claim(claim, key.public_key_pem)
+    except BlockedError as exc:
+        return error_response(403, exc.reason)
+    except FederationError as exc:
+        return error_response(401, f"this hub requires signed requests (authorized fetch): {exc.reason}")
+    return None
+
+
+async def group_document(request: Request, group: Group) -> Response:
+    """The Group actor JSON."""
+    refusal = await signed_fetch_refusal(request)
+    if refusal is not None:
+        return refusal
+    fed = fed_of(request)
+    return ActivityResponse(actors.group_actor(group, fed.urls), headers={"Vary": "Accept"})
+
+
+async def instance_actor(request: Request) -> Response:
+    """The instance actor (always open: peers need its key to verify our signed fetches)."""
+    key = await instance_key()
+    return ActivityResponse(actors.instance_actor(fed_of(request).urls, key.public_key_pem))
+
+
+async def _group_or_404(request: Request) -> Group | Response:
+    group = await Group.get_or_none(slug=request.path_params["slug"])
+    return group if group is not None else error_response(404, "no such group")
+
+
+async def followers(request: Request) -> Response:
+    """The followers collection: its size only — members are not listed publicly."""
+    group = await _group_or_404(request)
+    if isinstance(group, Response):
+        return group
+    refusal = await signed_fetch_refusal(request)
+    if refusal is not None:
+        return refusal
+    count = (await member_counts([group.id])).get(group.id, 0)
+    return ActivityResponse(actors.ordered_collection(fed_of(request).urls.group_followers(group.slug), count))
+
+
+async def moderators(request: Request) -> Response:
+    """The moderators collection (the group's attributedTo): owners, admins and moderators."""
+    group = await _group_or_404(request)
+    if isinstance(group, Response):
+        return group
+    refusal = await signed_fetch_refusal(request)
+    if refusal is not None:
+        return refusal
+    rows = await group.memberships.filter(state="accepted", role__in=["owner", "admin", "moderator"]).prefetch_related("account")
+    items = [m.account.uri for m in rows if not m.account.is_local]
+    doc = actors.ordered_collection(fed_of(request).urls.group_moderators(group.slug), len(items))
+    doc["orderedItems"] = items
+    return ActivityResponse(doc)
+
+
+async def featured(request: Request) -> Response:
+    """Pinned posts, as ids."""
+    group = await _group_or_404(request)
+    if isinstance(group, Response):
+        return group
+    refusal = await signed_fetch_refusal(request)
+    if refusal is not None:
+        return refusal
+    uris = await Post.filter(group=group, pinned=True, state="published", visibility__in=["public", "unlisted"]).order_by("-id").values_list("uri", flat=True)
+    doc = actors.ordered_collection(fed_of(request).urls.group_featured(group.slug), len(uris))
+    doc["orderedItems"] = list(uris)
+    return ActivityResponse(doc)
+
+
+async def outbox(request: Request) -> Response:
+    """The group's Announces of public posts, newest first, paged by post id (?page=true&max_id=N)."""
+    group = await _group_or_404(request)
+    if isinstance(group, Response):
+        return group
+    refusal = await signed_fetch_refusal(request)
+    if refusal is not None:
+        return refusal
+    fed = fed_of(request)
+    collection = fed.urls.group_outbox(group.slug)
+    public = Post.filter(group=group, state="published", visibility__in=["public", "unlisted"])
+    if request.query_params.get("page") != "true":
+        total = await public.count()
+        return ActivityResponse(actors.ordered_collection(collection, total, first=f"{collection}?page=true"))
+    max_id = request.query_params.get("max_id", "")
+    query = public.filter(id__lt=int(max_id)) if max_id.isdigit() else public
+    rows = await query.order_by("-id").limit(PAGE_SIZE)
+    items = []
+    for post in rows:
+        announce = activities.announce_object(fed.urls, group, post)
+        announce.pop("@context", None)
+        items.append(announce)
+    next_page = f"{collection}?page=true&max_id={rows[-1].id}" if len(rows) == PAGE_SIZE else None
+    return ActivityResponse(actors.collection_page(collection, str(request.url), items, next_page=next_page))

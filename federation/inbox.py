@@ -1,0 +1,118 @@
+"""Receiving activities: size and shape checks, signature and origin checks, then store and answer 202.
+
+Persist, then process: nothing here changes domain state; a worker processes stored items
+(federation.processing). The endpoint maps the errors raised here to HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from federation.context import Federation
+from federation.errors import BlockedError, FetchError, OriginError, PayloadError, SignatureError
+from federation.fetch import host_of, parse_object, same_host
+from federation.remote import lookup_key, may_refetch
+from federation.signatures import SignatureClaim, inspect_request, verify_claim
+from federation.vocab import id_of, type_of
+from hub.clock import now
+from hub.models import InboxItem, Peer
+
+MAX_BODY = 1_048_576
+REFERENCE_OBJECTS = frozenset({"Announce", "Flag", "Accept", "Reject", "Add", "Remove", "Block"})
+"""Activity types whose embedded object belongs to someone else and counts only as a reference."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """The outcome of a POST to an inbox: ``stored`` False when the id was already known (a replay)."""
+
+    activity_id: str
+    actor: str
+    stored: bool
+
+
+def _check_shape(activity: dict) -> tuple[str, str, str]:
+    activity_id = activity.get("id")
+    kind = type_of(activity)
+    actor = id_of(activity.get("actor"))
+    if not isinstance(activity_id, str) or not activity_id.startswith(("http://", "https://")) or len(activity_id) > 1024:
+        raise PayloadError("the activity needs an http(s) id of at most 1024 characters")
+    if kind is None:
+        raise PayloadError("the activity needs a string type")
+    if actor is None or not actor.startswith(("http://", "https://")) or len(actor) > 1024:
+        raise PayloadError("the activity needs an actor id")
+    if "object" in activity and activity["object"] is not None and not isinstance(activity["object"], (str, dict, list)):
+        raise PayloadError("object must be an id or an object")
+    return activity_id, kind, actor
+
+
+def check_origin(activity: dict, actor: str) -> None:
+    """Origin rules: the activity id, and any embedded object's id, are on the actor's host."""
+    if not same_host(activity["id"], actor):
+        raise OriginError("the activity id is not on the actor's host")
+    obj = activity.get("object")
+    if isinstance(obj, dict) and isinstance(obj.get("id"), str) and type_of(activity) not in REFERENCE_OBJECTS:
+        if not same_host(obj["id"], actor):
+            raise OriginError("the embedded object's id is not on the actor's host")
+        owner = id_of(obj.get("attributedTo")) or id_of(obj.get("actor"))
+        if owner is not None and owner != actor and type_of(activity) in ("Create", "Update"):
+            raise OriginError("the embedded object is attributed to someone else")
+
+
+async def _verify(fed: Federation, claim: SignatureClaim) -> str:
+    """Verify the claim with the signer's key (one rate-limited refetch for rotation); the signer's actor id."""
+    key = await lookup_key(fed, claim.key_id)
+    try:
+        verify_claim(claim, key.public_key_pem)
+    except SignatureError:
+        if not may_refetch(fed, claim.key_id):
+            raise
+        key = await lookup_key(fed, claim.key_id, refresh=True)
+        verify_claim(claim, key.public_key_pem)
+    return key.actor_uri
+
+
+async def _refuse_blocked(*hosts: str) -> None:
+    if await Peer.filter(host__in=list({h for h in hosts if h}), blocked=True).exists():
+        raise BlockedError("this server does not accept activities from your domain")
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object, within the size and nesting caps."""
+    if len(body) > MAX_BODY:
+        raise PayloadError(f"the body is larger than {MAX_BODY} bytes", status=413)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PayloadError("the body is not valid UTF-8") from None
+    try:
+        return parse_object(body)
+    except FetchError as exc:
+        raise PayloadError(exc.reason) from None
+
+
+async def receive(fed: Federation, *, method: str, path_with_query: str, headers: Any, body: bytes) -> Received:
+    """Check a POST to an inbox and store the activity; raises federation errors for the endpoint to map."""
+    if len(body) > MAX_BODY:
+        raise PayloadError(f"the body is larger than {MAX_BODY} bytes", status=413)
+    claim = inspect_request(
+        method, f"{fed.urls.base}{path_with_query}", path_with_query, headers, body, expected_host=fed.urls.host
+    )
+    activity = parse_body(body)
+    activity_id, _, actor = _check_shape(activity)
+    await _refuse_blocked(host_of(claim.key_id), host_of(actor))
+    signer = await _verify(fed, claim)
+    if signer != actor:
+        raise SignatureError("the request is signed by another actor than the activity's")
+    check_origin(activity, actor)
+    if fed.urls.is_local(activity_id):
+        raise OriginError("activities with this hub's ids are not accepted from elsewhere")
+    try:
+        await InboxItem.create(activity_uri=activity_id, actor_uri=actor, body=body.decode("utf-8"), next_try_at=now())
+    except IntegrityError:
+        return Received(activity_id, actor, stored=False)
+    fed.wake_worker()
+    return Received(activity_id, actor, stored=True)

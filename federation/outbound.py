@@ -1,0 +1,140 @@
+"""From domain events to deliveries: what each event means on the wire, and to whom it goes.
+
+Each handler builds the activities for one event and enqueues their deliveries in the same
+transaction that marks the event done, so a crash never loses or duplicates a fan-out.
+Members' servers get the Announce form they understand (see federation.nodeinfo.announce_form).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from tortoise.transactions import in_transaction
+
+from federation import activities
+from federation.context import Federation
+from federation.delivery import enqueue
+from federation.nodeinfo import announce_form
+from hub.models import Event, Group, Membership, Post, RemoteActor
+from hub.queue import finish
+
+EventHandler = Callable[[Federation, Event, Group], Awaitable[None]]
+
+
+async def _send(fed: Federation, group: Group, activity: dict, inboxes: list[str]) -> None:
+    if inboxes:
+        await enqueue(activity, actor_uri=fed.urls.group(group.slug), inboxes=inboxes)
+
+
+async def member_inboxes(group: Group, *, exclude_account_id: int | None = None) -> dict[str, list[str]]:
+    """Inboxes of the group's remote members, one per server (the shared inbox when there is one), by Announce form."""
+    rows = (
+        await RemoteActor.filter(
+            account__memberships__group=group, account__memberships__state="accepted", gone=False
+        )
+        .prefetch_related("peer")
+    )
+    by_form: dict[str, set[str]] = defaultdict(set)
+    for actor in rows:
+        if exclude_account_id is not None and actor.account_id == exclude_account_id:
+            continue
+        by_form[announce_form(actor.peer.software)].add(actor.shared_inbox or actor.inbox)
+    return {form: sorted(inboxes) for form, inboxes in by_form.items()}
+
+
+async def _membership_actor(event: Event) -> tuple[Membership, RemoteActor | None]:
+    membership = await Membership.get(id=event.payload["membership_id"]).prefetch_related("account")
+    actor = await RemoteActor.get_or_none(account_id=membership.account_id)
+    return membership, actor
+
+
+async def on_membership_answer(fed: Federation, event: Event, group: Group) -> None:
+    """Accept or Reject the member's Follow at their personal inbox."""
+    membership, actor = await _membership_actor(event)
+    if actor is None:
+        return
+    kind = "Accept" if event.kind == "membership.accepted" else "Reject"
+    follow_uri = event.payload.get("follow_uri") or membership.follow_uri
+    if kind == "Reject" and not follow_uri:
+        return
+    activity = activities.follow_reply(fed.urls, group, kind, follow_uri=follow_uri, follower=actor.uri)
+    await _send(fed, group, activity, [actor.inbox])
+
+
+async def _post(event: Event) -> Post:
+    return await Post.get(id=event.payload["post_id"])
+
+
+async def on_post_published(fed: Federation, event: Event, group: Group) -> None:
+    """Announce a member's post to every member's server, in the form that server shows."""
+    post = await _post(event)
+    forms = await member_inboxes(group)
+    announce = activities.announce_object(fed.urls, group, post)
+    await _send(fed, group, announce, forms.get("object", []))
+    wrapped = activities.announce_activity(fed.urls, group, post, post.activity_json, "announce-create")
+    await _send(fed, group, wrapped, forms.get("activity", []))
+    post.announce_uri = announce["id"]
+    await post.save(update_fields=["announce_uri"])
+
+
+async def on_post_updated(fed: Federation, event: Event, group: Group) -> None:
+    """Relay the author's Update to group-aware servers (microblogs take edits from the author)."""
+    post = await _post(event)
+    activity_json = event.payload.get("activity_json")
+    if not activity_json:
+        return
+    forms = await member_inboxes(group)
+    wrapped = activities.announce_activity(fed.urls, group, post, activity_json, "announce-update")
+    await _send(fed, group, wrapped, forms.get("activity", []))
+
+
+async def on_post_gone(fed: Federation, event: Event, group: Group) -> None:
+    """A post deleted or removed: group-aware servers get the Delete announced, microblogs an Undo of the boost."""
+    post = await _post(event)
+    if not post.announce_uri:
+        return
+    forms = await member_inboxes(group)
+    await _send(fed, group, activities.undo_announce(fed.urls, group, post), forms.get("object", []))
+    activity_json = event.payload.get("activity_json")
+    if activity_json:
+        wrapped = activities.announce_activity(fed.urls, group, post, activity_json, "announce-delete")
+        await _send(fed, group, wrapped, forms.get("activity", []))
+
+
+async def on_post_refused(fed: Federation, event: Event, group: Group) -> None:
+    """Tell the author's server the group will not announce the post."""
+    actor = await RemoteActor.get_or_none(account_id=event.payload["author_id"])
+    if actor is None:
+        return
+    activity = activities.reject_activity(
+        fed.urls, group, activity_uri=event.payload["activity_uri"], author=actor.uri, reason=event.payload.get("reason", "")
+    )
+    await _send(fed, group, activity, [actor.inbox])
+
+
+EVENT_HANDLERS: dict[str, EventHandler] = {
+    "membership.accepted": on_membership_answer,
+    "membership.rejected": on_membership_answer,
+    "membership.removed": on_membership_answer,
+    "membership.banned": on_membership_answer,
+    "post.published": on_post_published,
+    "post.updated": on_post_updated,
+    "post.deleted": on_post_gone,
+    "post.removed": on_post_gone,
+    "post.refused": on_post_refused,
+}
+"""Event kind -> handler. Kinds not listed have no federation side (group.created, membership.requested…)."""
+
+
+async def handle_event(fed: Federation, event: Event) -> None:
+    """Turn one claimed event into deliveries and mark it done, atomically."""
+    handler = EVENT_HANDLERS.get(event.kind)
+    group = await Group.get_or_none(id=event.group_id) if event.group_id else None
+    async with in_transaction():
+        if handler is not None and group is not None:
+            await handler(fed, event, group)
+        await finish(event, "done", last_error=None if handler else "no federation side")
+    fed.wake_worker()
+
+

@@ -1,0 +1,276 @@
+"""Processing stored inbox items: find the handler for (activity type, object type) and run it.
+
+The handler table is data (``HANDLERS``) that tests list and check against real payloads. Each
+handler turns the activity into calls of hub services and returns an ``Outcome``; anything it does
+not act on is ``ignored`` with a recorded reason, never an exception that loses the item.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from federation.context import Federation
+from federation.errors import FederationError, FetchError, OriginError
+from federation.fetch import fetch_document, same_host
+from federation.remote import account_for
+from federation.sanitize import plain_text, sanitize_html
+from federation.vocab import POST_TYPES, audience, content_and_language, id_of, ids, mentions, parse_time, type_of, visibility
+from hub.clock import now
+from hub.errors import Conflict, HubError, NotFound, PermissionDenied
+from hub.models import Account, Group, InboxItem, Membership, Post
+from hub.queue import finish
+from hub.services import members, posts
+
+ANY = "*"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What processing did: ``done`` or ``ignored``, with a reason for the record."""
+
+    state: str
+    reason: str | None = None
+
+
+def done(reason: str | None = None) -> Outcome:
+    """The activity was acted on."""
+    return Outcome("done", reason)
+
+
+def ignored(reason: str) -> Outcome:
+    """The activity was understood and deliberately not acted on."""
+    return Outcome("ignored", reason)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An activity being processed, with its resolved object (when embedded or fetched)."""
+
+    activity: dict
+    actor: str
+    obj: dict | None
+    object_id: str | None
+
+
+Handler = Callable[[Federation, Incoming], Awaitable[Outcome]]
+
+
+async def _local_group(fed: Federation, url: str | None) -> Group | None:
+    slug = fed.urls.group_slug(url) if url else None
+    return await Group.get_or_none(slug=slug) if slug else None
+
+
+async def target_groups(fed: Federation, activity: dict, obj: dict) -> list[Group]:
+    """Local groups an activity is for: addressed, named as audience, mentioned, or replied to."""
+    candidates = set(audience(activity, obj))
+    for href, name in mentions(obj):
+        if href:
+            candidates.add(href)
+        elif name and name.count("@") == 2 and name.split("@")[2].lower() == fed.urls.host:
+            candidates.add(fed.urls.group(name.split("@")[1].lower()))
+    found: dict[int, Group] = {}
+    for url in candidates:
+        group = await _local_group(fed, url)
+        if group is not None:
+            found[group.id] = group
+    reply_to = id_of(obj.get("inReplyTo"))
+    if reply_to:
+        parent = await Post.get_or_none(uri=reply_to).prefetch_related("group")
+        if parent is not None:
+            found[parent.group.id] = parent.group
+    return list(found.values())
+
+
+def draft_from(activity: dict, obj: dict, raw: str, group: Group, fed: Federation) -> posts.PostDraft:
+    """The domain's view of a posted object: sanitised, typed, bounded."""
+    content, language = content_and_language(obj)
+    to, cc = ids(obj.get("to")), ids(obj.get("cc"))
+    return posts.PostDraft(
+        uri=obj["id"],
+        activity_uri=activity.get("id") if isinstance(activity.get("id"), str) else None,
+        object_type=type_of(obj) or "Note",
+        content_html=sanitize_html(content),
+        visibility=visibility(to or ids(activity.get("to")), cc or ids(activity.get("cc")), fed.urls.group_followers(group.slug)),
+        published_at=parse_time(obj.get("published")) or now(),
+        activity_json=raw,
+        url=id_of(obj.get("url")) if isinstance(id_of(obj.get("url")), str) else None,
+        in_reply_to=id_of(obj.get("inReplyTo")),
+        title=plain_text(obj["name"], max_length=500) if isinstance(obj.get("name"), str) else None,
+        summary=plain_text(obj["summary"], max_length=500) if isinstance(obj.get("summary"), str) and obj.get("summary") else None,
+        language=language,
+    )
+
+
+async def on_follow(fed: Federation, item: Incoming) -> Outcome:
+    """Follow of a local group = asking to join (accepted, pending or rejected by the domain)."""
+    group = await _local_group(fed, item.object_id)
+    if group is None:
+        return ignored("Follow of something that is not a local group")
+    account = await account_for(fed, item.actor)
+    decision = await members.request_join(group, account, follow_uri=item.activity["id"])
+    return done(f"join {decision.outcome}")
+
+
+async def on_undo_follow(fed: Federation, item: Incoming) -> Outcome:
+    """Undo of a Follow = leaving; only the follower may undo their own Follow."""
+    follow_actor = id_of(item.obj.get("actor")) if item.obj else None
+    if follow_actor is not None and follow_actor != item.actor:
+        return ignored("Undo of someone else's Follow")
+    account = await account_for(fed, item.actor)
+    group = await _local_group(fed, id_of(item.obj.get("object")) if item.obj else None)
+    query = Membership.filter(account=account)
+    if group is not None:
+        query = query.filter(group=group)
+    elif item.object_id:
+        query = query.filter(follow_uri=item.object_id)
+    else:
+        return ignored("Undo names no Follow")
+    left = 0
+    for membership in await query.prefetch_related("group"):
+        if await members.leave(membership.group, account) is not None:
+            left += 1
+    return done(f"left {left} group(s)") if left else ignored("no membership to end")
+
+
+async def _object_of(fed: Federation, item: Incoming) -> dict:
+    """The posted object: embedded (origin already checked by the inbox) or fetched from its own id."""
+    if item.obj is not None:
+        return item.obj
+    if not item.object_id or not same_host(item.object_id, item.actor):
+        raise OriginError("the object is not on the actor's host")
+    return await fetch_document(fed.client, item.object_id, sign=await fed.instance_auth(), local_host=fed.urls.host)
+
+
+async def on_create(fed: Federation, item: Incoming) -> Outcome:
+    """A post (or reply) to local groups: published or held for each group the author is a member of."""
+    obj = await _object_of(fed, item)
+    if type_of(obj) not in POST_TYPES:
+        return ignored(f"Create of {type_of(obj)} is not a post")
+    if id_of(obj.get("attributedTo")) != item.actor:
+        return ignored("the object is attributed to someone else")
+    if await posts.is_tombstoned(obj["id"]):
+        return ignored("the post was deleted before its Create arrived")
+    groups = await target_groups(fed, item.activity, obj)
+    if not groups:
+        return ignored("not addressed to a local group")
+    author = await account_for(fed, item.actor)
+    raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
+    results = []
+    for group in groups:
+        draft = draft_from(item.activity, obj, raw, group, fed)
+        if draft.visibility == "direct":
+            results.append(f"{group.slug}: direct message, not a post")
+            continue
+        try:
+            published = await posts.submit(group, author, draft)
+            results.append(f"{group.slug}: {published.post.state}")
+        except PermissionDenied as exc:
+            await posts.refuse(group, author, activity_uri=item.activity["id"], reason=str(exc))
+            results.append(f"{group.slug}: refused ({exc})")
+        except Conflict as exc:
+            results.append(f"{group.slug}: {exc}")
+    return done("; ".join(results))
+
+
+async def on_update(fed: Federation, item: Incoming) -> Outcome:
+    """An author's edit of a post the hub knows; other Updates (profiles) refresh the actor cache."""
+    obj = await _object_of(fed, item)
+    if type_of(obj) not in POST_TYPES:
+        if obj.get("id") == item.actor:
+            await account_for(fed, item.actor)
+            return done("actor refreshed")
+        return ignored(f"Update of {type_of(obj)} is not handled")
+    if id_of(obj.get("attributedTo")) != item.actor:
+        return ignored("the object is attributed to someone else")
+    post = await Post.get_or_none(uri=obj["id"]).prefetch_related("group")
+    if post is None:
+        return ignored("Update of a post this hub does not have")
+    author = await account_for(fed, item.actor)
+    raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
+    draft = draft_from(item.activity, obj, raw, post.group, fed)
+    try:
+        await posts.edit(author, draft, edited_at=parse_time(obj.get("updated")))
+    except (PermissionDenied, Conflict, NotFound) as exc:
+        return ignored(str(exc))
+    return done("post edited")
+
+
+async def on_delete(fed: Federation, item: Incoming) -> Outcome:
+    """Delete of a post by its author (tombstoned even if not yet seen), or of the actor itself."""
+    target = item.object_id
+    if not target or not same_host(target, item.actor):
+        return ignored("Delete of an object on another host")
+    account = await account_for_existing(item.actor)
+    if target == item.actor:
+        if account is None:
+            return ignored("Delete of an unknown actor")
+        count = await members.mark_gone(account)
+        return done(f"actor deleted; {count} membership(s) ended")
+    if account is None:
+        account = await account_for(fed, item.actor)
+    raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
+    try:
+        post = await posts.delete(account, target, activity_json=raw)
+    except PermissionDenied as exc:
+        return ignored(str(exc))
+    return done("post deleted" if post is not None else "tombstone recorded")
+
+
+async def account_for_existing(uri: str) -> Account | None:
+    """The known account of an actor without fetching it (a deleted actor can no longer be fetched)."""
+    return await Account.get_or_none(uri=uri)
+
+
+HANDLERS: dict[tuple[str, str], Handler] = {
+    ("Follow", ANY): on_follow,
+    ("Undo", "Follow"): on_undo_follow,
+    ("Create", ANY): on_create,
+    ("Update", ANY): on_update,
+    ("Delete", ANY): on_delete,
+}
+"""(activity type, object type or ANY) -> handler. Types not listed are ignored with a reason."""
+
+UNSUPPORTED = {
+    "Like": "likes are not counted: Causeway measures impact, not likes",
+    "Dislike": "dislikes are not counted",
+    "EmojiReact": "reactions are not counted",
+    "View": "views are not recorded",
+}
+"""Activity types deliberately ignored, with the reason stored on the inbox item."""
+
+
+def handler_for(activity: dict, obj: dict | None) -> Handler | None:
+    """The handler for an activity, by (type, object type), falling back to (type, ANY)."""
+    kind = type_of(activity) or ""
+    obj_kind = type_of(obj) or ""
+    return HANDLERS.get((kind, obj_kind)) or HANDLERS.get((kind, ANY))
+
+
+async def process(fed: Federation, activity: dict, actor: str) -> Outcome:
+    """Run the handler for one activity (already verified and origin-checked by the inbox)."""
+    obj = activity.get("object")
+    obj_dict = obj if isinstance(obj, dict) else None
+    object_id = id_of(obj)
+    if type_of(activity) == "Undo" and obj_dict is None and object_id:
+        membership = await Membership.get_or_none(follow_uri=object_id)
+        if membership is not None:
+            obj_dict = {"type": "Follow", "id": object_id}
+    handler = handler_for(activity, obj_dict)
+    if handler is None:
+        kind = type_of(activity) or "?"
+        return ignored(UNSUPPORTED.get(kind, f"{kind} of {type_of(obj_dict) or 'a reference'} is not handled"))
+    return await handler(fed, Incoming(activity, actor, obj_dict, object_id))
+
+
+async def process_item(fed: Federation, item: InboxItem) -> None:
+    """Process a claimed inbox item and record its final state (network failures propagate for a retry)."""
+    activity = json.loads(item.body)
+    try:
+        outcome = await process(fed, activity, item.actor_uri)
+    except FetchError:
+        raise
+    except (FederationError, HubError) as exc:
+        outcome = ignored(str(exc))
+    await finish(item, outcome.state, processed_at=now(), last_error=outcome.reason)

@@ -1,0 +1,169 @@
+"""Remote actors: fetched (signed by the instance actor), checked, cached as RemoteActor rows.
+
+Also the key lookup behind inbound signature verification: keyId -> (actor, public key), with
+one refetch on failure for key rotation, rate-limited per key so a sender cannot force refetches.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urldefrag
+
+from tortoise.transactions import in_transaction
+
+from federation.context import Federation
+from federation.errors import FetchError, KeyFetchError, OriginError
+from federation.fetch import fetch_document, host_of, same_host
+from federation.sanitize import plain_text
+from hub.clock import now
+from hub.models import Account, Peer, RemoteActor
+from hub.services.accounts import remote_account
+
+ACTOR_TYPES = frozenset({"Person", "Group", "Service", "Application", "Organization"})
+ACTOR_MAX_AGE = timedelta(days=1)
+REFETCH_INTERVAL = 60.0
+
+
+@dataclass(frozen=True)
+class ActorKey:
+    """A verified association of a keyId with its owning actor and PEM."""
+
+    key_id: str
+    actor_uri: str
+    public_key_pem: str
+
+
+def _first_str(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return value["id"]
+    if isinstance(value, list):
+        for item in value:
+            found = _first_str(item)
+            if found:
+                return found
+    return None
+
+
+def _http_url(value: object) -> str | None:
+    text = _first_str(value)
+    if text and text.startswith(("http://", "https://")) and len(text) <= 1024:
+        return text
+    return None
+
+
+def _public_key(document: dict, actor_id: str) -> tuple[str | None, str | None]:
+    keys = document.get("publicKey")
+    candidates = keys if isinstance(keys, list) else [keys]
+    for key in candidates:
+        if not isinstance(key, dict):
+            continue
+        key_id, owner, pem = key.get("id"), key.get("owner"), key.get("publicKeyPem")
+        if isinstance(key_id, str) and isinstance(pem, str) and (owner in (None, actor_id)):
+            if same_host(key_id, actor_id):
+                return key_id, pem
+    return None, None
+
+
+async def store_actor(document: dict) -> RemoteActor:
+    """Check an actor document (fetched from its own id) and upsert its cache row and account."""
+    actor_id = document.get("id")
+    actor_type = document.get("type")
+    inbox = _http_url(document.get("inbox"))
+    if not isinstance(actor_id, str) or actor_type not in ACTOR_TYPES or inbox is None:
+        raise FetchError("not an actor document: it needs an id, an actor type and an inbox")
+    endpoints = document.get("endpoints")
+    shared = _http_url(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else None
+    key_id, pem = _public_key(document, actor_id)
+    host = host_of(actor_id)
+    username = document.get("preferredUsername") if isinstance(document.get("preferredUsername"), str) else None
+    name = plain_text(document["name"], max_length=200) if isinstance(document.get("name"), str) else None
+    icon = document.get("icon")
+    icon_url = _http_url(icon.get("url")) if isinstance(icon, dict) else None
+    fields = {
+        "actor_type": actor_type,
+        "inbox": inbox,
+        "shared_inbox": shared,
+        "key_id": key_id,
+        "public_key_pem": pem,
+        "preferred_username": username[:200] if username else None,
+        "name": name,
+        "url": _http_url(document.get("url")),
+        "icon_url": icon_url,
+        "fetched_at": now(),
+        "gone": False,
+    }
+    async with in_transaction():
+        peer, _ = await Peer.get_or_create(host=host)
+        account = await remote_account(actor_id, handle=f"{username}@{host}" if username else None, display_name=name)
+        actor = await RemoteActor.get_or_none(uri=actor_id)
+        if actor is None:
+            actor = await RemoteActor.create(account=account, peer=peer, uri=actor_id, **fields)
+        else:
+            await RemoteActor.filter(id=actor.id).update(**fields)
+            await actor.refresh_from_db()
+    return actor
+
+
+async def fetch_actor(fed: Federation, uri: str, *, refresh: bool = False) -> RemoteActor:
+    """The cached actor, fetched (signed by the instance actor) when missing, stale or ``refresh``."""
+    if fed.urls.is_local(uri):
+        raise FetchError("local actors are not fetched")
+    cached = await RemoteActor.get_or_none(uri=uri)
+    if cached is not None and not refresh and now() - cached.fetched_at < ACTOR_MAX_AGE:
+        return cached
+    document = await fetch_document(fed.client, uri, sign=await fed.instance_auth(), local_host=fed.urls.host)
+    if document.get("id") != uri:
+        raise OriginError(f"{uri} serves the actor {document.get('id')!r}")
+    return await store_actor(document)
+
+
+async def account_for(fed: Federation, uri: str) -> Account:
+    """The account of a remote actor, fetching the actor if unknown."""
+    actor = await fetch_actor(fed, uri)
+    return await actor.account
+
+
+async def lookup_key(fed: Federation, key_id: str, *, refresh: bool = False) -> ActorKey:
+    """The key named by ``key_id`` and its owner; fetched when not cached (or on ``refresh``)."""
+    if not key_id.startswith(("http://", "https://")):
+        raise KeyFetchError("keyId is not an http(s) URL")
+    if fed.urls.is_local(key_id):
+        raise KeyFetchError("keyId names a key of this hub")
+    if not refresh:
+        actor = await RemoteActor.get_or_none(key_id=key_id)
+        if actor is not None and actor.public_key_pem and not actor.gone:
+            return ActorKey(key_id, actor.uri, actor.public_key_pem)
+    try:
+        actor = await _fetch_key_owner(fed, key_id)
+    except FetchError as exc:
+        raise KeyFetchError(f"could not fetch the key {key_id}: {exc.reason}") from None
+    if actor.key_id != key_id or not actor.public_key_pem:
+        raise KeyFetchError("the key does not belong to the actor that published it")
+    return ActorKey(key_id, actor.uri, actor.public_key_pem)
+
+
+def may_refetch(fed: Federation, key_id: str) -> bool:
+    """Whether a refetch of this key is allowed now (once per minute per key, per process)."""
+    moment = time.monotonic()
+    last = fed.key_refetches.get(key_id)
+    if last is not None and moment - last < REFETCH_INTERVAL:
+        return False
+    if len(fed.key_refetches) > 10_000:
+        fed.key_refetches.clear()
+    fed.key_refetches[key_id] = moment
+    return True
+
+
+async def _fetch_key_owner(fed: Federation, key_id: str) -> RemoteActor:
+    url = urldefrag(key_id).url
+    document = await fetch_document(fed.client, url, sign=await fed.instance_auth(), local_host=fed.urls.host)
+    if document.get("type") in ACTOR_TYPES:
+        return await store_actor(document)
+    owner = document.get("owner")
+    if not isinstance(owner, str) or not same_host(owner, key_id):
+        raise KeyFetchError("the key document names no owner on its own host")
+    return await fetch_actor(fed, owner, refresh=True)

@@ -1,0 +1,47 @@
+"""The web layer's CLI command: ``hub serve`` (uvicorn with the app, and the worker unless --no-worker)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+import uvicorn
+
+from hub import db
+from hub.services.instance import instance_key, seed_example_group
+from hub.settings import Settings
+from web.app import create_app
+
+
+async def _prepare(settings: Settings, example_group: bool) -> None:
+    """Make sure the instance key exists and, if asked, that an empty hub has its example group."""
+    async with db.connected(settings.database_url):
+        await instance_key()
+        if example_group:
+            created = await seed_example_group()
+            if created is not None:
+                print(f"created the example group @{created.slug}@{settings.domain}")
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the web server (and the in-process worker) until SIGTERM/SIGINT."""
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(_prepare(settings, args.example_group))
+    app = create_app(settings, run_worker=not args.no_worker)
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level=settings.log_level, proxy_headers=False,
+        server_header=False, timeout_graceful_shutdown=5, lifespan="on",
+    )
+    print(f"Causeway serving {settings.base_url} on http://{args.host}:{args.port}", flush=True)
+    uvicorn.Server(config).run()
+    return 0
+
+
+def register(cli) -> None:
+    """Add ``hub serve`` to the command tree."""
+    parser = cli.command("serve", "run the web server (and the delivery worker unless --no-worker)", serve, needs_db=False)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-worker", action="store_true", help="serve only; run `hub worker` separately")
+    parser.add_argument("--example-group", action="store_true", help="create an example group if the hub has none")
