@@ -1,0 +1,46 @@
+# Causeway: `make run` serves a hub on http://127.0.0.1:8000, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= $(or $(HUB_TEST_POSTGRES_URL),postgres://root@127.0.0.1:5432/test)
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres venv venv-test browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+venv-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+run: venv
+	$(BIN)/hub migrate
+	$(BIN)/hub serve --example-group --host 127.0.0.1 --port 8000
+
+# Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing and apt-get is not usable: browser tests will be skipped"; fi; \
+	fi
+
+test: venv-test browser
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$HUB_TEST_REQUIRE_POSTGRES" ] || $(BIN)/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].replace('postgres://','postgresql://',1), connect_timeout=3).close()" "$(PG_URL)" 2>/dev/null; then \
+	  $(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL is not reachable at $(PG_URL): skipped the PostgreSQL run"; fi
+
+test-sqlite:
+	HUB_TEST_DATABASE=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres:
+	HUB_TEST_DATABASE=postgres HUB_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "db or integration" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .venv-bovine .pytest_cache
