@@ -110,4 +110,40 @@ EVENT = _graph(
 )
 """A domain event waiting for the federation layer to turn it into activities."""
 
-ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT)
+INVITE = _graph(
+    "invite",
+    initial={"pending"},
+    terminal={"accepted", "rejected", "revoked", "expired", "used"},
+    edges={
+        "pending": {"accepted", "rejected", "revoked", "expired", "used"},
+        "accepted": set(),
+        "rejected": set(),
+        "revoked": set(),
+        "expired": set(),
+        "used": set(),
+    },
+)
+"""An invitation: answered once (accepted/rejected), revoked by its sender, expired, or used (person invites)."""
+
+GROUP_FOLLOW = _graph(
+    "group follow",
+    initial={"pending"},
+    terminal=set(),
+    edges={
+        "pending": {"accepted", "rejected", "undone"},
+        "accepted": {"undone", "rejected"},
+        "rejected": {"pending"},
+        "undone": {"pending"},
+    },
+)
+"""A local group's follow of another group."""
+
+REPORT = _graph(
+    "report",
+    initial={"open"},
+    terminal={"resolved", "dismissed"},
+    edges={"open": {"resolved", "dismissed"}, "resolved": set(), "dismissed": set()},
+)
+"""A report in a moderation queue."""
+
+ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT)

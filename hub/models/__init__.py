@@ -1,13 +1,23 @@
 """Tortoise models of the domain. Alembic migrations create their tables; tortoise never does at run time."""
 
 from hub.models.account import Account, RemoteActor
+from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
 from hub.models.membership import Membership
+from hub.models.moderation import DomainBlock, LoginToken, ModerationAction, QueueSample, Report
 from hub.models.post import Post, Tombstone
 from hub.models.queue import Delivery, Event, InboxItem
 
 __all__ = [
+    "Collaboration",
+    "DomainBlock",
+    "GroupFollow",
+    "Invite",
+    "LoginToken",
+    "ModerationAction",
+    "QueueSample",
+    "Report",
     "Account",
     "Delivery",
     "Event",

@@ -19,6 +19,8 @@ class Membership(Model):
     """owner, admin, moderator or member."""
     follow_uri = fields.CharField(max_length=1024, null=True)
     """The id of the Follow that asked to join; the Accept/Reject names it."""
+    banned_until = fields.DatetimeField(null=True)
+    """End of a temporary ban; null for permanent bans and everyone else."""
     reason = fields.TextField(null=True)
     """Why the last moderation decision (reject, remove, ban) was taken."""
     created_at = fields.DatetimeField(auto_now_add=True)
