@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from federation.actors import AS_CONTEXT
@@ -77,6 +79,33 @@ def undo_announce(urls: Urls, group: Group, post: Post) -> dict[str, Any]:
         "actor": urls.group(group.slug),
         "object": announce,
         **addressing(urls, group, post),
+    }
+
+
+def direct_note(urls: Urls, sender_id: str, kind_root: str, *, to: str, handle: str | None, text: str, link: str | None) -> dict[str, Any]:
+    """A direct message (Create of a Note addressed only to ``to``) with an optional link, readable everywhere."""
+    note_id = f"{kind_root}/notes/{uuid.uuid4().hex}"
+    mention = f'<span class="h-card"><a class="u-url mention" href="{to}">@<span>{html.escape(handle or to)}</span></a></span> '
+    body = html.escape(text)
+    if link:
+        body += f' <a href="{html.escape(link)}">{html.escape(link)}</a>'
+    note = {
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": sender_id,
+        "to": [to],
+        "cc": [],
+        "content": f"<p>{mention}{body}</p>",
+        "tag": [{"type": "Mention", "href": to, "name": f"@{handle}" if handle else to}],
+        "published": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{note_id}/activity",
+        "type": "Create",
+        "actor": sender_id,
+        "to": [to],
+        "object": note,
     }
 
 

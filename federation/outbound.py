@@ -19,7 +19,7 @@ from federation.nodeinfo import announce_form
 from hub.models import Event, Group, Membership, Post, RemoteActor
 from hub.queue import finish
 
-EventHandler = Callable[[Federation, Event, Group], Awaitable[None]]
+EventHandler = Callable[[Federation, Event, Group | None], Awaitable[None]]
 
 
 async def _send(fed: Federation, group: Group, activity: dict, inboxes: list[str]) -> None:
@@ -113,7 +113,21 @@ async def on_post_refused(fed: Federation, event: Event, group: Group) -> None:
     await _send(fed, group, activity, [actor.inbox])
 
 
+async def on_notice(fed: Federation, event: Event, group: Group | None) -> None:
+    """A direct message from a group (or the instance actor) to one remote account."""
+    actor = await RemoteActor.get_or_none(account_id=event.payload["account_id"]).prefetch_related("account")
+    if actor is None:
+        return
+    sender = fed.urls.group(group.slug) if group is not None else fed.urls.instance_actor
+    note = activities.direct_note(
+        fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle,
+        text=event.payload.get("text", ""), link=event.payload.get("link"),
+    )
+    await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
+
+
 EVENT_HANDLERS: dict[str, EventHandler] = {
+    "notice.direct": on_notice,
     "membership.accepted": on_membership_answer,
     "membership.rejected": on_membership_answer,
     "membership.removed": on_membership_answer,
@@ -132,7 +146,7 @@ async def handle_event(fed: Federation, event: Event) -> None:
     handler = EVENT_HANDLERS.get(event.kind)
     group = await Group.get_or_none(id=event.group_id) if event.group_id else None
     async with in_transaction():
-        if handler is not None and group is not None:
+        if handler is not None:
             await handler(fed, event, group)
         await finish(event, "done", last_error=None if handler else "no federation side")
     fed.wake_worker()
