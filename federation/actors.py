@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from federation.sanitize import render_local_text
 from federation.urls import Urls
@@ -63,7 +64,7 @@ def instance_actor(urls: Urls, public_key_pem: str) -> dict[str, Any]:
         "@context": CONTEXT,
         "id": urls.instance_actor,
         "type": "Application",
-        "preferredUsername": urls.host.split(":")[0],
+        "preferredUsername": urlsplit(urls.base).hostname or urls.host,
         "name": f"Causeway {__version__}",
         "summary": "The server actor of this Causeway hub; it signs the hub's own requests.",
         "url": f"{urls.base}/about",

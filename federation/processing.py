@@ -8,53 +8,19 @@ not act on is ``ignored`` with a recorded reason, never an exception that loses 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from federation.context import Federation
 from federation.errors import FederationError, FetchError, OriginError
 from federation.fetch import fetch_document, same_host
+from federation.handling import ANY, Handler, Incoming, Outcome, done, ignored
+from federation.objects import draft_from
 from federation.remote import account_for
-from federation.sanitize import plain_text, sanitize_html
-from federation.vocab import POST_TYPES, audience, content_and_language, id_of, ids, mentions, parse_time, type_of, visibility
+from federation.vocab import POST_TYPES, audience, id_of, mentions, parse_time, type_of
 from hub.clock import now
 from hub.errors import Conflict, HubError, NotFound, PermissionDenied
 from hub.models import Account, Group, InboxItem, Membership, Post
 from hub.queue import finish
 from hub.services import members, posts
-
-ANY = "*"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What processing did: ``done`` or ``ignored``, with a reason for the record."""
-
-    state: str
-    reason: str | None = None
-
-
-def done(reason: str | None = None) -> Outcome:
-    """The activity was acted on."""
-    return Outcome("done", reason)
-
-
-def ignored(reason: str) -> Outcome:
-    """The activity was understood and deliberately not acted on."""
-    return Outcome("ignored", reason)
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """An activity being processed, with its resolved object (when embedded or fetched)."""
-
-    activity: dict
-    actor: str
-    obj: dict | None
-    object_id: str | None
-
-
-Handler = Callable[[Federation, Incoming], Awaitable[Outcome]]
 
 
 async def _local_group(fed: Federation, url: str | None) -> Group | None:
@@ -77,30 +43,9 @@ async def target_groups(fed: Federation, activity: dict, obj: dict) -> list[Grou
             found[group.id] = group
     reply_to = id_of(obj.get("inReplyTo"))
     if reply_to:
-        parent = await Post.get_or_none(uri=reply_to).prefetch_related("group")
-        if parent is not None:
+        for parent in await Post.filter(uri=reply_to, via_id=None).prefetch_related("group"):
             found[parent.group.id] = parent.group
     return list(found.values())
-
-
-def draft_from(activity: dict, obj: dict, raw: str, group: Group, fed: Federation) -> posts.PostDraft:
-    """The domain's view of a posted object: sanitised, typed, bounded."""
-    content, language = content_and_language(obj)
-    to, cc = ids(obj.get("to")), ids(obj.get("cc"))
-    return posts.PostDraft(
-        uri=obj["id"],
-        activity_uri=activity.get("id") if isinstance(activity.get("id"), str) else None,
-        object_type=type_of(obj) or "Note",
-        content_html=sanitize_html(content),
-        visibility=visibility(to or ids(activity.get("to")), cc or ids(activity.get("cc")), fed.urls.group_followers(group.slug)),
-        published_at=parse_time(obj.get("published")) or now(),
-        activity_json=raw,
-        url=id_of(obj.get("url")) if isinstance(id_of(obj.get("url")), str) else None,
-        in_reply_to=id_of(obj.get("inReplyTo")),
-        title=plain_text(obj["name"], max_length=500) if isinstance(obj.get("name"), str) else None,
-        summary=plain_text(obj["summary"], max_length=500) if isinstance(obj.get("summary"), str) and obj.get("summary") else None,
-        language=language,
-    )
 
 
 async def on_follow(fed: Federation, item: Incoming) -> Outcome:
@@ -184,7 +129,7 @@ async def on_update(fed: Federation, item: Incoming) -> Outcome:
         return ignored(f"Update of {type_of(obj)} is not handled")
     if id_of(obj.get("attributedTo")) != item.actor:
         return ignored("the object is attributed to someone else")
-    post = await Post.get_or_none(uri=obj["id"]).prefetch_related("group")
+    post = await Post.filter(uri=obj["id"]).prefetch_related("group").first()
     if post is None:
         return ignored("Update of a post this hub does not have")
     author = await account_for(fed, item.actor)
@@ -212,10 +157,10 @@ async def on_delete(fed: Federation, item: Incoming) -> Outcome:
         account = await account_for(fed, item.actor)
     raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
     try:
-        post = await posts.delete(account, target, activity_json=raw)
+        rows = await posts.delete(account, target, activity_json=raw)
     except PermissionDenied as exc:
         return ignored(str(exc))
-    return done("post deleted" if post is not None else "tombstone recorded")
+    return done(f"post deleted in {len(rows)} group(s)" if rows else "tombstone recorded")
 
 
 async def account_for_existing(uri: str) -> Account | None:

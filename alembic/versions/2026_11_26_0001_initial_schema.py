@@ -112,7 +112,7 @@ def upgrade() -> None:
     op.create_table(
         "posts",
         _id(),
-        sa.Column("uri", sa.String(1024), nullable=False, unique=True),
+        sa.Column("uri", sa.String(1024), nullable=False),
         sa.Column("activity_uri", sa.String(1024)),
         sa.Column("url", sa.String(1024)),
         sa.Column("object_type", sa.String(16), nullable=False),
@@ -132,7 +132,10 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("author_id", sa.Integer(), sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
         sa.Column("group_id", sa.Integer(), sa.ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("via_id", sa.Integer(), sa.ForeignKey("accounts.id", ondelete="SET NULL")),
+        sa.UniqueConstraint("group_id", "uri", name="uq_posts_group_uri"),
     )
+    op.create_index("ix_posts_uri", "posts", ["uri"])
     op.create_index("ix_posts_thread_uri", "posts", ["thread_uri"])
     op.create_index("ix_posts_group_state_id", "posts", ["group_id", "state", "id"])
     op.create_table(

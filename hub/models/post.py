@@ -5,7 +5,7 @@ from tortoise.models import Model
 
 
 class Post(Model):
-    """A member's post (or reply) in a group, as the group announced it."""
+    """A member's post (or reply, or a post relayed from another group) in a group, as the group announced it."""
 
     id = fields.IntField(primary_key=True)
     """Row id."""
@@ -13,8 +13,10 @@ class Post(Model):
     """The group the post was made to."""
     author = fields.ForeignKeyField("models.Account", related_name="posts", on_delete=fields.CASCADE)
     """Who wrote it."""
-    uri = fields.CharField(max_length=1024, unique=True)
-    """The object id (Note/Page/Article/Question)."""
+    via = fields.ForeignKeyField("models.Account", related_name="relayed_posts", null=True, on_delete=fields.SET_NULL)
+    """For posts relayed from a followed group or a collaboration: that group's account."""
+    uri = fields.CharField(max_length=1024, db_index=True)
+    """The object id (Note/Page/Article/Question); unique within a group."""
     activity_uri = fields.CharField(max_length=1024, null=True)
     """The id of the Create that brought it."""
     url = fields.CharField(max_length=1024, null=True)
@@ -52,6 +54,7 @@ class Post(Model):
 
     class Meta:
         table = "posts"
+        unique_together = (("group", "uri"),)
         indexes = (("group", "state", "id"),)
 
 

@@ -11,7 +11,7 @@ from hub.lifecycle import MEMBERSHIP
 from hub.models import Account, Group, Membership
 from hub.services import events
 
-ROLES = ("owner", "admin", "moderator", "member")
+ROLES = ("owner", "admin", "moderator", "member", "partner")
 ORGANISER_ROLES = ("owner", "admin")
 MODERATOR_ROLES = ("owner", "admin", "moderator")
 

@@ -61,7 +61,7 @@ async def submit(group: Group, author: Account, draft: PostDraft) -> Published:
     Raises PermissionDenied for non-members (and non-moderators in moderators-only groups) and
     Conflict when the object was deleted before (Delete arrived before its Create).
     """
-    existing = await Post.get_or_none(uri=draft.uri)
+    existing = await Post.get_or_none(uri=draft.uri, group=group)
     if existing is not None:
         return Published(existing, False)
     if await is_tombstoned(draft.uri):
@@ -101,46 +101,76 @@ async def submit(group: Group, author: Account, draft: PostDraft) -> Published:
     return Published(post, True)
 
 
-async def edit(author: Account, draft: PostDraft, *, edited_at: datetime | None = None) -> Post:
-    """Apply the author's Update: content, title, summary, language; only the author may edit."""
-    post = await Post.get_or_none(uri=draft.uri).prefetch_related("group")
-    if post is None:
+async def edit(author: Account, draft: PostDraft, *, edited_at: datetime | None = None) -> list[Post]:
+    """Apply the author's Update in every group that has the post; only the author may edit."""
+    rows = await Post.filter(uri=draft.uri).prefetch_related("group")
+    if not rows:
         raise NotFound("no such post here")
-    if post.author_id != author.id:
+    if any(post.author_id != author.id for post in rows):
         raise PermissionDenied("only the author may edit a post")
-    if post.state == "deleted":
+    if all(post.state == "deleted" for post in rows):
         raise Conflict("the post was deleted")
     async with in_transaction():
-        post.content_html = draft.content_html
-        post.title = draft.title
-        post.summary = draft.summary
-        post.language = draft.language or post.language
-        post.edited_at = edited_at or now()
-        await post.save()
-        if post.state == "published":
-            await events.record("post.updated", post.group, post_id=post.id, activity_json=draft.activity_json)
-    return post
+        for post in rows:
+            post.content_html = draft.content_html
+            post.title = draft.title
+            post.summary = draft.summary
+            post.language = draft.language or post.language
+            post.edited_at = edited_at or now()
+            await post.save()
+            if post.state == "published" and post.via_id is None:
+                await events.record("post.updated", post.group, post_id=post.id, activity_json=draft.activity_json)
+    return rows
 
 
-async def delete(actor: Account, uri: str, *, activity_json: str | None = None) -> Post | None:
-    """The owner deleted the object: tombstone it; a known post loses its content and is announced deleted."""
-    post = await Post.get_or_none(uri=uri).prefetch_related("group")
-    if post is not None and post.author_id != actor.id:
+async def delete(actor: Account, uri: str, *, activity_json: str | None = None) -> list[Post]:
+    """The owner deleted the object: tombstone it; every copy loses its content and is announced deleted."""
+    rows = await Post.filter(uri=uri).prefetch_related("group")
+    if any(post.author_id != actor.id for post in rows):
         raise PermissionDenied("only the author may delete a post")
     async with in_transaction():
         await Tombstone.get_or_create(uri=uri, defaults={"actor_uri": actor.uri})
-        if post is None or post.state == "deleted":
-            return post
-        was_public = post.state == "published"
-        POST.check(post.state, "deleted")
-        post.state = "deleted"
-        post.content_html = ""
-        post.title = None
-        post.summary = None
-        await post.save()
-        if was_public:
-            await events.record("post.deleted", post.group, post_id=post.id, activity_json=activity_json)
-    return post
+        for post in rows:
+            if post.state == "deleted":
+                continue
+            was_public = post.state == "published"
+            POST.check(post.state, "deleted")
+            post.state = "deleted"
+            post.content_html = ""
+            post.title = None
+            post.summary = None
+            await post.save()
+            if was_public:
+                await events.record("post.deleted", post.group, post_id=post.id, activity_json=activity_json)
+    return rows
+
+
+async def relay(group: Group, source: Account, author: Account, draft: PostDraft) -> Published | None:
+    """Re-announce a post that a followed group (or a collaboration) announced; once per group, never a deleted one."""
+    if await Post.filter(group=group, uri=draft.uri).exists() or await is_tombstoned(draft.uri):
+        return None
+    async with in_transaction():
+        post = await Post.create(
+            group=group,
+            author=author,
+            via=source,
+            uri=draft.uri,
+            activity_uri=draft.activity_uri,
+            url=draft.url,
+            object_type=draft.object_type,
+            in_reply_to=draft.in_reply_to,
+            thread_uri=await _thread_uri(group, draft.in_reply_to, draft.uri),
+            title=draft.title,
+            content_html=draft.content_html,
+            summary=draft.summary,
+            language=draft.language,
+            visibility="public" if draft.visibility == "public" else "unlisted",
+            state="published",
+            published_at=draft.published_at,
+            activity_json=draft.activity_json,
+        )
+        await events.record("post.published", group, post_id=post.id, via=source.uri)
+    return Published(post, True)
 
 
 async def refuse(group: Group, author: Account, *, activity_uri: str, reason: str) -> None:
