@@ -11,6 +11,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from federation.collaboration import precheck as collaboration_precheck
 from federation.context import Federation
 from federation.errors import BlockedError, FetchError, OriginError, PayloadError, SignatureError
 from federation.fetch import host_of, parse_object, same_host
@@ -108,6 +109,7 @@ async def receive(fed: Federation, *, method: str, path_with_query: str, headers
     if signer != actor:
         raise SignatureError("the request is signed by another actor than the activity's")
     check_origin(activity, actor)
+    await collaboration_precheck(fed, activity, actor)
     if fed.urls.is_local(activity_id):
         raise OriginError("activities with this hub's ids are not accepted from elsewhere")
     try:

@@ -13,10 +13,13 @@ from collections.abc import Awaitable, Callable
 from tortoise.transactions import in_transaction
 
 from federation import activities
+from federation.collaboration import OUTBOUND_HANDLERS, local_group_account, local_group_of
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.nodeinfo import announce_form
-from hub.models import Event, Group, Membership, Post, RemoteActor
+from hub.models import Account, Event, Group, Membership, Post, RemoteActor
+from hub.services import collaborations, posts
+from hub.services.posts import PostDraft
 from hub.queue import finish
 
 EventHandler = Callable[[Federation, Event, Group | None], Awaitable[None]]
@@ -53,6 +56,9 @@ async def on_membership_answer(fed: Federation, event: Event, group: Group) -> N
     """Accept or Reject the member's Follow at their personal inbox."""
     membership, actor = await _membership_actor(event)
     if actor is None:
+        follow_uri = event.payload.get("follow_uri") or membership.follow_uri
+        if follow_uri and await local_group_of(fed, membership.account) is not None:
+            await collaborations.follow_answered(follow_uri, await local_group_account(fed, group), accepted=event.kind == "membership.accepted")
         return
     kind = "Accept" if event.kind == "membership.accepted" else "Reject"
     follow_uri = event.payload.get("follow_uri") or membership.follow_uri
@@ -66,16 +72,40 @@ async def _post(event: Event) -> Post:
     return await Post.get(id=event.payload["post_id"])
 
 
+async def _relay_to_local_members(fed: Federation, group: Group, post: Post) -> None:
+    """Local groups that are members of ``group`` and relay it re-announce the post in-process."""
+    source = await local_group_account(fed, group)
+    for follower in await collaborations.relaying_groups(source):
+        if follower.id == group.id:
+            continue
+        author = await Account.get(id=post.author_id)
+        draft = PostDraft(
+            uri=post.uri, activity_uri=post.activity_uri, object_type=post.object_type, content_html=post.content_html,
+            visibility=post.visibility, published_at=post.published_at, activity_json=post.activity_json, url=post.url,
+            in_reply_to=post.in_reply_to, title=post.title, summary=post.summary, language=post.language,
+        )
+        await posts.relay(follower, source, author, draft)
+
+
 async def on_post_published(fed: Federation, event: Event, group: Group) -> None:
-    """Announce a member's post to every member's server, in the form that server shows."""
+    """Announce a post to every member's server, in the form that server shows; relayed posts skip their source."""
     post = await _post(event)
-    forms = await member_inboxes(group)
+    source = await RemoteActor.get_or_none(account_id=post.via_id) if post.via_id else None
+    forms = await member_inboxes(group, exclude_account_id=post.via_id)
+    if source is not None:
+        skip = {source.inbox, source.shared_inbox}
+        forms = {"object": sorted({i for inboxes in forms.values() for i in inboxes} - skip)}
+    elif post.via_id is not None:
+        forms = {"object": sorted({i for inboxes in forms.values() for i in inboxes})}
     announce = activities.announce_object(fed.urls, group, post)
     await _send(fed, group, announce, forms.get("object", []))
-    wrapped = activities.announce_activity(fed.urls, group, post, post.activity_json, "announce-create")
-    await _send(fed, group, wrapped, forms.get("activity", []))
+    if forms.get("activity"):
+        wrapped = activities.announce_activity(fed.urls, group, post, post.activity_json, "announce-create")
+        await _send(fed, group, wrapped, forms["activity"])
     post.announce_uri = announce["id"]
     await post.save(update_fields=["announce_uri"])
+    if post.visibility in ("public", "unlisted"):
+        await _relay_to_local_members(fed, group, post)
 
 
 async def on_post_updated(fed: Federation, event: Event, group: Group) -> None:
@@ -127,6 +157,7 @@ async def on_notice(fed: Federation, event: Event, group: Group | None) -> None:
 
 
 EVENT_HANDLERS: dict[str, EventHandler] = {
+    **OUTBOUND_HANDLERS,
     "notice.direct": on_notice,
     "membership.accepted": on_membership_answer,
     "membership.rejected": on_membership_answer,

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import json
 
+from federation.collaboration import INBOUND_HANDLERS
 from federation.context import Federation
 from federation.errors import FederationError, FetchError, OriginError
-from federation.fetch import fetch_document, same_host
+from federation.fetch import fetch_document, host_of, same_host
 from federation.handling import ANY, Handler, Incoming, Outcome, done, ignored
 from federation.objects import draft_from
-from federation.remote import account_for
+from federation.nodeinfo import peer_software
+from federation.remote import account_for, fetch_actor
 from federation.vocab import POST_TYPES, audience, id_of, mentions, parse_time, type_of
 from hub.clock import now
 from hub.errors import Conflict, HubError, NotFound, PermissionDenied
-from hub.models import Account, Group, InboxItem, Membership, Post
+from hub.models import Account, Group, InboxItem, Invite, Membership, Post
 from hub.queue import finish
-from hub.services import members, posts
+from hub.services import invites, members, posts
 
 
 async def _local_group(fed: Federation, url: str | None) -> Group | None:
@@ -53,9 +55,12 @@ async def on_follow(fed: Federation, item: Incoming) -> Outcome:
     group = await _local_group(fed, item.object_id)
     if group is None:
         return ignored("Follow of something that is not a local group")
-    account = await account_for(fed, item.actor)
-    decision = await members.request_join(group, account, follow_uri=item.activity["id"])
-    return done(f"join {decision.outcome}")
+    actor = await fetch_actor(fed, item.actor)
+    account = await actor.account
+    await peer_software(fed, host_of(actor.uri))
+    invited = await invites.use_person_invite(group, account)
+    decision = await members.request_join(group, account, follow_uri=item.activity["id"], pre_approved=invited)
+    return done(f"join {decision.outcome}" + (" (invited)" if invited else ""))
 
 
 async def on_undo_follow(fed: Federation, item: Incoming) -> Outcome:
@@ -174,6 +179,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("Create", ANY): on_create,
     ("Update", ANY): on_update,
     ("Delete", ANY): on_delete,
+    **INBOUND_HANDLERS,
 }
 """(activity type, object type or ANY) -> handler. Types not listed are ignored with a reason."""
 
@@ -199,9 +205,10 @@ async def process(fed: Federation, activity: dict, actor: str) -> Outcome:
     obj_dict = obj if isinstance(obj, dict) else None
     object_id = id_of(obj)
     if type_of(activity) == "Undo" and obj_dict is None and object_id:
-        membership = await Membership.get_or_none(follow_uri=object_id)
-        if membership is not None:
+        if await Membership.filter(follow_uri=object_id).exists():
             obj_dict = {"type": "Follow", "id": object_id}
+        elif await Invite.filter(invite_uri=object_id, direction="incoming").exists():
+            obj_dict = {"type": "Invite", "id": object_id}
     handler = handler_for(activity, obj_dict)
     if handler is None:
         kind = type_of(activity) or "?"

@@ -1,0 +1,149 @@
+"""CLI for groups working with groups: ``hub group follow|unfollow`` and ``hub invite send|list|accept|reject|revoke``."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import uuid
+
+from federation.collaboration import local_group_account, local_group_of
+from federation.context import Federation, build_federation
+from federation.remote import account_for
+from federation.webfinger import resolve_actor_url
+from hub.errors import InvalidInput
+from hub.models import Account, Group
+from hub.services import collaborations, groups, invites
+from hub.settings import Settings
+from hub.terminal import print_json, print_table
+
+
+async def _account(fed: Federation, handle_or_url: str) -> Account:
+    """The account of a handle or actor URL: a local group's own account, or a fetched remote actor's."""
+    url = await resolve_actor_url(fed, handle_or_url)
+    slug = fed.urls.group_slug(url)
+    if slug is not None:
+        return await local_group_account(fed, await groups.get_group(slug))
+    if fed.urls.is_local(url):
+        raise InvalidInput(f"{handle_or_url} is not a group of this hub")
+    return await account_for(fed, url)
+
+
+async def _with_fed(settings: Settings, action):
+    fed = build_federation(settings)
+    try:
+        return await action(fed)
+    finally:
+        await fed.close()
+
+
+async def _group_follow(args: argparse.Namespace, settings: Settings) -> int:
+    async def run(fed: Federation) -> int:
+        group = await groups.get_group(args.slug)
+        target = await _account(fed, args.target)
+        follow_uri = fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex)
+        await collaborations.follow_group(group, target, follow_uri=follow_uri, relay=args.relay)
+        print(f"{group.slug} follows {target.handle or target.uri} (relay to members: {'yes' if args.relay else 'no'}); the Follow is queued")
+        return 0
+
+    return await _with_fed(settings, run)
+
+
+async def _group_unfollow(args: argparse.Namespace, settings: Settings) -> int:
+    async def run(fed: Federation) -> int:
+        group = await groups.get_group(args.slug)
+        target = await _account(fed, args.target)
+        await collaborations.unfollow_group(group, target)
+        print(f"{group.slug} no longer follows {target.handle or target.uri}")
+        return 0
+
+    return await _with_fed(settings, run)
+
+
+def _slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40]
+    if not slug:
+        raise InvalidInput("a collaboration needs a name with letters or digits")
+    return slug
+
+
+async def _invite_send(args: argparse.Namespace, settings: Settings) -> int:
+    async def run(fed: Federation) -> int:
+        group = await groups.get_group(args.slug)
+        target = await _account(fed, args.target)
+        invite_uri = fed.urls.group_activity(group.slug, "invite", uuid.uuid4().hex)
+        if args.collaboration:
+            collab = await collaborations.find_collaboration(group, args.collaboration)
+            if collab is None:
+                collab = await collaborations.create_collaboration(
+                    group, f"{group.slug}_{_slugify(args.collaboration)}"[:64].strip("_"), args.collaboration,
+                    host_account=await local_group_account(fed, group), description=args.message or "",
+                )
+                await collaborations.accept_local_partner(
+                    collab, group, await local_group_account(fed, group),
+                    await local_group_account(fed, await collab.group),
+                    follow_uri=fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex),
+                )
+            collab_group: Group = await collab.group
+            invite = await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(collab_group.slug),
+                                        object_name=collab_group.name, collaboration=collab, message=args.message)
+        else:
+            if await local_group_of(fed, target) is not None:
+                raise InvalidInput("to invite a group, name the collaboration with --collaboration NAME")
+            invite = await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(group.slug),
+                                        object_name=group.name, message=args.message)
+        print(f"invite #{invite.id} to {target.handle or target.uri} queued (expires {invite.expires_at:%Y-%m-%d})")
+        return 0
+
+    return await _with_fed(settings, run)
+
+
+async def _invite_list(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.slug) if args.slug else None
+    rows = await invites.list_invites(group)
+    data = [
+        {"id": i.id, "group": i.group.slug, "direction": i.direction, "kind": i.kind, "counterpart": i.counterpart.uri,
+         "counterpart_handle": i.counterpart.handle, "object": i.object_uri, "object_name": i.object_name,
+         "state": i.state, "invite_uri": i.invite_uri, "expires_at": i.expires_at.isoformat(), "message": i.message}
+        for i in rows
+    ]
+    if args.json:
+        print_json(data)
+    else:
+        print_table([(d["id"], d["group"], d["direction"], d["kind"], d["counterpart_handle"] or d["counterpart"],
+                      d["object_name"] or d["object"], d["state"]) for d in data],
+                    ["id", "group", "direction", "kind", "with", "for", "state"])
+    return 0
+
+
+def _answer(action):
+    async def handler(args: argparse.Namespace, settings: Settings) -> int:
+        invite = await invites.get(args.invite_id)
+        await action(invite)
+        print(f"invite #{invite.id} is now {invite.state}")
+        return 0
+
+    return handler
+
+
+def register(cli) -> None:
+    """Add the collaboration commands to the ``hub`` command tree."""
+    p = cli.command("group follow", "make a group follow another group (local or remote)", _group_follow)
+    p.add_argument("slug")
+    p.add_argument("target", metavar="HANDLE_OR_URL")
+    p.add_argument("--relay", action="store_true", help="re-announce the followed group's posts to this group's members")
+    p = cli.command("group unfollow", "stop following a group", _group_unfollow)
+    p.add_argument("slug")
+    p.add_argument("target", metavar="HANDLE_OR_URL")
+    p = cli.command("invite send", "invite a group to a collaboration (--collaboration) or a person to a group", _invite_send)
+    p.add_argument("slug")
+    p.add_argument("target", metavar="HANDLE_OR_URL")
+    p.add_argument("--collaboration", metavar="NAME", help="the collaboration to invite a group to (created if new)")
+    p.add_argument("--message", help="a personal note sent with the invite")
+    p = cli.command("invite list", "list invites sent and received", _invite_list)
+    p.add_argument("slug", nargs="?")
+    p.add_argument("--json", action="store_true")
+    for verb, action, text in (("accept", invites.accept, "accept an invite your group received"),
+                               ("reject", invites.reject, "decline an invite your group received"),
+                               ("revoke", invites.revoke, "withdraw an invite your group sent")):
+        p = cli.command(f"invite {verb}", text, _answer(action))
+        p.add_argument("invite_id", type=int, metavar="INVITE_ID")

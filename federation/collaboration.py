@@ -1,0 +1,328 @@
+"""Groups with groups on the wire: Invite / Accept / Reject / Undo of invites, group follows, relayed Announces.
+
+Inbound handlers join processing.HANDLERS; outbound handlers join outbound.EVENT_HANDLERS.
+Local counterparts (two groups on this hub) are answered in-process, never over HTTP to ourselves.
+"""
+
+from __future__ import annotations
+
+import json
+
+from federation import activities
+from federation.context import Federation
+from federation.delivery import enqueue
+from federation.errors import FetchError, PayloadError
+from federation.fetch import fetch_document, same_host
+from federation.handling import ANY, Incoming, Outcome, done, ignored
+from federation.objects import draft_from
+from federation.nodeinfo import announce_form
+from federation.remote import account_for, fetch_actor
+from federation.vocab import POST_TYPES, id_of, type_of
+from hub.clock import now
+from hub.models import Account, Event, Group, GroupFollow, Invite, RemoteActor
+from hub.services import collaborations, invites, members, posts
+from hub.services.collaborations import group_account
+
+
+async def local_group_account(fed: Federation, group: Group) -> Account:
+    """The account standing for a local group."""
+    return await group_account(group, fed.urls.group(group.slug), f"{group.slug}@{fed.urls.host}")
+
+
+async def local_group_of(fed: Federation, account: Account) -> Group | None:
+    """The local group an account stands for, if it is one."""
+    slug = fed.urls.group_slug(account.uri)
+    return await Group.get_or_none(slug=slug) if slug else None
+
+
+# --- inbound -------------------------------------------------------------------------------------
+
+
+async def precheck(fed: Federation, activity: dict, actor: str) -> None:
+    """Refuse at the door (4xx, nothing stored) an Accept/Reject of a local invite by anyone but the invitee."""
+    if type_of(activity) not in ("Accept", "Reject"):
+        return
+    object_id = id_of(activity.get("object"))
+    if not object_id or not fed.urls.is_local(object_id) or "/activities/invite/" not in object_id:
+        return
+    invite = await Invite.get_or_none(invite_uri=object_id, direction="outgoing").prefetch_related("counterpart")
+    if invite is None:
+        raise PayloadError("no such invite", status=404)
+    if invite.counterpart.uri != actor:
+        raise PayloadError("only the invited group may answer this invite", status=403)
+    if invite.state != "pending" or invite.expires_at <= now():
+        raise PayloadError(f"the invite is no longer open ({'expired' if invite.state == 'pending' else invite.state})", status=410)
+
+
+async def on_invite(fed: Federation, item: Incoming) -> Outcome:
+    """A remote group invites a local group to a collaboration it hosts."""
+    target = id_of(item.activity.get("target"))
+    slug = fed.urls.group_slug(target) if target else None
+    group = await Group.get_or_none(slug=slug) if slug else None
+    if group is None:
+        return ignored("Invite whose target is not a local group")
+    collab_uri = item.object_id
+    if not collab_uri or not same_host(collab_uri, item.actor):
+        return ignored("Invite to something not hosted by the inviter's server")
+    inviter = await account_for(fed, item.actor)
+    name = None
+    try:
+        name = (await fetch_actor(fed, collab_uri)).name
+    except FetchError:
+        pass
+    summary = item.activity.get("summary") if isinstance(item.activity.get("summary"), str) else None
+    invite = await invites.receive(group, inviter, invite_uri=item.activity["id"], object_uri=collab_uri, object_name=name, message=summary)
+    return done(f"invite #{invite.id} recorded for {group.slug}")
+
+
+async def _answer(fed: Federation, item: Incoming, accepted: bool) -> Outcome:
+    """Accept/Reject of one of our invites or of a local group's Follow of another group."""
+    object_id = item.object_id
+    if not object_id:
+        return ignored("answer to nothing")
+    answerer = await account_for(fed, item.actor)
+    invite = await Invite.get_or_none(invite_uri=object_id, direction="outgoing").prefetch_related("collaboration")
+    if invite is not None:
+        if invite.counterpart_id != answerer.id:
+            return ignored("answer by someone other than the invited group")
+        if invite.kind == "membership":
+            return ignored("a person's answer to an invite: their follow is what counts")
+        await invites.answered_remotely(invite, "accepted" if accepted else "rejected")
+        if accepted and invite.collaboration is not None:
+            await collaborations.add_partner(invite.collaboration, answerer)
+        return done(f"invite #{invite.id} {'accepted' if accepted else 'rejected'}")
+    follow = await collaborations.follow_answered(object_id, answerer, accepted=accepted)
+    if follow is not None:
+        return done(f"group follow {follow.state}")
+    return ignored("answer to an unknown invite or follow")
+
+
+async def on_accept(fed: Federation, item: Incoming) -> Outcome:
+    """Accept of an invite we sent or of a Follow a local group sent."""
+    return await _answer(fed, item, True)
+
+
+async def on_reject(fed: Federation, item: Incoming) -> Outcome:
+    """Reject of an invite we sent or of a Follow a local group sent."""
+    return await _answer(fed, item, False)
+
+
+async def on_undo_invite(fed: Federation, item: Incoming) -> Outcome:
+    """The inviting group withdrew an invite it sent to a local group."""
+    invite = await Invite.get_or_none(invite_uri=item.object_id or "", direction="incoming").prefetch_related("counterpart")
+    if invite is None or invite.counterpart.uri != item.actor:
+        return ignored("Undo of an invite this hub did not receive from this actor")
+    await invites.answered_remotely(invite, "revoked")
+    return done(f"invite #{invite.id} revoked")
+
+
+async def _announced_object(fed: Federation, item: Incoming) -> dict:
+    """The post an Announce points at, fetched from its own origin (embedded copies are only references)."""
+    inner = item.obj
+    target = item.object_id
+    if inner is not None and type_of(inner) in ("Create", "Update", "Page", "Note", "Article", "Question"):
+        nested = inner.get("object") if type_of(inner) in ("Create", "Update") else None
+        target = id_of(nested) or id_of(inner)
+    if not target:
+        raise FetchError("the Announce names no object")
+    if fed.urls.is_local(target):
+        raise FetchError("an Announce of this hub's own object")
+    return await fetch_document(fed.client, target, sign=await fed.instance_auth(), local_host=fed.urls.host)
+
+
+async def on_announce(fed: Federation, item: Incoming) -> Outcome:
+    """A followed group (or a collaboration we partner in) announced a post: relaying groups re-announce it once."""
+    source = await Account.get_or_none(uri=item.actor)
+    groups = await collaborations.relaying_groups(source) if source is not None else []
+    if not groups:
+        return ignored("Announce by a group no local group relays")
+    if item.obj is not None and type_of(item.obj) in ("Delete", "Undo"):
+        return ignored("retractions reach relayed copies through the author's Delete")
+    obj = await _announced_object(fed, item)
+    author_uri = id_of(obj.get("attributedTo"))
+    if type_of(obj) not in POST_TYPES or not author_uri or not same_host(author_uri, obj["id"]):
+        return ignored("the announced object is not a post by an actor of its own server")
+    author = await account_for(fed, author_uri)
+    raw = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    results = []
+    for group in groups:
+        draft = draft_from({"id": None}, obj, raw, group, fed)
+        if draft.visibility not in ("public", "unlisted"):
+            results.append(f"{group.slug}: not public, not relayed")
+            continue
+        relayed = await posts.relay(group, source, author, draft)
+        results.append(f"{group.slug}: {'relayed' if relayed else 'already had it'}")
+    return done("; ".join(results))
+
+
+INBOUND_HANDLERS = {
+    ("Invite", ANY): on_invite,
+    ("Accept", ANY): on_accept,
+    ("Reject", ANY): on_reject,
+    ("Undo", "Invite"): on_undo_invite,
+    ("Announce", ANY): on_announce,
+}
+"""Collaboration handlers, merged into processing.HANDLERS."""
+
+
+# --- outbound ------------------------------------------------------------------------------------
+
+
+async def _remote(account: Account) -> RemoteActor | None:
+    return await RemoteActor.get_or_none(account_id=account.id).prefetch_related("peer")
+
+
+async def on_group_follow_requested(fed: Federation, event: Event, group: Group | None) -> None:
+    """Send the Follow of another group (answered in-process when that group is local)."""
+    row = await GroupFollow.get(id=event.payload["group_follow_id"]).prefetch_related("target", "group")
+    follower = await local_group_account(fed, row.group)
+    target_group = await local_group_of(fed, row.target)
+    if target_group is not None:
+        await members.request_join(target_group, follower, follow_uri=row.follow_uri)
+        return
+    remote = await _remote(row.target)
+    if remote is None:
+        return
+    follow = {"@context": activities.AS_CONTEXT, "id": row.follow_uri, "type": "Follow",
+              "actor": follower.uri, "object": row.target.uri, "to": [row.target.uri]}
+    await enqueue(follow, actor_uri=follower.uri, inboxes=[remote.inbox])
+
+
+async def on_group_follow_undone(fed: Federation, event: Event, group: Group | None) -> None:
+    """Send the Undo of a group's Follow (in-process when the followed group is local)."""
+    row = await GroupFollow.get(id=event.payload["group_follow_id"]).prefetch_related("target", "group")
+    follower = await local_group_account(fed, row.group)
+    target_group = await local_group_of(fed, row.target)
+    if target_group is not None:
+        await members.leave(target_group, follower)
+        return
+    remote = await _remote(row.target)
+    if remote is None:
+        return
+    undo = {"@context": activities.AS_CONTEXT, "id": activities.new_id(fed.urls, row.group, "undo"), "type": "Undo",
+            "actor": follower.uri, "to": [row.target.uri],
+            "object": {"id": row.follow_uri, "type": "Follow", "actor": follower.uri, "object": row.target.uri}}
+    await enqueue(undo, actor_uri=follower.uri, inboxes=[remote.inbox])
+
+
+def _invite_activity(fed: Federation, invite: Invite, inviter: str) -> dict:
+    return {
+        "@context": activities.AS_CONTEXT,
+        "id": invite.invite_uri,
+        "type": "Invite",
+        "actor": inviter,
+        "object": invite.object_uri,
+        "target": invite.counterpart.uri,
+        "to": [invite.counterpart.uri],
+        "summary": invite.message or "",
+        "endTime": invite.expires_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+async def on_invite_sent(fed: Federation, event: Event, group: Group | None) -> None:
+    """Deliver an Invite, plus a readable direct message where the receiver's software ignores Invite."""
+    invite = await Invite.get(id=event.payload["invite_id"]).prefetch_related("counterpart", "group")
+    inviter = fed.urls.group(invite.group.slug)
+    target_group = await local_group_of(fed, invite.counterpart)
+    if target_group is not None:
+        await invites.receive(
+            target_group, await local_group_account(fed, invite.group), invite_uri=f"{invite.invite_uri}#local",
+            object_uri=invite.object_uri, object_name=invite.object_name, message=invite.message,
+        )
+        return
+    remote = await _remote(invite.counterpart)
+    if remote is None:
+        return
+    await enqueue(_invite_activity(fed, invite, inviter), actor_uri=inviter, inboxes=[remote.inbox])
+    if invite.kind == "membership" or announce_form(remote.peer.software) == "object":
+        handle = f"@{invite.group.slug}@{fed.urls.host}"
+        if invite.kind == "membership":
+            text = f"You are invited to join {invite.group.name} ({handle}). Follow {handle} and you are in."
+        else:
+            text = f"{invite.group.name} ({handle}) invites you to collaborate in {invite.object_name or invite.object_uri}."
+        if invite.message:
+            text += f" {invite.message}"
+        note = activities.direct_note(fed.urls, inviter, inviter, to=remote.uri, handle=invite.counterpart.handle,
+                                      text=text, link=invite.object_uri)
+        await enqueue(note, actor_uri=inviter, inboxes=[remote.inbox])
+
+
+async def _answer_local(fed: Federation, invite: Invite, state: str) -> bool:
+    """For an invite between two local groups, answer the sender's row in-process."""
+    if not invite.invite_uri.endswith("#local"):
+        return False
+    outgoing = await Invite.get_or_none(invite_uri=invite.invite_uri.removesuffix("#local")).prefetch_related("collaboration")
+    if outgoing is not None and outgoing.state == "pending":
+        await invites.answered_remotely(outgoing, state)
+        if state == "accepted" and outgoing.collaboration is not None:
+            await collaborations.add_partner(outgoing.collaboration, await local_group_account(fed, invite.group))
+    return True
+
+
+async def _follow_collaboration(fed: Federation, invite: Invite) -> None:
+    """After accepting, the partner follows the collaboration and relays its posts to its members."""
+    collab_account = await Account.get_or_none(uri=invite.object_uri)
+    if collab_account is None:
+        collab_group = await Group.get_or_none(slug=fed.urls.group_slug(invite.object_uri) or "")
+        if collab_group is None:
+            try:
+                collab_account = await account_for(fed, invite.object_uri)
+            except FetchError:
+                return
+        else:
+            collab_account = await local_group_account(fed, collab_group)
+    follow_uri = activities.new_id(fed.urls, invite.group, "follow")
+    await collaborations.follow_group(invite.group, collab_account, follow_uri=follow_uri, relay=True)
+
+
+async def on_invite_answered(fed: Federation, event: Event, group: Group | None) -> None:
+    """The invited local group accepted or rejected: tell the inviter (and follow the collaboration on accept)."""
+    invite = await Invite.get(id=event.payload["invite_id"]).prefetch_related("counterpart", "group")
+    state = "accepted" if event.kind == "invite.accepted" else "rejected"
+    if state == "accepted":
+        await _follow_collaboration(fed, invite)
+    if await _answer_local(fed, invite, state):
+        return
+    remote = await _remote(invite.counterpart)
+    if remote is None:
+        return
+    me = fed.urls.group(invite.group.slug)
+    answer = {
+        "@context": activities.AS_CONTEXT,
+        "id": activities.new_id(fed.urls, invite.group, "accept" if state == "accepted" else "reject"),
+        "type": "Accept" if state == "accepted" else "Reject",
+        "actor": me,
+        "to": [remote.uri],
+        "object": {"id": invite.invite_uri, "type": "Invite", "actor": remote.uri, "object": invite.object_uri, "target": me},
+    }
+    await enqueue(answer, actor_uri=me, inboxes=[remote.inbox])
+
+
+async def on_invite_revoked(fed: Federation, event: Event, group: Group | None) -> None:
+    """The inviting local group withdrew its invite: Undo it at the invitee."""
+    invite = await Invite.get(id=event.payload["invite_id"]).prefetch_related("counterpart", "group")
+    local_target = await local_group_of(fed, invite.counterpart)
+    if local_target is not None:
+        incoming = await Invite.get_or_none(invite_uri=f"{invite.invite_uri}#local")
+        if incoming is not None and incoming.state == "pending":
+            await invites.answered_remotely(incoming, "revoked")
+        return
+    remote = await _remote(invite.counterpart)
+    if remote is None:
+        return
+    me = fed.urls.group(invite.group.slug)
+    undo = {"@context": activities.AS_CONTEXT, "id": activities.new_id(fed.urls, invite.group, "undo"), "type": "Undo",
+            "actor": me, "to": [remote.uri], "object": _invite_activity(fed, invite, me)}
+    undo["object"].pop("@context", None)
+    await enqueue(undo, actor_uri=me, inboxes=[remote.inbox])
+
+
+OUTBOUND_HANDLERS = {
+    "group_follow.requested": on_group_follow_requested,
+    "group_follow.undone": on_group_follow_undone,
+    "invite.sent": on_invite_sent,
+    "invite.accepted": on_invite_answered,
+    "invite.rejected": on_invite_answered,
+    "invite.revoked": on_invite_revoked,
+}
+"""Collaboration event handlers, merged into outbound.EVENT_HANDLERS."""
