@@ -5,7 +5,8 @@
     ├── NotFound            the group, account, membership or post does not exist
     ├── PermissionDenied    the acting account lacks the role the action needs
     ├── Conflict            the action clashes with the current state (slug taken, already a member)
-    └── InvalidInput        a value is malformed (bad slug, empty name, text too long)
+    ├── InvalidInput        a value is malformed (bad slug, empty name, text too long)
+    └── RateLimited         the same thing was asked for too often; try again later
 
 Messages are written for a person: they say what was wrong and what would be accepted.
 """
@@ -39,3 +40,7 @@ class Conflict(HubError):
 
 class InvalidInput(HubError):
     """A value given to the domain is malformed."""
+
+
+class RateLimited(HubError):
+    """Asked for too often (sign-in links per account or per address); the message says when to retry."""

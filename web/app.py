@@ -11,16 +11,19 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from federation import discovery_endpoints, endpoints
 from federation.context import build_federation
 from federation.runtime import build_worker
+from federation.urls import Urls
 from hub import db
 from hub.secret import load_or_create_secret
 from hub.settings import Settings
-from web import pages
+from web import console, console_network, feeds, i18n, join, media, pages, sessions, signin
+from web.rendering import exception_handlers
 from web.security import SecurityHeadersMiddleware
 from web.templating import build_templates
 
@@ -29,11 +32,35 @@ log = logging.getLogger("causeway.web")
 
 
 def routes() -> list:
-    """The route table: public pages, ActivityPub endpoints, discovery and static files."""
+    """The route table: public pages, sign-in, the console, ActivityPub endpoints, discovery and static files."""
+    group_console = "/console/groups/{slug}"
     return [
         Route("/", pages.home, name="home"),
         Route("/about", pages.about, name="about"),
+        Route("/language/{code}", i18n.switch_language, name="language"),
+        Route("/login", signin.login, name="login"),
+        Route("/login/password", signin.login_password, methods=["POST"], name="login_password"),
+        Route("/login/link", signin.login_link, methods=["POST"], name="login_link"),
+        Route("/login/link/{token}", signin.link_landing, name="login_link_landing"),
+        Route("/login/link/{token}", signin.link_redeem, methods=["POST"], name="login_link_redeem"),
+        Route("/logout", signin.logout, methods=["POST"], name="logout"),
+        Route("/console", console.index, name="console"),
+        Route("/console/groups", console.create_group, methods=["POST"], name="console_create_group"),
+        Route(group_console, console.group_home, name="console_group"),
+        Route(f"{group_console}/profile", console.update_profile, methods=["POST"], name="console_profile"),
+        Route(f"{group_console}/avatar", console.upload_avatar, methods=["POST"], name="console_avatar"),
+        Route(f"{group_console}/members", console.members_page, name="console_members"),
+        Route(f"{group_console}/members/{{membership_id:int}}/{{action}}", console.member_action, methods=["POST"], name="console_member_action"),
+        Route(f"{group_console}/posts", console.posts_page, name="console_posts"),
+        Route(f"{group_console}/posts/{{post_id:int}}/{{action}}", console.post_action, methods=["POST"], name="console_post_action"),
+        *console_network.routes(group_console),
+        Route("/media/{name}", media.serve, name="media"),
         Route("/groups/{slug}", pages.group, name="group"),
+        Route("/groups/{slug}/join", join.join, methods=["POST"], name="join"),
+        Route("/groups/{slug}/feed.rss", feeds.rss, name="feed_rss"),
+        Route("/groups/{slug}/feed.atom", feeds.atom, name="feed_atom"),
+        Route("/collaborations/{slug}", pages.collaboration, name="collaboration"),
+        Route("/collaborations/{slug}/map.svg", pages.collaboration_map, name="collaboration_map"),
         Route("/groups/{slug}/inbox", endpoints.inbox, methods=["POST"]),
         Route("/groups/{slug}/outbox", endpoints.outbox),
         Route("/groups/{slug}/followers", endpoints.followers),
@@ -78,8 +105,18 @@ def create_app(
             await fed.close()
             await db.disconnect()
 
-    app = Starlette(routes=routes(), lifespan=lifespan, middleware=[Middleware(SecurityHeadersMiddleware)])
+    secret = load_or_create_secret(settings.data_dir)
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(
+            SessionMiddleware, secret_key=secret.decode(), session_cookie=sessions.COOKIE, max_age=sessions.MAX_AGE,
+            same_site="lax", https_only=settings.scheme == "https",
+        ),
+    ]
+    app = Starlette(routes=routes(), lifespan=lifespan, middleware=middleware, exception_handlers=exception_handlers())
     app.state.settings = settings
-    app.state.secret = load_or_create_secret(settings.data_dir)
+    app.state.secret = secret
+    app.state.urls = Urls(settings.base_url)
+    app.state.catalogs = i18n.Catalogs.load()
     app.state.templates = build_templates(settings)
     return app

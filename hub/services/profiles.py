@@ -1,0 +1,62 @@
+"""Organisers' changes to a group's profile: who may create groups, name/about/rules/policies, the avatar."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from hub.errors import InvalidInput, PermissionDenied
+from hub.models import Account, Group
+from hub.services import events
+from hub.services.groups import JOIN_POLICIES, POSTING_MODES, create_group
+from hub.services.members import ORGANISER_ROLES, require_role
+
+
+def may_create_groups(account: Account | None, *, open_group_creation: bool) -> bool:
+    """Instance administrators may; any signed-in fediverse account too when creation is open."""
+    if account is None:
+        return False
+    return account.is_admin or (open_group_creation and not account.is_local)
+
+
+async def create_group_for(
+    account: Account, slug: str, name: str, *, summary: str = "", closed: bool = False, open_group_creation: bool
+) -> Group:
+    """Create a group owned by ``account``; PermissionDenied unless :func:`may_create_groups`."""
+    if not may_create_groups(account, open_group_creation=open_group_creation):
+        raise PermissionDenied("only the hub's administrators may create groups here")
+    return await create_group(slug, name, summary=summary, closed=closed, owner=account)
+
+
+async def update_profile(
+    group: Group, *, by: Account | None, name: str, summary: str, rules: str, join_policy: str, posting_mode: str
+) -> Group:
+    """Change the group's name, about text, rules, join policy and posting mode (owners and admins)."""
+    await require_role(group, by, ORGANISER_ROLES)
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("name must be 1-200 characters")
+    if len(summary) > 5000 or len(rules) > 10000:
+        raise InvalidInput("the about text is limited to 5,000 characters and the rules to 10,000")
+    if join_policy not in JOIN_POLICIES:
+        raise InvalidInput(f"join policy must be one of {', '.join(JOIN_POLICIES)}")
+    if posting_mode not in POSTING_MODES:
+        raise InvalidInput(f"posting mode must be one of {', '.join(POSTING_MODES)}")
+    if group.visibility == "private" and join_policy == "open":
+        raise InvalidInput("a private group approves its members: the join policy must be approval")
+    async with in_transaction():
+        group.name, group.summary, group.rules = name, summary, rules
+        group.join_policy, group.posting_mode = join_policy, posting_mode
+        await group.save(update_fields=["name", "summary", "rules", "join_policy", "posting_mode", "updated_at"])
+        await events.record("group.updated", group, by=by.uri if by else None)
+    return group
+
+
+async def set_icon(group: Group, icon_path: str | None, *, by: Account | None) -> str | None:
+    """Point the group's avatar at a stored file (or none); returns the previous file name, now unused."""
+    await require_role(group, by, ORGANISER_ROLES)
+    previous = group.icon_path
+    async with in_transaction():
+        group.icon_path = icon_path
+        await group.save(update_fields=["icon_path", "updated_at"])
+        await events.record("group.updated", group, by=by.uri if by else None)
+    return previous

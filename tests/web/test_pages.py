@@ -1,0 +1,124 @@
+"""Public pages: directory, group, thread, collaboration, about; content negotiation and escaping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hub.models import Post
+from hub.services import groups
+
+pytestmark = pytest.mark.db
+
+
+async def make_post(group, author, text: str, *, language: str | None = None, pinned: bool = False, days_ago: int = 0, **extra) -> Post:
+    """A published public post in the group."""
+    uri = f"https://social.example/notes/{abs(hash((text, group.slug)))}"
+    return await Post.create(
+        group=group, author=author, uri=uri, object_type="Note", thread_uri=extra.pop("thread_uri", uri),
+        content_html=f"<p>{text}</p>", visibility=extra.pop("visibility", "public"), state=extra.pop("state", "published"),
+        published_at=datetime.now(UTC) - timedelta(days=days_ago), activity_json="{}", language=language, pinned=pinned,
+        **extra,
+    )
+
+
+async def test_home_lists_public_groups_with_counts_and_activity(web) -> None:
+    """The directory shows public groups with member counts and recent activity, not private ones."""
+    alice = await web.person("alice")
+    climate = await web.group_with("climate", name="Climate Action", summary="Act now", role_of={alice: "member"})
+    await web.group_with("secret", name="Secret Society", private=True)
+    await make_post(climate, alice, "Rally on Saturday")
+    page = await web.client.get("/")
+    assert page.status_code == 200
+    assert "Climate Action" in page.text and "Secret Society" not in page.text
+    assert "1 member" in page.text
+    assert "1 post this week" in page.text
+    assert 'role="search"' in page.text
+
+
+async def test_home_search(web) -> None:
+    """The search box filters the directory by name, handle or summary."""
+    await web.group_with("climate", name="Climate Action")
+    await web.group_with("housing", name="Housing For All")
+    page = await web.client.get("/", params={"q": "housing"})
+    assert "Housing For All" in page.text and "Climate Action" not in page.text
+    empty = await web.client.get("/", params={"q": "<script>"})
+    assert "&lt;script&gt;" in empty.text and "<script>" not in empty.text.split("<main", 1)[1].split("</main>")[0]
+
+
+async def test_group_page(web) -> None:
+    """The group page shows about, rules, pinned and recent posts with author and home instance, handle and join form."""
+    alice = await web.person("alice")
+    group = await web.group_with("climate", name="Climate Action", summary="We **act**.", rules="Be kind", role_of={alice: "member"})
+    await make_post(group, alice, "Pinned notice", pinned=True)
+    await make_post(group, alice, "Hola a todos", language="es")
+    page = await web.client.get("/groups/climate")
+    assert page.status_code == 200
+    text = page.text
+    assert "<strong>act</strong>" in text and "Be kind" in text
+    assert "@climate@127.0.0.1:8123" in text
+    assert "@alice@social.example" in text
+    assert "Pinned notice" in text and "Hola a todos" in text
+    assert 'lang="es"' in text and "Language: Spanish" in text
+    assert 'action="http://127.0.0.1:8123/groups/climate/join"' in text
+    assert "feed.rss" in text and "feed.atom" in text
+    assert "1 member" in text
+
+
+async def test_group_page_negotiates_activity_json(web) -> None:
+    """The same URL serves the Group actor to ActivityPub clients."""
+    await web.group_with("climate")
+    response = await web.client.get("/groups/climate", headers={"Accept": "application/activity+json"})
+    assert response.status_code == 200
+    assert response.json()["type"] == "Group"
+    assert "Accept" in response.headers["vary"]
+
+
+async def test_unknown_group_is_404(web) -> None:
+    """An unknown group is a 404 page."""
+    response = await web.client.get("/groups/nope")
+    assert response.status_code == 404
+    assert "There is no group with this name" in response.text
+
+
+async def test_private_group_hides_posts(web) -> None:
+    """A private group's page shows no posts."""
+    alice = await web.person("alice")
+    group = await web.group_with("secret", private=True, role_of={alice: "member"})
+    await make_post(group, alice, "members only text", visibility="members")
+    page = await web.client.get("/groups/secret")
+    assert "members only text" not in page.text
+    assert "visible to its members only" in page.text
+
+
+async def test_thread_page(web) -> None:
+    """A thread shows the post and its public replies, not removed ones."""
+    alice = await web.person("alice")
+    group = await web.group_with("climate", role_of={alice: "member"})
+    top = await make_post(group, alice, "Top post")
+    await make_post(group, alice, "A reply", thread_uri=top.uri, in_reply_to=top.uri)
+    await make_post(group, alice, "Removed reply", thread_uri=top.uri, state="removed")
+    page = await web.client.get(f"/posts/{top.id}")
+    assert page.status_code == 200
+    assert "Top post" in page.text and "A reply" in page.text and "Removed reply" not in page.text
+    assert (await web.client.get("/posts/99999")).status_code == 404
+
+
+async def test_about_page(web) -> None:
+    """The about page shows rules, contact and the software version."""
+    await web.admin()
+    page = await web.client.get("/about")
+    assert page.status_code == 200
+    assert "Rules" in page.text and "admin" in page.text and "Causeway 0.1.0" in page.text
+
+
+async def test_pages_have_landmarks_and_security_headers(web) -> None:
+    """Every page has a main landmark, a skip link, a language, and the CSP without inline script."""
+    await web.group_with("climate")
+    for path in ("/", "/about", "/groups/climate", "/login"):
+        page = await web.client.get(path)
+        assert page.status_code == 200, path
+        assert '<main id="main"' in page.text and 'class="skip"' in page.text and '<html lang="en">' in page.text
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert "<script>" not in page.text and " style=" not in page.text

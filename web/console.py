@@ -1,0 +1,227 @@
+"""The organisers' console: their groups, creating one, profile and avatar, members, posts.
+
+Every handler: signed-in account (else to the sign-in page), CSRF-checked form for POSTs, the role
+checked on the server (the services check it again), one service call, then back to the page with a
+one-time notice (post/redirect/get). Collaborations, invites, follows and reports are in
+``web.console_network``.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from hub.errors import HubError, NotFound, PermissionDenied
+from hub.models import Account, Group, Membership, Post
+from hub.services import directory, groups, members, posts, profiles
+from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
+from web import media
+from web.csrf import checked_form
+from web.errors import UploadRejected
+from web.i18n import gettext_for
+from web.rendering import domain_error_title, flash, render
+from web.sessions import require_account
+
+MEMBER_STATES_SHOWN = ("accepted", "banned", "removed", "left", "rejected")
+
+
+async def console_group(request: Request, roles: tuple[str, ...] = MODERATOR_ROLES) -> tuple[Account, Group, str]:
+    """The signed-in account, the group of the path and the account's role; PermissionDenied without one of ``roles``."""
+    account = await require_account(request)
+    group = await groups.get_group(request.path_params["slug"])
+    role = await directory.role_in(group, account)
+    if role not in roles and not account.is_admin:
+        raise PermissionDenied("only the group's organisers may use its console")
+    return account, group, role or "admin"
+
+
+def back(request: Request, section: str = "") -> RedirectResponse:
+    """Post/redirect/get to a section of the group's console."""
+    slug = request.path_params["slug"]
+    return RedirectResponse(f"/console/groups/{slug}{section}", status_code=303)
+
+
+def report_error(request: Request, exc: HubError) -> None:
+    """Show a domain error on the next page."""
+    flash(request, f"{domain_error_title(request, exc)}: {exc}", "error")
+
+
+async def index(request: Request) -> Response:
+    """GET /console: the groups the account runs, and the form to create one."""
+    account = await require_account(request)
+    settings = request.app.state.settings
+    return await render(
+        request, "console/index.html",
+        organised=await directory.organised_groups(account),
+        may_create=profiles.may_create_groups(account, open_group_creation=settings.open_group_creation),
+        form={},
+    )
+
+
+async def create_group(request: Request) -> Response:
+    """POST /console/groups: create a group owned by the signed-in account."""
+    account = await require_account(request)
+    form = await checked_form(request)
+    settings = request.app.state.settings
+    values = {
+        "slug": str(form.get("slug", "")).strip().lower()[:64],
+        "name": str(form.get("name", "")).strip()[:200],
+        "summary": str(form.get("summary", ""))[:5000],
+        "closed": form.get("closed") == "on",
+    }
+    try:
+        group = await profiles.create_group_for(account, **values, open_group_creation=settings.open_group_creation)
+    except PermissionDenied:
+        raise
+    except HubError as exc:
+        return await render(
+            request, "console/index.html", status=400,
+            organised=await directory.organised_groups(account), may_create=True, form=values,
+            create_error=f"{domain_error_title(request, exc)}: {exc}",
+        )
+    flash(request, gettext_for(request)("The group was created."))
+    return RedirectResponse(f"/console/groups/{group.slug}", status_code=303)
+
+
+async def group_home(request: Request) -> Response:
+    """GET /console/groups/{slug}: the profile form, the avatar and a summary of what waits."""
+    account, group, role = await console_group(request)
+    pending = await members.list_members(group, state="pending")
+    return await render(request, "console/profile.html", group=group, role=role, pending_count=len(pending), section="profile")
+
+
+async def update_profile(request: Request) -> Response:
+    """POST /console/groups/{slug}/profile."""
+    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    form = await checked_form(request)
+    try:
+        await profiles.update_profile(
+            group, by=account,
+            name=str(form.get("name", ""))[:200], summary=str(form.get("summary", ""))[:5000],
+            rules=str(form.get("rules", ""))[:10000], join_policy=str(form.get("join_policy", group.join_policy)),
+            posting_mode=str(form.get("posting_mode", group.posting_mode)),
+        )
+    except (NotFound, PermissionDenied):
+        raise
+    except HubError as exc:
+        report_error(request, exc)
+        return back(request)
+    flash(request, gettext_for(request)("The profile was saved."))
+    return back(request)
+
+
+async def upload_avatar(request: Request) -> Response:
+    """POST /console/groups/{slug}/avatar: a PNG, JPEG, GIF or WebP image of at most 1 MiB."""
+    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    _ = gettext_for(request)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > media.MAX_BYTES + 64 * 1024:
+        raise UploadRejected(_("The image is larger than 1 MiB."))
+    form = await checked_form(request, max_part_size=64 * 1024)
+    upload = form.get("avatar")
+    if upload is None or isinstance(upload, str):
+        raise UploadRejected(_("Choose an image file to upload."))
+    try:
+        data, ext = await media.read_upload(upload)
+    except media.BadImage as exc:
+        messages = {
+            "empty": _("The file is empty."),
+            "too_large": _("The image is larger than 1 MiB."),
+            "type": _("Only PNG, JPEG, GIF and WebP images are accepted."),
+        }
+        raise UploadRejected(messages[exc.code]) from None
+    data_dir = request.app.state.settings.data_dir
+    name = media.store(data_dir, data, ext)
+    try:
+        previous = await profiles.set_icon(group, name, by=account)
+    except HubError:
+        media.discard(data_dir, name)
+        raise
+    media.discard(data_dir, previous)
+    flash(request, _("The avatar was changed."))
+    return back(request)
+
+
+async def members_page(request: Request) -> Response:
+    """GET /console/groups/{slug}/members: the approvals queue and the members with their roles."""
+    account, group, role = await console_group(request)
+    everyone = await members.list_members(group)
+    return await render(
+        request, "console/members.html", group=group, role=role, section="members",
+        pending=[m for m in everyone if m.state == "pending"],
+        people=[m for m in everyone if m.state in MEMBER_STATES_SHOWN],
+    )
+
+
+async def _membership(request: Request, group: Group) -> Membership:
+    membership = await Membership.get_or_none(id=request.path_params["membership_id"], group=group).prefetch_related("account")
+    if membership is None:
+        raise NotFound("no such membership in this group")
+    return membership
+
+
+async def member_action(request: Request) -> Response:
+    """POST /console/groups/{slug}/members/{membership_id}/{action}: approve, reject, remove or ban."""
+    account, group, _role = await console_group(request)
+    form = await checked_form(request)
+    membership = await _membership(request, group)
+    action = request.path_params["action"]
+    reason = str(form.get("reason", "")).strip()[:1000] or None
+    _ = gettext_for(request)
+    who = membership.account.handle or membership.account.uri
+    try:
+        if action == "approve":
+            await members.approve(group, membership.account, by=account)
+            done = _("%(who)s is now a member.")
+        elif action == "reject":
+            await members.reject(group, membership.account, by=account, reason=reason)
+            done = _("The request of %(who)s was turned down.")
+        elif action == "remove":
+            await members.remove(group, membership.account, by=account, reason=reason)
+            done = _("%(who)s was removed.")
+        elif action == "ban":
+            await members.remove(group, membership.account, ban=True, by=account, reason=reason)
+            done = _("%(who)s was banned.")
+        else:
+            raise NotFound("no such action")
+    except PermissionDenied:
+        raise
+    except HubError as exc:
+        report_error(request, exc)
+        return back(request, "/members")
+    request.app.state.federation.wake_worker()
+    flash(request, done % {"who": who})
+    return back(request, "/members")
+
+
+async def posts_page(request: Request) -> Response:
+    """GET /console/groups/{slug}/posts: recent and held posts with pin, remove and publish."""
+    account, group, role = await console_group(request)
+    rows = await Post.filter(group=group, state__in=["published", "held", "removed"]).order_by("-id").limit(50).prefetch_related("author")
+    return await render(request, "console/posts.html", group=group, role=role, section="posts", rows=rows)
+
+
+async def post_action(request: Request) -> Response:
+    """POST /console/groups/{slug}/posts/{post_id}/{action}: remove, restore (publish) a post."""
+    account, group, _role = await console_group(request)
+    form = await checked_form(request)
+    post = await Post.get_or_none(id=request.path_params["post_id"], group=group)
+    if post is None:
+        raise NotFound("no such post in this group")
+    action = request.path_params["action"]
+    reason = str(form.get("reason", "")).strip()[:1000] or None
+    _ = gettext_for(request)
+    targets = {"remove": ("removed", _("The post was removed.")), "publish": ("published", _("The post was published."))}
+    if action not in targets:
+        raise NotFound("no such action")
+    target, done = targets[action]
+    try:
+        await posts.moderate(post, target, by=account, reason=reason)
+    except PermissionDenied:
+        raise
+    except HubError as exc:
+        report_error(request, exc)
+        return back(request, "/posts")
+    request.app.state.federation.wake_worker()
+    flash(request, done)
+    return back(request, "/posts")

@@ -1,0 +1,25 @@
+"""Errors the web layer raises itself; the app turns each into a page (see ``web.rendering``).
+
+    WebError
+    ├── CsrfRejected     a form came without this session's CSRF token (403)
+    ├── SignInRequired   the page needs a signed-in account (redirect to the sign-in page)
+    └── UploadRejected   an uploaded file is too large or not an accepted image type (400)
+
+Domain errors (``hub.errors``) raised by services are mapped to pages there too.
+"""
+
+
+class WebError(Exception):
+    """Base of the web layer's own errors."""
+
+
+class CsrfRejected(WebError):
+    """The form's CSRF token is missing or does not match the session's."""
+
+
+class SignInRequired(WebError):
+    """The request needs a signed-in account."""
+
+
+class UploadRejected(WebError):
+    """An upload was refused; the message says why (already translated)."""

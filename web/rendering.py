@@ -1,0 +1,135 @@
+"""Rendering pages: the context every template gets, one-time notices, and error pages.
+
+:func:`render` adds the signed-in account, the CSRF token, the language and its switch to the
+template context. :func:`exception_handlers` maps web and domain errors to pages in the visitor's
+language.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from hub.errors import Conflict, HubError, InvalidInput, NotFound, PermissionDenied, RateLimited
+from web import csrf
+from web.errors import CsrfRejected, SignInRequired, UploadRejected
+from web.i18n import LANGUAGES, gettext_for, language_of
+from web.sessions import current_account
+
+FLASH_KEY = "flash"
+
+
+def flash(request: Request, message: str, kind: str = "info") -> None:
+    """Keep a message for the next page this session renders (``info`` or ``error``)."""
+    queue = list(request.session.get(FLASH_KEY) or [])[-4:]
+    queue.append([kind, message])
+    request.session[FLASH_KEY] = queue
+
+
+def _take_flashes(request: Request) -> list[list[str]]:
+    if "session" not in request.scope:
+        return []
+    return list(request.session.pop(FLASH_KEY, None) or [])
+
+
+def here(request: Request) -> str:
+    """The path and query of the request, for "come back here" links."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+async def render(request: Request, template: str, *, status: int = 200, **context: object) -> HTMLResponse:
+    """Render ``template`` with the request, account, CSRF token, language and notices in its context."""
+    account = await current_account(request)
+    has_session = "session" in request.scope
+    context.update(
+        account=account,
+        csrf_token=csrf.csrf_token(request) if has_session else "",
+        lang=language_of(request),
+        languages=LANGUAGES,
+        here=quote(here(request), safe="/"),
+        flashes=_take_flashes(request),
+    )
+    response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Content-Language"] = language_of(request)
+    return response
+
+
+async def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    """A page explaining an error (already translated ``title`` and ``message``)."""
+    return await render(request, "error.html", status=status, title=title, message=message)
+
+
+def domain_error_status(exc: HubError) -> int:
+    """The HTTP status that fits a domain error."""
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, RateLimited):
+        return 429
+    if isinstance(exc, (Conflict, InvalidInput)):
+        return 400
+    return 500
+
+
+def domain_error_title(request: Request, exc: HubError) -> str:
+    """A translated one-line title for a domain error."""
+    _ = gettext_for(request)
+    if isinstance(exc, NotFound):
+        return _("Not found")
+    if isinstance(exc, PermissionDenied):
+        return _("You may not do this")
+    if isinstance(exc, RateLimited):
+        return _("Too many requests")
+    if isinstance(exc, Conflict):
+        return _("That is not possible right now")
+    return _("That did not work")
+
+
+async def _csrf_rejected(request: Request, exc: Exception) -> Response:
+    _ = gettext_for(request)
+    return await error_page(
+        request, 403, _("The form expired"),
+        _("The form was missing its security token or it had expired. Go back, reload the page and try again."),
+    )
+
+
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(f"/login?next={quote(here(request), safe='/')}", status_code=303)
+
+
+async def _upload_rejected(request: Request, exc: Exception) -> Response:
+    _ = gettext_for(request)
+    return await error_page(request, 400, _("The file was not accepted"), str(exc))
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HubError)
+    return await error_page(request, domain_error_status(exc), domain_error_title(request, exc), str(exc))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    _ = gettext_for(request)
+    if exc.status_code == 404:
+        return await error_page(request, 404, _("Not found"), _("There is no page at this address."))
+    if exc.status_code == 405:
+        return await error_page(request, 405, _("Not allowed"), _("This address does not accept that kind of request."))
+    return await error_page(request, exc.status_code, _("Something went wrong"), str(exc.detail))
+
+
+def exception_handlers() -> dict:
+    """Exception class -> handler, for Starlette(exception_handlers=...)."""
+    return {
+        CsrfRejected: _csrf_rejected,
+        SignInRequired: _sign_in_required,
+        UploadRejected: _upload_rejected,
+        HubError: _domain_error,
+        HTTPException: _http_error,
+    }

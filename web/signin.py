@@ -1,0 +1,117 @@
+"""Sign-in pages: the instance admin's password, organisers' one-time links sent by direct message, sign-out.
+
+Opening a link shows a button rather than signing in at once: servers fetch links in messages to
+build previews, and such a fetch must not use up the single-use link.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from federation.errors import FederationError
+from federation.remote import account_for
+from federation.webfinger import parse_handle, resolve_handle
+from hub.errors import NotFound, PermissionDenied, RateLimited
+from hub.services import accounts, signin
+from web import sessions
+from web.csrf import checked_form
+from web.i18n import gettext_for, safe_next
+from web.rendering import flash, render
+
+
+def client_address(request: Request) -> str:
+    """The peer address of the request (uvicorn runs without proxy headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def login(request: Request) -> Response:
+    """GET /login: the two ways to sign in."""
+    return await render(request, "login.html", next=safe_next(request.query_params.get("next")), handle="", username="")
+
+
+async def login_password(request: Request) -> Response:
+    """POST /login/password: the instance admin's local account."""
+    form = await checked_form(request)
+    username = str(form.get("username", "")).strip()[:64]
+    target = safe_next(str(form.get("next", "")))
+    account = await accounts.authenticate(username, str(form.get("password", ""))[:1024])
+    _ = gettext_for(request)
+    if account is None:
+        return await render(
+            request, "login.html", status=401, next=target, handle="", username=username,
+            password_error=_("That user name and password do not match."),
+        )
+    sessions.sign_in(request, account)
+    flash(request, _("You are signed in."))
+    return RedirectResponse(target if target != "/" else "/console", status_code=303)
+
+
+async def login_link(request: Request) -> Response:
+    """POST /login/link: send a sign-in link to a fediverse account by direct message."""
+    form = await checked_form(request)
+    handle = str(form.get("handle", "")).strip()[:320]
+    target = safe_next(str(form.get("next", "")))
+    _ = gettext_for(request)
+
+    async def again(status: int, error: str) -> Response:
+        return await render(request, "login.html", status=status, next=target, handle=handle, username="", link_error=error)
+
+    try:
+        parse_handle(handle)
+    except FederationError:
+        return await again(400, _("“%(handle)s” is not a fediverse handle. Write it as @name@server.example.") % {"handle": handle})
+    fed = request.app.state.federation
+    try:
+        account = await account_for(fed, await resolve_handle(fed, handle))
+    except FederationError as exc:
+        return await again(502, _("We could not look up %(handle)s: %(reason)s") % {"handle": handle, "reason": exc.reason})
+    settings = request.app.state.settings
+    try:
+        await signin.request_link(
+            account,
+            address=client_address(request),
+            link_for=lambda token: f"{settings.base_url}/login/link/{token}",
+            text=_("Your sign-in link for Causeway at %(domain)s. It works once, for 15 minutes. If you did not ask for it, ignore this message.") % {"domain": settings.domain},
+            open_group_creation=settings.open_group_creation,
+        )
+    except RateLimited:
+        return await again(429, _("Too many sign-in links were asked for. Use the last one you received, or wait 15 minutes."))
+    except PermissionDenied:
+        pass  # say the same as on success: whether someone organises a group here is not told to strangers
+    fed.wake_worker()
+    return await render(request, "login_sent.html", handle=handle)
+
+
+async def link_landing(request: Request) -> Response:
+    """GET /login/link/{token}: show whom the link signs in as, with a button (the link is not used yet)."""
+    token = request.path_params["token"]
+    _ = gettext_for(request)
+    try:
+        account = await signin.pending_link(token)
+    except NotFound:
+        return await render(request, "login_link.html", status=410, token=None, link_account=None,
+                            message=_("This sign-in link is unknown, already used or expired. Ask for a new one."))
+    return await render(request, "login_link.html", token=token, link_account=account, message=None)
+
+
+async def link_redeem(request: Request) -> Response:
+    """POST /login/link/{token}: use the link and start the session."""
+    await checked_form(request)
+    _ = gettext_for(request)
+    try:
+        account = await signin.redeem_link(request.path_params["token"])
+    except NotFound:
+        return await render(request, "login_link.html", status=410, token=None, link_account=None,
+                            message=_("This sign-in link is unknown, already used or expired. Ask for a new one."))
+    sessions.sign_in(request, account)
+    flash(request, _("You are signed in."))
+    return RedirectResponse("/console", status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    """POST /logout."""
+    await checked_form(request)
+    sessions.sign_out(request)
+    flash(request, gettext_for(request)("You are signed out."))
+    return RedirectResponse("/", status_code=303)
