@@ -38,6 +38,7 @@ SETUP_SCRIPT = PEER_DIR / "setup_venv.sh"
 SERVER_SCRIPT = PEER_DIR / "server.py"
 
 _availability: tuple[bool, str] | None = None
+_venv_ready = False
 
 
 def venv_dir() -> Path:
@@ -50,6 +51,9 @@ def venv_python() -> Path:
 
 def ensure_venv(timeout: float = 600) -> None:
     """Builds the bovine venv if needed (quick when it is already there). Raises on failure."""
+    global _venv_ready
+    if _venv_ready:
+        return
     result = subprocess.run(
         ["bash", str(SETUP_SCRIPT), str(venv_dir())],
         stdin=subprocess.DEVNULL,
@@ -59,9 +63,11 @@ def ensure_venv(timeout: float = 600) -> None:
         timeout=timeout,
     )
     if result.returncode != 0:
-        raise RuntimeError(
-            f"setup_venv.sh exited {result.returncode}:\n{result.stdout[-3000:]}"
-        )
+        # pip's notes about unused local index folders only drown the real error
+        output = "\n".join(line for line in result.stdout.splitlines()
+                           if not line.startswith("WARNING: Location"))
+        raise RuntimeError(f"setup_venv.sh exited {result.returncode}:\n{output[-3000:]}")
+    _venv_ready = True
 
 
 def bovine_available() -> bool:
