@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.errors import HubError, NotFound, PermissionDenied
-from hub.models import GroupFollow, Invite, Report
+from hub.models import GroupFollow, Report
 from hub.services import invites
 from hub.services.members import ORGANISER_ROLES
 from web.console import back, console_group, report_error
@@ -33,8 +33,8 @@ async def invite_action(request: Request) -> Response:
     """POST /console/groups/{slug}/invites/{invite_id}/{action}: accept or reject a received invite, revoke a sent one."""
     account, group, _role = await console_group(request, ORGANISER_ROLES)
     await checked_form(request)
-    invite = await Invite.get_or_none(id=request.path_params["invite_id"], group=group)
-    if invite is None:
+    invite = await invites.get(request.path_params["invite_id"])
+    if invite.group_id != group.id:
         raise NotFound("no such invite for this group")
     action = request.path_params["action"]
     _ = gettext_for(request)
