@@ -79,7 +79,8 @@ async def create_group(request: Request) -> Response:
             organised=await directory.organised_groups(account), may_create=True, form=values,
             create_error=f"{domain_error_title(request, exc)}: {exc}",
         )
-    flash(request, gettext_for(request)("The group was created."))
+    _ = gettext_for(request)
+    flash(request, _("The group was created."))
     return RedirectResponse(f"/console/groups/{group.slug}", status_code=303)
 
 
@@ -106,7 +107,8 @@ async def update_profile(request: Request) -> Response:
     except HubError as exc:
         report_error(request, exc)
         return back(request)
-    flash(request, gettext_for(request)("The profile was saved."))
+    _ = gettext_for(request)
+    flash(request, _("The profile was saved."))
     return back(request)
 
 

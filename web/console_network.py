@@ -5,13 +5,20 @@ Same rules as ``web.console``: signed in, CSRF-checked, role checked on the serv
 
 from __future__ import annotations
 
+import uuid
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.errors import HubError, NotFound, PermissionDenied
-from hub.models import GroupFollow, Report
-from hub.services import invites
+from federation.collaboration import local_group_account
+from federation.context import Federation
+from federation.errors import FederationError
+from federation.remote import account_for
+from federation.webfinger import resolve_actor_url
+from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
+from hub.models import Account, GroupFollow, Report
+from hub.services import collaborations, groups, invites
 from hub.services.members import ORGANISER_ROLES
 from web.console import back, console_group, report_error
 from web.csrf import checked_form
@@ -58,6 +65,106 @@ async def invite_action(request: Request) -> Response:
     return back(request, "/invites")
 
 
+async def account_of(fed: Federation, handle_or_url: str) -> Account:
+    """The account behind a handle or actor URL: a local group's own account, or the fetched remote actor's."""
+    url = await resolve_actor_url(fed, handle_or_url)
+    slug = fed.urls.group_slug(url)
+    if slug is not None:
+        return await local_group_account(fed, await groups.get_group(slug))
+    if fed.urls.is_local(url):
+        raise InvalidInput(f"{handle_or_url} is not a group of this hub")
+    return await account_for(fed, url)
+
+
+async def _target(request: Request, raw: str) -> Account | None:
+    """Resolve the handle typed in a form; None (with a notice for the next page) when that fails."""
+    try:
+        return await account_of(request.app.state.federation, raw.strip()[:1024])
+    except FederationError as exc:
+        _ = gettext_for(request)
+        flash(request, _("We could not look up %(handle)s: %(reason)s") % {"handle": raw, "reason": exc.reason}, "error")
+    except HubError as exc:
+        report_error(request, exc)
+    return None
+
+
+async def invite_send(request: Request) -> Response:
+    """POST /console/groups/{slug}/invites: invite a person to this group, or a group to one of its collaborations."""
+    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    form = await checked_form(request)
+    _ = gettext_for(request)
+    target = await _target(request, str(form.get("target", "")))
+    if target is None:
+        return back(request, "/invites")
+    fed = request.app.state.federation
+    name = str(form.get("collaboration", "")).strip()[:200]
+    message = str(form.get("message", "")).strip()[:2000] or None
+    invite_uri = fed.urls.group_activity(group.slug, "invite", uuid.uuid4().hex)
+    try:
+        if name:
+            collab = await collaborations.find_collaboration(group, name)
+            if collab is None:
+                raise NotFound(f"{group.slug} hosts no collaboration named {name!r}")
+            space = await collab.group
+            await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(space.slug),
+                               object_name=space.name, collaboration=collab, message=message, by=account)
+        else:
+            await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(group.slug),
+                               object_name=group.name, message=message, by=account)
+    except PermissionDenied:
+        raise
+    except HubError as exc:
+        report_error(request, exc)
+        return back(request, "/invites")
+    fed.wake_worker()
+    flash(request, _("The invite to %(who)s is on its way.") % {"who": target.handle or target.uri})
+    return back(request, "/invites")
+
+
+async def follow(request: Request) -> Response:
+    """POST /console/groups/{slug}/follows: follow another group, optionally sharing its posts with members."""
+    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    form = await checked_form(request)
+    _ = gettext_for(request)
+    target = await _target(request, str(form.get("target", "")))
+    if target is None:
+        return back(request, "/follows")
+    fed = request.app.state.federation
+    try:
+        await collaborations.follow_group(
+            group, target, follow_uri=fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex),
+            relay=form.get("relay") == "on", by=account,
+        )
+    except PermissionDenied:
+        raise
+    except HubError as exc:
+        report_error(request, exc)
+        return back(request, "/follows")
+    fed.wake_worker()
+    flash(request, _("The follow request to %(who)s is on its way.") % {"who": target.handle or target.uri})
+    return back(request, "/follows")
+
+
+async def unfollow(request: Request) -> Response:
+    """POST /console/groups/{slug}/follows/{follow_id}/undo: stop following."""
+    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    await checked_form(request)
+    row = await GroupFollow.get_or_none(id=request.path_params["follow_id"], group=group).prefetch_related("target")
+    if row is None:
+        raise NotFound("this group has no such follow")
+    try:
+        await collaborations.unfollow_group(group, row.target, by=account)
+    except PermissionDenied:
+        raise
+    except HubError as exc:
+        report_error(request, exc)
+        return back(request, "/follows")
+    request.app.state.federation.wake_worker()
+    _ = gettext_for(request)
+    flash(request, _("The group no longer follows %(who)s.") % {"who": row.target.handle or row.target.uri})
+    return back(request, "/follows")
+
+
 async def collaborations_page(request: Request) -> Response:
     """GET /console/groups/{slug}/collaborations."""
     account, group, role = await console_group(request)
@@ -83,8 +190,11 @@ def routes(prefix: str) -> list[Route]:
     """The routes of these sections under the group console ``prefix``."""
     return [
         Route(f"{prefix}/invites", invites_page, name="console_invites"),
+        Route(f"{prefix}/invites", invite_send, methods=["POST"], name="console_invite_send"),
         Route(f"{prefix}/invites/{{invite_id:int}}/{{action}}", invite_action, methods=["POST"], name="console_invite_action"),
         Route(f"{prefix}/collaborations", collaborations_page, name="console_collaborations"),
         Route(f"{prefix}/follows", follows_page, name="console_follows"),
+        Route(f"{prefix}/follows", follow, methods=["POST"], name="console_follow"),
+        Route(f"{prefix}/follows/{{follow_id:int}}/undo", unfollow, methods=["POST"], name="console_unfollow"),
         Route(f"{prefix}/reports", reports_page, name="console_reports"),
     ]

@@ -113,5 +113,6 @@ async def logout(request: Request) -> Response:
     """POST /logout."""
     await checked_form(request)
     sessions.sign_out(request)
-    flash(request, gettext_for(request)("You are signed out."))
+    _ = gettext_for(request)
+    flash(request, _("You are signed out."))
     return RedirectResponse("/", status_code=303)

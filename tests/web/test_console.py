@@ -36,6 +36,9 @@ def console_posts(s) -> list[tuple[str, dict]]:
         (f"{base}/posts/{s['post'].id}/remove", {}),
         (f"{base}/posts/{s['post'].id}/publish", {}),
         (f"{base}/invites/1/revoke", {}),
+        (f"{base}/invites", {"target": "@dana@social.example"}),
+        (f"{base}/follows", {"target": "@neighbours@social.example"}),
+        (f"{base}/follows/1/undo", {}),
     ]
 
 
@@ -195,3 +198,32 @@ async def test_members_of_other_groups_cannot_act_here(web) -> None:
     housing_member = await Membership.get(group__slug="housing", account=other_owner)
     response = await web.post_form(f"/console/groups/climate/members/{housing_member.id}/remove", token_from="/console")
     assert response.status_code == 404
+
+
+async def test_send_person_invite_and_follow_a_group(web) -> None:
+    """The owner invites a person by handle and follows a remote group; both go to their services."""
+    from hub.models import GroupFollow
+    s = await scene(web)
+    web.remote.person("dana")
+    web.remote.person("neighbours")
+    await web.sign_in(s["olivia"])
+    sent = await web.post_form("/console/groups/climate/invites", {"target": "@dana@social.example", "message": "Join us"}, token_from="/console")
+    assert sent.status_code == 303
+    invite = await Invite.get(direction="outgoing").prefetch_related("counterpart")
+    assert invite.counterpart.uri == "https://social.example/users/dana" and invite.kind == "membership"
+    assert invite.object_uri == "http://127.0.0.1:8123/groups/climate" and invite.message == "Join us"
+    page = await web.client.get("/console/groups/climate/invites")
+    assert "is on its way" in page.text and "dana@social.example" in page.text
+    revoked = await web.post_form(f"/console/groups/climate/invites/{invite.id}/revoke", token_from="/console")
+    assert revoked.status_code == 303 and (await Invite.get(id=invite.id)).state == "revoked"
+
+    followed = await web.post_form("/console/groups/climate/follows", {"target": "@neighbours@social.example", "relay": "on"}, token_from="/console")
+    assert followed.status_code == 303
+    row = await GroupFollow.get(group=s["group"])
+    assert row.relay and row.state == "pending"
+    undone = await web.post_form(f"/console/groups/climate/follows/{row.id}/undo", token_from="/console")
+    assert undone.status_code == 303 and (await GroupFollow.get(id=row.id)).state == "undone"
+
+    unknown = await web.post_form("/console/groups/climate/invites", {"target": "nobody"}, token_from="/console")
+    page = await web.client.get(unknown.headers["location"])
+    assert "could not look up" in page.text
