@@ -135,3 +135,25 @@ def test_mutual_group_follows_do_not_loop(hub_factory, peer_factory):
     assert len(announces_of(p2, post["note_id"])) == 1
     page = a.get("/groups/lisbon").text
     assert "Tenant meeting tonight" in page
+
+
+def test_person_invite_lets_a_mastodon_user_into_a_closed_group(hub_factory, peer_factory):
+    """A person invite reaches Mastodon as a readable DM; the invitee's follow of a closed group is accepted at once."""
+    hub = hub_factory("a")
+    hub.cli("group", "create", "tenants", "--name", "Tenants Union", "--closed")
+    hub.start()
+    peer = peer_factory()
+    peer.control("actors", {"name": "carol"})
+    hub.cli("invite", "send", "tenants", f"@carol@{peer.domain}", "--message", "We would love your help")
+    dms = wait_until_sync(
+        lambda: [r for r in peer.control("received", type="Create") if r["valid"] and r["activity"]["object"]["to"] == [f"{peer.base}/users/carol"]],
+        timeout=20, message="the readable invitation",
+    )
+    content = dms[0]["activity"]["object"]["content"]
+    assert f"@tenants@{hub.domain}" in content and "We would love your help" in content
+    assert [r for r in peer.control("received", type="Invite") if r["valid"]]
+
+    peer.control("follow", {"actor": "carol", "target": f"tenants@{hub.domain}"})
+    wait_until_sync(lambda: [r for r in peer.control("received", type="Accept") if r["valid"]], timeout=20,
+                    message="Accept without approval")
+    assert invite_rows(hub, kind="membership")[0]["state"] == "used"
