@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from hub.clock import now
 from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.lifecycle import MEMBERSHIP
 from hub.models import Account, Group, Membership
-from hub.services import events
+from hub.services import blocks, events, moderation_log
 
 ROLES = ("owner", "admin", "moderator", "member", "partner")
 ORGANISER_ROLES = ("owner", "admin")
 MODERATOR_ROLES = ("owner", "admin", "moderator")
+RANK = {"owner": 4, "admin": 3, "moderator": 2, "member": 1, "partner": 1}
+"""How roles compare: a moderator acts only on people of a lower rank (owners on everyone but owners)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,18 @@ async def request_join(group: Group, account: Account, *, follow_uri: str | None
     """A follow of the group: accepted when open (or pre-approved), pending when closed, rejected when banned."""
     async with in_transaction():
         membership = await Membership.get_or_none(group=group, account=account)
-        if membership is not None and membership.state == "banned":
+        if membership is not None and membership.state == "banned" and membership.banned_until is not None \
+                and membership.banned_until <= now():
+            await lift_ban(membership, group, by=None, reason="the ban ended")
+        refused = membership is not None and membership.state == "banned"
+        if not refused and await blocks.group_blocked(group, account.uri):
+            refused = True
+            if membership is None:
+                membership = await Membership.create(group=group, account=account, state="pending")
+            if MEMBERSHIP.can(membership.state, "rejected"):
+                membership.state, membership.reason = "rejected", "the group blocks this domain"
+                await membership.save(update_fields=["state", "reason", "updated_at"])
+        if refused:
             membership.follow_uri = follow_uri
             await membership.save(update_fields=["follow_uri", "updated_at"])
             await events.record("membership.rejected", group, membership_id=membership.id, follow_uri=follow_uri)
@@ -88,7 +103,10 @@ async def require_role(group: Group, actor: Account | None, roles: tuple[str, ..
         raise PermissionDenied(f"only the group's {' or '.join(roles)} may do this")
 
 
-async def _move(group: Group, account: Account, target: str, kind: str, *, by: Account | None, reason: str | None) -> Membership:
+async def _move(
+    group: Group, account: Account, target: str, kind: str, *, by: Account | None, reason: str | None,
+    log: str | None = None, until: datetime | None = None,
+) -> Membership:
     membership = await Membership.get_or_none(group=group, account=account)
     if membership is None:
         raise NotFound(f"{account.handle or account.uri} has not asked to join {group.slug}")
@@ -96,24 +114,48 @@ async def _move(group: Group, account: Account, target: str, kind: str, *, by: A
         MEMBERSHIP.check(membership.state, target)
         membership.state = target
         membership.reason = reason
-        await membership.save(update_fields=["state", "reason", "updated_at"])
+        membership.banned_until = until if target == "banned" else None
+        await membership.save(update_fields=["state", "reason", "banned_until", "updated_at"])
         await events.record(
             kind, group, membership_id=membership.id, follow_uri=membership.follow_uri,
             reason=reason, by=by.uri if by else None,
         )
+        if log is not None:
+            await moderation_log.record(log, account.uri, group=group, by=by, reason=reason, expires_at=until)
     return membership
 
 
 async def approve(group: Group, account: Account, *, by: Account | None = None) -> Membership:
     """Accept a pending join request."""
     await require_role(group, by, ORGANISER_ROLES)
-    return await _move(group, account, "accepted", "membership.accepted", by=by, reason=None)
+    return await _move(group, account, "accepted", "membership.accepted", by=by, reason=None, log="approve")
 
 
 async def reject(group: Group, account: Account, *, by: Account | None = None, reason: str | None = None) -> Membership:
     """Turn down a pending join request."""
     await require_role(group, by, ORGANISER_ROLES)
-    return await _move(group, account, "rejected", "membership.rejected", by=by, reason=reason)
+    return await _move(group, account, "rejected", "membership.rejected", by=by, reason=reason, log="reject")
+
+
+async def require_outranks(group: Group, by: Account | None, membership: Membership | None) -> None:
+    """Raise PermissionDenied unless ``by`` ranks above the member (instance admins and the CLI always do)."""
+    if by is None or by.is_admin or membership is None:
+        return
+    mine = await Membership.get_or_none(group=group, account=by, state="accepted")
+    if mine is None or RANK.get(mine.role, 0) <= RANK.get(membership.role, 0):
+        raise PermissionDenied(f"only someone above a {membership.role} in {group.slug} may do this")
+
+
+async def lift_ban(membership: Membership, group: Group, *, by: Account | None, reason: str | None) -> Membership:
+    """End a ban (banned -> left): the account may ask to join again; event ``membership.unbanned``."""
+    async with in_transaction():
+        MEMBERSHIP.check(membership.state, "left")
+        membership.state, membership.banned_until, membership.reason = "left", None, reason
+        await membership.save(update_fields=["state", "banned_until", "reason", "updated_at"])
+        await events.record("membership.unbanned", group, membership_id=membership.id, reason=reason, by=by.uri if by else None)
+        account = await Account.get(id=membership.account_id)
+        await moderation_log.record("unban", account.uri, group=group, by=by, reason=reason)
+    return membership
 
 
 async def leave(group: Group, account: Account) -> Membership | None:
@@ -125,19 +167,37 @@ async def leave(group: Group, account: Account) -> Membership | None:
 
 
 async def remove(
-    group: Group, account: Account, *, ban: bool = False, reason: str | None = None, by: Account | None = None
+    group: Group, account: Account, *, ban: bool = False, reason: str | None = None, by: Account | None = None,
+    until: datetime | None = None,
 ) -> Membership:
-    """Remove a member, or ban them (a banned account's next follow is rejected)."""
+    """Remove a member, or ban them (a banned account's next follow is rejected) until ``until`` or for good.
+
+    Moderators act only on members below their own role; the owner is never removed. Logged as
+    ``remove_member`` or ``ban`` in the moderation log.
+    """
     await require_role(group, by, MODERATOR_ROLES)
+    if until is not None and (not ban or until <= now()):
+        raise InvalidInput("an end time is for bans only, and must be in the future")
     membership = await Membership.get_or_none(group=group, account=account)
     if membership is not None and membership.role == "owner":
         raise PermissionDenied("the owner cannot be removed; transfer ownership first")
+    await require_outranks(group, by, membership)
     if ban and membership is None:
         async with in_transaction():
-            membership = await Membership.create(group=group, account=account, state="banned", reason=reason)
+            membership = await Membership.create(group=group, account=account, state="banned", reason=reason, banned_until=until)
             await events.record("membership.banned", group, membership_id=membership.id, reason=reason, by=by.uri if by else None)
+            await moderation_log.record("ban", account.uri, group=group, by=by, reason=reason, expires_at=until)
         return membership
-    return await _move(group, account, "banned" if ban else "removed", "membership.banned" if ban else "membership.removed", by=by, reason=reason)
+    if ban and membership.state == "banned":
+        async with in_transaction():
+            membership.reason, membership.banned_until = reason, until
+            await membership.save(update_fields=["reason", "banned_until", "updated_at"])
+            await moderation_log.record("ban", account.uri, group=group, by=by, reason=reason, expires_at=until)
+        return membership
+    return await _move(
+        group, account, "banned" if ban else "removed", "membership.banned" if ban else "membership.removed",
+        by=by, reason=reason, log="ban" if ban else "remove_member", until=until,
+    )
 
 
 async def mark_gone(account: Account) -> int:

@@ -11,7 +11,7 @@ from hub.clock import now
 from hub.errors import Conflict, NotFound, PermissionDenied
 from hub.lifecycle import POST
 from hub.models import Account, Group, Membership, Post, Tombstone
-from hub.services import events
+from hub.services import blocks, events, moderation_log
 from hub.services.members import MODERATOR_ROLES, require_role
 
 VISIBILITIES = ("public", "unlisted", "members", "direct")
@@ -43,9 +43,16 @@ class Published:
     created: bool
 
 
-async def is_tombstoned(uri: str) -> bool:
-    """Whether this object id was deleted before."""
-    return await Tombstone.filter(uri=uri).exists()
+async def is_tombstoned(uri: str, *, by: str | None = None) -> bool:
+    """Whether this object id was deleted before (by the actor ``by``, when given).
+
+    A Delete may arrive before its Create; only the author's own tombstone blocks the late Create,
+    so another actor cannot "delete" someone's next post id in advance.
+    """
+    query = Tombstone.filter(uri=uri)
+    if by is not None:
+        query = query.filter(actor_uri=by)
+    return await query.exists()
 
 
 async def _thread_uri(group: Group, in_reply_to: str | None, own_uri: str) -> str:
@@ -64,11 +71,13 @@ async def submit(group: Group, author: Account, draft: PostDraft) -> Published:
     existing = await Post.get_or_none(uri=draft.uri, group=group)
     if existing is not None:
         return Published(existing, False)
-    if await is_tombstoned(draft.uri):
+    if await is_tombstoned(draft.uri, by=author.uri):
         raise Conflict("this post was deleted before it arrived")
     membership = await Membership.get_or_none(group=group, account=author, state="accepted")
     if membership is None:
         raise PermissionDenied(f"only members of {group.slug} can post to it")
+    if await blocks.group_blocked(group, author.uri):
+        raise PermissionDenied(f"{group.slug} does not take posts from this domain")
     if group.posting_mode == "moderators" and membership.role not in MODERATOR_ROLES:
         raise PermissionDenied(f"only moderators can post to {group.slug}")
     state = "published"
@@ -147,7 +156,7 @@ async def delete(actor: Account, uri: str, *, activity_json: str | None = None) 
 
 async def relay(group: Group, source: Account, author: Account, draft: PostDraft) -> Published | None:
     """Re-announce a post that a followed group (or a collaboration) announced; once per group, never a deleted one."""
-    if await Post.filter(group=group, uri=draft.uri).exists() or await is_tombstoned(draft.uri):
+    if await Post.filter(group=group, uri=draft.uri).exists() or await is_tombstoned(draft.uri, by=author.uri):
         return None
     async with in_transaction():
         post = await Post.create(
@@ -178,15 +187,21 @@ async def refuse(group: Group, author: Account, *, activity_uri: str, reason: st
     await events.record("post.refused", group, author_id=author.id, activity_uri=activity_uri, reason=reason)
 
 
+MODERATION_LOG_ACTIONS = {("held", "published"): "approve_post", ("removed", "published"): "restore_post"}
+
+
 async def moderate(post: Post, target: str, *, by: Account | None, reason: str | None = None) -> Post:
-    """Moderators publish a held post or remove a published one."""
-    group = await post.group
+    """Moderators publish a held post, remove a published (or held) one, or restore a removed one; logged."""
+    group = await Group.get(id=post.group_id)
     await require_role(group, by, MODERATOR_ROLES)
     async with in_transaction():
-        POST.check(post.state, target)
+        previous = post.state
+        POST.check(previous, target)
         post.state = target
         await post.save(update_fields=["state"])
         await events.record(f"post.{target}", group, post_id=post.id, reason=reason, by=by.uri if by else None)
+        action = MODERATION_LOG_ACTIONS.get((previous, target), "remove_post" if target == "removed" else f"post_{target}")
+        await moderation_log.record(action, post.uri, group=group, by=by, reason=reason)
     return post
 
 

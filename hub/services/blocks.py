@@ -1,0 +1,81 @@
+"""Domain blocks as rules: which domain an account is on, and whether the instance or a group blocks it.
+
+A block of ``example.com`` covers ``example.com`` and every subdomain (``social.example.com``),
+as Mastodon's domain blocks do. Instance blocks live on :class:`~hub.models.Peer` (``blocked``),
+group blocks in :class:`~hub.models.DomainBlock`. Changing blocks is in hub.services.moderation.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from hub.errors import InvalidInput
+from hub.models import DomainBlock, Group, Peer
+
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$")
+
+
+def normalise_domain(value: str) -> str:
+    """``Example.COM.`` or ``https://example.com/`` -> ``example.com``; InvalidInput when it is no domain."""
+    text = (value or "").strip().lower()
+    if "://" in text:
+        text = urlsplit(text).netloc
+    text = text.strip("/").rstrip(".")
+    try:
+        text = text.encode("idna").decode("ascii") if text and not text.isascii() else text
+    except UnicodeError:
+        raise InvalidInput(f"{value!r} is not a domain name") from None
+    if not _DOMAIN_RE.match(text):
+        raise InvalidInput(f"{value!r} is not a domain name: write it as example.com")
+    return text
+
+
+def host_of_uri(uri: str) -> str | None:
+    """host[:port] of an actor id, lower-case; None for local accounts (``local:NAME``) and non-URLs."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return parts.netloc.lower().rstrip(".")
+
+
+def covering(host: str) -> list[str]:
+    """The host and each parent domain that would block it: ``a.b.c`` -> ``[a.b.c, b.c, c]`` (port kept on the first)."""
+    out = [host]
+    bare = host.rsplit(":", 1)[0] if not host.startswith("[") else host
+    try:
+        ipaddress.ip_address(bare.strip("[]"))
+    except ValueError:
+        labels = bare.split(".")
+        out += [parent for parent in (".".join(labels[i:]) for i in range(len(labels))) if parent not in out]
+    else:
+        out += [bare] if bare not in out else []
+    return out
+
+
+def matches(host: str | None, domain: str) -> bool:
+    """Whether ``host`` is ``domain`` or one of its subdomains (ports: exact match when the block names one)."""
+    if not host:
+        return False
+    return domain in covering(host)
+
+
+async def instance_blocked(uri: str) -> bool:
+    """Whether the instance blocks the domain of ``uri``."""
+    host = host_of_uri(uri)
+    return host is not None and await Peer.filter(host__in=covering(host), blocked=True).exists()
+
+
+async def group_blocked(group: Group, uri: str) -> bool:
+    """Whether ``group`` (or the instance) blocks the domain of ``uri``."""
+    host = host_of_uri(uri)
+    if host is None:
+        return False
+    hosts = covering(host)
+    if await DomainBlock.filter(group=group, domain__in=hosts).exists():
+        return True
+    return await Peer.filter(host__in=hosts, blocked=True).exists()
