@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= $(or $(HUB_TEST_POSTGRES_URL),postgres://root@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres venv venv-test browser clean
+.PHONY: run test test-sqlite test-postgres venv venv-test browser axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,12 @@ browser:
 	  else echo "chromium is missing and apt-get is not usable: browser tests will be skipped"; fi; \
 	fi
 
-test: venv-test browser
+# axe-core for the browser tests' accessibility checks (pinned by tests/browser/package-lock.json).
+axe:
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	else echo "npm is missing: the accessibility checks will be skipped"; fi
+
+test: venv-test browser axe
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$HUB_TEST_REQUIRE_POSTGRES" ] || $(BIN)/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].replace('postgres://','postgresql://',1), connect_timeout=3).close()" "$(PG_URL)" 2>/dev/null; then \
 	  $(MAKE) --no-print-directory test-postgres; \
