@@ -50,6 +50,7 @@ def routes() -> list:
         Route(f"{group_console}/profile", console.update_profile, methods=["POST"], name="console_profile"),
         Route(f"{group_console}/avatar", console.upload_avatar, methods=["POST"], name="console_avatar"),
         Route(f"{group_console}/members", console.members_page, name="console_members"),
+        Route(f"{group_console}/members/{{membership_id:int}}/role", console.member_role, methods=["POST"], name="console_member_role"),
         Route(f"{group_console}/members/{{membership_id:int}}/{{action}}", console.member_action, methods=["POST"], name="console_member_action"),
         Route(f"{group_console}/posts", console.posts_page, name="console_posts"),
         Route(f"{group_console}/posts/{{post_id:int}}/{{action}}", console.post_action, methods=["POST"], name="console_post_action"),

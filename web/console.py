@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.errors import HubError, NotFound, PermissionDenied
 from hub.models import Account, Group, Membership, Post
-from hub.services import directory, groups, members, posts, profiles
+from hub.services import directory, groups, members, moderation, profiles
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
 from web import media
 from web.csrf import checked_form
@@ -163,7 +163,7 @@ async def _membership(request: Request, group: Group) -> Membership:
 
 
 async def member_action(request: Request) -> Response:
-    """POST /console/groups/{slug}/members/{membership_id}/{action}: approve, reject, remove or ban."""
+    """POST /console/groups/{slug}/members/{membership_id}/{action}: approve, reject, remove, ban or unban."""
     account, group, _role = await console_group(request)
     form = await checked_form(request)
     membership = await _membership(request, group)
@@ -182,8 +182,11 @@ async def member_action(request: Request) -> Response:
             await members.remove(group, membership.account, by=account, reason=reason)
             done = _("%(who)s was removed.")
         elif action == "ban":
-            await members.remove(group, membership.account, ban=True, by=account, reason=reason)
+            await moderation.ban(group, membership.account, by=account, reason=reason, remove_posts=form.get("remove_posts") == "on")
             done = _("%(who)s was banned.")
+        elif action == "unban":
+            await moderation.unban(group, membership.account, by=account, reason=reason)
+            done = _("The ban of %(who)s was lifted.")
         else:
             raise NotFound("no such action")
     except PermissionDenied:
@@ -196,6 +199,24 @@ async def member_action(request: Request) -> Response:
     return back(request, "/members")
 
 
+async def member_role(request: Request) -> Response:
+    """POST /console/groups/{slug}/members/{membership_id}/role: make a member a moderator, an admin or a member again."""
+    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    form = await checked_form(request)
+    membership = await _membership(request, group)
+    _ = gettext_for(request)
+    try:
+        await moderation.set_role(group, membership.account, str(form.get("role", "")), by=account)
+    except PermissionDenied:
+        raise
+    except HubError as exc:
+        report_error(request, exc)
+        return back(request, "/members")
+    request.app.state.federation.wake_worker()
+    flash(request, _("The role of %(who)s was changed.") % {"who": membership.account.handle or membership.account.uri})
+    return back(request, "/members")
+
+
 async def posts_page(request: Request) -> Response:
     """GET /console/groups/{slug}/posts: recent and held posts with pin, remove and publish."""
     account, group, role = await console_group(request)
@@ -204,7 +225,7 @@ async def posts_page(request: Request) -> Response:
 
 
 async def post_action(request: Request) -> Response:
-    """POST /console/groups/{slug}/posts/{post_id}/{action}: remove, restore (publish) a post."""
+    """POST /console/groups/{slug}/posts/{post_id}/{action}: remove a post, or publish a held or removed one."""
     account, group, _role = await console_group(request)
     form = await checked_form(request)
     post = await Post.get_or_none(id=request.path_params["post_id"], group=group)
@@ -213,12 +234,13 @@ async def post_action(request: Request) -> Response:
     action = request.path_params["action"]
     reason = str(form.get("reason", "")).strip()[:1000] or None
     _ = gettext_for(request)
-    targets = {"remove": ("removed", _("The post was removed.")), "publish": ("published", _("The post was published."))}
-    if action not in targets:
+    actions = {"remove": (moderation.remove_post, _("The post was removed.")),
+               "publish": (moderation.restore_post, _("The post was published."))}
+    if action not in actions:
         raise NotFound("no such action")
-    target, done = targets[action]
+    service, done = actions[action]
     try:
-        await posts.moderate(post, target, by=account, reason=reason)
+        await service(post, by=account, reason=reason)
     except PermissionDenied:
         raise
     except HubError as exc:

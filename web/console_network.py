@@ -17,8 +17,8 @@ from federation.errors import FederationError
 from federation.remote import account_for
 from federation.webfinger import resolve_actor_url
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
-from hub.models import Account, GroupFollow, Report
-from hub.services import collaborations, groups, invites
+from hub.models import Account, GroupFollow
+from hub.services import collaborations, groups, invites, moderation
 from hub.services.members import ORGANISER_ROLES
 from web.console import back, console_group, report_error
 from web.csrf import checked_form
@@ -182,8 +182,32 @@ async def follows_page(request: Request) -> Response:
 async def reports_page(request: Request) -> Response:
     """GET /console/groups/{slug}/reports: open reports about this group's members and posts."""
     account, group, role = await console_group(request)
-    rows = await Report.filter(group=group, outgoing=False).order_by("-id").limit(100)
-    return await render(request, "console/reports.html", group=group, role=role, section="reports", reports=rows)
+    rows = await moderation.list_reports(group, state=None)
+    return await render(request, "console/reports.html", group=group, role=role, section="reports", reports=rows[:100])
+
+
+async def report_action(request: Request) -> Response:
+    """POST /console/groups/{slug}/reports/{report_id}/{action}: resolve or dismiss a report."""
+    account, group, _role = await console_group(request)
+    form = await checked_form(request)
+    report = await moderation.get_report(request.path_params["report_id"])
+    if report.group_id != group.id:
+        raise NotFound("no such report for this group")
+    _ = gettext_for(request)
+    actions = {"resolve": (moderation.resolve_report, _("The report was resolved.")),
+               "dismiss": (moderation.dismiss_report, _("The report was dismissed."))}
+    if request.path_params["action"] not in actions:
+        raise NotFound("no such action")
+    service, done = actions[request.path_params["action"]]
+    try:
+        await service(report, by=account, reason=str(form.get("reason", "")).strip()[:1000] or None)
+    except PermissionDenied:
+        raise
+    except HubError as exc:
+        report_error(request, exc)
+        return back(request, "/reports")
+    flash(request, done)
+    return back(request, "/reports")
 
 
 def routes(prefix: str) -> list[Route]:
@@ -197,4 +221,5 @@ def routes(prefix: str) -> list[Route]:
         Route(f"{prefix}/follows", follow, methods=["POST"], name="console_follow"),
         Route(f"{prefix}/follows/{{follow_id:int}}/undo", unfollow, methods=["POST"], name="console_unfollow"),
         Route(f"{prefix}/reports", reports_page, name="console_reports"),
+        Route(f"{prefix}/reports/{{report_id:int}}/{{action}}", report_action, methods=["POST"], name="console_report_action"),
     ]

@@ -39,6 +39,9 @@ def console_posts(s) -> list[tuple[str, dict]]:
         (f"{base}/invites", {"target": "@dana@social.example"}),
         (f"{base}/follows", {"target": "@neighbours@social.example"}),
         (f"{base}/follows/1/undo", {}),
+        (f"{base}/members/{s['carol_membership'].id}/role", {"role": "admin"}),
+        (f"{base}/members/{s['carol_membership'].id}/unban", {}),
+        (f"{base}/reports/1/resolve", {}),
     ]
 
 
@@ -227,3 +230,29 @@ async def test_send_person_invite_and_follow_a_group(web) -> None:
     unknown = await web.post_form("/console/groups/climate/invites", {"target": "nobody"}, token_from="/console")
     page = await web.client.get(unknown.headers["location"])
     assert "could not look up" in page.text
+
+
+async def test_roles_unban_and_reports(web) -> None:
+    """The owner makes a member moderator, bans and unbans, and resolves a report; all through the moderation service."""
+    from hub.models import ModerationAction, Report
+    s = await scene(web)
+    await web.sign_in(s["olivia"])
+    made = await web.post_form(f"/console/groups/climate/members/{s['carol_membership'].id}/role", {"role": "moderator"}, token_from="/console")
+    assert made.status_code == 303
+    assert (await Membership.get(id=s["carol_membership"].id)).role == "moderator"
+    bad = await web.post_form(f"/console/groups/climate/members/{s['carol_membership'].id}/role", {"role": "emperor"}, token_from="/console")
+    assert "role must be one of" in (await web.client.get(bad.headers["location"])).text
+
+    await web.post_form(f"/console/groups/climate/members/{s['carol_membership'].id}/ban", {"reason": "abuse", "remove_posts": "on"}, token_from="/console")
+    assert (await Membership.get(id=s["carol_membership"].id)).state == "banned"
+    assert (await Post.get(id=s["post"].id)).state == "removed"
+    await web.post_form(f"/console/groups/climate/members/{s['carol_membership'].id}/unban", token_from="/console")
+    assert (await Membership.get(id=s["carol_membership"].id)).state != "banned"
+
+    report = await Report.create(group=s["group"], reporter_uri="https://social.example/users/x", target_uri=s["mallory"].uri,
+                                 comment="rude replies", object_uris=[])
+    page = await web.client.get("/console/groups/climate/reports")
+    assert "rude replies" in page.text and s["mallory"].uri in page.text
+    await web.post_form(f"/console/groups/climate/reports/{report.id}/resolve", token_from="/console")
+    assert (await Report.get(id=report.id)).state == "resolved"
+    assert set(await ModerationAction.all().values_list("action", flat=True)) >= {"role", "report_resolved"}
