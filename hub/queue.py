@@ -32,7 +32,9 @@ async def claim(model: type[Row], *, owner: str, limit: int, lease_seconds: floa
         )
         if exclude_hosts and model is Delivery:
             query = query.exclude(host__in=list(exclude_hosts))
-        ids = await query.order_by("tries", "next_try_at", "id").limit(limit).select_for_update(skip_locked=True).values_list("id", flat=True)
+        # Not values_list(): tortoise drops FOR UPDATE from it, and two workers would claim the same rows.
+        locked = await query.order_by("tries", "next_try_at", "id").limit(limit).select_for_update(skip_locked=True).only("id")
+        ids = [row.id for row in locked]
         if not ids:
             return []
         update = {"lease_until": lease_until}
