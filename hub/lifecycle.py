@@ -146,4 +146,31 @@ REPORT = _graph(
 )
 """A report in a moderation queue."""
 
-ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT)
+CAMPAIGN_POST = _graph(
+    "campaign post",
+    initial={"pending", "approved"},
+    terminal=set(),
+    edges={"pending": {"approved", "hidden"}, "approved": {"hidden"}, "hidden": {"approved"}},
+)
+"""A post gathered by a campaign: relay posts wait for organisers; members' posts are approved at once."""
+
+CALL = _graph("call", initial={"open"}, terminal={"closed"}, edges={"open": {"closed"}, "closed": set()})
+"""A call to action: open for answers until organisers close it."""
+
+BOARD_ITEM = _graph("board item", initial={"open"}, terminal=set(), edges={"open": {"met"}, "met": {"open"}})
+"""A need or an offer: open until organisers mark it met (reopened if that was a mistake)."""
+
+RELAY = _graph(
+    "relay subscription",
+    initial={"pending"},
+    terminal=set(),
+    edges={
+        "pending": {"accepted", "rejected", "undone"},
+        "accepted": {"rejected", "undone"},
+        "rejected": {"pending"},
+        "undone": {"pending"},
+    },
+)
+"""The hub's subscription to a relay."""
+
+ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY)

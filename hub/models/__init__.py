@@ -1,6 +1,9 @@
 """Tortoise models of the domain. Alembic migrations create their tables; tortoise never does at run time."""
 
 from hub.models.account import Account, RemoteActor
+from hub.models.campaign import (
+    Alert, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
+)
 from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
@@ -10,6 +13,15 @@ from hub.models.post import Post, Tombstone
 from hub.models.queue import Delivery, Event, InboxItem
 
 __all__ = [
+    "Alert",
+    "AlertSubscription",
+    "BoardItem",
+    "CallToAction",
+    "Campaign",
+    "CampaignPost",
+    "MediaFile",
+    "RelaySubscription",
+    "Signup",
     "Collaboration",
     "DomainBlock",
     "GroupFollow",
