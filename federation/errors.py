@@ -8,7 +8,8 @@
     ├── PayloadError            the body is not acceptable JSON / ActivityStreams (-> 400 or 413)
     ├── FetchError              an outgoing GET failed or returned something unusable
     │   ├── UnsafeAddressError  the target resolves to a private/loopback/reserved address
-    │   └── ResponseTooLarge    the response went past the byte cap
+    │   ├── ResponseTooLarge    the response went past the byte cap
+    │   └── DocumentError       the response is not a usable document (media type, JSON, id): a retry won't help
     └── DiscoveryError          WebFinger / NodeInfo / actor lookup found nothing usable
 
 Every error carries a short ``reason`` fit to be sent back to a peer or shown to a person.
@@ -57,6 +58,10 @@ class UnsafeAddressError(FetchError):
 
 class ResponseTooLarge(FetchError):
     """The response body is larger than the allowed cap."""
+
+
+class DocumentError(FetchError):
+    """The peer answered, but with something that is not a usable document (wrong media type, bad JSON, no id)."""
 
 
 class DiscoveryError(FederationError):

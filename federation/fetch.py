@@ -14,7 +14,7 @@ import re
 
 import httpx
 
-from federation.errors import FetchError, OriginError, UnsafeAddressError
+from federation.errors import DocumentError, FetchError, OriginError, UnsafeAddressError
 from federation.net import Response, Signer, parse_ipv4_number, request
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
@@ -121,7 +121,7 @@ def is_local(url: str, local_host: str | None) -> bool:
 
 
 def check_depth(body: bytes, limit: int = MAX_DEPTH) -> None:
-    """Raise FetchError when JSON ``body`` nests arrays/objects deeper than ``limit`` (iterative)."""
+    """Raise DocumentError when JSON ``body`` nests arrays/objects deeper than ``limit`` (iterative)."""
     depth = 0
     for match in _JSON_TOKENS.finditer(body):
         token = match.group()
@@ -130,7 +130,7 @@ def check_depth(body: bytes, limit: int = MAX_DEPTH) -> None:
         if token[0] in _OPENERS:
             depth += 1
             if depth > limit:
-                raise FetchError(f"JSON nested deeper than {limit} levels")
+                raise DocumentError(f"JSON nested deeper than {limit} levels")
         else:
             depth -= 1
 
@@ -145,9 +145,9 @@ def parse_object(body: bytes) -> dict:
     try:
         value = json.loads(body, parse_constant=_reject_constant)
     except ValueError as exc:
-        raise FetchError(f"not valid JSON: {exc}") from None
+        raise DocumentError(f"not valid JSON: {exc}") from None
     if not isinstance(value, dict):
-        raise FetchError("JSON document is not an object")
+        raise DocumentError("JSON document is not an object")
     return value
 
 
@@ -223,10 +223,10 @@ async def fetch_document(
 def _activity_document(response: Response) -> dict:
     """Require an AS2 content type, a JSON object and a string ``id``."""
     if not is_activitystreams(response.headers.get("content-type")):
-        raise FetchError("not an ActivityStreams document")
+        raise DocumentError("not an ActivityStreams document")
     document = parse_object(response.body)
     if not isinstance(document.get("id"), str):
-        raise FetchError("the document has no id")
+        raise DocumentError("the document has no id")
     return document
 
 
@@ -246,5 +246,5 @@ async def fetch_json(
     response = await _get(client, url, accept=accept, sign=sign, max_redirects=max_redirects,
                           end=end, max_bytes=max_bytes, local_host=local_host)
     if not is_json(response.headers.get("content-type")):
-        raise FetchError("not a JSON document")
+        raise DocumentError("not a JSON document")
     return parse_object(response.body)

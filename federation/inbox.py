@@ -15,13 +15,15 @@ from federation.collaboration import precheck as collaboration_precheck
 from federation.context import Federation
 from federation.errors import BlockedError, FetchError, OriginError, PayloadError, SignatureError
 from federation.fetch import host_of, parse_object, same_host
-from federation.remote import lookup_key, may_refetch
+from federation.remote import MAX_HOST_LENGTH, lookup_key, may_refetch
 from federation.signatures import SignatureClaim, inspect_request, verify_claim
-from federation.vocab import id_of, type_of
+from federation.vocab import MAX_ID_LENGTH, id_of, is_http_id, type_of
 from hub.clock import now
 from hub.models import InboxItem, Peer
 
 MAX_BODY = 1_048_576
+HOST_COMPONENTS = frozenset({"host", "@authority", "@target-uri"})
+"""A POST must sign one of these, so a signature made for another server cannot be replayed here."""
 REFERENCE_OBJECTS = frozenset({"Announce", "Flag", "Accept", "Reject", "Add", "Remove", "Block"})
 """Activity types whose embedded object belongs to someone else and counts only as a reference."""
 
@@ -55,6 +57,8 @@ def check_origin(activity: dict, actor: str) -> None:
     if not same_host(activity["id"], actor):
         raise OriginError("the activity id is not on the actor's host")
     obj = activity.get("object")
+    if isinstance(obj, dict) and obj.get("id") is not None and not is_http_id(obj["id"]):
+        raise PayloadError(f"the embedded object's id must be an http(s) URL of at most {MAX_ID_LENGTH} characters")
     if isinstance(obj, dict) and isinstance(obj.get("id"), str) and type_of(activity) not in REFERENCE_OBJECTS:
         if not same_host(obj["id"], actor):
             raise OriginError("the embedded object's id is not on the actor's host")
@@ -102,9 +106,17 @@ async def receive(fed: Federation, *, method: str, path_with_query: str, headers
     claim = inspect_request(
         method, f"{fed.urls.base}{path_with_query}", path_with_query, headers, body, expected_host=fed.urls.host
     )
+    if not HOST_COMPONENTS & set(claim.covered):
+        raise SignatureError("host is not signed")
     activity = parse_body(body)
     activity_id, _, actor = _check_shape(activity)
-    await _refuse_blocked(host_of(claim.key_id), host_of(actor))
+    try:
+        key_host = host_of(claim.key_id)
+    except OriginError:
+        raise SignatureError("keyId is not an http(s) URL") from None
+    if max(len(key_host), len(host_of(actor))) > MAX_HOST_LENGTH:
+        raise SignatureError(f"the keyId or actor host is longer than {MAX_HOST_LENGTH} characters")
+    await _refuse_blocked(key_host, host_of(actor))
     signer = await _verify(fed, claim)
     if signer != actor:
         raise SignatureError("the request is signed by another actor than the activity's")

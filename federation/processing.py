@@ -11,13 +11,25 @@ import json
 
 from federation.collaboration import INBOUND_HANDLERS
 from federation.context import Federation
-from federation.errors import FederationError, FetchError, OriginError
-from federation.fetch import fetch_document, host_of, same_host
+from federation.errors import DocumentError, FederationError, FetchError, OriginError, ResponseTooLarge, UnsafeAddressError
+from federation.fetch import FetchStatusError, fetch_document, host_of, same_host
 from federation.handling import ANY, Handler, Incoming, Outcome, done, ignored
 from federation.objects import draft_from
 from federation.nodeinfo import peer_software
 from federation.remote import account_for, fetch_actor
-from federation.vocab import POST_TYPES, audience, id_of, mentions, parse_time, type_of
+from federation.vocab import (
+    MAX_ID_LENGTH,
+    MAX_MENTIONS,
+    POST_TYPES,
+    audience,
+    id_of,
+    is_http_id,
+    malformed_field,
+    mention_count,
+    mentions,
+    parse_time,
+    type_of,
+)
 from hub.clock import now
 from hub.errors import Conflict, HubError, NotFound, PermissionDenied
 from hub.models import Account, Group, InboxItem, Invite, Membership, Post
@@ -93,6 +105,19 @@ async def _object_of(fed: Federation, item: Incoming) -> dict:
     return await fetch_document(fed.client, item.object_id, sign=await fed.instance_auth(), local_host=fed.urls.host)
 
 
+def unusable_post(obj: dict, item: Incoming) -> Outcome | None:
+    """Why a posted object cannot be taken (no id, a field of the wrong type, mention spam), else None."""
+    if not is_http_id(obj.get("id")):
+        return ignored(f"the object has no id (an http(s) URL of at most {MAX_ID_LENGTH} characters)")
+    problem = malformed_field(obj, item.activity)
+    if problem is not None:
+        return ignored(problem)
+    count = mention_count(obj)
+    if count > MAX_MENTIONS:
+        return ignored(f"the post mentions {count} accounts; more than {MAX_MENTIONS} mentions are refused as spam")
+    return None
+
+
 async def on_create(fed: Federation, item: Incoming) -> Outcome:
     """A post (or reply) to local groups: published or held for each group the author is a member of."""
     obj = await _object_of(fed, item)
@@ -100,7 +125,10 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
         return ignored(f"Create of {type_of(obj)} is not a post")
     if id_of(obj.get("attributedTo")) != item.actor:
         return ignored("the object is attributed to someone else")
-    if await posts.is_tombstoned(obj["id"]):
+    refusal = unusable_post(obj, item)
+    if refusal is not None:
+        return refusal
+    if await posts.is_tombstoned(obj["id"], by=item.actor):
         return ignored("the post was deleted before its Create arrived")
     groups = await target_groups(fed, item.activity, obj)
     if not groups:
@@ -134,6 +162,9 @@ async def on_update(fed: Federation, item: Incoming) -> Outcome:
         return ignored(f"Update of {type_of(obj)} is not handled")
     if id_of(obj.get("attributedTo")) != item.actor:
         return ignored("the object is attributed to someone else")
+    refusal = unusable_post(obj, item)
+    if refusal is not None:
+        return refusal
     post = await Post.filter(uri=obj["id"]).prefetch_related("group").first()
     if post is None:
         return ignored("Update of a post this hub does not have")
@@ -150,7 +181,9 @@ async def on_update(fed: Federation, item: Incoming) -> Outcome:
 async def on_delete(fed: Federation, item: Incoming) -> Outcome:
     """Delete of a post by its author (tombstoned even if not yet seen), or of the actor itself."""
     target = item.object_id
-    if not target or not same_host(target, item.actor):
+    if not is_http_id(target):
+        return ignored(f"Delete names no http(s) id of at most {MAX_ID_LENGTH} characters")
+    if not same_host(target, item.actor):
         return ignored("Delete of an object on another host")
     account = await account_for_existing(item.actor)
     if target == item.actor:
@@ -216,13 +249,22 @@ async def process(fed: Federation, activity: dict, actor: str) -> Outcome:
     return await handler(fed, Incoming(activity, actor, obj_dict, object_id))
 
 
+def is_permanent(exc: FetchError) -> bool:
+    """Fetch failures a retry cannot fix: unusable documents, refused addresses, oversize, 4xx but 401/408/429."""
+    if isinstance(exc, (DocumentError, UnsafeAddressError, ResponseTooLarge)):
+        return True
+    return isinstance(exc, FetchStatusError) and 400 <= exc.status < 500 and exc.status not in (401, 408, 429)
+
+
 async def process_item(fed: Federation, item: InboxItem) -> None:
     """Process a claimed inbox item and record its final state (network failures propagate for a retry)."""
     activity = json.loads(item.body)
     try:
         outcome = await process(fed, activity, item.actor_uri)
-    except FetchError:
-        raise
+    except FetchError as exc:
+        if not is_permanent(exc):
+            raise
+        outcome = ignored(f"fetching failed for good: {exc.reason}")
     except (FederationError, HubError) as exc:
         outcome = ignored(str(exc))
     await finish(item, outcome.state, processed_at=now(), last_error=outcome.reason)

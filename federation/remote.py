@@ -17,6 +17,7 @@ from federation.context import Federation
 from federation.errors import FetchError, KeyFetchError, OriginError
 from federation.fetch import fetch_document, host_of, same_host
 from federation.sanitize import plain_text
+from federation.vocab import MAX_ID_LENGTH, is_http_id
 from hub.clock import now
 from hub.models import Account, Peer, RemoteActor
 from hub.services.accounts import remote_account
@@ -24,6 +25,12 @@ from hub.services.accounts import remote_account
 ACTOR_TYPES = frozenset({"Person", "Group", "Service", "Application", "Organization"})
 ACTOR_MAX_AGE = timedelta(days=1)
 REFETCH_INTERVAL = 60.0
+MAX_HOST_LENGTH = 255
+"""Longest host stored for a peer (a DNS name has at most 253 characters)."""
+MAX_HANDLE_LENGTH = 320
+"""Longest ``name@host`` handle stored for an account."""
+MAX_PEM = 16_384
+"""Longest public key PEM accepted (an RSA-8192 key is under 1,500 characters)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ def _public_key(document: dict, actor_id: str) -> tuple[str | None, str | None]:
         if not isinstance(key, dict):
             continue
         key_id, owner, pem = key.get("id"), key.get("owner"), key.get("publicKeyPem")
-        if isinstance(key_id, str) and isinstance(pem, str) and (owner in (None, actor_id)):
+        if is_http_id(key_id) and isinstance(pem, str) and len(pem) <= MAX_PEM and (owner in (None, actor_id)):
             if same_host(key_id, actor_id):
                 return key_id, pem
     return None, None
@@ -73,13 +80,16 @@ async def store_actor(document: dict) -> RemoteActor:
     actor_id = document.get("id")
     actor_type = document.get("type")
     inbox = _http_url(document.get("inbox"))
-    if not isinstance(actor_id, str) or actor_type not in ACTOR_TYPES or inbox is None:
+    if not is_http_id(actor_id) or actor_type not in ACTOR_TYPES or inbox is None:
         raise FetchError("not an actor document: it needs an id, an actor type and an inbox")
+    if len(host_of(actor_id)) > MAX_HOST_LENGTH:
+        raise FetchError(f"not an actor document: its host is longer than {MAX_HOST_LENGTH} characters")
     endpoints = document.get("endpoints")
     shared = _http_url(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else None
     key_id, pem = _public_key(document, actor_id)
     host = host_of(actor_id)
     username = document.get("preferredUsername") if isinstance(document.get("preferredUsername"), str) else None
+    handle = f"{username}@{host}" if username and len(username) + len(host) < MAX_HANDLE_LENGTH else None
     name = plain_text(document["name"], max_length=200) if isinstance(document.get("name"), str) else None
     icon = document.get("icon")
     icon_url = _http_url(icon.get("url")) if isinstance(icon, dict) else None
@@ -98,7 +108,7 @@ async def store_actor(document: dict) -> RemoteActor:
     }
     async with in_transaction():
         peer, _ = await Peer.get_or_create(host=host)
-        account = await remote_account(actor_id, handle=f"{username}@{host}" if username else None, display_name=name)
+        account = await remote_account(actor_id, handle=handle, display_name=name)
         actor = await RemoteActor.get_or_none(uri=actor_id)
         if actor is None:
             actor = await RemoteActor.create(account=account, peer=peer, uri=actor_id, **fields)
@@ -129,8 +139,8 @@ async def account_for(fed: Federation, uri: str) -> Account:
 
 async def lookup_key(fed: Federation, key_id: str, *, refresh: bool = False) -> ActorKey:
     """The key named by ``key_id`` and its owner; fetched when not cached (or on ``refresh``)."""
-    if not key_id.startswith(("http://", "https://")):
-        raise KeyFetchError("keyId is not an http(s) URL")
+    if not key_id.startswith(("http://", "https://")) or len(key_id) > MAX_ID_LENGTH:
+        raise KeyFetchError(f"keyId is not an http(s) URL of at most {MAX_ID_LENGTH} characters")
     if fed.urls.is_local(key_id):
         raise KeyFetchError("keyId names a key of this hub")
     if not refresh:
@@ -139,7 +149,7 @@ async def lookup_key(fed: Federation, key_id: str, *, refresh: bool = False) -> 
             return ActorKey(key_id, actor.uri, actor.public_key_pem)
     try:
         actor = await _fetch_key_owner(fed, key_id)
-    except FetchError as exc:
+    except (FetchError, OriginError) as exc:
         raise KeyFetchError(f"could not fetch the key {key_id}: {exc.reason}") from None
     if actor.key_id != key_id or not actor.public_key_pem:
         raise KeyFetchError("the key does not belong to the actor that published it")

@@ -6,6 +6,7 @@ plain values or None; none raises on odd input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,37 @@ from federation.urls import PUBLIC_ALIASES
 
 POST_TYPES = frozenset({"Note", "Page", "Article", "Question"})
 MAX_TAGS = 200
+MAX_MENTIONS = 50
+"""A post mentioning more accounts than this (local and remote together) is mention spam."""
+MAX_ID_LENGTH = 1024
+"""Longest id (URL) the hub stores; the database columns are this wide."""
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,3}")
+_REFERENCE = (str, dict, list)
+_POST_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "to": _REFERENCE,
+    "cc": _REFERENCE,
+    "bto": _REFERENCE,
+    "bcc": _REFERENCE,
+    "audience": _REFERENCE,
+    "tag": _REFERENCE,
+    "attachment": _REFERENCE,
+    "content": (str,),
+    "name": (str,),
+    "summary": (str,),
+    "contentMap": (dict,),
+    "nameMap": (dict,),
+    "summaryMap": (dict,),
+    "published": (str,),
+    "updated": (str,),
+    "inReplyTo": (str, dict),
+    "url": _REFERENCE,
+}
+"""The JSON types each field of a posted object may have (null is always allowed: "not set")."""
+
+
+def is_http_id(value: Any) -> bool:
+    """Whether ``value`` is an http(s) URL short enough to be stored as an id."""
+    return isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) <= MAX_ID_LENGTH
 
 
 def id_of(value: Any) -> str | None:
@@ -72,6 +104,40 @@ def mentions(obj: dict) -> Iterator[tuple[str | None, str | None]]:
             yield href, name
 
 
+def mention_count(obj: dict) -> int:
+    """How many distinct accounts (href, else name) the object's Mention tags name, over every tag."""
+    tags = obj.get("tag")
+    named = set()
+    for tag in tags if isinstance(tags, list) else [tags]:
+        if isinstance(tag, dict) and tag.get("type") == "Mention":
+            target = tag.get("href") if isinstance(tag.get("href"), str) else tag.get("name")
+            named.add(target if isinstance(target, str) else id(tag))
+    return len(named)
+
+
+def malformed_field(obj: dict, activity: dict | None = None) -> str | None:
+    """Why a posted object (and its activity's addressing) cannot be a post: a field of the wrong JSON type.
+
+    Returns a reason naming the field, or None when every field has a type ActivityStreams allows.
+    """
+    for name, allowed in _POST_FIELD_TYPES.items():
+        value = obj.get(name)
+        if value is not None and (not isinstance(value, allowed) or isinstance(value, bool)):
+            return f"the object's {name} has the wrong type ({type(value).__name__})"
+    for name in ("contentMap", "nameMap", "summaryMap"):
+        value = obj.get(name)
+        if isinstance(value, dict) and not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            return f"the object's {name} must map languages to strings"
+    reply_to = obj.get("inReplyTo")
+    if reply_to is not None and not is_http_id(id_of(reply_to)):
+        return f"the object's inReplyTo is not an http(s) id of at most {MAX_ID_LENGTH} characters"
+    for name in ("to", "cc", "audience"):
+        value = activity.get(name) if isinstance(activity, dict) else None
+        if value is not None and not isinstance(value, _REFERENCE):
+            return f"the activity's {name} has the wrong type ({type(value).__name__})"
+    return None
+
+
 def hashtags(obj: dict) -> list[str]:
     """Lower-case names (without '#') of an object's Hashtag tags."""
     tags = obj.get("tag")
@@ -115,8 +181,8 @@ def content_and_language(obj: dict) -> tuple[str, str | None]:
     language = None
     if isinstance(content_map, dict):
         for lang, text in content_map.items():
-            if isinstance(lang, str) and isinstance(text, str) and len(lang) <= 16:
-                language = lang
+            if isinstance(lang, str) and isinstance(text, str):
+                language = lang if _LANGUAGE.fullmatch(lang) and len(lang) <= 16 else None
                 if content is None:
                     content = text
                 break

@@ -1,0 +1,67 @@
+"""Tests for federation.vocab: defensive readers of untrusted ActivityStreams JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from federation.vocab import MAX_ID_LENGTH, MAX_MENTIONS, content_and_language, is_http_id, malformed_field, mention_count
+
+GROUP = "http://hub.test/groups/climate"
+
+
+def test_is_http_id_wants_a_short_http_url():
+    """Only http(s) strings of at most MAX_ID_LENGTH characters are ids the hub stores."""
+    assert is_http_id("https://remote.test/users/a")
+    assert not is_http_id("javascript:alert(1)")
+    assert not is_http_id(42)
+    assert not is_http_id("https://remote.test/" + "a" * MAX_ID_LENGTH)
+
+
+def test_mention_count_counts_distinct_accounts_over_every_tag():
+    """Repeated mentions count once; tags past the reading cap still count; hashtags do not."""
+    tags = [{"type": "Mention", "href": GROUP}] * 3 + [{"type": "Hashtag", "name": "#x"}]
+    tags += [{"type": "Mention", "href": f"https://r.test/u{n}"} for n in range(300)]
+    assert mention_count({"tag": tags}) == 301
+    assert mention_count({"tag": {"type": "Mention", "name": "@a@b.test"}}) == 1
+    assert mention_count({"tag": "nonsense"}) == 0
+    assert MAX_MENTIONS == 50
+
+
+@pytest.mark.parametrize(
+    "obj, field",
+    [
+        ({"content": 42}, "content"),
+        ({"name": ["a"]}, "name"),
+        ({"summary": {"x": 1}}, "summary"),
+        ({"contentMap": "<p>x</p>"}, "contentMap"),
+        ({"contentMap": {"en": 42}}, "contentMap"),
+        ({"published": 1700000000}, "published"),
+        ({"inReplyTo": True}, "inReplyTo"),
+        ({"inReplyTo": "https://r.test/" + "1" * 2000}, "inReplyTo"),
+        ({"to": 42}, "to"),
+        ({"cc": 4.5}, "cc"),
+        ({"tag": True}, "tag"),
+        ({"attachment": 42}, "attachment"),
+        ({"url": False}, "url"),
+    ],
+)
+def test_malformed_field_names_the_field_of_the_wrong_type(obj: dict, field: str):
+    """A field of a type ActivityStreams does not allow makes the object malformed, naming the field."""
+    assert field in malformed_field(obj)
+
+
+def test_malformed_field_accepts_real_shapes_and_nulls():
+    """Strings, objects, lists and null (Mastodon's summary: null) are all fine."""
+    obj = {
+        "content": "<p>x</p>", "contentMap": {"en": "<p>x</p>"}, "summary": None, "inReplyTo": None,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": GROUP, "tag": {"type": "Mention"},
+        "attachment": [], "url": [{"type": "Link", "href": "https://r.test/a"}], "published": "2025-01-01T00:00:00Z",
+    }
+    assert malformed_field(obj, {"to": [GROUP], "cc": []}) is None
+    assert "activity's to" in malformed_field(obj, {"to": 42})
+
+
+def test_content_map_language_must_look_like_a_language_tag():
+    """A contentMap key is kept as the language only when it is a BCP 47-looking tag."""
+    assert content_and_language({"contentMap": {"pt-BR": "<p>oi</p>"}}) == ("<p>oi</p>", "pt-BR")
+    assert content_and_language({"contentMap": {'x" onclick="a': "<p>hi</p>"}}) == ("<p>hi</p>", None)
