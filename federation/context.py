@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from federation.net import AddressPolicy, build_client, close_client
+from federation.ratelimit import InboxLimiter
 from federation.signatures import SigningAuth
 from federation.urls import Urls
 from hub import __version__
@@ -29,6 +30,8 @@ class Federation:
     policy: AddressPolicy
     key_refetches: dict[str, float] = field(default_factory=dict)
     """When each keyId was last refetched after a failed verification (rate limit)."""
+    inbox_limiter: InboxLimiter = field(default_factory=InboxLimiter)
+    """Per-actor and per-server limits on inbox POSTs (the inbox answers 429 with Retry-After past them)."""
     wake_worker: Callable[[], None] = lambda: None
     """Called after the inbox stores an item or a service records an event, to wake an in-process worker."""
     _instance_auth: dict[str, SigningAuth] = field(default_factory=dict)
@@ -61,4 +64,5 @@ def build_federation(settings: Settings, *, http_transport: httpx.AsyncBaseTrans
     """Create the runtime; ``http_transport`` replaces the network in tests."""
     policy = AddressPolicy(settings.allow_private_addresses)
     client = build_client(policy, transport=http_transport, user_agent=user_agent(settings))
-    return Federation(settings=settings, urls=Urls(settings.base_url), client=client, policy=policy)
+    limiter = InboxLimiter(settings.inbox_rate_per_actor, settings.inbox_rate_per_host)
+    return Federation(settings=settings, urls=Urls(settings.base_url), client=client, policy=policy, inbox_limiter=limiter)

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from federation import activities, actors
 from federation.context import Federation
-from federation.errors import BlockedError, FederationError, OriginError, PayloadError, SignatureError
+from federation.errors import BlockedError, FederationError, OriginError, PayloadError, RateLimitError, SignatureError
 from federation.inbox import receive
 from federation.remote import lookup_key
 from federation.signatures import inspect_request, verify_claim
@@ -76,6 +76,10 @@ async def inbox(request: Request) -> Response:
         return error_response(401, exc.reason)
     except BlockedError as exc:
         return error_response(403, exc.reason)
+    except RateLimitError as exc:
+        response = error_response(429, exc.reason)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except OriginError as exc:
         return error_response(400, exc.reason)
     except FederationError as exc:

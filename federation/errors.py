@@ -4,6 +4,7 @@
     ├── SignatureError          a request's HTTP signature is missing, malformed, stale or wrong (-> 401)
     │   └── KeyFetchError       the signing key could not be fetched or does not belong to the actor
     ├── BlockedError            the sender's domain is blocked (-> 403)
+    ├── RateLimitError          the sender (actor or server) posts too often (-> 429 with Retry-After)
     ├── OriginError             an id, key or embedded object is not on the host it claims (-> 400/401)
     ├── PayloadError            the body is not acceptable JSON / ActivityStreams (-> 400 or 413)
     ├── FetchError              an outgoing GET failed or returned something unusable
@@ -34,6 +35,14 @@ class KeyFetchError(SignatureError):
 
 class BlockedError(FederationError):
     """The sending actor or its domain is blocked here."""
+
+
+class RateLimitError(FederationError):
+    """The signer or its server went past the inbox rate limit; ``retry_after`` is in whole seconds."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
 
 
 class OriginError(FederationError):

@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 
 from tortoise.transactions import in_transaction
 
-from federation import activities
+from federation import activities, members_only
+from federation.campaign_outbound import OUTBOUND_HANDLERS as CAMPAIGN_HANDLERS
 from federation.collaboration import OUTBOUND_HANDLERS, local_group_account, local_group_of
+from federation.moderation import OUTBOUND_HANDLERS as MODERATION_HANDLERS
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.nodeinfo import announce_form
@@ -90,6 +92,9 @@ async def _relay_to_local_members(fed: Federation, group: Group, post: Post) -> 
 async def on_post_published(fed: Federation, event: Event, group: Group) -> None:
     """Announce a post to every member's server, in the form that server shows; relayed posts skip their source."""
     post = await _post(event)
+    if post.visibility == "members":
+        await members_only.publish(fed, group, post)
+        return
     source = await RemoteActor.get_or_none(account_id=post.via_id) if post.via_id else None
     forms = await member_inboxes(group, exclude_account_id=post.via_id)
     if source is not None:
@@ -111,6 +116,9 @@ async def on_post_published(fed: Federation, event: Event, group: Group) -> None
 async def on_post_updated(fed: Federation, event: Event, group: Group) -> None:
     """Relay the author's Update to group-aware servers (microblogs take edits from the author)."""
     post = await _post(event)
+    if post.visibility == "members":
+        await members_only.update(fed, group, post)
+        return
     activity_json = event.payload.get("activity_json")
     if not activity_json:
         return
@@ -122,6 +130,9 @@ async def on_post_updated(fed: Federation, event: Event, group: Group) -> None:
 async def on_post_gone(fed: Federation, event: Event, group: Group) -> None:
     """A post deleted or removed: group-aware servers get the Delete announced, microblogs an Undo of the boost."""
     post = await _post(event)
+    if post.visibility == "members":
+        await members_only.retract(fed, group, post)
+        return
     if not post.announce_uri:
         return
     forms = await member_inboxes(group)
@@ -162,12 +173,12 @@ EVENT_HANDLERS: dict[str, EventHandler] = {
     "membership.accepted": on_membership_answer,
     "membership.rejected": on_membership_answer,
     "membership.removed": on_membership_answer,
-    "membership.banned": on_membership_answer,
     "post.published": on_post_published,
     "post.updated": on_post_updated,
     "post.deleted": on_post_gone,
-    "post.removed": on_post_gone,
     "post.refused": on_post_refused,
+    **MODERATION_HANDLERS,  # membership.role/banned/unbanned, post.removed, report.forwarded
+    **CAMPAIGN_HANDLERS,  # calls, alerts, campaign notes, relay follows
 }
 """Event kind -> handler. Kinds not listed have no federation side (group.created, membership.requested…)."""
 

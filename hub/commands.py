@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import re
+from datetime import UTC, datetime, timedelta
 
 from hub import migrations
-from hub.services import accounts, groups, instance, members
+from hub.clock import now
+from hub.errors import InvalidInput
+from hub.services import accounts, groups, instance, members, moderation
 from hub.services.queue_stats import delivery_stats
 from hub.settings import Settings
 from hub.terminal import print_json, print_table, read_password
@@ -69,11 +73,33 @@ async def _member_approve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_DURATION = re.compile(r"^(\d{1,5})([mhdw])$")
+
+
+def parse_until(value: str) -> datetime:
+    """``--until``: an ISO date/time (UTC unless it says otherwise) or a duration from now: 30m, 12h, 7d, 2w."""
+    match = _DURATION.match(value.strip().lower())
+    if match:
+        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
+        return now() + timedelta(**{unit: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected an ISO date/time such as 2025-06-01T12:00 or a duration such as 7d") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 async def _member_remove(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.slug)
     account = await members.find_account(args.handle)
-    await members.remove(group, account, ban=args.ban, reason=args.reason)
-    print(f"{'banned' if args.ban else 'removed'} {account.handle or account.uri} from {group.slug}")
+    if args.ban:
+        await moderation.ban(group, account, reason=args.reason, until=args.until, remove_posts=args.remove_posts)
+    else:
+        if args.until or args.remove_posts:
+            raise InvalidInput("--until and --remove-posts go with --ban")
+        await members.remove(group, account, reason=args.reason)
+    until = f" until {args.until:%Y-%m-%d %H:%M} UTC" if args.until else ""
+    print(f"{'banned' if args.ban else 'removed'} {account.handle or account.uri} from {group.slug}{until}")
     return 0
 
 
@@ -115,6 +141,8 @@ def register(cli) -> None:
     p.add_argument("slug")
     p.add_argument("handle")
     p.add_argument("--ban", action="store_true", help="refuse the account's future follows and posts")
-    p.add_argument("--reason")
+    p.add_argument("--reason", help="why (shown in the moderation log and sent with the Block)")
+    p.add_argument("--until", type=parse_until, metavar="ISO_OR_DURATION", help="end of a ban: 2025-06-01T12:00 or 7d")
+    p.add_argument("--remove-posts", action="store_true", help="with --ban: also remove the account's posts in the group")
     p = cli.command("deliveries", "delivery queue: depth by state, oldest due, failing hosts", _deliveries)
     p.add_argument("--json", action="store_true")

@@ -19,6 +19,11 @@ from hub.errors import SettingsError
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 _DOMAIN_RE = re.compile(r"^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::\d{1,5})?$")
+_SOFTWARE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+LEAKY_SOFTWARE = ("lemmy", "mbin", "kbin", "lotide")
+"""Default of HUB_REFUSE_LEAKY_SOFTWARE: link aggregators with no followers-only visibility, which show
+whatever they receive to everyone (FEDERATION-NOTES: "private posts leaking through software without a
+members-only notion"). Microblogs (Mastodon, Pleroma, Misskey…) and Friendica keep followers-only posts private."""
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
 
@@ -43,6 +48,12 @@ class Settings:
     """When true, any signed-in fediverse account may create a group."""
     log_level: str = "info"
     """Logging level name."""
+    refuse_leaky_software: tuple[str, ...] = LEAKY_SOFTWARE
+    """NodeInfo software names whose accounts may not join closed groups (they would leak members-only posts)."""
+    inbox_rate_per_actor: int = 300
+    """Inbox POSTs one remote actor may make per minute (0: no limit); more get 429 with Retry-After."""
+    inbox_rate_per_host: int = 1200
+    """Inbox POSTs one remote server may make per minute, all its actors together (0: no limit)."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised HUB_* variables, kept only to warn about typos."""
 
@@ -103,6 +114,25 @@ def _cidrs(raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _software_names(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("HUB_REFUSE_LEAKY_SOFTWARE")
+    if raw is None:
+        return LEAKY_SOFTWARE
+    names = tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+    if not all(_SOFTWARE_RE.match(name) for name in names):
+        raise SettingsError("HUB_REFUSE_LEAKY_SOFTWARE", raw, "comma-separated NodeInfo software names such as lemmy,mbin (empty: none)")
+    return names
+
+
+def _per_minute(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 1_000_000:
+        raise SettingsError(name, raw, "a whole number of requests per minute (0 turns the limit off)")
+    return int(raw)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the HUB_* variables; raise SettingsError on the first bad one."""
     env = os.environ if env is None else env
@@ -123,6 +153,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     known = {
         "HUB_DOMAIN", "HUB_SCHEME", "HUB_DATABASE_URL", "HUB_DATA_DIR", "HUB_ALLOW_PRIVATE_ADDRESSES",
         "HUB_AUTHORIZED_FETCH", "HUB_OPEN_GROUP_CREATION", "HUB_LOG_LEVEL",
+        "HUB_REFUSE_LEAKY_SOFTWARE", "HUB_INBOX_RATE_PER_ACTOR", "HUB_INBOX_RATE_PER_HOST",
     }
     return Settings(
         domain=domain,
@@ -133,5 +164,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         authorized_fetch=_bool(env, "HUB_AUTHORIZED_FETCH"),
         open_group_creation=_bool(env, "HUB_OPEN_GROUP_CREATION"),
         log_level=log_level,
+        refuse_leaky_software=_software_names(env),
+        inbox_rate_per_actor=_per_minute(env, "HUB_INBOX_RATE_PER_ACTOR", 300),
+        inbox_rate_per_host=_per_minute(env, "HUB_INBOX_RATE_PER_HOST", 1200),
         extra={k: v for k, v in env.items() if k.startswith("HUB_") and k not in known},
     )

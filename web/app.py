@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from federation import discovery_endpoints, endpoints
+from federation import discovery_endpoints, endpoints, members_only
 from federation.context import build_federation
 from federation.runtime import build_worker
 from federation.urls import Urls
@@ -23,6 +23,7 @@ from hub import db
 from hub.secret import load_or_create_secret
 from hub.settings import Settings
 from web import console, console_network, feeds, i18n, join, media, pages, sessions, signin
+from web import campaign_console, campaign_pages
 from web.rendering import exception_handlers
 from web.security import SecurityHeadersMiddleware
 from web.templating import build_templates
@@ -55,11 +56,19 @@ def routes() -> list:
         Route(f"{group_console}/posts", console.posts_page, name="console_posts"),
         Route(f"{group_console}/posts/{{post_id:int}}/{{action}}", console.post_action, methods=["POST"], name="console_post_action"),
         *console_network.routes(group_console),
+        *campaign_console.routes(group_console),
         Route("/media/{name}", media.serve, name="media"),
         Route("/groups/{slug}", pages.group, name="group"),
         Route("/groups/{slug}/join", join.join, methods=["POST"], name="join"),
         Route("/groups/{slug}/feed.rss", feeds.rss, name="feed_rss"),
         Route("/groups/{slug}/feed.atom", feeds.atom, name="feed_atom"),
+        Route("/groups/{slug}/campaigns", campaign_pages.campaigns_index, name="campaigns"),
+        Route("/groups/{slug}/campaigns/{campaign}", campaign_pages.campaign_page, name="campaign"),
+        Route("/groups/{slug}/campaigns/{campaign}/feed.atom", campaign_pages.campaign_feed, name="campaign_feed"),
+        Route("/groups/{slug}/campaigns/{campaign}/impact.svg", campaign_pages.impact_chart, name="campaign_impact"),
+        Route("/groups/{slug}/calls/{call_id:int}", campaign_pages.call_page, name="call"),
+        Route("/groups/{slug}/board", campaign_pages.board_page, name="board"),
+        Route("/groups/{slug}/objects/{kind}/{object_id:int}", campaign_pages.group_object, name="group_object"),
         Route("/collaborations/{slug}", pages.collaboration, name="collaboration"),
         Route("/collaborations/{slug}/map.svg", pages.collaboration_map, name="collaboration_map"),
         Route("/groups/{slug}/inbox", endpoints.inbox, methods=["POST"]),
@@ -67,6 +76,7 @@ def routes() -> list:
         Route("/groups/{slug}/followers", endpoints.followers),
         Route("/groups/{slug}/moderators", endpoints.moderators),
         Route("/groups/{slug}/featured", endpoints.featured),
+        Route("/groups/{slug}/posts/{post_id:int}", members_only.group_post),
         Route("/posts/{post_id:int}", pages.thread, name="thread"),
         Route("/inbox", endpoints.inbox, methods=["POST"]),
         Route("/actor", endpoints.instance_actor),

@@ -16,10 +16,11 @@ friendica create_page_2 (Article to group)        202     done      member's pos
 friendica update_note                             202     done      author edits the post
 friendica delete                                  202     done      author deletes the post (Tombstone)
 friendica like/dislike/undo_dislike               202     ignored   likes are not counted
-lemmy block/undo_block_user                       202     ignored   remote community moderation
+lemmy block/undo_block_user                       202     ignored   a group decides its own bans
 lemmy add/remove featured, add/remove mod         202     ignored   only local organisers pin / appoint
 lemmy announce_create_page (by a remote group)    202     ignored   Announce is not a post to the group
-lemmy lock/undo_lock, warn, report, resolve       202     ignored   not handled (reason recorded)
+lemmy report (Flag to the group)                  202     done      report in the group's queue
+lemmy lock/undo_lock, warn, resolve               202     ignored   not handled (reason recorded)
 lemmy update_community                            400     -         Update of an object on another host
 lemmy create_comment / create_page                202     done      member's comment / page published
 lemmy create_private_message (+0.19 ChatMessage)  202     ignored   not addressed to a group / not a post
@@ -36,11 +37,12 @@ lemmy voting/*                                    202     ignored   likes are no
 mastodon create_note (reply, no group)            202     ignored   not addressed to a local group
 mastodon create_note, mention -> group (variant)  202     done      @-mention of the group publishes
 mastodon delete                                   202     done      author deletes the post
-mastodon flag                                     202     ignored   reports of remote accounts not handled
+mastodon flag (about accounts unknown here)       202     ignored   Flag about nothing this hub knows
 mastodon follow / undo_follow                     202     done      join / leave
 mastodon like_page / undo_like_page               202     ignored   likes are not counted
 mastodon private_message (a bare Note)            400     -         not an activity: no actor
-mbin accept, flag                                 202     ignored   not handled
+mbin accept                                       202     ignored   not handled
+mbin flag (audience: the group)                   202     done      report in the group's queue
 peertube announce_video                           202     ignored   Announce is not a post to the group
 pleroma create_note (reply, no group)             202     ignored   not addressed to a local group
 pleroma delete                                    202     done      author deletes the post
@@ -110,16 +112,16 @@ CASES = [
     Case("friendica/activities/like_page.json", reason="likes are not counted"),
     Case("friendica/activities/dislike_page.json", reason="dislikes are not counted"),
     Case("friendica/activities/undo_dislike_page.json", reason="Undo of Dislike is not handled"),
-    Case("lemmy/activities/block/block_user.json", reason="Block of a reference is not handled"),
-    Case("lemmy/activities/block/undo_block_user.json", reason="Undo of Block is not handled"),
-    Case("lemmy/activities/community/add_featured_post.json", reason="Add of a reference is not handled"),
-    Case("lemmy/activities/community/add_mod.json", reason="Add of a reference is not handled"),
+    Case("lemmy/activities/block/block_user.json", reason="the group decides its own bans"),
+    Case("lemmy/activities/block/undo_block_user.json", reason="Undo of a Block: nothing to restore"),
+    Case("lemmy/activities/community/add_featured_post.json", reason="only the group's own organisers feature posts"),
+    Case("lemmy/activities/community/add_mod.json", reason="only the group's own organisers appoint its moderators"),
     Case("lemmy/activities/community/announce_create_page.json", reason=""),
     Case("lemmy/activities/community/lock_note.json", reason="Lock of a reference is not handled"),
     Case("lemmy/activities/community/lock_page.json", reason="Lock of a reference is not handled"),
-    Case("lemmy/activities/community/remove_featured_post.json", reason="Remove of a reference is not handled"),
-    Case("lemmy/activities/community/remove_mod.json", reason="Remove of a reference is not handled"),
-    Case("lemmy/activities/community/report_page.json", reason="Flag of a reference is not handled"),
+    Case("lemmy/activities/community/remove_featured_post.json", reason="only the group's own organisers feature posts"),
+    Case("lemmy/activities/community/remove_mod.json", reason="only the group's own organisers appoint its moderators"),
+    Case("lemmy/activities/community/report_page.json", state="done", reason="in the queue of climate"),
     Case("lemmy/activities/community/resolve_report_page.json", reason="Resolve of Flag is not handled"),
     Case("lemmy/activities/community/undo_lock_note.json", reason="Undo of Lock is not handled"),
     Case("lemmy/activities/community/undo_lock_page.json", reason="Undo of Lock is not handled"),
@@ -150,14 +152,14 @@ CASES = [
         extra_groups=("https://mamot.fr/users/retiolus",), variant="mention-group",
     ),
     Case("mastodon/activities/delete.json", state="done", reason="post deleted", prelude="post", effect="deleted"),
-    Case("mastodon/activities/flag.json", reason="Flag of a reference is not handled"),
+    Case("mastodon/activities/flag.json", reason="Flag about nothing this hub knows"),
     Case("mastodon/activities/follow.json", state="done", reason="join accepted", prelude="none", effect="joined"),
     Case("mastodon/activities/like_page.json", reason="likes are not counted"),
     Case("mastodon/activities/private_message.json", status=400, state=None, reason="needs an actor"),
     Case("mastodon/activities/undo_follow.json", state="done", reason="left 1 group(s)", effect="left"),
     Case("mastodon/activities/undo_like_page.json", reason="Undo of Like is not handled"),
     Case("mbin/activities/accept.json", reason=""),
-    Case("mbin/activities/flag.json", reason="Flag of a reference is not handled"),
+    Case("mbin/activities/flag.json", state="done", reason="in the queue of climate"),
     Case("peertube/activities/announce_video.json", reason=""),
     Case("pleroma/activities/create_note.json", reason="not addressed to a local group"),
     Case("pleroma/activities/delete.json", state="done", reason="post deleted", prelude="post", effect="deleted"),
