@@ -13,13 +13,14 @@ from tortoise.exceptions import IntegrityError
 
 from federation.collaboration import precheck as collaboration_precheck
 from federation.context import Federation
-from federation.errors import BlockedError, FetchError, OriginError, PayloadError, SignatureError
+from federation.errors import BlockedError, FetchError, OriginError, PayloadError, RateLimitError, SignatureError
 from federation.fetch import host_of, parse_object, same_host
 from federation.remote import MAX_HOST_LENGTH, lookup_key, may_refetch
 from federation.signatures import SignatureClaim, inspect_request, verify_claim
 from federation.vocab import MAX_ID_LENGTH, id_of, is_http_id, type_of
 from hub.clock import now
 from hub.models import InboxItem, Peer
+from hub.services.blocks import covering
 
 MAX_BODY = 1_048_576
 HOST_COMPONENTS = frozenset({"host", "@authority", "@target-uri"})
@@ -80,8 +81,20 @@ async def _verify(fed: Federation, claim: SignatureClaim) -> str:
     return key.actor_uri
 
 
+def _limit(fed: Federation, key_id: str) -> None:
+    """Take a token of the signer's and its server's inbox budget; RateLimitError (429) when one is spent."""
+    try:
+        host = host_of(key_id)
+    except OriginError:
+        return  # refused below as a bad keyId
+    wait = fed.inbox_limiter.check(key_id, host)
+    if wait is not None:
+        raise RateLimitError(f"too many activities from {host}; retry in {wait} s", wait)
+
+
 async def _refuse_blocked(*hosts: str) -> None:
-    if await Peer.filter(host__in=list({h for h in hosts if h}), blocked=True).exists():
+    """BlockedError when the instance blocks one of the hosts or a parent domain of one."""
+    if await Peer.filter(host__in=list({c for h in hosts if h for c in covering(h)}), blocked=True).exists():
         raise BlockedError("this server does not accept activities from your domain")
 
 
@@ -108,6 +121,7 @@ async def receive(fed: Federation, *, method: str, path_with_query: str, headers
     )
     if not HOST_COMPONENTS & set(claim.covered):
         raise SignatureError("host is not signed")
+    _limit(fed, claim.key_id)
     activity = parse_body(body)
     activity_id, _, actor = _check_shape(activity)
     try:
