@@ -18,7 +18,7 @@ from federation.remote import account_for
 from federation.webfinger import resolve_actor_url
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from hub.models import Account, GroupFollow
-from hub.services import collaborations, groups, invites, moderation
+from hub.services import collaborations, directory, groups, invites, moderation
 from hub.services.members import ORGANISER_ROLES
 from web.console import back, console_group, report_error
 from web.csrf import checked_form
@@ -168,8 +168,8 @@ async def unfollow(request: Request) -> Response:
 async def collaborations_page(request: Request) -> Response:
     """GET /console/groups/{slug}/collaborations."""
     account, group, role = await console_group(request)
-    hosted = await group.hosted_collaborations.all().prefetch_related("group")
-    return await render(request, "console/collaborations.html", group=group, role=role, section="collaborations", hosted=hosted)
+    found = await directory.collaborations_of(group, request.app.state.urls.group(group.slug))
+    return await render(request, "console/collaborations.html", group=group, role=role, section="collaborations", hosted=found)
 
 
 async def follows_page(request: Request) -> Response:
