@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from federation.vocab import MAX_ID_LENGTH, MAX_MENTIONS, content_and_language, is_http_id, malformed_field, mention_count
+from federation.vocab import (
+    MAX_ID_LENGTH,
+    MAX_MENTIONS,
+    content_and_language,
+    is_http_id,
+    malformed_field,
+    mention_count,
+    parse_time,
+)
 
 GROUP = "http://hub.test/groups/climate"
 
@@ -65,3 +73,10 @@ def test_content_map_language_must_look_like_a_language_tag():
     """A contentMap key is kept as the language only when it is a BCP 47-looking tag."""
     assert content_and_language({"contentMap": {"pt-BR": "<p>oi</p>"}}) == ("<p>oi</p>", "pt-BR")
     assert content_and_language({"contentMap": {'x" onclick="a': "<p>hi</p>"}}) == ("<p>hi</p>", None)
+
+
+def test_parse_time_survives_dates_past_the_calendar():
+    """Year 9999 with a negative offset (past datetime.max in UTC) is no time, not an OverflowError."""
+    assert parse_time("9999-12-31T23:59:59-23:59") is None
+    assert parse_time("0001-01-01T00:00:00+23:59") is None
+    assert parse_time("2025-01-01T00:00:00Z").year == 2025
