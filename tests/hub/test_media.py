@@ -1,0 +1,66 @@
+"""Tests for hub.services.media: alt text required, size cap, type from bytes, metadata stripped, resized."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from hub.errors import InvalidInput
+from hub.services import media
+
+
+def jpeg_with_exif(size=(3200, 1800)) -> bytes:
+    """A JPEG with a camera model, a GPS marker and an orientation tag."""
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    exif[0x0112] = 6  # rotate 90°
+    out = io.BytesIO()
+    Image.new("RGB", size, "teal").save(out, "JPEG", exif=exif.tobytes(), comment=b"private comment")
+    return out.getvalue()
+
+
+def test_jpeg_is_stripped_rotated_and_resized() -> None:
+    """EXIF and comments are gone, the orientation is applied, the longer side is at most 1600."""
+    data = jpeg_with_exif()
+    prepared = media.prepare_image(data)
+    assert b"SecretCam" in data and b"SecretCam" not in prepared.data and b"private comment" not in prepared.data
+    assert (prepared.width, prepared.height) == (900, 1600)
+    assert prepared.media_type == "image/jpeg"
+    assert not Image.open(io.BytesIO(prepared.data)).getexif()
+
+
+def test_png_text_chunks_are_dropped() -> None:
+    """PNG tEXt chunks (software, author…) are not carried over."""
+    from PIL.PngImagePlugin import PngInfo
+    info = PngInfo()
+    info.add_text("Author", "Jane Secret")
+    out = io.BytesIO()
+    Image.new("RGBA", (20, 10)).save(out, "PNG", pnginfo=info)
+    prepared = media.prepare_image(out.getvalue())
+    assert b"Jane Secret" not in prepared.data and prepared.ext == "png"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "empty"), (b"GIF89a" + b"\0" * 10, "could not be read"), (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "only PNG"),
+    (b"\xff\xd8\xff" + b"\0" * (media.MAX_BYTES + 1), "5 MiB"),
+])
+def test_bad_uploads_are_refused(data: bytes, message: str) -> None:
+    """Empty, broken, SVG (type from bytes, not name) and oversize uploads are refused with a reason."""
+    with pytest.raises(InvalidInput, match=message):
+        media.prepare_image(data)
+
+
+def test_alt_text_is_required() -> None:
+    """No alt text, no upload."""
+    with pytest.raises(InvalidInput, match="alt text"):
+        media.check_alt("   ")
+    assert media.check_alt("  A  water station ") == "A water station"
+
+
+async def test_store_image_writes_a_served_name(db, tmp_path) -> None:
+    """The stored file has a generated name under media/ and a row with its alt text."""
+    row = await media.store_image(tmp_path, jpeg_with_exif((400, 300)), "Volunteers at a water station")
+    assert (tmp_path / "media" / row.name).is_file()
+    assert row.alt == "Volunteers at a water station" and row.media_type == "image/jpeg"
