@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from federation.campaigns import INBOUND_HANDLERS as CAMPAIGN_HANDLERS, after_group_post, route_reply
 from federation.collaboration import INBOUND_HANDLERS
 from federation.context import Federation
 from federation.errors import DocumentError, FederationError, FetchError, OriginError, ResponseTooLarge, UnsafeAddressError
@@ -130,6 +131,9 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
         return refusal
     if await posts.is_tombstoned(obj["id"], by=item.actor):
         return ignored("the post was deleted before its Create arrived")
+    answered = await route_reply(fed, item, obj)  # answers to the group's own calls and alerts
+    if answered is not None:
+        return answered
     groups = await target_groups(fed, item.activity, obj)
     if not groups:
         return ignored("not addressed to a local group")
@@ -144,6 +148,8 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
         try:
             published = await posts.submit(group, author, draft)
             results.append(f"{group.slug}: {published.post.state}")
+            if published.created:
+                results += [f"{group.slug}: {note}" for note in await after_group_post(fed, group, published.post, obj)]
         except PermissionDenied as exc:
             await posts.refuse(group, author, activity_uri=item.activity["id"], reason=str(exc))
             results.append(f"{group.slug}: refused ({exc})")
@@ -213,6 +219,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("Update", ANY): on_update,
     ("Delete", ANY): on_delete,
     **INBOUND_HANDLERS,
+    **CAMPAIGN_HANDLERS,  # relay Accept/Reject/Announce, falling back to the collaboration handlers
 }
 """(activity type, object type or ANY) -> handler. Types not listed are ignored with a reason."""
 

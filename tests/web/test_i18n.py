@@ -55,8 +55,10 @@ def test_every_message_has_a_spanish_translation() -> None:
         for text in strings:
             if {name for name in PLACEHOLDER.findall(text)} - wanted:
                 mismatched.append(message)
-    assert missing == [], "run pybabel extract/update (web/locale/README.md)"
-    assert untranslated == [] and mismatched == []
+    how = "see web/locale/README.md: extract, update, translate into Spanish, compile"
+    assert missing == [], f"{len(missing)} messages are not in the catalogs ({how}): {sorted(map(str, missing))[:20]}"
+    assert untranslated == [], f"{len(untranslated)} messages lack a Spanish translation ({how}): {untranslated[:20]}"
+    assert mismatched == [], f"translations use placeholders their message lacks: {mismatched}"
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
