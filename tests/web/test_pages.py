@@ -122,3 +122,26 @@ async def test_pages_have_landmarks_and_security_headers(web) -> None:
         assert '<main id="main"' in page.text and 'class="skip"' in page.text and '<html lang="en">' in page.text
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert "<script>" not in page.text and " style=" not in page.text
+
+
+async def test_user_text_is_escaped(web) -> None:
+    """Names, summaries and handles from organisers and remote servers cannot inject markup."""
+    evil = await web.person("mallory")
+    evil.display_name = '<img src=x onerror="alert(1)">'
+    await evil.save()
+    group = await web.group_with("climate", name="<script>alert(1)</script>", summary="<b onclick=x>hi</b>", role_of={evil: "member"})
+    await make_post(group, evil, "hello")
+    home = await web.client.get("/")
+    page = await web.client.get("/groups/climate")
+    for text in (home.text, page.text):
+        assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert '<img src=x onerror="alert(1)">' not in page.text
+    assert "<b onclick" not in page.text
+
+
+async def test_unknown_paths_get_a_page(web) -> None:
+    """Unknown addresses and wrong methods answer with a readable page."""
+    missing = await web.client.get("/nowhere")
+    assert missing.status_code == 404 and "There is no page at this address." in missing.text
+    wrong = await web.client.delete("/")
+    assert wrong.status_code == 405
