@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from hub.models import Event, Group, Invite, Membership, Post
-from hub.services import members
 from tests.web.test_pages import make_post
 
 pytestmark = pytest.mark.db

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.models import Post
-from hub.services import groups
 
 pytestmark = pytest.mark.db
 
