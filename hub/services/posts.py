@@ -62,6 +62,29 @@ async def _thread_uri(group: Group, in_reply_to: str | None, own_uri: str) -> st
     return parent.thread_uri if parent is not None else in_reply_to
 
 
+async def _store(group: Group, author: Account, draft: PostDraft, *, state: str, visibility: str, via: Account | None = None) -> Post:
+    """Insert the post row for a draft (inside the caller's transaction)."""
+    return await Post.create(
+        group=group,
+        author=author,
+        via=via,
+        uri=draft.uri,
+        activity_uri=draft.activity_uri,
+        url=draft.url,
+        object_type=draft.object_type,
+        in_reply_to=draft.in_reply_to,
+        thread_uri=await _thread_uri(group, draft.in_reply_to, draft.uri),
+        title=draft.title,
+        content_html=draft.content_html,
+        summary=draft.summary,
+        language=draft.language,
+        visibility=visibility,
+        state=state,
+        published_at=draft.published_at,
+        activity_json=draft.activity_json,
+    )
+
+
 async def submit(group: Group, author: Account, draft: PostDraft) -> Published:
     """Store a member's post; published (to be announced) or held, per the group's posting mode.
 
@@ -88,24 +111,7 @@ async def submit(group: Group, author: Account, draft: PostDraft) -> Published:
     if group.visibility == "private" and visibility in ("public", "unlisted"):
         visibility = "members"
     async with in_transaction():
-        post = await Post.create(
-            group=group,
-            author=author,
-            uri=draft.uri,
-            activity_uri=draft.activity_uri,
-            url=draft.url,
-            object_type=draft.object_type,
-            in_reply_to=draft.in_reply_to,
-            thread_uri=await _thread_uri(group, draft.in_reply_to, draft.uri),
-            title=draft.title,
-            content_html=draft.content_html,
-            summary=draft.summary,
-            language=draft.language,
-            visibility=visibility,
-            state=state,
-            published_at=draft.published_at,
-            activity_json=draft.activity_json,
-        )
+        post = await _store(group, author, draft, state=state, visibility=visibility)
         await events.record(f"post.{state}", group, post_id=post.id)
     return Published(post, True)
 
@@ -159,25 +165,8 @@ async def relay(group: Group, source: Account, author: Account, draft: PostDraft
     if await Post.filter(group=group, uri=draft.uri).exists() or await is_tombstoned(draft.uri, by=author.uri):
         return None
     async with in_transaction():
-        post = await Post.create(
-            group=group,
-            author=author,
-            via=source,
-            uri=draft.uri,
-            activity_uri=draft.activity_uri,
-            url=draft.url,
-            object_type=draft.object_type,
-            in_reply_to=draft.in_reply_to,
-            thread_uri=await _thread_uri(group, draft.in_reply_to, draft.uri),
-            title=draft.title,
-            content_html=draft.content_html,
-            summary=draft.summary,
-            language=draft.language,
-            visibility="public" if draft.visibility == "public" else "unlisted",
-            state="published",
-            published_at=draft.published_at,
-            activity_json=draft.activity_json,
-        )
+        visibility = "public" if draft.visibility == "public" else "unlisted"
+        post = await _store(group, author, draft, state="published", visibility=visibility, via=source)
         await events.record("post.published", group, post_id=post.id, via=source.uri)
     return Published(post, True)
 
