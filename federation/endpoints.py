@@ -7,8 +7,10 @@ HUB_AUTHORIZED_FETCH is on, actor, object and collection GETs must carry a valid
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -131,31 +133,32 @@ async def instance_actor(request: Request) -> Response:
     return ActivityResponse(actors.instance_actor(fed_of(request).urls, key.public_key_pem))
 
 
-async def _group_or_404(request: Request) -> Group | Response:
-    group = await Group.get_or_none(slug=request.path_params["slug"])
-    return group if group is not None else error_response(404, "no such group")
+def group_collection(handler: Callable[[Request, Group], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a collection endpoint: 404 for an unknown group, the authorized-fetch check, then ``handler``."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        group = await Group.get_or_none(slug=request.path_params["slug"])
+        if group is None:
+            return error_response(404, "no such group")
+        refusal = await signed_fetch_refusal(request)
+        if refusal is not None:
+            return refusal
+        return await handler(request, group)
+
+    return endpoint
 
 
-async def followers(request: Request) -> Response:
+@group_collection
+async def followers(request: Request, group: Group) -> Response:
     """The followers collection: its size only — members are not listed publicly."""
-    group = await _group_or_404(request)
-    if isinstance(group, Response):
-        return group
-    refusal = await signed_fetch_refusal(request)
-    if refusal is not None:
-        return refusal
     count = (await member_counts([group.id])).get(group.id, 0)
     return ActivityResponse(actors.ordered_collection(fed_of(request).urls.group_followers(group.slug), count))
 
 
-async def moderators(request: Request) -> Response:
+@group_collection
+async def moderators(request: Request, group: Group) -> Response:
     """The moderators collection (the group's attributedTo): owners, admins and moderators."""
-    group = await _group_or_404(request)
-    if isinstance(group, Response):
-        return group
-    refusal = await signed_fetch_refusal(request)
-    if refusal is not None:
-        return refusal
     rows = await group.memberships.filter(state="accepted", role__in=["owner", "admin", "moderator"]).prefetch_related("account")
     items = [m.account.uri for m in rows if not m.account.is_local]
     doc = actors.ordered_collection(fed_of(request).urls.group_moderators(group.slug), len(items))
@@ -163,28 +166,18 @@ async def moderators(request: Request) -> Response:
     return ActivityResponse(doc)
 
 
-async def featured(request: Request) -> Response:
+@group_collection
+async def featured(request: Request, group: Group) -> Response:
     """Pinned posts, as ids."""
-    group = await _group_or_404(request)
-    if isinstance(group, Response):
-        return group
-    refusal = await signed_fetch_refusal(request)
-    if refusal is not None:
-        return refusal
     uris = await Post.filter(group=group, pinned=True, state="published", visibility__in=["public", "unlisted"]).order_by("-id").values_list("uri", flat=True)
     doc = actors.ordered_collection(fed_of(request).urls.group_featured(group.slug), len(uris))
     doc["orderedItems"] = list(uris)
     return ActivityResponse(doc)
 
 
-async def outbox(request: Request) -> Response:
+@group_collection
+async def outbox(request: Request, group: Group) -> Response:
     """The group's Announces of public posts, newest first, paged by post id (?page=true&max_id=N)."""
-    group = await _group_or_404(request)
-    if isinstance(group, Response):
-        return group
-    refusal = await signed_fetch_refusal(request)
-    if refusal is not None:
-        return refusal
     fed = fed_of(request)
     collection = fed.urls.group_outbox(group.slug)
     public = Post.filter(group=group, state="published", visibility__in=["public", "unlisted"])
