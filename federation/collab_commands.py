@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import re
 import uuid
 
-from federation.collaboration import local_group_account, local_group_of
+from federation.collaboration import account_of, send_invite
 from federation.context import Federation, build_federation
-from federation.remote import account_for
-from federation.webfinger import resolve_actor_url
-from hub.errors import InvalidInput
-from hub.models import Account, Group
 from hub.services import collaborations, groups, invites
 from hub.settings import Settings
 from hub.terminal import print_json, print_table
-
-
-async def _account(fed: Federation, handle_or_url: str) -> Account:
-    """The account of a handle or actor URL: a local group's own account, or a fetched remote actor's."""
-    url = await resolve_actor_url(fed, handle_or_url)
-    slug = fed.urls.group_slug(url)
-    if slug is not None:
-        return await local_group_account(fed, await groups.get_group(slug))
-    if fed.urls.is_local(url):
-        raise InvalidInput(f"{handle_or_url} is not a group of this hub")
-    return await account_for(fed, url)
 
 
 async def _with_fed(settings: Settings, action):
@@ -39,7 +23,7 @@ async def _with_fed(settings: Settings, action):
 async def _group_follow(args: argparse.Namespace, settings: Settings) -> int:
     async def run(fed: Federation) -> int:
         group = await groups.get_group(args.slug)
-        target = await _account(fed, args.target)
+        target = await account_of(fed, args.target)
         follow_uri = fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex)
         await collaborations.follow_group(group, target, follow_uri=follow_uri, relay=args.relay)
         print(f"{group.slug} follows {target.handle or target.uri} (relay to members: {'yes' if args.relay else 'no'}); the Follow is queued")
@@ -51,7 +35,7 @@ async def _group_follow(args: argparse.Namespace, settings: Settings) -> int:
 async def _group_unfollow(args: argparse.Namespace, settings: Settings) -> int:
     async def run(fed: Federation) -> int:
         group = await groups.get_group(args.slug)
-        target = await _account(fed, args.target)
+        target = await account_of(fed, args.target)
         await collaborations.unfollow_group(group, target)
         print(f"{group.slug} no longer follows {target.handle or target.uri}")
         return 0
@@ -59,38 +43,11 @@ async def _group_unfollow(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_fed(settings, run)
 
 
-def _slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40]
-    if not slug:
-        raise InvalidInput("a collaboration needs a name with letters or digits")
-    return slug
-
-
 async def _invite_send(args: argparse.Namespace, settings: Settings) -> int:
     async def run(fed: Federation) -> int:
         group = await groups.get_group(args.slug)
-        target = await _account(fed, args.target)
-        invite_uri = fed.urls.group_activity(group.slug, "invite", uuid.uuid4().hex)
-        if args.collaboration:
-            collab = await collaborations.find_collaboration(group, args.collaboration)
-            if collab is None:
-                collab = await collaborations.create_collaboration(
-                    group, f"{group.slug}_{_slugify(args.collaboration)}"[:64].strip("_"), args.collaboration,
-                    host_account=await local_group_account(fed, group), description=args.message or "",
-                )
-                await collaborations.accept_local_partner(
-                    collab, group, await local_group_account(fed, group),
-                    await local_group_account(fed, await collab.group),
-                    follow_uri=fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex),
-                )
-            collab_group: Group = await collab.group
-            invite = await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(collab_group.slug),
-                                        object_name=collab_group.name, collaboration=collab, message=args.message)
-        else:
-            if await local_group_of(fed, target) is not None:
-                raise InvalidInput("to invite a group, name the collaboration with --collaboration NAME")
-            invite = await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(group.slug),
-                                        object_name=group.name, message=args.message)
+        target = await account_of(fed, args.target)
+        invite = await send_invite(fed, group, target, collaboration=args.collaboration, message=args.message)
         print(f"invite #{invite.id} to {target.handle or target.uri} queued (expires {invite.expires_at:%Y-%m-%d})")
         return 0
 

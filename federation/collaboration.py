@@ -7,6 +7,8 @@ Local counterparts (two groups on this hub) are answered in-process, never over 
 from __future__ import annotations
 
 import json
+import re
+import uuid
 
 from federation import activities
 from federation.context import Federation
@@ -18,9 +20,11 @@ from federation.objects import draft_from
 from federation.nodeinfo import announce_form
 from federation.remote import account_for, fetch_actor
 from federation.vocab import POST_TYPES, id_of, type_of
+from federation.webfinger import resolve_actor_url
 from hub.clock import now
-from hub.models import Account, Event, Group, GroupFollow, Invite, RemoteActor
-from hub.services import collaborations, invites, members, posts
+from hub.errors import InvalidInput
+from hub.models import Account, Collaboration, Event, Group, GroupFollow, Invite, RemoteActor
+from hub.services import collaborations, groups, invites, members, posts
 from hub.services.collaborations import group_account
 
 
@@ -33,6 +37,60 @@ async def local_group_of(fed: Federation, account: Account) -> Group | None:
     """The local group an account stands for, if it is one."""
     slug = fed.urls.group_slug(account.uri)
     return await Group.get_or_none(slug=slug) if slug else None
+
+
+async def account_of(fed: Federation, handle_or_url: str) -> Account:
+    """The account of a handle or actor URL: a local group's own account, or a fetched remote actor's."""
+    url = await resolve_actor_url(fed, handle_or_url)
+    slug = fed.urls.group_slug(url)
+    if slug is not None:
+        return await local_group_account(fed, await groups.get_group(slug))
+    if fed.urls.is_local(url):
+        raise InvalidInput(f"{handle_or_url} is not a group of this hub")
+    return await account_for(fed, url)
+
+
+def _slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40]
+    if not slug:
+        raise InvalidInput("a collaboration needs a name with letters or digits")
+    return slug
+
+
+async def start_collaboration(
+    fed: Federation, host: Group, name: str, *, description: str = "", by: Account | None = None
+) -> Collaboration:
+    """The collaboration called ``name`` hosted by ``host``, created (with ``host`` as relaying partner) if new."""
+    collab = await collaborations.find_collaboration(host, name)
+    if collab is not None:
+        return collab
+    host_account = await local_group_account(fed, host)
+    collab = await collaborations.create_collaboration(
+        host, f"{host.slug}_{_slugify(name)}"[:64].strip("_"), name, host_account=host_account,
+        description=description, by=by,
+    )
+    await collaborations.accept_local_partner(
+        collab, host, host_account, await local_group_account(fed, await collab.group),
+        follow_uri=fed.urls.group_activity(host.slug, "follow", uuid.uuid4().hex),
+    )
+    return collab
+
+
+async def send_invite(
+    fed: Federation, group: Group, target: Account, *, collaboration: str | None = None,
+    message: str | None = None, by: Account | None = None,
+) -> Invite:
+    """Invite a group to the named collaboration (started if new), or a person to ``group``."""
+    invite_uri = fed.urls.group_activity(group.slug, "invite", uuid.uuid4().hex)
+    if collaboration:
+        collab = await start_collaboration(fed, group, collaboration, description=message or "", by=by)
+        collab_group = await collab.group
+        return await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(collab_group.slug),
+                                  object_name=collab_group.name, collaboration=collab, message=message, by=by)
+    if await local_group_of(fed, target) is not None:
+        raise InvalidInput("to invite a group, name the collaboration it is invited to")
+    return await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(group.slug),
+                              object_name=group.name, message=message, by=by)
 
 
 # --- inbound -------------------------------------------------------------------------------------

@@ -11,14 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from federation.collaboration import local_group_account
-from federation.context import Federation
+from federation.collaboration import account_of, send_invite
 from federation.errors import FederationError
-from federation.remote import account_for
-from federation.webfinger import resolve_actor_url
-from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
+from hub.errors import HubError, NotFound, PermissionDenied
 from hub.models import Account, GroupFollow
-from hub.services import collaborations, directory, groups, invites, moderation
+from hub.services import collaborations, directory, invites, moderation
 from hub.services.members import ORGANISER_ROLES
 from web.console import back, console_group, report_error
 from web.csrf import checked_form
@@ -65,17 +62,6 @@ async def invite_action(request: Request) -> Response:
     return back(request, "/invites")
 
 
-async def account_of(fed: Federation, handle_or_url: str) -> Account:
-    """The account behind a handle or actor URL: a local group's own account, or the fetched remote actor's."""
-    url = await resolve_actor_url(fed, handle_or_url)
-    slug = fed.urls.group_slug(url)
-    if slug is not None:
-        return await local_group_account(fed, await groups.get_group(slug))
-    if fed.urls.is_local(url):
-        raise InvalidInput(f"{handle_or_url} is not a group of this hub")
-    return await account_for(fed, url)
-
-
 async def _target(request: Request, raw: str) -> Account | None:
     """Resolve the handle typed in a form; None (with a notice for the next page) when that fails."""
     try:
@@ -99,18 +85,8 @@ async def invite_send(request: Request) -> Response:
     fed = request.app.state.federation
     name = str(form.get("collaboration", "")).strip()[:200]
     message = str(form.get("message", "")).strip()[:2000] or None
-    invite_uri = fed.urls.group_activity(group.slug, "invite", uuid.uuid4().hex)
     try:
-        if name:
-            collab = await collaborations.find_collaboration(group, name)
-            if collab is None:
-                raise NotFound(f"{group.slug} hosts no collaboration named {name!r}")
-            space = await collab.group
-            await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(space.slug),
-                               object_name=space.name, collaboration=collab, message=message, by=account)
-        else:
-            await invites.send(group, target, invite_uri=invite_uri, object_uri=fed.urls.group(group.slug),
-                               object_name=group.name, message=message, by=account)
+        await send_invite(fed, group, target, collaboration=name or None, message=message, by=account)
     except PermissionDenied:
         raise
     except HubError as exc:
