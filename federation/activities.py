@@ -109,6 +109,36 @@ def direct_note(urls: Urls, sender_id: str, kind_root: str, *, to: str, handle: 
     }
 
 
+def collection_change(urls: Urls, group: Group, kind: str, object_id: str, target: str) -> dict[str, Any]:
+    """Add or Remove of ``object_id`` to/from one of the group's collections (featured, moderators)."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": new_id(urls, group, kind.lower()),
+        "type": kind,
+        "actor": urls.group(group.slug),
+        "object": object_id,
+        "target": target,
+        "to": [urls.group_followers(group.slug)],
+        "cc": [AS_PUBLIC],
+        "audience": urls.group(group.slug),
+    }
+
+
+def update_actor(urls: Urls, group: Group, document: dict[str, Any]) -> dict[str, Any]:
+    """Update of the group's own actor document (profile, avatar, policies)."""
+    inner = dict(document)
+    inner.pop("@context", None)
+    return {
+        "@context": document.get("@context", AS_CONTEXT),
+        "id": new_id(urls, group, "update"),
+        "type": "Update",
+        "actor": urls.group(group.slug),
+        "object": inner,
+        "to": [urls.group_followers(group.slug)],
+        "cc": [AS_PUBLIC],
+    }
+
+
 def reject_activity(urls: Urls, group: Group, *, activity_uri: str, author: str, reason: str) -> dict[str, Any]:
     """Reject of a member's (or non-member's) activity the group will not announce."""
     return {

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from tortoise.transactions import in_transaction
 
-from federation import activities, members_only
+from federation import activities, actors, members_only
 from federation.campaign_outbound import OUTBOUND_HANDLERS as CAMPAIGN_HANDLERS
 from federation.collaboration import OUTBOUND_HANDLERS, local_group_account, local_group_of
 from federation.moderation import OUTBOUND_HANDLERS as MODERATION_HANDLERS
@@ -167,7 +167,26 @@ async def on_notice(fed: Federation, event: Event, group: Group | None) -> None:
     await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
 
 
+async def on_post_featured(fed: Federation, event: Event, group: Group) -> None:
+    """Pinning is an Add (unpinning a Remove) of the post to the group's featured collection, sent to members."""
+    post = await _post(event)
+    kind = "Add" if event.kind == "post.pinned" else "Remove"
+    activity = activities.collection_change(fed.urls, group, kind, post.uri, fed.urls.group_featured(group.slug))
+    forms = await member_inboxes(group)
+    await _send(fed, group, activity, sorted({i for inboxes in forms.values() for i in inboxes}))
+
+
+async def on_group_updated(fed: Federation, event: Event, group: Group) -> None:
+    """A changed profile goes out as an Update of the Group actor to every member's server."""
+    activity = activities.update_actor(fed.urls, group, actors.group_actor(group, fed.urls))
+    forms = await member_inboxes(group)
+    await _send(fed, group, activity, sorted({i for inboxes in forms.values() for i in inboxes}))
+
+
 EVENT_HANDLERS: dict[str, EventHandler] = {
+    "post.pinned": on_post_featured,
+    "post.unpinned": on_post_featured,
+    "group.updated": on_group_updated,
     **OUTBOUND_HANDLERS,
     "notice.direct": on_notice,
     "membership.accepted": on_membership_answer,

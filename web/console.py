@@ -224,8 +224,15 @@ async def posts_page(request: Request) -> Response:
     return await render(request, "console/posts.html", group=group, role=role, section="posts", rows=rows)
 
 
+def _pin(pinned: bool):
+    async def pin(post: Post, *, by: Account | None, reason: str | None) -> Post:
+        return await moderation.pin_post(post, pinned, by=by)
+
+    return pin
+
+
 async def post_action(request: Request) -> Response:
-    """POST /console/groups/{slug}/posts/{post_id}/{action}: remove a post, or publish a held or removed one."""
+    """POST /console/groups/{slug}/posts/{post_id}/{action}: remove, publish, pin or unpin a post."""
     account, group, _role = await console_group(request)
     form = await checked_form(request)
     post = await Post.get_or_none(id=request.path_params["post_id"], group=group)
@@ -235,7 +242,9 @@ async def post_action(request: Request) -> Response:
     reason = str(form.get("reason", "")).strip()[:1000] or None
     _ = gettext_for(request)
     actions = {"remove": (moderation.remove_post, _("The post was removed.")),
-               "publish": (moderation.restore_post, _("The post was published."))}
+               "publish": (moderation.restore_post, _("The post was published.")),
+               "pin": (_pin(True), _("The post was pinned.")),
+               "unpin": (_pin(False), _("The post was unpinned."))}
     if action not in actions:
         raise NotFound("no such action")
     service, done = actions[action]

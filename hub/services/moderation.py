@@ -178,6 +178,22 @@ async def restore_post(post: Post, *, by: Account | None = None, reason: str | N
     return await posts.moderate(post, "published", by=by, reason=reason)
 
 
+async def pin_post(post: Post, pinned: bool, *, by: Account | None = None) -> Post:
+    """Feature (or stop featuring) a published public post on the group; logged as ``pin``/``unpin``."""
+    group = await post.group
+    await require_role(group, by, MODERATOR_ROLES)
+    if pinned and (post.state != "published" or post.visibility not in ("public", "unlisted")):
+        raise Conflict("only published public posts can be pinned")
+    if post.pinned == pinned:
+        return post
+    async with in_transaction():
+        post.pinned = pinned
+        await post.save(update_fields=["pinned"])
+        await events.record("post.pinned" if pinned else "post.unpinned", group, post_id=post.id)
+        await moderation_log.record("pin" if pinned else "unpin", post.uri, group=group, by=by)
+    return post
+
+
 async def _set_post_state(group: Group, post: Post, target: str, *, by: Account | None, reason: str | None) -> None:
     POST.check(post.state, target)
     post.state = target
