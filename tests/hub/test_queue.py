@@ -1,0 +1,147 @@
+"""Tests for hub.queue: leasing due rows to workers, retries, and concurrent claims on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+from tortoise.transactions import in_transaction
+
+from hub import queue
+from hub.clock import now
+from hub.models import Delivery, Event, InboxItem
+
+pytestmark = pytest.mark.db
+
+
+async def delivery(n: int, *, host: str = "a.example", tries: int = 0, due: datetime | None = None) -> Delivery:
+    """A queued delivery to ``host``, due now unless told otherwise."""
+    return await Delivery.create(
+        inbox=f"https://{host}/inbox", host=host, actor_uri="https://hub.example/climate",
+        activity_uri=f"https://hub.example/activities/{n}", body="{}", tries=tries,
+        next_try_at=due or now() - timedelta(seconds=1),
+    )
+
+
+def later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Move hub.queue's clock forward."""
+    moment = now() + timedelta(seconds=seconds)
+    monkeypatch.setattr(queue, "now", lambda: moment)
+
+
+async def test_claim_leases_rows_to_the_owner(db) -> None:
+    """claim() returns due rows leased to the worker until now + lease_seconds."""
+    rows = [await delivery(n) for n in range(3)]
+    before = now()
+    claimed = await queue.claim(Delivery, owner="worker-1", limit=10, lease_seconds=60)
+    assert [r.id for r in claimed] == [r.id for r in rows]
+    for row in await Delivery.all():
+        assert row.lease_owner == "worker-1"
+        assert before + timedelta(seconds=59) < row.lease_until < now() + timedelta(seconds=61)
+
+
+async def test_second_claim_does_not_return_leased_rows(db) -> None:
+    """While a lease holds, another claim gets nothing; the limit caps each claim."""
+    for n in range(3):
+        await delivery(n)
+    assert len(await queue.claim(Delivery, owner="w1", limit=2)) == 2
+    assert len(await queue.claim(Delivery, owner="w2", limit=5)) == 1
+    assert await queue.claim(Delivery, owner="w3", limit=5) == []
+
+
+async def test_expired_lease_is_claimable_again(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that died lets its lease run out; the row is then claimed by another worker."""
+    await delivery(1)
+    [first] = await queue.claim(Delivery, owner="dead-worker", limit=1, lease_seconds=30)
+    later(monkeypatch, 31)
+    [again] = await queue.claim(Delivery, owner="worker-2", limit=1, lease_seconds=30)
+    assert again.id == first.id
+    assert again.lease_owner == "worker-2"
+
+
+async def test_rows_not_yet_due_are_not_claimed(db) -> None:
+    """A row whose next_try_at lies in the future waits."""
+    await delivery(1, due=now() + timedelta(minutes=5))
+    assert await queue.claim(Delivery, owner="w", limit=5) == []
+
+
+async def test_fresh_rows_come_before_retried_ones(db) -> None:
+    """Rows with fewer tries are claimed first, even when a retried row has been due longer."""
+    retried = await delivery(1, tries=3, due=now() - timedelta(hours=1))
+    fresh = await delivery(2, tries=0)
+    [first] = await queue.claim(Delivery, owner="w", limit=1)
+    [second] = await queue.claim(Delivery, owner="w", limit=1)
+    assert (first.id, second.id) == (fresh.id, retried.id)
+
+
+async def test_retry_later_pushes_next_try_at(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    """retry_later counts the try, releases the lease and makes the row due only after the delay."""
+    await delivery(1)
+    [row] = await queue.claim(Delivery, owner="w", limit=1)
+    await queue.retry_later(row, 120, "connection refused", last_status=None)
+    stored = await Delivery.get(id=row.id)
+    assert (stored.tries, stored.lease_until, stored.last_error, stored.state) == (1, None, "connection refused", "queued")
+    assert stored.next_try_at > now() + timedelta(seconds=110)
+    assert await queue.claim(Delivery, owner="w", limit=1) == []
+    later(monkeypatch, 121)
+    assert [r.id for r in await queue.claim(Delivery, owner="w", limit=1)] == [row.id]
+
+
+async def test_finish_ends_the_row(db) -> None:
+    """finish() moves a row out of the active state, so it is never claimed again and leaves the depth."""
+    await delivery(1)
+    await delivery(2)
+    [row] = await queue.claim(Delivery, owner="w", limit=1)
+    await queue.finish(row, "delivered", last_status=202, delivered_at=now())
+    stored = await Delivery.get(id=row.id)
+    assert (stored.state, stored.lease_until, stored.last_status) == ("delivered", None, 202)
+    assert await queue.depth(Delivery) == 1
+
+
+async def test_exclude_hosts_skips_paused_hosts(db) -> None:
+    """Deliveries to excluded (paused) hosts are left in the queue."""
+    await delivery(1, host="down.example")
+    ok = await delivery(2, host="up.example")
+    assert [r.id for r in await queue.claim(Delivery, owner="w", limit=5, exclude_hosts=("down.example",))] == [ok.id]
+
+
+async def test_events_and_inbox_items_are_claimed_too(db) -> None:
+    """claim() serves the event and inbox queues with their own active state."""
+    event = await Event.create(kind="group.created", payload={}, next_try_at=now())
+    await Event.create(kind="done.already", payload={}, state="done", next_try_at=now())
+    item = await InboxItem.create(activity_uri="https://x.example/a/1", actor_uri="https://x.example/u", body="{}", next_try_at=now())
+    assert [e.id for e in await queue.claim(Event, owner="w", limit=5)] == [event.id]
+    assert [i.id for i in await queue.claim(InboxItem, owner="w", limit=5)] == [item.id]
+
+
+async def test_concurrent_claims_never_share_a_row(db, database_backend: str) -> None:
+    """On PostgreSQL two workers claiming at once in their own transactions never get the same row (20 rounds, 50 rows)."""
+    if database_backend != "postgres":
+        pytest.skip("row locking (FOR UPDATE SKIP LOCKED) needs PostgreSQL; SQLite runs one worker")
+    for round_no in range(20):
+        # Given 50 due rows
+        await Delivery.all().delete()
+        await Delivery.bulk_create([
+            Delivery(inbox="https://a.example/inbox", host="a.example", actor_uri="https://hub.example/g",
+                     activity_uri=f"https://hub.example/a/{round_no}/{n}", body="{}", next_try_at=now() - timedelta(seconds=1))
+            for n in range(50)
+        ])
+        both_claimed = asyncio.Barrier(2)
+
+        async def worker(name: str) -> list[int]:
+            # Each worker holds its own connection and transaction until both have claimed.
+            async with in_transaction():
+                rows = await queue.claim(Delivery, owner=name, limit=30)
+                try:
+                    await asyncio.wait_for(both_claimed.wait(), timeout=2)
+                except (TimeoutError, asyncio.BrokenBarrierError):
+                    pass  # the other worker is blocked on our locks: commit and let it go on
+                return [r.id for r in rows]
+
+        # When two workers claim at the same time
+        first, second = await asyncio.wait_for(asyncio.gather(worker("w1"), worker("w2")), timeout=30)
+        # Then no row was given to both, and between them they took every row
+        assert not set(first) & set(second), f"round {round_no}: both claimed {sorted(set(first) & set(second))}"
+        assert len(first) + len(second) == 50, f"round {round_no}: {len(first)} + {len(second)} rows claimed"
+        assert await Delivery.filter(lease_owner__isnull=True).count() == 0
