@@ -137,7 +137,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the HUB_* variables; raise SettingsError on the first bad one."""
     env = os.environ if env is None else env
     domain = env.get("HUB_DOMAIN", "localhost:8000").strip()
-    if not _DOMAIN_RE.match(domain) or (":" in domain and not domain.startswith("[") and not domain.rsplit(":", 1)[1].isdigit()):
+    port = domain.rsplit(":", 1)[1] if ":" in domain and not domain.endswith("]") else ""
+    if not _DOMAIN_RE.match(domain) or (port and not (port.isdigit() and 1 <= int(port) <= 65535)):
         raise SettingsError("HUB_DOMAIN", domain, "host[:port] such as hub.example or 127.0.0.1:8000")
     domain = domain.lower()
     default_scheme = "http" if _is_loopback_host(domain) else "https"

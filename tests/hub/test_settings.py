@@ -41,6 +41,8 @@ def test_postgresql_scheme_is_normalised() -> None:
         ("HUB_DOMAIN", "hub example", "host[:port]"),
         ("HUB_DOMAIN", "https://hub.example", "host[:port]"),
         ("HUB_DOMAIN", "hub.example:http", "host[:port]"),
+        ("HUB_DOMAIN", "hub.example:99999", "host[:port]"),
+        ("HUB_DOMAIN", "hub.example:0", "host[:port]"),
         ("HUB_SCHEME", "ftp", "http or https"),
         ("HUB_LOG_LEVEL", "loud", "debug, info, warning, error, critical"),
         ("HUB_ALLOW_PRIVATE_ADDRESSES", "10.0.0.0/8,not-a-network", "CIDRs"),
