@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from federation.metrics import Metrics
 from federation.net import AddressPolicy, build_client, close_client
 from federation.ratelimit import InboxLimiter
 from federation.signatures import SigningAuth
@@ -32,6 +33,8 @@ class Federation:
     """When each keyId was last refetched after a failed verification (rate limit)."""
     inbox_limiter: InboxLimiter = field(default_factory=InboxLimiter)
     """Per-actor and per-server limits on inbox POSTs (the inbox answers 429 with Retry-After past them)."""
+    metrics: Metrics = field(default_factory=Metrics)
+    """This process's counters (deliveries, inbox requests, signature failures), served at /metrics."""
     wake_worker: Callable[[], None] = lambda: None
     """Called after the inbox stores an item or a service records an event, to wake an in-process worker."""
     _instance_auth: dict[str, SigningAuth] = field(default_factory=dict)

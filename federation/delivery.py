@@ -1,19 +1,28 @@
 """Outgoing deliveries: one queued row per inbox, the retry schedule, and one signed POST per try.
 
 Producers call :func:`enqueue` inside the transaction of the event they handle (delivery is a
-queue, not a call). The worker claims due rows and calls :func:`send`, which signs afresh,
-"double-knocks" between signature schemes on 401, records the outcome on the row and keeps each
-peer's health: consecutive failures open a circuit breaker (``Peer.paused_until``) during which
-claims skip the host; when the pause has expired the worker lets one delivery probe it.
+queue, not a call). The worker leases due rows with :func:`claim_deliveries` (at most so many per
+host, fresh rows and retries claimed apart so retries cannot crowd fresh rows out), sends each with
+:func:`transmit` — signed afresh, "double-knocking" between signature schemes on 401 — and writes
+the outcomes of many sends at once with :func:`record`: delivered rows and their peers' health in a
+few bulk UPDATEs, failures one by one. :func:`send` does both for one row. Consecutive failures
+open a per-host circuit breaker (``Peer.paused_until``) during which claims skip the host; when the
+pause has expired the worker lets one delivery probe it.
 
-Outcomes returned by :func:`send`:
+Outcomes:
 
 - ``delivered``: 2xx;
 - ``retry``: network error, 5xx, 401, 408, 429 (and other non-2xx that are not 4xx); requeued after
   :func:`retry_delay`, or ``dead`` once the schedule is exhausted;
-- ``dead``: any other 4xx, an exhausted schedule, or no local key for the signing actor;
+- ``dead``: any other 4xx, an exhausted schedule, or no local key for the signing actor — the
+  dead-letter state, listed by ``hub deliveries --dead`` and the admin's health page, re-queued by
+  ``hub deliveries --retry-dead``;
 - ``gone``: 410 — the row is dead, and if the inbox is a remote actor's personal inbox that actor
   is marked gone and its memberships end.
+
+Every outcome is counted in ``fed.metrics`` and logged as ``key=value`` fields (``delivery
+outcome=retry id=… host=… status=… tries=… retry_in=…``): delivered at DEBUG, retries at INFO,
+dead letters at WARNING.
 """
 
 from __future__ import annotations
@@ -21,12 +30,14 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Iterable
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
@@ -57,6 +68,10 @@ BREAKER_BASE = 60.0
 BREAKER_MAX = 6 * 3600.0
 ERROR_EXCERPT = 300
 RETRY_STATUSES = frozenset({401, 408, 429})
+CANDIDATES_PER_SLOT = 4
+"""A claim looks at this many due rows per wanted row, to fill its slots despite per-host caps."""
+CHUNK = 500
+"""Ids per ``IN (…)`` list in bulk statements (SQLite allows a limited number of variables)."""
 
 
 def serialise(activity: dict) -> str:
@@ -69,7 +84,8 @@ async def enqueue(activity: dict, *, actor_uri: str, inboxes: Iterable[str], pri
 
     Call it inside the transaction that handles the event. Inboxes whose URL cannot be parsed are
     skipped (logged): they could never be delivered. ``priority_hint`` is accepted for callers that
-    know one but not used yet: rows are claimed fewest-tries first, so fresh deliveries go first.
+    know one but not used yet: the worker claims fresh rows apart from retries, so fresh deliveries
+    are never held up behind retries.
     """
     body = serialise(activity)
     moment = now()
@@ -204,38 +220,192 @@ async def post(fed: Federation, delivery: Delivery, key: SigningKey, scheme: str
     return Attempt(response.status, parse_retry_after(response.headers.get("retry-after")), excerpt or f"HTTP {response.status}")
 
 
-async def send(fed: Federation, delivery: Delivery, *, keys: SigningKeys | None = None, rng: random.Random | None = None) -> str:
-    """Send one leased delivery, record its outcome on the row and the peer; returns the outcome."""
-    key = await (keys or SigningKeys(fed)).get(delivery.actor_uri)
+@dataclass(frozen=True)
+class Sent:
+    """What sending one delivery came to, before it is recorded: outcome, status, scheme used, duration."""
+
+    delivery: Delivery
+    outcome: str
+    status: int | None
+    retry_after: float | None
+    error: str | None
+    scheme: str
+    seconds: float = 0.0
+
+
+def scheme_for(peer: Peer | None) -> str:
+    """The signature scheme to try first with a peer (the one that worked last, else cavage)."""
+    scheme = peer.signature_scheme if peer is not None else None
+    return scheme if scheme in SCHEMES else DEFAULT_SCHEME
+
+
+async def transmit(fed: Federation, delivery: Delivery, key: SigningKey | None, scheme: str) -> Sent:
+    """POST one leased delivery (a second knock with the other scheme on 401); touches no database row."""
     if key is None:
-        await finish(delivery, "dead", last_error=f"no local signing key for {delivery.actor_uri}")
-        return "dead"
-    peer, _ = await Peer.get_or_create(host=delivery.host)
-    scheme = peer.signature_scheme if peer.signature_scheme in SCHEMES else DEFAULT_SCHEME
+        return Sent(delivery, "dead", None, None, f"no local signing key for {delivery.actor_uri}", scheme)
+    started = time.perf_counter()
     attempt = await post(fed, delivery, key, scheme)
     if attempt.status == 401:
         scheme = SCHEMES[1 - SCHEMES.index(scheme)]
         attempt = await post(fed, delivery, key, scheme)
-    outcome = classify(attempt.status)
+    return Sent(delivery, classify(attempt.status), attempt.status, attempt.retry_after, attempt.error, scheme,
+                time.perf_counter() - started)
+
+
+async def send(fed: Federation, delivery: Delivery, *, keys: SigningKeys | None = None, rng: random.Random | None = None) -> str:
+    """Send one leased delivery, record its outcome on the row and the peer; returns the outcome."""
+    key = await (keys or SigningKeys(fed)).get(delivery.actor_uri)
+    peers = await ensure_peers([delivery.host]) if key is not None else {}
+    sent = await transmit(fed, delivery, key, scheme_for(peers.get(delivery.host)))
+    (outcome,) = await record(fed, [sent], rng=rng)
+    return outcome
+
+
+async def record(fed: Federation, results: Sequence[Sent], *, rng: random.Random | None = None) -> list[str]:
+    """Write the outcomes of sends; returns the final outcome of each (a retry past the schedule is dead).
+
+    Delivered rows are finished with one UPDATE per status and their peers marked healthy with one
+    UPDATE per scheme; failures are written row by row (they are few, and each has its own delay).
+    """
+    outcomes: dict[int, str] = {}
+    delivered = [sent for sent in results if sent.outcome == "delivered"]
+    if delivered:
+        await _record_delivered(delivered)
+        outcomes.update((sent.delivery.id, "delivered") for sent in delivered)
+    for sent in results:
+        if sent.outcome != "delivered":
+            outcomes[sent.delivery.id] = await _record_failed(sent, rng or random.Random())
+    final = [outcomes[sent.delivery.id] for sent in results]
+    for sent, outcome in zip(results, final):
+        fed.metrics.deliveries.inc(outcome=outcome)
+        if outcome == "delivered" and log.isEnabledFor(logging.DEBUG):
+            log.debug("delivery outcome=delivered id=%s host=%s status=%s ms=%.0f scheme=%s",
+                      sent.delivery.id, sent.delivery.host, sent.status, sent.seconds * 1000, sent.scheme)
+    return final
+
+
+async def _record_delivered(results: Sequence[Sent]) -> None:
+    moment = now()
+    by_status: dict[int | None, list[int]] = defaultdict(list)
+    by_scheme: dict[str, set[str]] = defaultdict(set)
+    for sent in results:
+        by_status[sent.status].append(sent.delivery.id)
+        by_scheme[sent.scheme].add(sent.delivery.host)
+        row = sent.delivery
+        row.state, row.tries, row.delivered_at, row.last_status = "delivered", row.tries + 1, moment, sent.status
+        row.last_error, row.lease_until = None, None
+    async with in_transaction():
+        for status, ids in by_status.items():
+            for chunk in _chunks(ids):
+                await Delivery.filter(id__in=chunk).update(
+                    state="delivered", tries=F("tries") + 1, delivered_at=moment, last_status=status,
+                    last_error=None, lease_until=None,
+                )
+        for scheme, hosts in by_scheme.items():
+            for chunk in _chunks(sorted(hosts)):
+                await Peer.filter(host__in=chunk).update(
+                    consecutive_failures=0, paused_until=None, last_success_at=moment, signature_scheme=scheme
+                )
+
+
+async def _record_failed(sent: Sent, rng: random.Random) -> str:
+    delivery = sent.delivery
     tries = delivery.tries + 1
-    if outcome == "delivered":
-        await finish(delivery, "delivered", tries=tries, delivered_at=now(), last_status=attempt.status, last_error=None)
-        await record_success(delivery.host, scheme)
-        return outcome
-    if outcome == "retry":
-        await record_failure(delivery.host)
-        delay = retry_delay(tries, attempt.retry_after, jitter=rng or random.Random())
+    if sent.outcome == "retry":
+        peer = await record_failure(delivery.host)
+        delay = retry_delay(tries, sent.retry_after, jitter=rng)
         if delay is not None:
-            await retry_later(delivery, delay, attempt.error, last_status=attempt.status)
-            return outcome
-        await finish(delivery, "dead", tries=tries, last_status=attempt.status,
-                     last_error=f"gave up after {tries} tries: {attempt.error}")
+            await retry_later(delivery, delay, sent.error, last_status=sent.status)
+            log.info("delivery outcome=retry id=%s host=%s status=%s tries=%d retry_in=%.0fs host_failures=%d error=%r",
+                     delivery.id, delivery.host, sent.status, tries, delay, peer.consecutive_failures, sent.error)
+            return "retry"
+        error = f"gave up after {tries} tries: {sent.error}"
+        await finish(delivery, "dead", tries=tries, last_status=sent.status, last_error=error)
+        log.warning("delivery outcome=dead id=%s host=%s status=%s tries=%d error=%r",
+                    delivery.id, delivery.host, sent.status, tries, error)
         return "dead"
     async with in_transaction():
-        await finish(delivery, "dead", tries=tries, last_status=attempt.status, last_error=attempt.error)
-        if outcome == "gone":
-            await mark_inbox_gone(delivery.inbox)
-    return outcome
+        await finish(delivery, "dead", tries=tries, last_status=sent.status, last_error=sent.error)
+        gone = await mark_inbox_gone(delivery.inbox) if sent.outcome == "gone" else 0
+    log.warning("delivery outcome=%s id=%s host=%s status=%s tries=%d actors_gone=%d error=%r",
+                sent.outcome, delivery.id, delivery.host, sent.status, tries, gone, sent.error)
+    return sent.outcome
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+async def ensure_peers(hosts: Iterable[str]) -> dict[str, Peer]:
+    """The Peer row of every host, creating the missing ones (concurrent creators are ignored)."""
+    wanted = sorted(set(hosts))
+    peers: dict[str, Peer] = {}
+    for chunk in _chunks(wanted):
+        peers.update((p.host, p) for p in await Peer.filter(host__in=chunk))
+    missing = [host for host in wanted if host not in peers]
+    if missing:
+        await Peer.bulk_create([Peer(host=host) for host in missing], ignore_conflicts=True)
+        for chunk in _chunks(missing):
+            peers.update((p.host, p) for p in await Peer.filter(host__in=chunk))
+    return peers
+
+
+async def claim_deliveries(
+    owner: str, *, limit: int, lease_seconds: float = 60.0, exclude_hosts: Iterable[str] = (),
+    per_host: int | None = None, room: Mapping[str, int] | None = None, retried: bool | None = None,
+) -> list[Delivery]:
+    """Lease up to ``limit`` due deliveries to ``owner``, oldest due first, at most ``room[host]`` per host.
+
+    ``room`` gives the free places of hosts already busy (default ``per_host``; None: no cap);
+    ``retried`` False claims only fresh rows (never tried), True only retries, None both (fewest
+    tries first). Like :func:`hub.queue.claim`, the candidate rows are locked with ``FOR UPDATE
+    SKIP LOCKED`` (PostgreSQL), so concurrent workers never lease the same row; candidates left
+    out by a host's cap are unlocked at commit, unleased.
+    """
+    if limit < 1:
+        return []
+    moment = now()
+    room = room or {}
+    excluded = sorted(set(exclude_hosts) | {host for host, free in room.items() if free <= 0})
+    async with in_transaction():
+        query = Delivery.filter(state="queued", next_try_at__lte=moment).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=moment)
+        )
+        if excluded:
+            query = query.exclude(host__in=excluded)
+        order = ("next_try_at", "id")
+        if retried is None:
+            order = ("tries", *order)
+        else:
+            query = query.filter(tries__gt=0) if retried else query.filter(tries=0)
+        # Not values_list(): tortoise drops FOR UPDATE from it, and two workers would claim the same rows.
+        candidates = await query.order_by(*order).limit(limit * CANDIDATES_PER_SLOT).select_for_update(
+            skip_locked=True).only("id", "host")
+        taken: Counter[str] = Counter()
+        ids: list[int] = []
+        for row in candidates:
+            cap = room.get(row.host, per_host)
+            if cap is None or taken[row.host] < cap:
+                taken[row.host] += 1
+                ids.append(row.id)
+                if len(ids) == limit:
+                    break
+        if not ids:
+            return []
+        await Delivery.filter(id__in=ids).update(lease_until=moment + timedelta(seconds=lease_seconds), lease_owner=owner)
+    rows = await Delivery.filter(id__in=ids)
+    position = {row_id: n for n, row_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[row.id])
+
+
+async def host_trouble() -> tuple[set[str], set[str]]:
+    """(paused, probing): hosts whose circuit is open now, and hosts past the threshold whose pause expired."""
+    moment = now()
+    rows = await Peer.filter(Q(consecutive_failures__gte=BREAKER_THRESHOLD) | Q(paused_until__gt=moment)).values_list(
+        "host", "paused_until")
+    paused = {host for host, until in rows if until is not None and until > moment}
+    return paused, {host for host, _ in rows} - paused
 
 
 async def record_success(host: str, scheme: str) -> None:

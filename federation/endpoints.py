@@ -17,8 +17,9 @@ from starlette.responses import JSONResponse, Response
 
 from federation import activities, actors
 from federation.context import Federation
-from federation.errors import BlockedError, FederationError, OriginError, PayloadError, RateLimitError, SignatureError
+from federation.errors import BlockedError, FederationError, PayloadError, RateLimitError, SignatureError
 from federation.inbox import receive
+from federation.metrics import signature_failure_reason
 from federation.remote import lookup_key
 from federation.signatures import inspect_request, verify_claim
 from hub.models import Group, Post
@@ -70,23 +71,30 @@ async def inbox(request: Request) -> Response:
     if body is None:
         return error_response(413, "the body is larger than 1 MiB")
     try:
-        await receive(fed, method="POST", path_with_query=await _path_with_query(request), headers=request.headers, body=body)
-    except PayloadError as exc:
+        received = await receive(fed, method="POST", path_with_query=await _path_with_query(request), headers=request.headers, body=body)
+    except FederationError as exc:
+        fed.metrics.inbox.inc(result="refused")
+        return _refusal(fed, exc)
+    fed.metrics.inbox.inc(result="stored" if received.stored else "duplicate")
+    return Response(status_code=202)
+
+
+def _refusal(fed: Federation, exc: FederationError) -> Response:
+    """The error response for a refused inbox POST; refused signatures are counted by reason."""
+    if isinstance(exc, PayloadError):
         return error_response(exc.status, exc.reason)
-    except SignatureError as exc:
-        log.info("inbox signature refused: %s", exc.reason)
+    if isinstance(exc, SignatureError):
+        reason = signature_failure_reason(exc)
+        fed.metrics.signature_failures.inc(reason=reason)
+        log.info("inbox refused status=401 reason=%s detail=%r", reason, exc.reason)
         return error_response(401, exc.reason)
-    except BlockedError as exc:
+    if isinstance(exc, BlockedError):
         return error_response(403, exc.reason)
-    except RateLimitError as exc:
+    if isinstance(exc, RateLimitError):
         response = error_response(429, exc.reason)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    except OriginError as exc:
-        return error_response(400, exc.reason)
-    except FederationError as exc:
-        return error_response(400, exc.reason)
-    return Response(status_code=202)
+    return error_response(400, exc.reason)  # OriginError and other federation errors
 
 
 async def _read_capped(request: Request, limit: int = 1_048_576) -> bytes | None:

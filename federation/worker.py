@@ -1,9 +1,11 @@
 """The background worker: drains the inbox, the domain events and the delivery queue.
 
-One :meth:`Worker.run_once` claims and handles, in this order, due inbox items, due events and due
-deliveries, so a single call after an inbox POST processes it, turns the events it recorded into
-deliveries and sends them. Tests drain queues with ``run_once``; ``hub worker`` loops with
-:meth:`Worker.run` until stopped.
+One :meth:`Worker.run_once` handles, in this order, due inbox items, due events and due
+deliveries until none is left due, so a single call after an inbox POST processes it, turns the
+events it recorded into deliveries and sends them. Tests drain queues with ``run_once``; ``hub
+worker`` (and ``hub serve`` unless ``--no-worker``) loops with :meth:`Worker.run` until stopped,
+where inbox items and events on one side and deliveries on the other run side by side, so a long
+fan-out never delays the processing of received activities.
 
 The worker does not know ActivityPub processing itself: it is given ``process_inbox(fed, item)``
 and ``handle_event(fed, event)`` (federation.processing.process_item and
@@ -12,13 +14,27 @@ callable records the final state of its row; if it raises, the row is retried af
 backoff and ``failed`` after ITEM_MAX_TRIES tries. One that returns without recording anything
 leaves the row ``done``.
 
-Deliveries are sent concurrently: at most ``concurrency`` at once, at most ``per_host`` to one
-host. Paused hosts (open circuit) are not claimed; a host whose pause has expired gets one probe
-before the rest of its batch. A row whose lease would run out before a send could finish is
-released instead of sent, so leases (60 s) never need renewing.
+Deliveries flow through a pipeline rather than batches: whenever enough of the ``concurrency``
+slots are free, the worker leases that many due rows and starts them at once, so one slow host
+never holds up the next claim. Limits:
+
+- at most ``per_host`` sends in flight to one host (one while a host whose pause expired is
+  probed; none while its circuit is open);
+- fresh rows (never tried) are claimed before retries, and retries may use at most
+  ``retry_share`` of the slots: a backlog of retries to failing servers cannot starve fresh
+  deliveries;
+- a send still running after ``slow_after`` seconds gives its slot back (it keeps running, up to
+  the deadline of the request), so slow servers cost healthy ones little; in all at most
+  ``4 × concurrency`` sends are in flight.
+
+Outcomes are written in bulk as sends complete (federation.delivery.record). Every row is leased
+(LEASE_SECONDS) before it is sent and started at once, so leases never need renewing; a worker
+killed mid-send leaves leases that expire, and another worker sends those rows again — the
+at-least-once repeat of a send whose acknowledgement was not recorded. Every SAMPLE_EVERY seconds
+the worker adds what it sent to the minute's QueueSample row (the admin's chart).
 
 While ``run`` loops, ``fed.wake_worker()`` wakes it (the inbox and services call it after storing
-work). Claims run one batch at a time: a slow host delays the next claim by at most its deadline.
+work).
 """
 
 from __future__ import annotations
@@ -29,17 +45,30 @@ import os
 import random
 import secrets
 import socket
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from tortoise.models import Model
 
 from federation.context import Federation
-from federation.delivery import DEADLINE, SigningKeys, is_paused, paused_hosts, probing_hosts, send
+from federation.delivery import (
+    DEADLINE,
+    Sent,
+    SigningKeys,
+    claim_deliveries,
+    ensure_peers,
+    host_trouble,
+    record,
+    scheme_for,
+    transmit,
+)
 from hub.clock import now
 from hub.models import Delivery, Event, InboxItem
 from hub.queue import ACTIVE_STATE, claim, finish, retry_later
+from hub.services.queue_stats import record_sample
 
 log = logging.getLogger("causeway.worker")
 
@@ -58,6 +87,17 @@ IDLE_MIN = 0.05
 IDLE_MAX = 1.0
 STOP_GRACE = 2.0
 """Seconds in-flight work may take to finish once the worker is asked to stop."""
+DEFAULT_CONCURRENCY = 32
+"""Sends at once (not counting slow ones); bench/RESULTS.md has the measurements behind it."""
+DEFAULT_PER_HOST = 4
+RETRY_SHARE = 0.5
+"""The share of the slots retries may use; the rest is kept for fresh deliveries."""
+SLOW_AFTER = 1.0
+"""Seconds after which a send in flight no longer occupies a slot."""
+FLIGHTS_PER_SLOT = 4
+"""All sends in flight, slow ones included, are at most this many times ``concurrency``."""
+SAMPLE_EVERY = 60.0
+"""Seconds between two additions to the QueueSample of the minute."""
 
 
 def item_retry_delay(tries: int) -> float | None:
@@ -78,14 +118,12 @@ def _lease_left(row: Model, margin: float) -> bool:
 
 
 @dataclass
-class _HostGate:
-    """Per-host limits within one batch: a semaphore, and the probe of a host whose pause expired."""
+class _Flight:
+    """One send in flight: its row, when it started and whether it is a retry."""
 
-    semaphore: asyncio.Semaphore
-    probing: bool
-    prober: int | None = None
-    probed: asyncio.Event = field(default_factory=asyncio.Event)
-    paused: bool = False
+    row: Delivery
+    started: float
+    retried: bool
 
 
 class Worker:
@@ -96,17 +134,22 @@ class Worker:
         fed: Federation,
         *,
         owner: str | None = None,
-        concurrency: int = 16,
-        per_host: int = 4,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        per_host: int = DEFAULT_PER_HOST,
         process_inbox: ProcessInbox,
         handle_event: HandleEvent,
         batch: int = ITEM_BATCH,
         lease_seconds: float = LEASE_SECONDS,
         grace: float = STOP_GRACE,
         idle_max: float = IDLE_MAX,
+        retry_share: float = RETRY_SHARE,
+        slow_after: float = SLOW_AFTER,
+        sample_every: float = SAMPLE_EVERY,
     ) -> None:
         if concurrency < 1 or per_host < 1 or batch < 1:
             raise ValueError("concurrency, per_host and batch must be at least 1")
+        if not 0 < retry_share <= 1 or slow_after <= 0:
+            raise ValueError("retry_share must be in (0, 1] and slow_after positive")
         self.fed = fed
         self.owner = owner or default_owner()
         self.concurrency = concurrency
@@ -115,72 +158,119 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.grace = grace
         self.idle_max = idle_max
+        self.retry_slots = max(1, int(concurrency * retry_share))
+        self.slow_after = slow_after
+        self.max_flights = concurrency * FLIGHTS_PER_SLOT
+        self.sample_every = sample_every
         self._process_inbox = process_inbox
         self._handle_event = handle_event
-        self._slots = asyncio.Semaphore(concurrency)
-        self._wake = asyncio.Event()
+        self._wake_items = asyncio.Event()
+        self._wake_sends = asyncio.Event()
         self._stopping = False
         self._rng = random.Random()
         self._held: dict[type[Model], set[int]] = {InboxItem: set(), Event: set(), Delivery: set()}
+        self._flights: dict[asyncio.Task, _Flight] = {}
+        self._host_busy: Counter[str] = Counter()
+        self._unsampled: Counter[str] = Counter()
 
     def wake(self) -> None:
         """Ask an idle ``run`` loop to look for work now (new inbox item, event or delivery)."""
-        self._wake.set()
+        self._wake_items.set()
+        self._wake_sends.set()
 
     @property
     def held(self) -> dict[str, int]:
         """How many claimed rows of each queue this worker holds right now."""
         return {model.__name__: len(ids) for model, ids in self._held.items()}
 
+    @property
+    def in_flight(self) -> int:
+        """Sends in flight right now, slow ones included."""
+        return len(self._flights)
+
     async def run_once(self) -> int:
-        """Handle due inbox items, then events, then deliveries; returns how many rows were handled."""
+        """Handle due inbox items, then events, then deliveries until none is due; returns how many rows were handled."""
         handled = await self._drain(InboxItem, self._process_inbox)
         handled += await self._drain(Event, self._handle_event)
-        handled += await self._deliveries()
+        handled += await self._pump(until_idle=True)
         return handled
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Loop ``run_once`` until ``stop`` is set, then release what was claimed but not done."""
+        """Loop until ``stop`` is set, then let sends in flight finish (``grace``) and release what is left."""
         self._stopping = False
-        idle = IDLE_MIN
-        stopped = asyncio.ensure_future(stop.wait())
-        step: asyncio.Future | None = None
         previous_waker, self.fed.wake_worker = self.fed.wake_worker, self.wake
+        loops = [
+            asyncio.create_task(self._item_loop(), name="causeway-worker-items"),
+            asyncio.create_task(self._delivery_loop(), name="causeway-worker-deliveries"),
+            asyncio.create_task(self._sample_loop(), name="causeway-worker-samples"),
+        ]
         try:
-            while not stop.is_set():
-                self._wake.clear()
-                step = asyncio.ensure_future(self.run_once())
-                await asyncio.wait({step, stopped}, return_when=asyncio.FIRST_COMPLETED)
-                if not step.done():
-                    break
-                try:
-                    handled = step.result()
-                except Exception:
-                    log.exception("worker pass failed; trying again shortly")
-                    handled, idle = 0, self.idle_max
-                if handled:
-                    idle = IDLE_MIN
-                    continue
-                woken = asyncio.ensure_future(self._wake.wait())
-                await asyncio.wait({woken, stopped}, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
-                woken.cancel()
-                idle = IDLE_MIN if self._wake.is_set() else min(idle * 2, self.idle_max)
+            await stop.wait()
         finally:
-            self.fed.wake_worker = previous_waker
             self._stopping = True
-            stopped.cancel()
-            if step is not None and not step.done():
-                await self._finish_step(step)
+            self.wake()
+            _, pending = await asyncio.wait(loops, timeout=self.grace)
+            for task in pending:
+                task.cancel()
+            for result in await asyncio.gather(*loops, return_exceptions=True):
+                if isinstance(result, Exception):
+                    log.warning("worker loop ended with %s: %s", type(result).__name__, result)
+            await self._land_flights(self.grace)
+            await self._flush_sample()
             await self.release_held()
+            self.fed.wake_worker = previous_waker
             self._stopping = False
 
-    async def _finish_step(self, step: asyncio.Future) -> None:
-        done, _ = await asyncio.wait({step}, timeout=self.grace)
-        if not done:
-            step.cancel()
-        results = await asyncio.gather(step, return_exceptions=True)
-        if isinstance(results[0], Exception):
-            log.warning("worker pass ended with %s: %s", type(results[0]).__name__, results[0])
+    async def _pause(self, wake: asyncio.Event | None, seconds: float) -> bool:
+        """Sleep up to ``seconds``, or until ``wake`` is set or the worker stops; returns whether woken."""
+        if wake is None:
+            wake = asyncio.Event()
+        if self._stopping:
+            return True
+        try:
+            await asyncio.wait_for(wake.wait(), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _item_loop(self) -> None:
+        idle = IDLE_MIN
+        while not self._stopping:
+            self._wake_items.clear()
+            try:
+                handled = await self._drain(InboxItem, self._process_inbox)
+                handled += await self._drain(Event, self._handle_event)
+            except Exception:
+                log.exception("worker pass over inbox items and events failed; trying again shortly")
+                handled, idle = 0, self.idle_max
+            if handled:
+                idle = IDLE_MIN
+                continue
+            woken = await self._pause(self._wake_items, idle)
+            idle = IDLE_MIN if woken else min(idle * 2, self.idle_max)
+
+    async def _delivery_loop(self) -> None:
+        while not self._stopping:
+            try:
+                await self._pump(until_idle=False)
+            except Exception:
+                log.exception("delivery pipeline failed; trying again shortly")
+                await self._pause(self._wake_sends, self.idle_max)
+
+    async def _sample_loop(self) -> None:
+        while not self._stopping:
+            await self._pause(None, self.sample_every)
+            if not self._stopping:
+                await self._flush_sample()
+
+    async def _flush_sample(self) -> None:
+        """Add this worker's counts since the last flush to the minute's QueueSample."""
+        counts, self._unsampled = self._unsampled, Counter()
+        try:
+            await record_sample(delivered=counts["delivered"], failed=counts["failed"])
+        except Exception as exc:
+            log.warning("could not record the queue sample: %s", exc)
+            self._unsampled.update(counts)
 
     async def release_held(self) -> int:
         """Release every row this worker claimed but did not finish, so another run resumes it."""
@@ -205,6 +295,8 @@ class Worker:
             log.warning("could not release %d %s leases: %s", len(ids), model.__name__, exc)
         self._held[model].difference_update(ids)
 
+    # Inbox items and events: one after the other, in claim order.
+
     async def _drain(self, model: type[InboxItem] | type[Event], handler: Callable) -> int:
         rows = await claim(model, owner=self.owner, limit=self.batch, lease_seconds=self.lease_seconds)
         self._held[model].update(row.id for row in rows)
@@ -215,7 +307,7 @@ class Worker:
                     break
                 await self._handle(model, row, handler)
                 done += 1
-        except Exception:
+        except BaseException:
             await self._release(model, [row.id for row in rows[done:]])
             raise
         await self._release(model, [row.id for row in rows[done:]])
@@ -230,6 +322,8 @@ class Worker:
         else:
             if row.state == ACTIVE_STATE[model] and row.lease_until is not None:
                 await finish(row, "done", **extra)
+        if model is InboxItem:
+            self.fed.metrics.inbox_processed.inc(state=row.state)
         self._held[model].discard(row.id)
 
     async def _failed(self, model: type[InboxItem] | type[Event], row: InboxItem | Event, exc: Exception) -> None:
@@ -245,42 +339,156 @@ class Worker:
             log.warning("%s %s failed (try %d), retrying in %.0f s: %s", model.__name__, row.id, tries, delay, error)
             await retry_later(row, delay, error)
 
-    async def _deliveries(self) -> int:
-        exclude = tuple(await paused_hosts())
-        rows = await claim(
-            Delivery, owner=self.owner, limit=self.concurrency * 4, lease_seconds=self.lease_seconds, exclude_hosts=exclude
-        )
-        if not rows:
-            return 0
-        self._held[Delivery].update(row.id for row in rows)
-        probing = await probing_hosts(row.host for row in rows)
-        gates = {host: _HostGate(asyncio.Semaphore(self.per_host), host in probing) for host in {r.host for r in rows}}
-        keys = SigningKeys(self.fed)
-        sent = await asyncio.gather(*(self._deliver(row, gates[row.host], keys) for row in rows))
-        return sum(sent)
+    # Deliveries: a pipeline of concurrent sends.
 
-    async def _deliver(self, row: Delivery, gate: _HostGate, keys: SigningKeys) -> bool:
-        try:
-            if gate.probing:
-                if gate.prober is None:
-                    gate.prober = row.id
+    def _active(self, moment: float) -> list[_Flight]:
+        """Flights that still occupy a slot (started less than ``slow_after`` ago)."""
+        return [f for f in self._flights.values() if moment - f.started < self.slow_after]
+
+    def _free_slots(self, moment: float) -> tuple[int, int]:
+        """(free slots, free retry slots) right now."""
+        active = self._active(moment)
+        free = min(self.concurrency - len(active), self.max_flights - len(self._flights))
+        retries = self.retry_slots - sum(1 for f in active if f.retried)
+        return max(free, 0), max(min(free, retries), 0)
+
+    async def _pump(self, *, until_idle: bool) -> int:
+        """Keep the slots filled with sends; with ``until_idle`` return once nothing is due or in flight.
+
+        Returns how many sends were recorded. Without ``until_idle`` it idles (woken by
+        ``wake``) instead of returning, until the worker stops.
+        """
+        recorded = 0
+        idle = IDLE_MIN
+        look = True
+        threshold = max(1, self.concurrency // 4)
+        while not self._stopping:
+            started = 0
+            free, _ = self._free_slots(time.monotonic())
+            if look and (free >= threshold or not self._flights):
+                self._wake_sends.clear()
+                started = await self._start_sends()
+                look = False
+            if not self._flights:
+                if started:
+                    continue
+                if until_idle:
+                    break
+                woken = await self._pause(self._wake_sends, idle)
+                idle = IDLE_MIN if woken else min(idle * 2, self.idle_max)
+                look = True
+                continue
+            idle = IDLE_MIN
+            waiters: set[asyncio.Future] = set(self._flights)
+            woken = None
+            if not until_idle:
+                woken = asyncio.ensure_future(self._wake_sends.wait())
+                waiters.add(woken)
+            done, _ = await asyncio.wait(waiters, timeout=self._until_slow(), return_when=asyncio.FIRST_COMPLETED)
+            if woken is not None:
+                if woken.done():
+                    self._wake_sends.clear()  # new rows are claimed as soon as slots are free
                 else:
-                    await gate.probed.wait()
-            async with self._slots, gate.semaphore:
-                if self._stopping or gate.paused or not _lease_left(row, SEND_LEASE_MARGIN):
-                    await self._release(Delivery, [row.id])
-                    return False
-                outcome = await send(self.fed, row, keys=keys, rng=self._rng)
-                self._held[Delivery].discard(row.id)
-            if outcome == "delivered":
-                gate.probing = False
-            elif outcome in ("retry", "dead"):
-                gate.paused = await is_paused(row.host)
-            return True
-        except Exception:
-            log.exception("delivery %s to %s broke; releasing it", row.id, row.inbox)
-            await self._release(Delivery, [row.id])
-            return False
-        finally:
-            if gate.prober == row.id:
-                gate.probed.set()
+                    woken.cancel()
+            landed = [task for task in done if task in self._flights]
+            if landed:
+                recorded += await self._land(landed)
+            look = True
+        return recorded
+
+    def _until_slow(self) -> float | None:
+        """Seconds until the next active flight turns slow (and frees its slot)."""
+        moment = time.monotonic()
+        active = self._active(moment)
+        if not active:
+            return None
+        return max(0.001, min(f.started for f in active) + self.slow_after - moment)
+
+    async def _start_sends(self) -> int:
+        """Lease as many due rows as there are free slots (fresh ones first) and start sending them."""
+        free, retry_free = self._free_slots(time.monotonic())
+        if free <= 0:
+            return 0
+        paused, probing = await host_trouble()
+        room = {host: (1 if host in probing else self.per_host) - self._host_busy[host]
+                for host in set(self._host_busy) | probing}
+        fresh = await claim_deliveries(self.owner, limit=free, lease_seconds=self.lease_seconds, exclude_hosts=paused,
+                                       per_host=self.per_host, room=room, retried=False)
+        retries: list[Delivery] = []
+        retry_free = min(retry_free, free - len(fresh))
+        if retry_free > 0:
+            for row in fresh:
+                room[row.host] = room.get(row.host, self.per_host) - 1
+            retries = await claim_deliveries(self.owner, limit=retry_free, lease_seconds=self.lease_seconds,
+                                             exclude_hosts=paused, per_host=self.per_host, room=room, retried=True)
+        rows = fresh + retries
+        if rows:
+            await self._launch(rows)
+        return len(rows)
+
+    async def _launch(self, rows: Sequence[Delivery]) -> None:
+        self._held[Delivery].update(row.id for row in rows)
+        try:
+            keys = SigningKeys(self.fed)
+            peers = await ensure_peers(row.host for row in rows)
+            signing = {actor: await keys.get(actor) for actor in {row.actor_uri for row in rows}}
+        except BaseException:
+            await self._release(Delivery, [row.id for row in rows])
+            raise
+        moment = time.monotonic()
+        for row in rows:
+            if not _lease_left(row, SEND_LEASE_MARGIN):
+                await self._release(Delivery, [row.id])
+                continue
+            task = asyncio.create_task(transmit(self.fed, row, signing[row.actor_uri], scheme_for(peers.get(row.host))))
+            self._flights[task] = _Flight(row, moment, row.tries > 0)
+            self._host_busy[row.host] += 1
+
+    def _take_off(self, task: asyncio.Task) -> _Flight:
+        flight = self._flights.pop(task)
+        self._host_busy[flight.row.host] -= 1
+        if self._host_busy[flight.row.host] <= 0:
+            del self._host_busy[flight.row.host]
+        return flight
+
+    async def _land(self, tasks: Iterable[asyncio.Task]) -> int:
+        """Record the outcome of finished sends; a send that broke is released for another try."""
+        results: list[Sent] = []
+        broken: list[int] = []
+        for task in tasks:
+            flight = self._take_off(task)
+            error = task.exception() if not task.cancelled() else asyncio.CancelledError()
+            if error is None:
+                results.append(task.result())
+            else:
+                log.error("delivery id=%s host=%s broke: %r; releasing it", flight.row.id, flight.row.host, error)
+                broken.append(flight.row.id)
+        await self._release(Delivery, broken)
+        if not results:
+            return 0
+        try:
+            outcomes = await record(self.fed, results, rng=self._rng)
+        except Exception as exc:
+            log.error("could not record %d sends (%s: %s); their leases expire and they will be sent again",
+                      len(results), type(exc).__name__, exc)
+            self._held[Delivery].difference_update(sent.delivery.id for sent in results)
+            return 0
+        self._held[Delivery].difference_update(sent.delivery.id for sent in results)
+        for outcome in outcomes:
+            self._unsampled["delivered" if outcome == "delivered" else "failed"] += 1
+        return len(results)
+
+    async def _land_flights(self, grace: float) -> None:
+        """On stop: let sends in flight finish for up to ``grace`` seconds, record them, release the rest."""
+        if not self._flights:
+            return
+        done, pending = await asyncio.wait(set(self._flights), timeout=grace)
+        if done:
+            await self._land(done)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+            rows = [self._take_off(task).row.id for task in pending]
+            log.info("stopping: %d sends did not finish within %.1f s; released for the next start", len(rows), grace)
+            await self._release(Delivery, rows)

@@ -92,15 +92,16 @@ INBOX_ITEM = _graph(
 DELIVERY = _graph(
     "delivery",
     initial={"queued"},
-    terminal={"delivered", "dead", "cancelled"},
+    terminal={"delivered", "cancelled"},
     edges={
         "queued": {"queued", "delivered", "dead", "cancelled"},
         "delivered": set(),
-        "dead": set(),
+        "dead": {"queued"},
         "cancelled": set(),
     },
 )
-"""One signed POST to one inbox: retried while queued, then delivered, dead (given up) or cancelled."""
+"""One signed POST to one inbox: retried while queued, then delivered, dead (given up: the dead letter, which
+an operator may queue again) or cancelled."""
 
 EVENT = _graph(
     "event",

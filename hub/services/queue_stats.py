@@ -1,10 +1,15 @@
-"""Figures about the delivery queue for operators (``hub deliveries``, /metrics, the admin page)."""
+"""Figures about the delivery queue for operators (``hub deliveries``, /metrics, the admin page), its samples and dead letters."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
 from hub.clock import now
 from hub.lifecycle import DELIVERY
-from hub.models import Delivery, Peer
+from hub.models import Delivery, Peer, QueueSample
 
 
 async def delivery_stats() -> dict:
@@ -23,3 +28,94 @@ async def delivery_stats() -> dict:
             for p in failing
         ],
     }
+
+
+SAMPLE_LOCK = 0x43415553
+"""PostgreSQL advisory lock key taken while a worker adds to the minute's QueueSample."""
+DEAD_LISTED = 100
+
+
+async def queue_counts() -> dict[str, int]:
+    """Deliveries queued, delivered and dead right now (the figures ``hub deliveries --watch`` redraws)."""
+    return {state: await Delivery.filter(state=state).count() for state in ("queued", "delivered", "dead")}
+
+
+async def record_sample(*, delivered: int, failed: int) -> QueueSample:
+    """Add one worker's counts to the QueueSample of the current minute, with the queue depth and dead total.
+
+    Several workers share one row per minute: on PostgreSQL they take turns under a transaction-level
+    advisory lock; SQLite serialises writers anyway.
+    """
+    minute = now().replace(second=0, microsecond=0)
+    queued = await Delivery.filter(state="queued").count()
+    dead = await Delivery.filter(state="dead").count()
+    async with in_transaction() as connection:
+        if connection.capabilities.dialect == "postgres":
+            await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [SAMPLE_LOCK])
+        sample = await QueueSample.filter(sampled_at=minute).first()
+        if sample is None:
+            return await QueueSample.create(sampled_at=minute, queued=queued, delivered=delivered, failed=failed, dead=dead)
+        sample.queued, sample.dead = queued, dead
+        sample.delivered += delivered
+        sample.failed += failed
+        await sample.save(update_fields=["queued", "dead", "delivered", "failed"])
+    return sample
+
+
+async def recent_samples(hours: float = 24.0) -> list[QueueSample]:
+    """The QueueSamples of the last ``hours`` hours, oldest first."""
+    return await QueueSample.filter(sampled_at__gte=now() - timedelta(hours=hours)).order_by("sampled_at")
+
+
+async def dead_deliveries(*, host: str | None = None, limit: int = DEAD_LISTED) -> list[dict]:
+    """The dead letters, newest first: where they went, what they carried and why they were given up."""
+    query = Delivery.filter(state="dead")
+    if host:
+        query = query.filter(host=host)
+    rows = await query.order_by("-id").limit(limit)
+    return [
+        {"id": d.id, "host": d.host, "inbox": d.inbox, "activity": d.activity_uri, "tries": d.tries,
+         "last_status": d.last_status, "last_error": d.last_error, "created_at": d.created_at.isoformat()}
+        for d in rows
+    ]
+
+
+async def retry_dead(*, host: str | None = None) -> int:
+    """Queue the dead deliveries (of ``host``, or all) again with a fresh schedule; returns how many."""
+    DELIVERY.check("dead", "queued")
+    query = Delivery.filter(state="dead")
+    if host:
+        query = query.filter(host=host)
+    return await query.update(state="queued", tries=0, next_try_at=now(), lease_until=None, lease_owner=None)
+
+
+async def instance_health(*, limit: int = 200) -> list[dict]:
+    """Per peer server: software, last success and failure, failures in a row, pause, queued and dead deliveries.
+
+    Servers with queued or dead deliveries or failures come first; at most ``limit`` rows.
+    """
+    counts = await (
+        Delivery.filter(state__in=["queued", "dead"]).annotate(n=Count("id")).group_by("host", "state")
+        .values_list("host", "state", "n")
+    )
+    per_host: dict[str, dict[str, int]] = {}
+    for host, state, n in counts:
+        per_host.setdefault(host, {"queued": 0, "dead": 0})[state] = n
+    troubled = await Peer.filter(consecutive_failures__gt=0).values_list("host", flat=True)
+    hosts = set(per_host) | set(troubled)
+    peers = {p.host: p for p in await Peer.filter(host__in=sorted(hosts))} if hosts else {}
+    if len(peers) < limit:
+        for peer in await Peer.filter(last_success_at__isnull=False).order_by("-last_success_at").limit(limit):
+            peers.setdefault(peer.host, peer)
+    rows = []
+    for host in set(peers) | set(per_host):
+        peer = peers.get(host) or Peer(host=host)
+        rows.append({
+            "host": host, "software": peer.software, "software_version": peer.software_version,
+            "last_success_at": peer.last_success_at, "last_failure_at": peer.last_failure_at,
+            "consecutive_failures": peer.consecutive_failures or 0, "paused_until": peer.paused_until,
+            "blocked": bool(peer.blocked), "queued": per_host.get(host, {}).get("queued", 0),
+            "dead": per_host.get(host, {}).get("dead", 0),
+        })
+    rows.sort(key=lambda r: (-r["consecutive_failures"], -r["queued"], -r["dead"], r["host"]))
+    return rows[:limit]

@@ -164,7 +164,7 @@ async def test_handler_that_records_nothing_leaves_the_row_done(fed: Federation)
 
 
 async def test_run_once_respects_global_and_per_host_limits(fed: Federation, network: Network) -> None:
-    """60 deliveries to 5 hosts go out in one pass, never more than 3 at once to a host; 4 in all when so limited."""
+    """60 deliveries to 5 hosts go out in one pass, never more than 3 at once to a host; never more than 4 when so limited."""
     network.delay = 0.1
     await queue(60, hosts=5)
     w = worker(fed, concurrency=16, per_host=3)
@@ -177,7 +177,7 @@ async def test_run_once_respects_global_and_per_host_limits(fed: Federation, net
     network.peak_total = 0
     await Delivery.all().delete()
     await queue(60, hosts=5)
-    assert await worker(fed, concurrency=4, per_host=3).run_once() == 16
+    assert await worker(fed, concurrency=4, per_host=3).run_once() == 60
     assert network.peak_total == 4 and max(network.peak.values()) <= 3
 
 
