@@ -4,6 +4,7 @@
                                    [--unit EUR] [--starts DATE] [--ends DATE]
     hub campaign list GROUP [--json]
     hub campaign progress GROUP/SLUG AMOUNT [--target N]
+    hub campaign posts GROUP CAMPAIGN [--state pending|approved|hidden] [--json]
     hub campaign moderate ENTRY_ID approve|hide|block
     hub call create GROUP --what ... [--where ...] [--when ...] --needed N [--campaign SLUG] [--kind K]
                           [--non-members apart|ignore] [--image FILE --alt TEXT]
@@ -90,6 +91,19 @@ async def _campaign_progress(args: argparse.Namespace, settings: Settings) -> in
     campaign = await campaigns.find_campaign(args.campaign)
     await campaigns.set_fundraising(campaign, args.amount, target=args.target)
     print(f"{campaign.slug}: {campaign.fundraising_progress} of {campaign.fundraising_target or '-'} {campaign.fundraising_unit}".rstrip())
+    return 0
+
+
+async def _campaign_posts(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.group)
+    campaign = await campaigns.get_campaign(group, args.campaign)
+    rows = [{"id": e.id, "state": e.state, "source": e.source, "uri": e.uri, "url": e.url,
+             "author": e.author.handle or e.author.uri, "published": e.published_at.isoformat()}
+            for e in await campaigns.gathered(campaign, state=args.state, limit=200)]
+    if args.json:
+        print_json(rows)
+    else:
+        print_table([(r["id"], r["source"], r["author"], r["uri"]) for r in rows], ["id", "source", "author", "post"])
     return 0
 
 
@@ -193,6 +207,11 @@ def register(cli) -> None:
     p.add_argument("campaign", help="GROUP/CAMPAIGN or the campaign's id")
     p.add_argument("amount", type=int)
     p.add_argument("--target", type=int)
+    p = cli.command("campaign posts", "posts a campaign gathered (pending ones wait for approval)", _campaign_posts)
+    p.add_argument("group")
+    p.add_argument("campaign", help="the campaign's short name")
+    p.add_argument("--state", choices=("pending", "approved", "hidden"), default="approved")
+    p.add_argument("--json", action="store_true")
     p = cli.command("campaign moderate", "approve or hide a gathered post, or block its author", _campaign_moderate)
     p.add_argument("entry_id", type=int)
     p.add_argument("action", choices=campaigns.MODERATION_ACTIONS)

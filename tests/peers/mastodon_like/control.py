@@ -173,7 +173,10 @@ def control_routes(peer: Peer) -> list[Route]:
 
     @_json_errors
     async def post(request: Request) -> dict[str, Any]:
-        """POST {actor, content, mentions, to, cc, in_reply_to, visibility, inbox, html}: Create{Note}."""
+        """POST {actor, content, mentions, to, cc, in_reply_to, visibility, inbox, html, attachments}: Create{Note}.
+
+        ``#word`` in the content becomes a Hashtag tag, as Mastodon does; ``attachments`` are passed through.
+        """
         data = await _body(request)
         actor = need_actor(data["actor"])
         visibility = data.get("visibility", "public")
@@ -185,6 +188,9 @@ def control_routes(peer: Peer) -> list[Route]:
         content = activities.content_html(str(data.get("content", "")), mentions, raw_html=bool(data.get("html")))
         note = activities.note(cfg, actor, sid, content=content, to=to, cc=cc, mentions=mentions,
                                in_reply_to=data.get("in_reply_to"))
+        note["attachment"] = [dict(a) for a in data.get("attachments", []) if isinstance(a, dict)]
+        note["tag"] += [{"type": "Hashtag", "href": f"{cfg.base}/tags/{t.lower()}", "name": f"#{t}"}
+                        for t in dict.fromkeys(re.findall(r"(?<![\w#&/])#(\w+)", str(data.get("content", ""))))]
         create = activities.create(actor, note)
         record = {"actor": actor.name, "note": note, "create": create, "mentions": mentions,
                   "visibility": visibility, "deleted": False}
@@ -205,6 +211,23 @@ def control_routes(peer: Peer) -> list[Route]:
         if record is None or record["actor"] != actor.name:
             raise ControlError(404, f"no note {data['note_id']!r} by {actor.name}")
         return actor, record
+
+    @_json_errors
+    async def vote(request: Request) -> dict[str, Any]:
+        """POST {actor, question, choice?}: a poll vote as Mastodon sends it, Create{Note{name}} to the poll's author only."""
+        data = await _body(request)
+        actor = need_actor(data["actor"])
+        question = await peer.net.get_json(str(data["question"]), actor=actor)
+        author = question["attributedTo"]
+        inbox = (await peer.net.resolve(author))["inbox"]
+        choice = str(data.get("choice") or question["oneOf"][0]["name"])
+        vote_id = f"{actor.id}#votes/{state.next_status_id()}"
+        note = {"id": vote_id, "type": "Note", "name": choice, "attributedTo": actor.id, "to": [author],
+                "inReplyTo": question["id"]}
+        create = {"@context": activities.AS, "id": f"{vote_id}/activity", "type": "Create", "actor": actor.id,
+                  "to": [author], "object": note}
+        result = await peer.net.deliver(actor, inbox, create)
+        return {"vote_id": vote_id, "status": result["status"], "body": result["body"], "activity": create}
 
     @_json_errors
     async def edit(request: Request) -> dict[str, Any]:
@@ -327,6 +350,7 @@ def control_routes(peer: Peer) -> list[Route]:
         Route("/_control/unfollow", unfollow, methods=["POST"]),
         Route("/_control/post", post, methods=["POST"]),
         Route("/_control/edit", edit, methods=["POST"]),
+        Route("/_control/vote", vote, methods=["POST"]),
         Route("/_control/delete", delete, methods=["POST"]),
         Route("/_control/send", send, methods=["POST"]),
         Route("/_control/fetch", fetch, methods=["POST"]),
