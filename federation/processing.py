@@ -15,6 +15,7 @@ from federation.context import Federation
 from federation.errors import DocumentError, FederationError, FetchError, OriginError, ResponseTooLarge, UnsafeAddressError
 from federation.fetch import FetchStatusError, fetch_document, host_of, same_host
 from federation.handling import ANY, Handler, Incoming, Outcome, done, ignored
+from federation.moderation import INBOUND_HANDLERS as MODERATION_HANDLERS, refuse_leaky_follow
 from federation.objects import draft_from
 from federation.nodeinfo import peer_software
 from federation.remote import account_for, fetch_actor
@@ -71,6 +72,9 @@ async def on_follow(fed: Federation, item: Incoming) -> Outcome:
     actor = await fetch_actor(fed, item.actor)
     account = await actor.account
     await peer_software(fed, host_of(actor.uri))
+    refused = await refuse_leaky_follow(fed, group, account, follow_uri=item.activity["id"])
+    if refused is not None:
+        return refused
     invited = await invites.use_person_invite(group, account)
     decision = await members.request_join(group, account, follow_uri=item.activity["id"], pre_approved=invited)
     return done(f"join {decision.outcome}" + (" (invited)" if invited else ""))
@@ -219,6 +223,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("Update", ANY): on_update,
     ("Delete", ANY): on_delete,
     **INBOUND_HANDLERS,
+    **MODERATION_HANDLERS,
     **CAMPAIGN_HANDLERS,  # relay Accept/Reject/Announce, falling back to the collaboration handlers
 }
 """(activity type, object type or ANY) -> handler. Types not listed are ignored with a reason."""
