@@ -23,6 +23,7 @@ from federation.metrics import signature_failure_reason
 from federation.remote import lookup_key
 from federation.signatures import inspect_request, verify_claim
 from hub.models import Group, Post
+from hub.services.blocks import instance_blocked
 from hub.services.groups import member_counts
 from hub.services.instance import instance_key
 
@@ -123,6 +124,8 @@ async def signed_fetch_refusal(request: Request) -> Response | None:
         return error_response(403, exc.reason)
     except FederationError as exc:
         return error_response(401, f"this hub requires signed requests (authorized fetch): {exc.reason}")
+    if await instance_blocked(key.actor_uri):
+        return error_response(403, "this server does not serve your domain")
     return None
 
 

@@ -164,6 +164,8 @@ async def relay(group: Group, source: Account, author: Account, draft: PostDraft
     """Re-announce a post that a followed group (or a collaboration) announced; once per group, never a deleted one."""
     if await Post.filter(group=group, uri=draft.uri).exists() or await is_tombstoned(draft.uri, by=author.uri):
         return None
+    if await blocks.group_blocked(group, author.uri):
+        return None
     async with in_transaction():
         visibility = "public" if draft.visibility == "public" else "unlisted"
         post = await _store(group, author, draft, state="published", visibility=visibility, via=source)

@@ -135,6 +135,15 @@ async def test_instance_domain_block_refuses_subdomains_at_the_door(database_url
         assert await InboxItem.all().count() == 0
 
 
+async def test_blocked_domain_gets_403_on_signed_fetches_under_authorized_fetch(database_url: str, tmp_path: Path) -> None:
+    """With HUB_AUTHORIZED_FETCH a blocked server's signed GET of the group is refused (403), others get it."""
+    async with running_hub(database_url, tmp_path, HUB_AUTHORIZED_FETCH="true") as hub:
+        await hub.group()
+        await moderation.block_domain("spam.test")
+        assert (await signed_get(hub, "/groups/climate", hub.world.person("bot", "spam.test"))).status_code == 403
+        assert (await signed_get(hub, "/groups/climate", hub.world.person("ann", "fine.test"))).status_code == 200
+
+
 # --- reports -------------------------------------------------------------------------------------
 
 

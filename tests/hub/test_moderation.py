@@ -248,6 +248,14 @@ async def test_group_domain_block_removes_members_with_reject_and_refuses_follow
         await moderation.block_domain("not a domain", group=group)
 
 
+async def test_posts_from_a_blocked_domain_are_not_relayed(group: Group, owner: Account) -> None:
+    """A followed group's post by an author on a domain this group blocks is not relayed here."""
+    await moderation.block_domain("trolls.example", group=group, by=owner)
+    source, author = await account("berlin", "other.example"), await account("troll", "trolls.example")
+    assert await posts.relay(group, source, author, draft("https://trolls.example/notes/1")) is None
+    assert not await Post.filter(uri="https://trolls.example/notes/1").exists()
+
+
 # --- reports -------------------------------------------------------------------------------------
 
 
