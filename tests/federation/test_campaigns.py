@@ -175,6 +175,7 @@ async def test_alerts_after_opting_in_by_reply(database_url, tmp_path) -> None:
         served = await hub.get(attachment["url"].removeprefix("http://hub.test"))
         assert served.status_code == 200 and served.headers["content-type"] == "image/png"
         assert "Flood warning" in (await hub.get("/groups/aid/board")).text
+        assert "Flood warning" in (await hub.get("/groups/aid")).text  # pinned on the group's page too
         # "alerts off" in a reply to the alert opts out
         off = create(alice, {"id": f"{alice.id}/statuses/6", "content": "<p>alerts off</p>",
                              "inReplyTo": public[0]["object"]["id"]}, to=[hub.group_id("aid")])
