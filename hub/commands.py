@@ -1,18 +1,21 @@
-"""The domain's CLI commands: migrate, admin, group create/list, member list/approve/remove, deliveries."""
+"""The domain's CLI commands: migrate, admin, group create/list, member list/approve/remove, deliveries (--watch, --dead)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import re
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 from hub import migrations
 from hub.clock import now
 from hub.errors import InvalidInput
 from hub.services import accounts, groups, instance, members, moderation
-from hub.services.queue_stats import delivery_stats
+from hub.services.queue_stats import dead_deliveries, delivery_stats, queue_counts, retry_dead
 from hub.settings import Settings
-from hub.terminal import print_json, print_table, read_password
+from hub.terminal import print_json, print_table, progress_line, read_password
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,6 +107,20 @@ async def _member_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _deliveries(args: argparse.Namespace, settings: Settings) -> int:
+    if args.retry_dead:
+        count = await retry_dead(host=args.host)
+        print(f"queued {count} dead deliveries again" + (f" to {args.host}" if args.host else ""))
+        return 0
+    if args.dead:
+        dead = await dead_deliveries(host=args.host, limit=args.limit)
+        if args.json:
+            print_json(dead)
+        else:
+            print_table([(d["id"], d["inbox"], d["tries"], d["last_status"] or "", (d["last_error"] or "")[:60]) for d in dead],
+                        ["id", "inbox", "tries", "status", "why"])
+        return 0
+    if args.watch:
+        return await _watch_deliveries(args.interval)
     stats = await delivery_stats()
     if args.json:
         print_json(stats)
@@ -113,6 +130,34 @@ async def _deliveries(args: argparse.Namespace, settings: Settings) -> int:
     if stats["failing_hosts"]:
         print_table([(h["host"], h["consecutive_failures"], h["paused_until"] or "") for h in stats["failing_hosts"]],
                     ["failing host", "failures", "paused until"])
+    return 0
+
+
+async def _watch_deliveries(interval: float) -> int:
+    """Redraw a progress bar of the delivery queue every ``interval`` seconds until nothing is due (or Ctrl-C).
+
+    Deliveries waiting for a later retry are shown but not waited for.
+    """
+    start = await queue_counts()
+    tty = sys.stderr.isatty()
+    history: list[tuple[float, int]] = []
+    try:
+        while True:
+            counts = await queue_counts()
+            done = counts["delivered"] - start["delivered"] + counts["dead"] - start["dead"]
+            history = (history + [(time.monotonic(), done)])[-6:]
+            elapsed = history[-1][0] - history[0][0]
+            rate = (history[-1][1] - history[0][1]) / elapsed if elapsed > 0 else 0.0
+            line = progress_line(done, done + counts["due"], rate=rate, dead=counts["dead"],
+                                 later=counts["queued"] - counts["due"])
+            sys.stderr.write(("\r\x1b[K" + line) if tty else line + "\n")
+            sys.stderr.flush()
+            if counts["due"] == 0:
+                break
+            await asyncio.sleep(interval)
+    finally:
+        if tty:
+            sys.stderr.write("\n")
     return 0
 
 
@@ -146,3 +191,9 @@ def register(cli) -> None:
     p.add_argument("--remove-posts", action="store_true", help="with --ban: also remove the account's posts in the group")
     p = cli.command("deliveries", "delivery queue: depth by state, oldest due, failing hosts", _deliveries)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--watch", action="store_true", help="redraw a progress bar every second until no delivery is due (retries later are not waited for)")
+    p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
+    p.add_argument("--dead", action="store_true", help="list the dead letters (deliveries given up), newest first")
+    p.add_argument("--retry-dead", action="store_true", help="queue the dead letters again with a fresh schedule")
+    p.add_argument("--host", help="with --dead or --retry-dead: only deliveries to this server")
+    p.add_argument("--limit", type=int, default=100, help="with --dead: how many to list (default 100)")

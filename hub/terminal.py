@@ -25,6 +25,16 @@ def print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
+def progress_line(done: int, total: int, *, rate: float = 0.0, dead: int = 0, later: int = 0, width: int = 30) -> str:
+    """``[####----]  50%  500/1,000 sent · 500 due · 7 retry later · 3 dead · 120/s · ETA 4s`` (``hub deliveries --watch``)."""
+    fraction = done / total if total else 1.0
+    filled = round(width * fraction)
+    left = total - done
+    eta = f"ETA {left / rate:.0f}s" if rate > 0 and left else ("done" if not left else "ETA -")
+    return (f"[{'#' * filled}{'-' * (width - filled)}] {fraction:4.0%}  {done:,}/{total:,} sent · {left:,} due · "
+            f"{later:,} retry later · {dead:,} dead · {rate:,.0f}/s · {eta}")
+
+
 def read_password(from_stdin: bool) -> str:
     """A password from stdin (first line) or asked twice on the terminal."""
     if from_stdin:

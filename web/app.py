@@ -22,7 +22,7 @@ from federation.urls import Urls
 from hub import db
 from hub.secret import load_or_create_secret
 from hub.settings import Settings
-from web import console, console_network, feeds, i18n, join, media, pages, sessions, signin
+from web import admin_health, console, console_network, feeds, i18n, join, media, metrics, pages, sessions, signin
 from web import campaign_console, campaign_pages
 from web.rendering import exception_handlers
 from web.security import SecurityHeadersMiddleware
@@ -46,6 +46,8 @@ def routes() -> list:
         Route("/login/link/{token}", signin.link_redeem, methods=["POST"], name="login_link_redeem"),
         Route("/logout", signin.logout, methods=["POST"], name="logout"),
         Route("/console", console.index, name="console"),
+        Route("/console/admin/health", admin_health.health, name="admin_health"),
+        Route("/console/admin/health/queue.svg", admin_health.queue_chart, name="admin_health_chart"),
         Route("/console/groups", console.create_group, methods=["POST"], name="console_create_group"),
         Route(group_console, console.group_home, name="console_group"),
         Route(f"{group_console}/profile", console.update_profile, methods=["POST"], name="console_profile"),
@@ -86,6 +88,7 @@ def routes() -> list:
         Route("/.well-known/host-meta.json", discovery_endpoints.host_meta),
         Route("/.well-known/nodeinfo", discovery_endpoints.nodeinfo_links),
         Route("/nodeinfo/{version}", discovery_endpoints.nodeinfo),
+        Route("/metrics", metrics.metrics),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

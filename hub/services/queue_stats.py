@@ -36,8 +36,10 @@ DEAD_LISTED = 100
 
 
 async def queue_counts() -> dict[str, int]:
-    """Deliveries queued, delivered and dead right now (the figures ``hub deliveries --watch`` redraws)."""
-    return {state: await Delivery.filter(state=state).count() for state in ("queued", "delivered", "dead")}
+    """Deliveries queued, due now (or being sent), delivered and dead: the figures ``hub deliveries --watch`` redraws."""
+    counts = {state: await Delivery.filter(state=state).count() for state in ("queued", "delivered", "dead")}
+    counts["due"] = await Delivery.filter(state="queued", next_try_at__lte=now()).count()
+    return counts
 
 
 async def record_sample(*, delivered: int, failed: int) -> QueueSample:

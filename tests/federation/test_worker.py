@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from federation.context import Federation, build_federation
 from federation.delivery import enqueue
 from federation.worker import ITEM_MAX_TRIES, Worker
 from hub.clock import now
-from hub.models import Delivery, Event, Group, InboxItem, Peer
+from hub.models import Delivery, Event, Group, InboxItem, Peer, QueueSample
 from hub.queue import depth, finish
 from hub.services import events
 from hub.settings import load_settings
@@ -39,6 +39,9 @@ class Network:
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         self.status: dict[str, int] = {}
+        self.gates: dict[str, asyncio.Event] = {}
+        """Hosts whose answer waits until their event is set."""
+        self.answered: list[str] = []
         self.urls: Counter[str] = Counter()
         self.active: Counter[str] = Counter()
         self.peak: Counter[str] = Counter()
@@ -52,8 +55,11 @@ class Network:
         self.peak_total = max(self.peak_total, sum(self.active.values()))
         try:
             await asyncio.sleep(self.delay)
+            if host in self.gates:
+                await self.gates[host].wait()
         finally:
             self.active[host] -= 1
+        self.answered.append(host)
         return httpx.Response(self.status.get(host, 202))
 
     @property
@@ -300,3 +306,86 @@ def test_hub_worker_command_stops_cleanly_on_signals(database_url: str, tmp_path
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def count_is(expected: int, **filters: object) -> Callable[[], Awaitable[bool]]:
+    """A wait_until predicate: whether exactly ``expected`` deliveries match ``filters``."""
+    async def check() -> bool:
+        return await Delivery.filter(**filters).count() == expected
+    return check
+
+
+async def queue_to(hosts: list[str], *, tries: int = 0, number: int = 1) -> None:
+    """One delivery to each host; ``tries`` > 0 makes them retries that are due now."""
+    activity = {"id": f"{GROUP_URI}/activities/announce/{number}", "type": "Announce", "actor": GROUP_URI}
+    await enqueue(activity, actor_uri=GROUP_URI, inboxes=[f"https://{host}/inbox" for host in hosts])
+    if tries:
+        await Delivery.filter(host__in=hosts).update(tries=tries)
+
+
+async def test_retries_never_take_the_slots_of_fresh_deliveries(fed: Federation, network: Network) -> None:
+    """20 due retries to hanging servers hold at most half the slots; fresh deliveries queued meanwhile all go out."""
+    # Given 20 due retries to servers that do not answer,
+    hanging = [f"down{n}.example" for n in range(20)]
+    for host in hanging:
+        network.gates[host] = asyncio.Event()
+    await queue_to(hanging, tries=3)
+    w = worker(fed, concurrency=4, slow_after=60)
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop))
+    # when the worker runs, they take two of its four slots and no more,
+    await wait_until(lambda: network.in_flight == 2, timeout=5, message="two retries in flight")
+    await asyncio.sleep(0.3)
+    assert network.in_flight == 2 and w.in_flight == 2
+    # and fresh deliveries queued meanwhile all arrive while the retries still hang;
+    fresh = [f"up{n}.example" for n in range(8)]
+    await queue_to(fresh, number=2)
+    fed.wake_worker()
+    await wait_until(count_is(8, host__in=fresh, state="delivered"), timeout=10,
+                     message="fresh deliveries sent past the retries")
+    assert sum(network.active[host] for host in hanging) == 2
+    assert sorted(network.answered) == sorted(fresh)
+    # once the servers answer, the retries follow.
+    for gate in network.gates.values():
+        gate.set()
+    await wait_until(count_is(28, state="delivered"), timeout=10, message="retries sent")
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert max(network.peak[host] for host in hanging) == 1
+
+
+async def test_slow_servers_give_their_slots_back(fed: Federation, network: Network) -> None:
+    """Two servers that hang keep sending going: after slow_after their sends stop counting against the slots."""
+    for host in ("slow1.example", "slow2.example"):
+        network.gates[host] = asyncio.Event()
+    await queue_to(["slow1.example", "slow2.example"])
+    await queue_to([f"ok{n}.example" for n in range(10)], number=2)
+    w = worker(fed, concurrency=2, slow_after=0.2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop))
+    await wait_until(count_is(10, host__startswith="ok", state="delivered"), timeout=10,
+                     message="healthy servers served while two hang")
+    assert w.in_flight == 2 and network.in_flight == 2
+    for gate in network.gates.values():
+        gate.set()
+    await wait_until(count_is(12, state="delivered"), timeout=5, message="slow ones done")
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert w.held["Delivery"] == 0
+
+
+async def test_outcomes_are_counted_and_sampled(fed: Federation, network: Network) -> None:
+    """Delivered and failed sends show in the metrics counters and, on stop, in the minute's QueueSample."""
+    network.status["bad.example"] = 503
+    await queue_to(["a.example", "b.example", "bad.example"])
+    w = worker(fed)
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop))
+    await wait_until(count_is(2, state="delivered"), timeout=5, message="sent")
+    await wait_until(lambda: Delivery.filter(host="bad.example", tries=1).exists(), timeout=5, message="retried")
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert fed.metrics.deliveries.get(outcome="delivered") == 2
+    assert fed.metrics.deliveries.get(outcome="retry") == 1
+    (sample,) = await QueueSample.all()
+    assert (sample.delivered, sample.failed, sample.queued, sample.dead) == (2, 1, 1, 0)

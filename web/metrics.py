@@ -1,0 +1,53 @@
+"""GET /metrics: Prometheus text exposition of this process's counters and the queues' gauges.
+
+Counters (federation.metrics, owned by the Federation object) count what this process did: the
+deliveries its worker attempted by outcome, the POSTs its inboxes got and the signatures they
+refused by reason. A ``hub worker`` running apart counts its deliveries in its own process; the
+gauges below come from the database at scrape time and so describe every worker's queues alike:
+
+- ``causeway_delivery_queue_depth``: deliveries queued (due now or later);
+- ``causeway_delivery_due``: deliveries due now;
+- ``causeway_delivery_oldest_due_age_seconds``: how long the oldest due delivery has waited;
+- ``causeway_deliveries_dead``: dead letters (given up; ``hub deliveries --dead``);
+- ``causeway_inbox_queue_depth`` and ``causeway_event_queue_depth``: received activities and
+  domain events waiting for the worker;
+- ``causeway_peers_paused``: servers whose circuit breaker is open.
+
+Only counts are exposed (no host names), so the page stays small and says nothing about members.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from federation.metrics import CONTENT_TYPE, gauge_lines
+from hub.clock import now
+from hub.models import Delivery, Event, InboxItem, Peer
+
+
+async def queue_gauges() -> list[list[str]]:
+    """The gauge blocks read from the database."""
+    moment = now()
+    queued = await Delivery.filter(state="queued").count()
+    due = await Delivery.filter(state="queued", next_try_at__lte=moment).count()
+    oldest = await Delivery.filter(state="queued", next_try_at__lte=moment).order_by("next_try_at").first()
+    age = (moment - oldest.next_try_at).total_seconds() if oldest is not None else 0.0
+    return [
+        gauge_lines("causeway_delivery_queue_depth", "Deliveries queued, due now or later.", queued),
+        gauge_lines("causeway_delivery_due", "Deliveries due now.", due),
+        gauge_lines("causeway_delivery_oldest_due_age_seconds", "Seconds the oldest due delivery has waited.", max(age, 0.0)),
+        gauge_lines("causeway_deliveries_dead", "Deliveries given up (dead letters).", await Delivery.filter(state="dead").count()),
+        gauge_lines("causeway_inbox_queue_depth", "Received activities waiting to be processed.",
+                    await InboxItem.filter(state="pending").count()),
+        gauge_lines("causeway_event_queue_depth", "Domain events waiting to be federated.", await Event.filter(state="pending").count()),
+        gauge_lines("causeway_peers_paused", "Peer servers whose circuit breaker is open.",
+                    await Peer.filter(paused_until__gt=moment).count()),
+    ]
+
+
+async def metrics(request: Request) -> Response:
+    """The exposition (text format 0.0.4)."""
+    fed = request.app.state.federation
+    body = fed.metrics.render(await queue_gauges())
+    return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
