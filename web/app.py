@@ -62,6 +62,7 @@ def routes() -> list:
         Route("/media/{name}", media.serve, name="media"),
         Route("/groups/{slug}", pages.group, name="group"),
         Route("/groups/{slug}/join", join.join, methods=["POST"], name="join"),
+        Route("/groups/{slug}/moderation", pages.moderation_log, name="moderation_log"),
         Route("/groups/{slug}/feed.rss", feeds.rss, name="feed_rss"),
         Route("/groups/{slug}/feed.atom", feeds.atom, name="feed_atom"),
         Route("/groups/{slug}/campaigns", campaign_pages.campaigns_index, name="campaigns"),

@@ -12,7 +12,7 @@ from federation.sanitize import render_local_text
 from hub import __version__
 from hub.errors import NotFound
 from hub.models import Account, Collaboration, Group, Post
-from hub.services import alerts, collaborations, directory, groups, posts
+from hub.services import alerts, collaborations, directory, groups, moderation, posts
 from web.graph import Partner, collaboration_svg
 from web.i18n import gettext_for
 from web.rendering import error_page, render
@@ -123,3 +123,18 @@ async def collaboration_map(request: Request) -> Response:
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
         "Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie",
     })
+
+
+async def moderation_log(request: Request) -> Response:
+    """A public group's moderation log: what was done, when and why — never who reported it."""
+    _ = gettext_for(request)
+    try:
+        found = await groups.get_group(request.path_params["slug"])
+    except NotFound:
+        return await error_page(request, 404, _("Not found"), _("There is no group with this name on this hub."))
+    if found.visibility != "public":
+        return await error_page(request, 404, _("Not found"), _("The moderation log of a members-only group is not public."))
+    before = request.query_params.get("before", "")
+    entries = await moderation.public_log(found, limit=50, before_id=int(before) if before.isdigit() else None)
+    return await render(request, "moderation_log.html", group=found, entries=entries,
+                        next_before=entries[-1].id if len(entries) == 50 else None)

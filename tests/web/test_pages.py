@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.models import Post
+from hub.services import moderation_log
 
 pytestmark = pytest.mark.db
 
@@ -144,3 +145,16 @@ async def test_unknown_paths_get_a_page(web) -> None:
     assert missing.status_code == 404 and "There is no page at this address." in missing.text
     wrong = await web.client.delete("/")
     assert wrong.status_code == 405
+
+
+async def test_moderation_log_is_public_for_public_groups_without_reporters(web) -> None:
+    """The public log lists actions with reasons, never reporters; a members-only group's log is not public."""
+    climate = await web.group_with("climate", name="Climate Action")
+    await web.group_with("secret", name="Secret Society", private=True)
+    await moderation_log.record("remove_post", "https://social.example/notes/9", group=climate, by=None, reason="spam link")
+    await moderation_log.record("report_resolved", "https://reporter.example/users/rita", group=climate, by=None, reason="handled")
+    page = await web.client.get("/groups/climate/moderation")
+    assert page.status_code == 200
+    assert "remove_post" in page.text and "spam link" in page.text
+    assert "rita" not in page.text
+    assert (await web.client.get("/groups/secret/moderation")).status_code == 404
