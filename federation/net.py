@@ -294,6 +294,8 @@ async def request(
                 return Response(response.status_code, response.headers, bytes(body), str(target))
     except TimeoutError:
         raise FetchError(f"no complete response from {target.host} within {deadline} s") from None
-    except httpx.HTTPError as exc:
+    except FetchError:
+        raise
+    except Exception as exc:  # httpx errors, and what transports leave unmapped (aiohttp's ClientResponseError on a malformed answer)
         raise FetchError(f"request to {target.host} failed: {type(exc).__name__} {exc}") from None
 

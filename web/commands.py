@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 
 import uvicorn
 
-from hub import db
+from hub import db, logs
 from hub.services.instance import instance_key, seed_example_group
 from hub.settings import Settings
 from web.app import create_app
@@ -26,7 +25,7 @@ async def _prepare(settings: Settings, example_group: bool) -> None:
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the web server (and the in-process worker) until SIGTERM/SIGINT."""
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level)
     asyncio.run(_prepare(settings, args.example_group))
     app = create_app(settings, run_worker=not args.no_worker)
     config = uvicorn.Config(

@@ -31,7 +31,7 @@ async def test_store_actor_bounds_every_stored_field(db, tmp_path: Path):
 
 
 async def test_a_key_fetch_that_leaves_the_host_is_a_key_error(db, tmp_path: Path):
-    """A redirect to another host while fetching a key is a KeyFetchError (401), not an OriginError (400)."""
+    """A redirect to another host, or a transport error httpx does not map, is a KeyFetchError (401), never a 400 or 500."""
     await InstanceKey.create(private_key_pem=OTHER_KEY.private_pem, public_key_pem=OTHER_KEY.public_pem)
     world = RemoteWorld()
     ghost = world.person("ghost")
@@ -42,5 +42,13 @@ async def test_a_key_fetch_that_leaves_the_host_is_a_key_error(db, tmp_path: Pat
             await lookup_key(fed, ghost.key_id)
         with pytest.raises(KeyFetchError, match="at most 1024"):
             await lookup_key(fed, ghost.id + "#" + "k" * 1100)
+        odd = world.person("odd")
+
+        def malformed(request: httpx.Request) -> httpx.Response:
+            raise RuntimeError("a transport error httpx does not know")
+
+        world.respond(odd.id, malformed)
+        with pytest.raises(KeyFetchError, match="RuntimeError"):
+            await lookup_key(fed, odd.key_id)
     finally:
         await fed.close()

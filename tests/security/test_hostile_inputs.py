@@ -15,9 +15,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+import aiohttp
 import httpx
 import pytest
 import pytest_asyncio
+import yarl
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from federation.inbox import MAX_BODY
 from federation.vocab import MAX_MENTIONS
@@ -123,6 +126,20 @@ async def key_fetch_times_out(s: Scene) -> Sent:
 async def key_gone_410(s: Scene) -> Sent:
     ghost = s.fresh("ghost")
     s.hub.world.respond(ghost.id, 410)
+    activity = s.create(ghost, s.note(ghost))
+    return await s.post(activity, ghost), activity
+
+
+@case(401, reason="could not fetch the key")
+async def key_server_answers_malformed_http(s: Scene) -> Sent:
+    ghost = s.fresh("ghost")
+
+    def malformed(request: httpx.Request) -> httpx.Response:
+        url = yarl.URL(str(request.url))
+        info = aiohttp.RequestInfo(url, "GET", CIMultiDictProxy(CIMultiDict()), url)
+        raise aiohttp.ClientResponseError(info, (), status=400, message="Invalid header value char")
+
+    s.hub.world.respond(ghost.id, malformed)
     activity = s.create(ghost, s.note(ghost))
     return await s.post(activity, ghost), activity
 
@@ -613,7 +630,7 @@ async def shared(_databases, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
         async with scene(url, directory) as s:
             yield s
     finally:
-        _databases.drop(url)
+        (getattr(_databases, "release", None) or _databases.drop)(url)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
