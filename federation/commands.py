@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 
 from federation.context import build_federation
 from federation.runtime import build_worker
 from federation.worker import DEFAULT_CONCURRENCY, DEFAULT_PER_HOST
+from hub import logs
 from hub.db import connect, disconnect
 from hub.settings import Settings
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def _positive(value: str) -> int:
@@ -67,7 +66,7 @@ async def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def worker(args: argparse.Namespace, settings: Settings) -> int:
     """``hub worker``: process received activities, events and deliveries until SIGTERM/SIGINT."""
-    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
+    logs.configure(settings.log_level)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         return runner.run(_run_worker(args, settings))
 
