@@ -8,6 +8,7 @@ not act on is ``ignored`` with a recorded reason, never an exception that loses 
 from __future__ import annotations
 
 import json
+import re
 
 from federation.campaigns import INBOUND_HANDLERS as CAMPAIGN_HANDLERS, after_group_post, route_reply
 from federation.collaboration import INBOUND_HANDLERS
@@ -37,6 +38,9 @@ from hub.errors import Conflict, HubError, NotFound, PermissionDenied
 from hub.models import Account, Group, InboxItem, Invite, Membership, Post
 from hub.queue import finish
 from hub.services import invites, members, posts
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 async def _local_group(fed: Federation, url: str | None) -> Group | None:
@@ -261,6 +265,11 @@ async def process(fed: Federation, activity: dict, actor: str) -> Outcome:
     return await handler(fed, Incoming(activity, actor, obj_dict, object_id))
 
 
+def printable(reason: str | None, limit: int = 2000) -> str | None:
+    """A recorded reason without control characters (a peer's text may carry NUL, which PostgreSQL refuses), capped."""
+    return _CONTROL.sub("\ufffd", reason)[:limit] if reason else reason
+
+
 def is_permanent(exc: FetchError) -> bool:
     """Fetch failures a retry cannot fix: unusable documents, refused addresses, oversize, 4xx but 401/408/429."""
     if isinstance(exc, (DocumentError, UnsafeAddressError, ResponseTooLarge)):
@@ -279,4 +288,4 @@ async def process_item(fed: Federation, item: InboxItem) -> None:
         outcome = ignored(f"fetching failed for good: {exc.reason}")
     except (FederationError, HubError) as exc:
         outcome = ignored(str(exc))
-    await finish(item, outcome.state, processed_at=now(), last_error=outcome.reason)
+    await finish(item, outcome.state, processed_at=now(), last_error=printable(outcome.reason))

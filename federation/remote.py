@@ -6,6 +6,7 @@ one refetch on failure for key rotation, rate-limited per key so a sender cannot
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +26,7 @@ from hub.services.accounts import remote_account
 ACTOR_TYPES = frozenset({"Person", "Group", "Service", "Application", "Organization"})
 ACTOR_MAX_AGE = timedelta(days=1)
 REFETCH_INTERVAL = 60.0
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_HOST_LENGTH = 255
 """Longest host stored for a peer (a DNS name has at most 253 characters)."""
 MAX_HANDLE_LENGTH = 320
@@ -57,9 +59,7 @@ def _first_str(value: object) -> str | None:
 
 def _http_url(value: object) -> str | None:
     text = _first_str(value)
-    if text and text.startswith(("http://", "https://")) and len(text) <= 1024:
-        return text
-    return None
+    return text if is_http_id(text) else None
 
 
 def _public_key(document: dict, actor_id: str) -> tuple[str | None, str | None]:
@@ -69,7 +69,7 @@ def _public_key(document: dict, actor_id: str) -> tuple[str | None, str | None]:
         if not isinstance(key, dict):
             continue
         key_id, owner, pem = key.get("id"), key.get("owner"), key.get("publicKeyPem")
-        if is_http_id(key_id) and isinstance(pem, str) and len(pem) <= MAX_PEM and (owner in (None, actor_id)):
+        if is_http_id(key_id) and isinstance(pem, str) and len(pem) <= MAX_PEM and "\x00" not in pem and owner in (None, actor_id):
             if same_host(key_id, actor_id):
                 return key_id, pem
     return None, None
@@ -89,6 +89,7 @@ async def store_actor(document: dict) -> RemoteActor:
     key_id, pem = _public_key(document, actor_id)
     host = host_of(actor_id)
     username = document.get("preferredUsername") if isinstance(document.get("preferredUsername"), str) else None
+    username = _CONTROL.sub("", username) or None if username else None
     handle = f"{username}@{host}" if username and len(username) + len(host) < MAX_HANDLE_LENGTH else None
     name = plain_text(document["name"], max_length=200) if isinstance(document.get("name"), str) else None
     icon = document.get("icon")

@@ -19,6 +19,7 @@ MAX_MENTIONS = 50
 """A post mentioning more accounts than this (local and remote together) is mention spam."""
 MAX_ID_LENGTH = 1024
 """Longest id (URL) the hub stores; the database columns are this wide."""
+_UNSAFE_IN_ID = re.compile(r"[\x00-\x20\x7f]")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,3}")
 _REFERENCE = (str, dict, list)
 _POST_FIELD_TYPES: dict[str, tuple[type, ...]] = {
@@ -44,8 +45,13 @@ _POST_FIELD_TYPES: dict[str, tuple[type, ...]] = {
 
 
 def is_http_id(value: Any) -> bool:
-    """Whether ``value`` is an http(s) URL short enough to be stored as an id."""
-    return isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) <= MAX_ID_LENGTH
+    """Whether ``value`` is an http(s) URL short enough to be stored as an id, without spaces or control characters."""
+    return (
+        isinstance(value, str)
+        and value.startswith(("http://", "https://"))
+        and len(value) <= MAX_ID_LENGTH
+        and _UNSAFE_IN_ID.search(value) is None
+    )
 
 
 def id_of(value: Any) -> str | None:

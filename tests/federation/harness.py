@@ -140,9 +140,9 @@ class RemoteWorld:
         self.documents[url] = document
         return actor
 
-    def person(self, name: str, host: str = "remote.test", *, scheme: str = "https", **options: Any) -> FakeActor:
-        """``scheme://host/users/name``."""
-        return self.actor(f"{scheme}://{host}/users/{name}", **options)
+    def person(self, username: str, host: str = "remote.test", *, scheme: str = "https", **options: Any) -> FakeActor:
+        """``scheme://host/users/username``; ``options`` as for :meth:`actor` (extra fields go into the document)."""
+        return self.actor(f"{scheme}://{host}/users/{username}", **options)
 
     def serve(self, document: dict, url: str | None = None) -> None:
         """Serve ``document`` as ActivityStreams at ``url`` (default: its id)."""

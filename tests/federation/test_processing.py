@@ -7,7 +7,7 @@ import pytest
 from federation.errors import DocumentError, FetchError, ResponseTooLarge, UnsafeAddressError
 from federation.fetch import FetchStatusError, GoneError
 from federation.handling import Incoming
-from federation.processing import is_permanent, unusable_post
+from federation.processing import is_permanent, printable, unusable_post
 
 ACTOR = "https://remote.test/users/alice"
 
@@ -46,3 +46,11 @@ def test_unusable_post_reasons():
     spam = dict(good, tag=[{"type": "Mention", "href": f"https://r.test/u{n}"} for n in range(51)])
     outcome = unusable_post(spam, _incoming(spam))
     assert outcome.state == "ignored" and "51 accounts" in outcome.reason
+
+
+def test_recorded_reasons_carry_no_control_characters():
+    """A peer's text in a reason (a type with a NUL) is stored without it: PostgreSQL refuses NUL in text."""
+    assert printable("Ann\x00ounce of a reference is not handled") == "Ann\ufffdounce of a reference is not handled"
+    assert printable("line one\nline two") == "line one\nline two"
+    assert printable(None) is None
+    assert len(printable("x" * 5000)) == 2000

@@ -23,6 +23,8 @@ def test_is_http_id_wants_a_short_http_url():
     assert not is_http_id("javascript:alert(1)")
     assert not is_http_id(42)
     assert not is_http_id("https://remote.test/" + "a" * MAX_ID_LENGTH)
+    assert not is_http_id("https://remote.test/a\x00b")
+    assert not is_http_id("https://remote.test/a b")
 
 
 def test_mention_count_counts_distinct_accounts_over_every_tag():

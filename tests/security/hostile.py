@@ -59,10 +59,10 @@ class Scene:
         """The group's inbox path."""
         return self.hub.inbox(SLUG)
 
-    def fresh(self, name: str, **options: Any) -> FakeActor:
-        """A new remote actor (``name`` plus a number) no case has used yet."""
+    def fresh(self, prefix: str, **options: Any) -> FakeActor:
+        """A new remote actor (``prefix`` plus a number) no case has used yet; ``options`` go into its document."""
         self.seq[0] += 1
-        return self.hub.world.person(f"{name}{self.seq[0]}", **options)
+        return self.hub.world.person(f"{prefix}{self.seq[0]}", **options)
 
     async def fresh_member(self, name: str) -> FakeActor:
         """A new remote actor who is an accepted member of the group (queues drained)."""

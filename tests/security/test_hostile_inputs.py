@@ -554,6 +554,38 @@ async def in_reply_to_longer_than_1024(s: Scene) -> Sent:
     return await _create(s, inReplyTo=f"https://remote.test/statuses/{'1' * 1100}")
 
 
+# --- NUL characters (PostgreSQL refuses them in text; SQLite does not care) -------------------------------
+
+
+@case(202, **ignored("likes are not counted"))
+async def nul_in_the_actors_username_and_name(s: Scene) -> Sent:
+    ghost = s.fresh("ghost", preferredUsername="gh\u0000ost", name="Gh\u0000ost")
+    activity = s.activity(ghost, "Like", BOB_POST)
+    return await s.post(activity, ghost), activity
+
+
+@case(202, **ignored("is not handled"))
+async def nul_in_the_activity_type(s: Scene) -> Sent:
+    activity = s.activity(s.alice, "Ann\u0000ounce", BOB_POST)
+    return await s.post(activity, s.alice), activity
+
+
+@case(202, **ignored("inReplyTo"))
+async def nul_in_in_reply_to(s: Scene) -> Sent:
+    return await _create(s, inReplyTo="https://remote.test/statuses/\u00001")
+
+
+@case(400, reason="embedded object's id")
+async def nul_in_the_object_id(s: Scene) -> Sent:
+    return await _create(s, id="https://remote.test/users/alice/statuses/\u00009")
+
+
+@case(202, **ignored("Delete names no http(s) id"))
+async def nul_in_a_deleted_id(s: Scene) -> Sent:
+    activity = s.activity(s.alice, "Delete", "https://remote.test/users/alice/statuses/\u00009")
+    return await s.post(activity, s.alice), activity
+
+
 # --- wrong JSON types in every field ---------------------------------------------------------------
 
 ACTIVITY_FIELDS = {
@@ -733,6 +765,16 @@ async def test_delete_of_someone_elses_post_leaves_it(shared: Scene) -> None:
     assert (await s.post(s.activity(carol, "Delete", note["id"]), carol)).status_code == 202
     await s.hub.drain()
     assert (await Post.get(uri=note["id"])).state == "deleted"
+
+
+async def test_a_post_url_with_a_nul_is_dropped_not_stored(shared: Scene) -> None:
+    """A NUL in ``url`` (PostgreSQL refuses NUL in text) costs the post its link, not its publication."""
+    s = shared
+    response, activity = await _create(s, url="https://remote.test/@alice/\u00001")
+    assert response.status_code == 202
+    await s.hub.drain()
+    post = await Post.get(uri=activity["object"]["id"])
+    assert post.state == "published" and post.url is None
 
 
 async def test_fifty_mentions_are_still_a_post(shared: Scene) -> None:
