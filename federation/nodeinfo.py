@@ -187,11 +187,21 @@ async def _fetch_software(fed: Federation, origin: str) -> tuple[str, str | None
         raise FetchError(exc.reason) from None
     software = document.get("software")
     name = software.get("name") if isinstance(software, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        raise FetchError(f"{href} names no software")
+    name = _printable(name).lower() if isinstance(name, str) else ""
+    if not SOFTWARE_NAME_RE.match(name):
+        raise FetchError(f"{href} names no usable software name")
     raw_version = software.get("version")
-    software_version = raw_version.strip()[:64] if isinstance(raw_version, str) else ""
-    return name.strip().lower()[:64], software_version or None
+    software_version = _printable(raw_version)[:64] if isinstance(raw_version, str) else ""
+    return name, software_version or None
+
+
+def _printable(value: str) -> str:
+    """``value`` without control characters (NUL breaks PostgreSQL text), stripped."""
+    return "".join(ch for ch in value if ch.isprintable()).strip()
+
+
+SOFTWARE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+"""What NodeInfo 2.x allows as software.name (lower-case letters, digits, ., _ and -)."""
 
 
 def _best_link(document: dict[str, Any], well_known: str) -> tuple[str, str]:

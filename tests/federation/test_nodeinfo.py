@@ -265,3 +265,14 @@ def test_announce_form(software: str | None, form: str) -> None:
 def test_software_sets_are_disjoint() -> None:
     """No software is both microblog-only and group-aware."""
     assert not MICROBLOG_SOFTWARE & GROUP_AWARE_SOFTWARE
+
+
+@pytest.mark.parametrize("name", ["mast\x00odon", "<script>", "", " ", "a" * 65, "ünïcode"])
+async def test_peer_software_refuses_unusable_names(db, network: Network, fed: Federation, name: str) -> None:
+    """A software name with control characters or outside NodeInfo's alphabet is not stored (NUL breaks PostgreSQL)."""
+    peer = mastodon()
+    peer.documents["/nodeinfo/2.1"] = {"version": "2.1", "software": {"name": name, "version": "1\x00"}}
+    peer.documents["/nodeinfo/2.0"] = peer.documents["/nodeinfo/2.1"]
+    network.handler = peer
+    assert await peer_software(fed, "social.example") is None
+    assert (await Peer.get(host="social.example")).software is None
