@@ -267,7 +267,7 @@ def test_software_sets_are_disjoint() -> None:
     assert not MICROBLOG_SOFTWARE & GROUP_AWARE_SOFTWARE
 
 
-@pytest.mark.parametrize("name", ["mast\x00odon", "<script>", "", " ", "a" * 65, "ünïcode"])
+@pytest.mark.parametrize("name", ["<script>", "", " ", "a" * 65, "ünïcode", "\x00"])
 async def test_peer_software_refuses_unusable_names(db, network: Network, fed: Federation, name: str) -> None:
     """A software name with control characters or outside NodeInfo's alphabet is not stored (NUL breaks PostgreSQL)."""
     peer = mastodon()
@@ -276,3 +276,12 @@ async def test_peer_software_refuses_unusable_names(db, network: Network, fed: F
     network.handler = peer
     assert await peer_software(fed, "social.example") is None
     assert (await Peer.get(host="social.example")).software is None
+
+
+async def test_peer_software_drops_control_characters(db, network: Network, fed: Federation) -> None:
+    """Control characters (NUL breaks PostgreSQL text) are dropped from the name and the version."""
+    peer = mastodon()
+    peer.documents["/nodeinfo/2.1"] = {"version": "2.1", "software": {"name": "Mast\x00odon", "version": "4.3\x00.1"}}
+    network.handler = peer
+    assert await peer_software(fed, "social.example") == "mastodon"
+    assert (await Peer.get(host="social.example")).software_version == "4.3.1"
