@@ -120,7 +120,10 @@ async def test_member_posts_feed_the_campaign_and_the_board(database_url, tmp_pa
         offer = create(bob, {"id": f"{bob.id}/statuses/3", "tag": mention,
                              "content": "<p>@aid offer: 40 litres of drinking water for the north district</p>"},
                        to=[PUBLIC], cc=[hub.group_id("aid")])
-        for activity, actor in ((post, alice), (need, alice), (offer, bob)):
+        private = create(bob, {"id": f"{bob.id}/statuses/4", "tag": mention,
+                               "content": "<p>@aid need: insulin for my neighbour at Elm street 4</p>"},
+                         to=[f"{bob.id}/followers"], cc=[hub.group_id("aid")])
+        for activity, actor in ((post, alice), (need, alice), (offer, bob), (private, bob)):
             assert (await hub.signed_post("/inbox", activity, actor)).status_code == 202
         await hub.drain()
 
@@ -135,6 +138,7 @@ async def test_member_posts_feed_the_campaign_and_the_board(database_url, tmp_pa
         assert match.need.campaign_id == campaign.id  # the group's running campaign
         board_page = (await hub.get("/groups/aid/board")).text
         assert "drinking water, north district" in board_page and "40 litres" in board_page
+        assert "insulin" not in board_page  # a followers-only post never reaches the public board
         await board.mark_met(match.need, matched_with=match.offer)
         impact = await campaigns.impact(campaign)
         assert (impact.needs_met, impact.posts_gathered) == (1, 1)
