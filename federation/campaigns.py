@@ -117,7 +117,8 @@ async def after_group_post(fed: Federation, group: Group, post: Post, obj: dict)
     text = text_lines(content)
     tags = post_hashtags(obj, text)
     notes = []
-    gathered = await campaigns.gather_member_post(post, tags, attachments=attachments_of(obj))
+    partner = await collaboration.local_group_account(fed, group) if tags else None
+    gathered = await campaigns.gather_member_post(post, tags, attachments=attachments_of(obj), partner=partner)
     if gathered:
         notes.append(f"gathered by {len(gathered)} campaign(s)")
     if post.visibility in ("public", "unlisted"):  # the board is public: members-only posts stay off it

@@ -60,9 +60,10 @@ def _date(value: object) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC) if len(text) <= 16 else None
+        moment = datetime.fromisoformat(text[:32])
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(f"{text[:32]!r} is not a date (YYYY-MM-DD)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def console_page(request: Request) -> Response:

@@ -173,13 +173,30 @@ async def set_fundraising(
 # --- gathering -----------------------------------------------------------------------------------
 
 
-async def gather_member_post(post: Post, hashtags: list[str], *, attachments: list[dict] | None = None) -> list[CampaignPost]:
-    """A member's public group post with a campaign's hashtag joins the campaign (approved at once)."""
+async def partner_campaigns(partner: Account, hashtags: list[str]) -> list[Campaign]:
+    """Running campaigns with these hashtags of the collaborations in which ``partner`` (a group's account) is a partner."""
+    collaborations = await Membership.filter(account=partner, role="partner", state="accepted").values_list("group_id", flat=True)
+    if not collaborations:
+        return []
+    return [c for c in await campaigns_for(hashtags) if c.group_id in set(collaborations)]
+
+
+async def gather_member_post(
+    post: Post, hashtags: list[str], *, attachments: list[dict] | None = None, partner: Account | None = None,
+) -> list[CampaignPost]:
+    """A member's public group post with a campaign's hashtag joins the campaign (approved at once).
+
+    With ``partner`` (the account standing for the post's group), campaigns of the collaborations the
+    group is a partner in gather it too: a collaboration's campaign collects its partners' members' posts.
+    """
     if post.visibility not in ("public", "unlisted") or post.via_id is not None:
         return []
     group = await Group.get(id=post.group_id)
+    targets = await campaigns_for(hashtags, group=group)
+    if partner is not None:
+        targets += [c for c in await partner_campaigns(partner, hashtags) if c.id not in {t.id for t in targets}]
     out = []
-    for campaign in await campaigns_for(hashtags, group=group):
+    for campaign in targets:
         entry, created = await CampaignPost.get_or_create(
             campaign=campaign, uri=post.uri,
             defaults={

@@ -8,8 +8,8 @@ import pytest
 
 from hub.clock import now
 from hub.errors import Conflict, InvalidInput, PermissionDenied
-from hub.models import Event, Membership
-from hub.services import board, calls, campaigns
+from hub.models import Event, Group, Membership
+from hub.services import board, calls, campaigns, collaborations
 from hub.services.groups import create_group
 from tests.hub.campaign_helpers import account, group_post, member
 
@@ -61,6 +61,19 @@ async def test_member_posts_with_the_hashtag_are_gathered_and_approved(group) ->
     assert await campaigns.gather_member_post(private, ["heatwave"]) == []
     shown = await campaigns.gathered(campaign)
     assert [e.uri for e in shown] == [post.uri]
+
+
+async def test_a_collaboration_campaign_gathers_its_partners_members_posts(group) -> None:
+    """A campaign run by a collaboration gathers hashtag posts made in its partner groups."""
+    host_account = await account("climate", "hub.example")
+    collab = await collaborations.create_collaboration(group, "alliance", "Alliance", host_account=host_account)
+    campaign = await campaigns.create_campaign(await Group.get(id=collab.group_id), "heat", "Heat", hashtags=["heatwave"])
+    alice = await member(group, "alice")
+    post = await group_post(group, alice, "https://social.example/notes/7")
+    [entry] = await campaigns.gather_member_post(post, ["heatwave"], partner=host_account)
+    assert entry.campaign_id == campaign.id
+    assert await campaigns.gather_member_post(post, ["heatwave"]) == []  # without the partner: not this group's campaign
+    assert (await campaigns.impact(campaign)).partner_groups == 1
 
 
 async def test_ended_campaigns_gather_nothing(group) -> None:
