@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
@@ -301,7 +302,9 @@ async def impact(campaign: Campaign) -> Impact:
         counted = await Signup.filter(call=call, member=True).count()
         signups += counted
         filled += counted >= call.needed
-    posts = len(await gathered(campaign, limit=10_000))
+    posts = await CampaignPost.filter(campaign=campaign, state="approved").filter(
+        Q(source="relay", post_id__isnull=True) | Q(post__state="published")
+    ).count()
     needs_met = await BoardItem.filter(campaign=campaign, kind="need", state="met").count()
     return Impact(
         signups=signups, needs_met=needs_met, calls_filled=filled, posts_gathered=posts,

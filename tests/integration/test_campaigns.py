@@ -43,7 +43,7 @@ def test_call_board_alerts_and_impact_from_mastodon(hub_factory, peer_factory):
     peer = peer_factory()
     alice = peer.control("actors", {"name": "alice"})
     bob = peer.control("actors", {"name": "bob"})
-    carol = peer.control("actors", {"name": "carol"})
+    peer.control("actors", {"name": "carol"})
     group_url = hub.group_url("aid")
     for name in ("alice", "bob"):
         peer.control("follow", {"actor": name, "target": f"aid@{hub.domain}"})
