@@ -6,8 +6,10 @@ domain ``127.0.0.1:PORT``; private addresses are allowed only for 127.0.0.0/8.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg2
+import psycopg2.extras
 
 from tests.support.processes import ServerProcess, free_port
 
@@ -55,6 +59,37 @@ class Hub:
         if check and result.returncode != 0:
             raise AssertionError(f"hub {' '.join(args)} failed ({result.returncode}): {result.stderr}{result.stdout}")
         return result
+
+    def query(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        """Rows of a read-only SQL query on the hub's own database (fast polling without starting a CLI)."""
+        url = self.env["HUB_DATABASE_URL"]
+        if url.startswith("sqlite://"):
+            with contextlib.closing(sqlite3.connect(url[len("sqlite://"):], timeout=10)) as conn:
+                conn.row_factory = sqlite3.Row
+                return [dict(row) for row in conn.execute(sql.replace("%s", "?"), params)]
+        with contextlib.closing(psycopg2.connect(url.replace("postgres://", "postgresql://", 1))) as conn:
+            with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor:
+                cursor.execute(sql, params)
+                rows = [dict(row) for row in cursor.fetchall()]
+            conn.rollback()
+            return rows
+
+    def members(self, slug: str) -> dict[str, dict[str, Any]]:
+        """The group's memberships keyed by actor URI: {account, handle, state, role}."""
+        rows = self.query(
+            "SELECT a.uri AS account, a.handle AS handle, m.state AS state, m.role AS role FROM memberships m "
+            "JOIN accounts a ON a.id = m.account_id JOIN groups g ON g.id = m.group_id WHERE g.slug = %s", slug,
+        )
+        return {row["account"]: row for row in rows}
+
+    def invites(self, **match: Any) -> list[dict[str, Any]]:
+        """Invites (id, direction, kind, state, object, invite_uri) matching the given fields."""
+        rows = self.query("SELECT id, direction, kind, state, object_uri AS object, invite_uri FROM invites ORDER BY id")
+        return [row for row in rows if all(row.get(k) == v for k, v in match.items())]
+
+    def queued_deliveries(self) -> int:
+        """Deliveries still waiting to be sent."""
+        return int(self.query("SELECT COUNT(*) AS n FROM deliveries WHERE state = 'queued'")[0]["n"])
 
     def cli_json(self, *args: str) -> Any:
         """Run a listing command with --json and parse its output."""

@@ -25,13 +25,13 @@ def announces_of(peer, note_id: str) -> list[dict]:
 
 def invite_rows(hub, **match) -> list[dict]:
     """The hub's invites matching the given fields."""
-    return [i for i in hub.cli_json("invite", "list") if all(i.get(k) == v for k, v in match.items())]
+    return hub.invites(**match)
 
 
 def quiet(*hubs, seconds: float = 30) -> None:
     """Wait until no hub has queued deliveries or pending work, then a little more for in-flight requests."""
     def drained() -> bool:
-        return all(h.cli_json("deliveries")["by_state"]["queued"] == 0 for h in hubs)
+        return all(h.queued_deliveries() == 0 for h in hubs)
     wait_until_sync(drained, timeout=seconds, message="delivery queues drained")
     time.sleep(1.0)
     wait_until_sync(drained, timeout=seconds, message="delivery queues drained")
@@ -63,7 +63,7 @@ def test_collaboration_between_three_hubs(hub_factory, peer_factory):
     collab_url = incoming[0]["object"]
     collab_slug = collab_url.rsplit("/", 1)[1]
     wait_until_sync(
-        lambda: any(m["account"] == b.group_url("berlin") and m["state"] == "accepted" for m in a.cli_json("member", "list", collab_slug)),
+        lambda: a.members(collab_slug).get(b.group_url("berlin"), {}).get("state") == "accepted",
         timeout=20, message="berlin is a partner of the collaboration",
     )
 
@@ -120,9 +120,9 @@ def test_mutual_group_follows_do_not_loop(hub_factory, peer_factory):
     b.start()
     a.cli("group", "follow", "lisbon", f"berlin@{b.domain}", "--relay")
     b.cli("group", "follow", "berlin", f"lisbon@{a.domain}", "--relay")
-    wait_until_sync(lambda: any(m["account"] == a.group_url("lisbon") and m["state"] == "accepted" for m in b.cli_json("member", "list", "berlin")),
+    wait_until_sync(lambda: b.members("berlin").get(a.group_url("lisbon"), {}).get("state") == "accepted",
                     timeout=20, message="lisbon follows berlin")
-    wait_until_sync(lambda: any(m["account"] == b.group_url("berlin") and m["state"] == "accepted" for m in a.cli_json("member", "list", "lisbon")),
+    wait_until_sync(lambda: a.members("lisbon").get(b.group_url("berlin"), {}).get("state") == "accepted",
                     timeout=20, message="berlin follows lisbon")
     p1, p2 = peer_factory(), peer_factory()
     join(p1, "m1", f"lisbon@{a.domain}")

@@ -16,7 +16,7 @@ def received(peer, kind: str) -> list[dict]:
 
 def members(hub, slug: str) -> dict[str, dict]:
     """The group's memberships keyed by actor URI."""
-    return {m["account"]: m for m in hub.cli_json("member", "list", slug)}
+    return hub.members(slug)
 
 
 def test_follow_post_edit_delete_leave(hub_factory, peer_factory):
