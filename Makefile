@@ -44,8 +44,11 @@ test: venv-test browser axe
 test-sqlite:
 	HUB_TEST_DATABASE=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
 
+# HUB_TEST_ALLOW_PG_RESTART=1 lets tests/integration/test_faults.py restart the local cluster serving PG_URL
+# (pg_ctlcluster) mid-fan-out; set it to 0 when other sessions share that server.
 test-postgres:
-	HUB_TEST_DATABASE=postgres HUB_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest -q -m "db or integration" $(PYTEST_ARGS)
+	HUB_TEST_DATABASE=postgres HUB_TEST_POSTGRES_URL=$(PG_URL) HUB_TEST_ALLOW_PG_RESTART=$(or $(HUB_TEST_ALLOW_PG_RESTART),1) \
+	  $(BIN)/pytest -q -m "db or integration" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-bovine .pytest_cache

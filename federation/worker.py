@@ -29,7 +29,8 @@ never holds up the next claim. Limits:
 
 Outcomes are written in bulk as sends complete (federation.delivery.record). Every row is leased
 (LEASE_SECONDS) before it is sent and started at once, so leases never need renewing; a worker
-killed mid-send leaves leases that expire, and another worker sends those rows again — the
+killed mid-send leaves leases that expire (or that its restart on the same machine releases at
+once, see :func:`release_orphaned_leases`), and another worker sends those rows again — the
 at-least-once repeat of a send whose acknowledgement was not recorded. Every SAMPLE_EVERY seconds
 the worker adds what it sent to the minute's QueueSample row (the admin's chart).
 
@@ -40,6 +41,7 @@ work).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import random
@@ -47,9 +49,10 @@ import secrets
 import socket
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from tortoise.models import Model
 
@@ -72,6 +75,7 @@ from hub.services.queue_stats import record_sample
 
 log = logging.getLogger("causeway.worker")
 
+T = TypeVar("T")
 ProcessInbox = Callable[[Federation, InboxItem], Awaitable[None]]
 HandleEvent = Callable[[Federation, Event], Awaitable[None]]
 
@@ -110,6 +114,38 @@ def item_retry_delay(tries: int) -> float | None:
 def default_owner() -> str:
     """A lease owner name unique to this process: ``host:pid:random``."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def release_orphaned_leases() -> int:
+    """Release the delivery leases of workers on this machine whose process is gone; returns how many.
+
+    A worker killed mid-send (kill -9, OOM) leaves leases that would otherwise only expire after
+    LEASE_SECONDS; its restart on the same machine takes the rows back at once. Owners on other
+    machines, or whose pid is alive, are left alone.
+    """
+    prefix = default_owner().rsplit(":", 2)[0] + ":"
+    owners = await Delivery.filter(state="queued", lease_until__gt=now(), lease_owner__startswith=prefix).distinct(
+        ).values_list("lease_owner", flat=True)
+    gone = []
+    for owner in set(owners):
+        pid = owner[len(prefix):].split(":", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            gone.append(owner)
+    if not gone:
+        return 0
+    released = await Delivery.filter(state="queued", lease_owner__in=gone).update(lease_until=None, lease_owner=None)
+    log.info("worker released=%d leases of stopped workers owners=%s", released, ",".join(sorted(gone)))
+    return released
 
 
 def _lease_left(row: Model, margin: float) -> bool:
@@ -172,6 +208,19 @@ class Worker:
         self._flights: dict[asyncio.Task, _Flight] = {}
         self._host_busy: Counter[str] = Counter()
         self._unsampled: Counter[str] = Counter()
+        self._unrecorded: list[Sent] = []
+        self._context = contextvars.copy_context()
+
+    async def _db(self, work: Coroutine[Any, Any, T]) -> T:
+        """Await database work in a task of its own, in a copy of the context the worker started in.
+
+        tortoise 1.1.9 leaves its transaction wrapper in the task's context when BEGIN fails (the
+        database restarted or went away): every later query of that task then fails with "connection
+        has been released back to the pool", and tasks created from it inherit the broken context.
+        Running each unit of work in a fresh copy of a clean context confines the damage to that
+        unit, so the worker reconnects (asyncpg's pool replaces closed connections) and carries on.
+        """
+        return await asyncio.create_task(work, context=self._context.copy())
 
     def wake(self) -> None:
         """Ask an idle ``run`` loop to look for work now (new inbox item, event or delivery)."""
@@ -190,8 +239,9 @@ class Worker:
 
     async def run_once(self) -> int:
         """Handle due inbox items, then events, then deliveries until none is due; returns how many rows were handled."""
-        handled = await self._drain(InboxItem, self._process_inbox)
-        handled += await self._drain(Event, self._handle_event)
+        self._context = contextvars.copy_context()
+        handled = await self._db(self._drain(InboxItem, self._process_inbox))
+        handled += await self._db(self._drain(Event, self._handle_event))
         handled += await self._pump(until_idle=True)
         return handled
 
@@ -199,6 +249,11 @@ class Worker:
         """Loop until ``stop`` is set, then let sends in flight finish (``grace``) and release what is left."""
         self._stopping = False
         previous_waker, self.fed.wake_worker = self.fed.wake_worker, self.wake
+        self._context = contextvars.copy_context()
+        try:
+            await self._db(release_orphaned_leases())
+        except Exception as exc:
+            log.warning("could not look for leases of stopped workers: %s", exc)
         loops = [
             asyncio.create_task(self._item_loop(), name="causeway-worker-items"),
             asyncio.create_task(self._delivery_loop(), name="causeway-worker-deliveries"),
@@ -215,9 +270,9 @@ class Worker:
             for result in await asyncio.gather(*loops, return_exceptions=True):
                 if isinstance(result, Exception):
                     log.warning("worker loop ended with %s: %s", type(result).__name__, result)
-            await self._land_flights(self.grace)
-            await self._flush_sample()
-            await self.release_held()
+            await self._db(self._land_flights(self.grace))
+            await self._db(self._flush_sample())
+            await self._db(self.release_held())
             self.fed.wake_worker = previous_waker
             self._stopping = False
 
@@ -238,8 +293,8 @@ class Worker:
         while not self._stopping:
             self._wake_items.clear()
             try:
-                handled = await self._drain(InboxItem, self._process_inbox)
-                handled += await self._drain(Event, self._handle_event)
+                handled = await self._db(self._drain(InboxItem, self._process_inbox))
+                handled += await self._db(self._drain(Event, self._handle_event))
             except Exception:
                 log.exception("worker pass over inbox items and events failed; trying again shortly")
                 handled, idle = 0, self.idle_max
@@ -261,7 +316,7 @@ class Worker:
         while not self._stopping:
             await self._pause(None, self.sample_every)
             if not self._stopping:
-                await self._flush_sample()
+                await self._db(self._flush_sample())
 
     async def _flush_sample(self) -> None:
         """Add this worker's counts since the last flush to the minute's QueueSample."""
@@ -363,11 +418,16 @@ class Worker:
         look = True
         threshold = max(1, self.concurrency // 4)
         while not self._stopping:
+            if self._unrecorded:
+                recorded += await self._db(self._record_landed())
+                if self._unrecorded and not self._flights:  # the database is away: wait, claim nothing
+                    await self._pause(None, self.idle_max)
+                    continue
             started = 0
             free, _ = self._free_slots(time.monotonic())
-            if look and (free >= threshold or not self._flights):
+            if look and not self._unrecorded and (free >= threshold or not self._flights):
                 self._wake_sends.clear()
-                started = await self._start_sends()
+                started = await self._db(self._start_sends())
                 look = False
             if not self._flights:
                 if started:
@@ -392,7 +452,7 @@ class Worker:
                     woken.cancel()
             landed = [task for task in done if task in self._flights]
             if landed:
-                recorded += await self._land(landed)
+                recorded += await self._db(self._land(landed))
             look = True
         return recorded
 
@@ -453,25 +513,32 @@ class Worker:
 
     async def _land(self, tasks: Iterable[asyncio.Task]) -> int:
         """Record the outcome of finished sends; a send that broke is released for another try."""
-        results: list[Sent] = []
         broken: list[int] = []
         for task in tasks:
             flight = self._take_off(task)
             error = task.exception() if not task.cancelled() else asyncio.CancelledError()
             if error is None:
-                results.append(task.result())
+                self._unrecorded.append(task.result())
             else:
                 log.error("delivery id=%s host=%s broke: %r; releasing it", flight.row.id, flight.row.host, error)
                 broken.append(flight.row.id)
         await self._release(Delivery, broken)
-        if not results:
+        return await self._record_landed()
+
+    async def _record_landed(self) -> int:
+        """Write the outcomes waiting to be recorded; kept for the next call while the database is away.
+
+        A send whose 2xx could not be written yet keeps its lease (still held by this worker), so it
+        is not sent again while the worker waits for the database to come back.
+        """
+        if not self._unrecorded:
             return 0
+        results, self._unrecorded = self._unrecorded, []
         try:
             outcomes = await record(self.fed, results, rng=self._rng)
         except Exception as exc:
-            log.error("could not record %d sends (%s: %s); their leases expire and they will be sent again",
-                      len(results), type(exc).__name__, exc)
-            self._held[Delivery].difference_update(sent.delivery.id for sent in results)
+            self._unrecorded = results + self._unrecorded
+            log.error("could not record sends=%d (%s: %s); trying again shortly", len(results), type(exc).__name__, exc)
             return 0
         self._held[Delivery].difference_update(sent.delivery.id for sent in results)
         for outcome in outcomes:

@@ -198,8 +198,15 @@ class PostgresDatabases:
         return conn
 
     def _execute(self, statement: sql.Composable) -> None:
-        with self._conn.cursor() as cur:
-            cur.execute(statement)
+        try:
+            with self._conn.cursor() as cur:
+                cur.execute(statement)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            if not self._conn.closed:
+                raise
+            self._conn = self._connect("")  # the server restarted (tests/integration/test_faults.py): once more
+            with self._conn.cursor() as cur:
+                cur.execute(statement)
 
     def _drop(self, name: str) -> None:
         self._execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
