@@ -70,6 +70,7 @@ def routes() -> list:
         Route("/groups/{slug}/campaigns/{campaign}/feed.atom", campaign_pages.campaign_feed, name="campaign_feed"),
         Route("/groups/{slug}/campaigns/{campaign}/impact.svg", campaign_pages.impact_chart, name="campaign_impact"),
         Route("/groups/{slug}/calls/{call_id:int}", campaign_pages.call_page, name="call"),
+        Route("/groups/{slug}/calls/{call_id:int}/signup", campaign_pages.call_signup, methods=["POST"], name="call_signup"),
         Route("/groups/{slug}/board", campaign_pages.board_page, name="board"),
         Route("/groups/{slug}/objects/{kind}/{object_id:int}", campaign_pages.group_object, name="group_object"),
         Route("/collaborations/{slug}", pages.collaboration, name="collaboration"),

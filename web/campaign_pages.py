@@ -16,12 +16,14 @@ from federation.campaign_endpoints import object_document
 from federation.campaign_objects import OBJECT_KINDS
 from federation.endpoints import wants_activity_json
 from federation.sanitize import plain_text
-from hub.errors import NotFound
+from hub.errors import Conflict, NotFound, PermissionDenied
 from hub.models import Alert, Campaign, Group
 from hub.services import alerts, board, calls, campaigns, groups
 from web.campaign_chart import impact_svg
 from web.i18n import gettext_for
-from web.rendering import render
+from web.csrf import checked_form
+from web.rendering import domain_error_title, flash, render
+from web.sessions import require_account
 
 FEED_SIZE = 30
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -146,6 +148,22 @@ async def call_page(request: Request) -> Response:
         request, "campaign/call.html", group=group, call=call, campaign=campaign, call_status=await calls.status(call),
         image=await call.image, handle=f"@{group.slug}@{request.app.state.settings.domain}",
     )
+
+
+async def call_signup(request: Request) -> Response:
+    """POST /groups/{slug}/calls/{call_id}/signup: a signed-in fediverse account says "I'm in" on the web."""
+    account = await require_account(request)
+    await checked_form(request)
+    group = await public_group(request)
+    call = await calls.get_call(request.path_params["call_id"], group=group)
+    _ = gettext_for(request)
+    try:
+        result = await calls.sign_up(call, account, via="web")
+    except (Conflict, PermissionDenied) as exc:
+        flash(request, f"{domain_error_title(request, exc)}: {exc}", "error")
+    else:
+        flash(request, _("You are signed up.") if result.signup.member else _("Thanks! Your answer is listed apart: you are not a member."))
+    return RedirectResponse(f"/groups/{group.slug}/calls/{call.id}", status_code=303)
 
 
 async def board_page(request: Request) -> Response:

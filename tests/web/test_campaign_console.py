@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from hub.clock import now
-from hub.models import Alert, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, Membership
-from hub.services import board, campaigns
+from hub.models import Alert, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, Membership, Signup
+from hub.services import board, calls, campaigns
 
 pytestmark = pytest.mark.db
 BASE = "/console/groups/climate/campaigns"
@@ -117,3 +117,19 @@ async def test_oversized_or_fake_images_are_refused(web) -> None:
                               token_from=BASE)
     assert big.status_code in (400, 413)
     assert await MediaFile.all().count() == 0 and await CallToAction.all().count() == 0
+
+
+async def test_signed_in_accounts_say_im_in_on_the_web(web) -> None:
+    """A member signed in by a DM link answers a call with a button (CSRF checked); signed-out visitors go to sign in."""
+    s = await scene(web)
+    call = await calls.create_call(s["group"], what="Flyers", needed=2)
+    path = f"/groups/climate/calls/{call.id}/signup"
+    assert (await web.client.post(path, data={"csrf_token": "x"})).status_code == 303  # to the sign-in page
+    await web.sign_in(s["mallory"])
+    assert (await web.client.post(path, data={"csrf_token": "forged"})).status_code == 403
+    response = await web.post_form(path, token_from=f"/groups/climate/calls/{call.id}")
+    assert response.status_code == 303
+    page = (await web.client.get(f"/groups/climate/calls/{call.id}")).text
+    assert "You are signed up." in page and "1 of 2 signed up" in page and "Mallory" in page
+    [signup] = await Signup.filter(call=call)
+    assert signup.via == "web" and signup.member
