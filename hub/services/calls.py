@@ -20,8 +20,8 @@ from tortoise.transactions import in_transaction
 from hub.clock import now
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hub.lifecycle import CALL
-from hub.models import Account, CallToAction, Campaign, Group, MediaFile, Signup
-from hub.services import events
+from hub.models import Account, CallToAction, Campaign, Group, MediaFile, Membership, Signup
+from hub.services import blocks, events
 from hub.services.members import ORGANISER_ROLES, is_member, require_role
 
 KINDS = ("shift", "petition", "demonstration", "other")
@@ -166,6 +166,8 @@ async def sign_up(call: CallToAction, account: Account, *, via: str, activity_ur
     if call.state != "open":
         raise Conflict("this call is closed")
     group = await Group.get(id=call.group_id)
+    if await Membership.filter(group=group, account=account, state="banned").exists() or await blocks.group_blocked(group, account.uri):
+        raise PermissionDenied(f"{group.slug} does not take answers from this account")
     member = await is_member(group, account)
     if not member and call.non_members == "ignore":
         raise PermissionDenied(f"only members of {group.slug} can answer this call")

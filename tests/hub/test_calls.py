@@ -6,7 +6,7 @@ import pytest
 
 from hub.errors import Conflict, InvalidInput, PermissionDenied
 from hub.models import Event
-from hub.services import calls
+from hub.services import calls, members
 from hub.services.groups import create_group
 from tests.hub.campaign_helpers import account, member
 
@@ -56,6 +56,10 @@ async def test_members_count_non_members_apart_or_ignored(group) -> None:
     with pytest.raises(PermissionDenied):
         await calls.sign_up(strict, outsider, via="reply")
     assert await Event.filter(kind="call.signup").count() == 2
+    banned = await member(group, "banned")
+    await members.remove(group, banned, ban=True)
+    with pytest.raises(PermissionDenied):
+        await calls.sign_up(call, banned, via="vote")
 
 
 async def test_closed_calls_take_no_answers(group) -> None:
