@@ -121,7 +121,7 @@ async def after_group_post(fed: Federation, group: Group, post: Post, obj: dict)
     gathered = await campaigns.gather_member_post(post, tags, attachments=attachments_of(obj), partner=partner)
     if gathered:
         notes.append(f"gathered by {len(gathered)} campaign(s)")
-    if post.visibility in ("public", "unlisted"):  # the board is public: members-only posts stay off it
+    if post.state == "published" and post.visibility in ("public", "unlisted"):  # the board is public: held and members-only posts stay off it
         matching = await campaigns.campaigns_for(tags, group=group)
         if not matching:
             running = [c for c in await campaigns.list_campaigns(group) if campaigns.is_running(c)]

@@ -13,12 +13,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
 from hub.errors import InvalidInput, NotFound
 from hub.lifecycle import BOARD_ITEM
-from hub.models import Account, BoardItem, Campaign, Group
+from hub.models import Account, BoardItem, Campaign, Group, Tombstone
 from hub.services import moderation_log
 from hub.services.members import MODERATOR_ROLES, require_role
 
@@ -127,8 +128,9 @@ async def get_item(item_id: int, *, group: Group | None = None) -> BoardItem:
 
 
 async def items(group: Group, *, state: str | None = "open", kind: str | None = None, campaign: Campaign | None = None) -> list[BoardItem]:
-    """Board items, newest first, with their authors."""
-    query = BoardItem.filter(group=group)
+    """Board items, newest first, with their authors; items whose post its author deleted are gone."""
+    deleted = Subquery(Tombstone.all().values("uri"))
+    query = BoardItem.filter(group=group).filter(Q(post_uri__isnull=True) | Q(post_uri__not_in=deleted))
     if state is not None:
         query = query.filter(state=state)
     if kind is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.errors import InvalidInput
-from hub.services import board
+from hub.services import board, posts
 from hub.services.groups import create_group
 from tests.hub.campaign_helpers import account, member
 
@@ -53,3 +53,12 @@ async def test_items_are_added_once_matched_and_met(group) -> None:
     assert await board.items(group) == []
     with pytest.raises(InvalidInput):
         await board.mark_met(need, matched_with=need)
+
+
+async def test_items_of_deleted_posts_leave_the_board(group) -> None:
+    """When the author deletes the post, its need leaves the board; items without a post stay."""
+    alice = await member(group, "alice")
+    await board.add_item(group, alice, "need", "blankets", post_uri="https://social.example/notes/5")
+    await board.add_item(group, alice, "offer", "a van")
+    await posts.delete(alice, "https://social.example/notes/5")
+    assert [i.text for i in await board.items(group)] == ["a van"]
