@@ -121,15 +121,16 @@ async def after_group_post(fed: Federation, group: Group, post: Post, obj: dict)
     gathered = await campaigns.gather_member_post(post, tags, attachments=attachments_of(obj), partner=partner)
     if gathered:
         notes.append(f"gathered by {len(gathered)} campaign(s)")
-    if post.state == "published" and post.visibility in ("public", "unlisted"):  # the board is public: held and members-only posts stay off it
+    stated = board.parse_post(text, tags)
+    # The board is public: held and members-only posts stay off it.
+    if stated and post.state == "published" and post.visibility in ("public", "unlisted"):
         matching = await campaigns.campaigns_for(tags, group=group)
         if not matching:
-            running = [c for c in await campaigns.list_campaigns(group) if campaigns.is_running(c)]
-            matching = running[:1]
+            matching = [c for c in await campaigns.list_campaigns(group) if campaigns.is_running(c)][:1]
         author = await Account.get(id=post.author_id)
-        for kind, stated in board.parse_post(text, tags):
+        for kind, what in stated:
             try:
-                await board.add_item(group, author, kind, stated, post_uri=post.uri, url=post.url,
+                await board.add_item(group, author, kind, what, post_uri=post.uri, url=post.url,
                                      campaign=matching[0] if matching else None)
                 notes.append(f"{kind} on the board")
             except HubError:
