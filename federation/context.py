@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from federation.keycache import KeyCache
 from federation.metrics import Metrics
 from federation.net import AddressPolicy, build_client, close_client
 from federation.ratelimit import InboxLimiter
@@ -33,6 +34,8 @@ class Federation:
     """When each keyId was last refetched after a failed verification (rate limit)."""
     inbox_limiter: InboxLimiter = field(default_factory=InboxLimiter)
     """Per-actor and per-server limits on inbox POSTs (the inbox answers 429 with Retry-After past them)."""
+    key_cache: KeyCache = field(default_factory=KeyCache)
+    """Remote keys recently used to verify inbox POSTs (keyId -> ActorKey), for a minute."""
     metrics: Metrics = field(default_factory=Metrics)
     """This process's counters (deliveries, inbox requests, signature failures), served at /metrics."""
     wake_worker: Callable[[], None] = lambda: None

@@ -11,6 +11,7 @@ import asyncio
 import ipaddress
 import json
 import re
+from functools import lru_cache
 
 import httpx
 
@@ -67,8 +68,13 @@ def is_json(content_type: str | None) -> bool:
     return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
 
 
+@lru_cache(maxsize=8192)
 def _origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, normalised hostname, port or None when it is the scheme's default)."""
+    """(scheme, normalised hostname, port or None when it is the scheme's default).
+
+    Cached: the inbox asks it of the same few ids many times per activity, and parsing a URL with
+    httpx costs about 0.1 ms (bench/RESULTS.md, inbox).
+    """
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError):

@@ -139,22 +139,30 @@ async def account_for(fed: Federation, uri: str) -> Account:
 
 
 async def lookup_key(fed: Federation, key_id: str, *, refresh: bool = False) -> ActorKey:
-    """The key named by ``key_id`` and its owner; fetched when not cached (or on ``refresh``)."""
+    """The key named by ``key_id`` and its owner: from ``fed.key_cache``, the database, or fetched (``refresh``: always)."""
     if not key_id.startswith(("http://", "https://")) or len(key_id) > MAX_ID_LENGTH:
         raise KeyFetchError(f"keyId is not an http(s) URL of at most {MAX_ID_LENGTH} characters")
     if fed.urls.is_local(key_id):
         raise KeyFetchError("keyId names a key of this hub")
     if not refresh:
+        cached = fed.key_cache.get(key_id)
+        if cached is not None:
+            return cached
         actor = await RemoteActor.get_or_none(key_id=key_id)
         if actor is not None and actor.public_key_pem and not actor.gone:
-            return ActorKey(key_id, actor.uri, actor.public_key_pem)
+            key = ActorKey(key_id, actor.uri, actor.public_key_pem)
+            fed.key_cache.put(key_id, key)
+            return key
+    fed.key_cache.drop(key_id)
     try:
         actor = await _fetch_key_owner(fed, key_id)
     except (FetchError, OriginError) as exc:
         raise KeyFetchError(f"could not fetch the key {key_id}: {exc.reason}") from None
     if actor.key_id != key_id or not actor.public_key_pem:
         raise KeyFetchError("the key does not belong to the actor that published it")
-    return ActorKey(key_id, actor.uri, actor.public_key_pem)
+    key = ActorKey(key_id, actor.uri, actor.public_key_pem)
+    fed.key_cache.put(key_id, key)
+    return key
 
 
 def may_refetch(fed: Federation, key_id: str) -> bool:

@@ -1,0 +1,156 @@
+"""Fan-out: one post to 10,000 members spread over 1,000 instances, against the raw ceiling.
+
+    python -m bench.fanout [--smoke] [--hosts 1000] [--members 10000] [--rounds 3]
+                           [--concurrency 32] [--postgres ADMIN_URL]
+
+The database holds a group, its members (remote actors sharing one inbox per instance, so one
+post makes one delivery per instance) and, each round, a new member's post recorded through the
+domain service. The real worker (``build_worker(fed).run_once()``: the event handler builds the
+Announce and queues the deliveries, the delivery pipeline signs and sends them) drains it.
+
+Baseline, in the same run: the same signed POSTs — the same bodies to the same inboxes, signed
+with the same key — sent by a bare aiohttp loop at concurrency 50 (the ceiling of bench.transport).
+The sinks (a few processes, many ports each) check every signature. Goal: hub time ≤ 1.5× the
+baseline, exactly one POST per instance per round, every signature valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import statistics
+import time
+
+import aiohttp
+
+from bench.common import SinkFleet, header, loop_factory, ratio_line, wait_for, write_key
+from bench.transport import CONTENT_TYPE, drive
+from bench.world import BenchDatabase, fill_members, make_group, publish
+from federation.context import build_federation
+from federation.runtime import build_worker
+from federation.signatures import generate_rsa_keypair, sign_cavage
+from hub.db import connect, disconnect
+from hub.models import Delivery
+from hub.settings import load_settings
+
+BASELINE_CONCURRENCY = 50
+
+
+async def raw_round(deliveries: list[tuple[str, str]], key_id: str, pem: str) -> float:
+    """Send the (inbox, body) pairs with a bare aiohttp loop; seconds taken."""
+    connector = aiohttp.TCPConnector(limit=200, limit_per_host=8)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        bodies = dict(deliveries)
+
+        async def send(url: str) -> int:
+            body = bodies[url].encode()
+            headers = sign_cavage("POST", url, {"Content-Type": CONTENT_TYPE}, body, key_id, pem)
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                return response.status
+
+        seconds, ok = await drive(list(bodies), send, BASELINE_CONCURRENCY)
+    if ok != len(bodies):
+        raise SystemExit(f"baseline: only {ok} of {len(bodies)} POSTs accepted")
+    return seconds
+
+
+async def bench(args: argparse.Namespace, fleet: SinkFleet, database: BenchDatabase, keys: tuple[str, str]) -> dict:
+    private_pem, public_pem = keys
+    ports = [port for port, _ in fleet.instances]
+    await connect(database.url)
+    fed = build_federation(load_settings({**os.environ, **database.environment()}))
+    try:
+        group = await make_group("bench", private_pem, public_pem)
+        started = time.perf_counter()
+        members = await fill_members(group, ports, args.members)
+        print(f"filled {args.members} members on {len(ports)} instances in {time.perf_counter() - started:.1f} s", flush=True)
+        key_id = fed.urls.group_key(group.slug)
+        worker = build_worker(fed, concurrency=args.concurrency)
+        profiler = cProfile.Profile() if args.profile else None
+        hub_times: list[float] = []
+        raw_times: list[float] = []
+        received_before = 0
+        for round_ in range(1, args.rounds + 1):
+            # The hub: a new post, fanned out and sent by the real worker.
+            await publish(group, members[round_ % len(members)], round_)
+            if profiler is not None:
+                profiler.enable()
+            started = time.perf_counter()
+            handled = await worker.run_once()
+            hub_seconds = time.perf_counter() - started
+            if profiler is not None:
+                profiler.disable()
+            rows = await Delivery.filter(state="delivered").order_by("-id").limit(len(ports))
+            queued = await Delivery.filter(state="queued").count()
+            if not wait_for(lambda: fleet.received() >= received_before + len(ports), timeout=10):
+                raise SystemExit(f"round {round_}: the sinks got {fleet.received() - received_before} POSTs, not {len(ports)}")
+            received_before += len(ports)
+            hub_times.append(hub_seconds)
+            # The ceiling: the same bodies to the same inboxes with bare aiohttp.
+            pairs = [(row.inbox, row.body) for row in rows]
+            raw_seconds = await raw_round(pairs, key_id, private_pem)
+            if not wait_for(lambda: fleet.received() >= received_before + len(ports), timeout=10):
+                raise SystemExit(f"round {round_}: baseline POSTs missing")
+            received_before += len(ports)
+            raw_times.append(raw_seconds)
+            print(f"round {round_}: hub {hub_seconds:.2f} s ({handled} rows handled, {queued} left queued), "
+                  f"bare aiohttp {raw_seconds:.2f} s", flush=True)
+        if profiler is not None:
+            profiler.dump_stats(args.profile)
+        return {"hub": hub_times, "raw": raw_times, "per_port": fleet.stats()["per_port"]}
+    finally:
+        await fed.close()
+        await disconnect()
+
+
+def main() -> int:
+    """Run the fan-out benchmark; exit 1 when a POST is missing, duplicated or badly signed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="50 instances, 500 members, one round")
+    parser.add_argument("--hosts", type=int, default=1000)
+    parser.add_argument("--members", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=None, help="worker concurrency (default: the worker's)")
+    parser.add_argument("--postgres", metavar="ADMIN_URL", help="run on a new PostgreSQL database instead of SQLite")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the hub's rounds to FILE")
+    args = parser.parse_args()
+    if args.smoke:
+        args.hosts, args.members, args.rounds = 50, 500, 1
+    if not 1 <= args.hosts <= 4000 or args.members < args.hosts:
+        raise SystemExit("--hosts must be 1..4000 and --members at least --hosts")
+    from federation.worker import DEFAULT_CONCURRENCY
+    args.concurrency = args.concurrency or DEFAULT_CONCURRENCY
+    header("fan-out: one post to every member's instance", hosts=args.hosts, members=args.members, rounds=args.rounds,
+           worker_concurrency=args.concurrency, baseline_concurrency=BASELINE_CONCURRENCY,
+           database="postgres" if args.postgres else "sqlite")
+    keys = generate_rsa_keypair()
+    database = BenchDatabase(args.postgres)
+    database.create()
+    processes = 2 if args.smoke else 4
+    fleet = SinkFleet.start(args.hosts, key_file=write_key(keys[1]), processes=processes, max_seconds=600,
+                            max_requests=2 * args.hosts * args.rounds)
+    try:
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            result = runner.run(bench(args, fleet, database, keys))
+        stats = fleet.stats()
+    finally:
+        fleet.stop()
+        database.drop()
+    expected = 2 * args.hosts * args.rounds
+    per_port = stats["per_port"]
+    exact = len(per_port) == args.hosts and set(per_port.values()) == {2 * args.rounds}
+    hub, raw = statistics.median(result["hub"]), statistics.median(result["raw"])
+    print(f"sinks: {stats['received']} POSTs received (expected {expected}: {args.hosts} per round from the hub and "
+          f"as many from the baseline), {stats['valid']} valid signatures, invalid: {stats['invalid'] or 'none'}, "
+          f"every instance got exactly one per send: {'yes' if exact else 'no'}")
+    print(f"median: hub {hub:.2f} s ({args.hosts / hub:.0f} deliveries/s), bare aiohttp {raw:.2f} s ({args.hosts / raw:.0f}/s)")
+    ratio_line("fanout", hub / raw, "<=1.5", hub=f"{hub:.2f}s", baseline=f"{raw:.2f}s", instances=str(args.hosts),
+               members=str(args.members))
+    return 0 if exact and stats["valid"] == stats["received"] == expected else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
