@@ -1,0 +1,163 @@
+"""Group page: p50/p99 of GET /groups/SLUG under load, with 1,000,000 posts, against a bare JSON endpoint.
+
+    python -m bench.group_page [--smoke] [--small 10000] [--large 1000000] [--requests 2000]
+                               [--concurrency 8] [--postgres ADMIN_URL]
+
+The hub (``hub serve --no-worker``, one uvicorn process) renders a public group's HTML page — its
+20 newest posts, pinned posts, member count, collaborations and alerts — first with ``--small``
+posts in the group, then again after the table was filled up to ``--large`` posts (bulk INSERTs by
+executemany in one transaction, straight into the database). The baseline is a bare Starlette
+endpoint under the same uvicorn returning a small fixed JSON document (bench.bare). Goals: hub p99
+≤ 3× the baseline's with the large table, and no growth with the table's size (large p50 within
+1.25× of small p50).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import psycopg2
+import psycopg2.extras
+
+from bench.common import LoadResult, Server, free_port, header, load, loop_factory, ratio_line
+from bench.world import BenchDatabase, make_group
+from federation.signatures import generate_rsa_keypair
+from hub.db import connect, disconnect, sqlite_path
+from hub.models import Account, Group, Membership
+
+AUTHORS = 50
+BATCH = 10_000
+COLUMNS = ("uri", "activity_uri", "object_type", "thread_uri", "content_html", "visibility", "state", "pinned",
+           "published_at", "activity_json", "created_at", "author_id", "group_id")
+
+
+async def prepare(database: BenchDatabase) -> tuple[int, list[int]]:
+    """The group and its member authors; (group id, author ids)."""
+    await connect(database.url)
+    try:
+        group = await make_group("bench", *generate_rsa_keypair())
+        authors = []
+        for n in range(AUTHORS):
+            account = await Account.create(uri=f"https://social{n % 10}.example/users/a{n}", handle=f"a{n}@social{n % 10}.example")
+            await Membership.create(group=group, account=account, state="accepted")
+            authors.append(account.id)
+        return group.id, authors
+    finally:
+        await disconnect()
+
+
+def rows(group_id: int, authors: list[int], start: int, stop: int, sqlite: bool) -> list[tuple]:
+    """Posts number ``start`` to ``stop``: public, published, every 200,000th pinned."""
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    out = []
+    for n in range(start, stop):
+        author = authors[n % len(authors)]
+        uri = f"https://social{author % 10}.example/users/a{author}/notes/{n}"
+        moment = base + timedelta(seconds=n)
+        when = moment.isoformat(sep=" ") if sqlite else moment
+        out.append((uri, f"{uri}/activity", "Note", uri, f"<p>Post {n}: we meet on Saturday at the square. Bring friends.</p>",
+                    "public", "published", n % 200_000 == 1, when, "{}", when, author, group_id))
+    return out
+
+
+def fill(database: BenchDatabase, group_id: int, authors: list[int], start: int, stop: int) -> float:
+    """Insert posts ``start``..``stop`` in one transaction; seconds taken."""
+    started = time.perf_counter()
+    placeholders = ", ".join("?" for _ in COLUMNS)
+    statement = f"INSERT INTO posts ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+    path = sqlite_path(database.url)
+    if path is not None:
+        connection = sqlite3.connect(path)
+        try:
+            with connection:
+                for low in range(start, stop, BATCH):
+                    connection.executemany(statement, rows(group_id, authors, low, min(stop, low + BATCH), True))
+            connection.execute("ANALYZE")
+        finally:
+            connection.close()
+    else:
+        connection = psycopg2.connect("postgresql://" + database.url.split("://", 1)[1])
+        try:
+            with connection, connection.cursor() as cursor:
+                for low in range(start, stop, BATCH):
+                    psycopg2.extras.execute_values(cursor, f"INSERT INTO posts ({', '.join(COLUMNS)}) VALUES %s",
+                                                   rows(group_id, authors, low, min(stop, low + BATCH), False),
+                                                   page_size=1000)
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE posts")
+        finally:
+            connection.close()
+    return time.perf_counter() - started
+
+
+def describe(name: str, result: LoadResult) -> str:
+    """One line of figures."""
+    return (f"{name}: {result.rate:6.0f} pages/s  p50 {result.p(50):6.1f} ms  p99 {result.p(99):6.1f} ms  "
+            f"statuses {dict(sorted(result.statuses.items()))}")
+
+
+def main() -> int:
+    """Run the group page benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="2,000 then 20,000 posts, 200 requests")
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--postgres", metavar="ADMIN_URL")
+    args = parser.parse_args()
+    if args.smoke:
+        args.small, args.large, args.requests = 2_000, 20_000, 200
+    if not 0 < args.small < args.large <= 5_000_000:
+        raise SystemExit("need 0 < --small < --large <= 5,000,000")
+    header("group page under load", small=args.small, large=args.large, requests=args.requests,
+           concurrency=args.concurrency, database="postgres" if args.postgres else "sqlite")
+    database = BenchDatabase(args.postgres)
+    database.create()
+    servers: list[Server] = []
+    try:
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            group_id, authors = runner.run(prepare(database))
+            print(f"filled {args.small} posts in {fill(database, group_id, authors, 0, args.small):.1f} s", flush=True)
+            hub_port, bare_port = free_port(), free_port()
+            env = {**database.environment(), "HUB_DOMAIN": f"127.0.0.1:{hub_port}"}
+            hub = Server([sys.executable, "-m", "hub", "serve", "--no-worker", "--port", str(hub_port)], hub_port, env=env,
+                         ready_path="/nodeinfo/2.0")
+            servers.append(hub)
+            bare = Server([sys.executable, "-m", "bench.bare", "--port", str(bare_port), "json"], bare_port,
+                          ready_path="/groups/bench")
+            servers.append(bare)
+            page = [("GET", f"{hub.base}/groups/bench", {"Accept": "text/html"}, None)]
+            document = [("GET", f"{bare.base}/groups/bench", {"Accept": "application/json"}, None)]
+            runner.run(load(page * 50, 4))  # warm-up, not timed
+            runner.run(load(document * 50, 4))
+            small = runner.run(load(page * args.requests, args.concurrency))
+            print(describe(f"hub, {args.small:,} posts", small), flush=True)
+            seconds = fill(database, group_id, authors, args.small, args.large)
+            print(f"filled up to {args.large:,} posts in {seconds:.1f} s ({(args.large - args.small) / seconds:,.0f} rows/s)",
+                  flush=True)
+            runner.run(load(page * 50, 4))
+            bare_result = runner.run(load(document * args.requests, args.concurrency))
+            large = runner.run(load(page * args.requests, args.concurrency))
+            print(describe(f"hub, {args.large:,} posts", large), flush=True)
+            print(describe("bare JSON endpoint", bare_result), flush=True)
+    finally:
+        for server in servers:
+            server.stop()
+        database.drop()
+    ok = all(r.statuses == {200: args.requests} for r in (small, large, bare_result))
+    ratio_line("group-page-p99", large.p(99) / bare_result.p(99), "<=3", hub=f"{large.p(99):.1f}ms",
+               baseline=f"{bare_result.p(99):.1f}ms", posts=str(args.large))
+    ratio_line("group-page-growth", large.p(50) / small.p(50), "<=1.25", large=f"{large.p(50):.1f}ms",
+               small=f"{small.p(50):.1f}ms", posts=f"{args.small}->{args.large}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
