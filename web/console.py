@@ -8,6 +8,8 @@ one-time notice (post/redirect/get). Collaborations, invites, follows and report
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -44,6 +46,21 @@ def back(request: Request, section: str = "") -> RedirectResponse:
 def report_error(request: Request, exc: HubError) -> None:
     """Show a domain error on the next page."""
     flash(request, f"{domain_error_title(request, exc)}: {exc}", "error")
+
+
+async def carry_out(request: Request, action: Awaitable[object], done: str, section: str = "") -> Response:
+    """Run one console action and redirect to its section: a domain error becomes a notice, success a
+    confirmation (and wakes the worker for what it queued); PermissionDenied propagates as a 403."""
+    try:
+        await action
+    except PermissionDenied:
+        raise
+    except HubError as exc:
+        report_error(request, exc)
+        return back(request, section)
+    request.app.state.federation.wake_worker()
+    flash(request, done)
+    return back(request, section)
 
 
 async def index(request: Request) -> Response:
@@ -171,32 +188,19 @@ async def member_action(request: Request) -> Response:
     reason = str(form.get("reason", "")).strip()[:1000] or None
     _ = gettext_for(request)
     who = membership.account.handle or membership.account.uri
-    try:
-        if action == "approve":
-            await members.approve(group, membership.account, by=account)
-            done = _("%(who)s is now a member.")
-        elif action == "reject":
-            await members.reject(group, membership.account, by=account, reason=reason)
-            done = _("The request of %(who)s was turned down.")
-        elif action == "remove":
-            await members.remove(group, membership.account, by=account, reason=reason)
-            done = _("%(who)s was removed.")
-        elif action == "ban":
-            await moderation.ban(group, membership.account, by=account, reason=reason, remove_posts=form.get("remove_posts") == "on")
-            done = _("%(who)s was banned.")
-        elif action == "unban":
-            await moderation.unban(group, membership.account, by=account, reason=reason)
-            done = _("The ban of %(who)s was lifted.")
-        else:
-            raise NotFound("no such action")
-    except PermissionDenied:
-        raise
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request, "/members")
-    request.app.state.federation.wake_worker()
-    flash(request, done % {"who": who})
-    return back(request, "/members")
+    target = membership.account
+    actions = {
+        "approve": (lambda: members.approve(group, target, by=account), _("%(who)s is now a member.")),
+        "reject": (lambda: members.reject(group, target, by=account, reason=reason), _("The request of %(who)s was turned down.")),
+        "remove": (lambda: members.remove(group, target, by=account, reason=reason), _("%(who)s was removed.")),
+        "ban": (lambda: moderation.ban(group, target, by=account, reason=reason, remove_posts=form.get("remove_posts") == "on"),
+                _("%(who)s was banned.")),
+        "unban": (lambda: moderation.unban(group, target, by=account, reason=reason), _("The ban of %(who)s was lifted.")),
+    }
+    if action not in actions:
+        raise NotFound("no such action")
+    start, done = actions[action]
+    return await carry_out(request, start(), done % {"who": who}, "/members")
 
 
 async def member_role(request: Request) -> Response:
@@ -205,13 +209,9 @@ async def member_role(request: Request) -> Response:
     form = await checked_form(request)
     membership = await _membership(request, group)
     _ = gettext_for(request)
-    try:
-        await moderation.set_role(group, membership.account, str(form.get("role", "")), by=account)
-    except PermissionDenied:
-        raise
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request, "/members")
+    who = membership.account.handle or membership.account.uri
+    return await carry_out(request, moderation.set_role(group, membership.account, str(form.get("role", "")), by=account),
+                           _("The role of %(who)s was changed.") % {"who": who}, "/members")
     request.app.state.federation.wake_worker()
     flash(request, _("The role of %(who)s was changed.") % {"who": membership.account.handle or membership.account.uri})
     return back(request, "/members")
@@ -248,13 +248,7 @@ async def post_action(request: Request) -> Response:
     if action not in actions:
         raise NotFound("no such action")
     service, done = actions[action]
-    try:
-        await service(post, by=account, reason=reason)
-    except PermissionDenied:
-        raise
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request, "/posts")
+    return await carry_out(request, service(post, by=account, reason=reason), done, "/posts")
     request.app.state.federation.wake_worker()
     flash(request, done)
     return back(request, "/posts")

@@ -13,11 +13,11 @@ from starlette.routing import Route
 
 from federation.collaboration import account_of, send_invite
 from federation.errors import FederationError
-from hub.errors import HubError, NotFound, PermissionDenied
+from hub.errors import HubError, NotFound
 from hub.models import Account, GroupFollow
 from hub.services import collaborations, directory, invites, moderation
 from hub.services.members import ORGANISER_ROLES
-from web.console import back, console_group, report_error
+from web.console import back, carry_out, console_group, report_error
 from web.csrf import checked_form
 from web.i18n import gettext_for
 from web.rendering import flash, render
@@ -50,16 +50,7 @@ async def invite_action(request: Request) -> Response:
     if action not in actions or actions[action][1] != invite.direction:
         raise NotFound("no such action for this invite")
     service, _direction, done = actions[action]
-    try:
-        await service(invite, by=account)
-    except PermissionDenied:
-        raise
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request, "/invites")
-    request.app.state.federation.wake_worker()
-    flash(request, done)
-    return back(request, "/invites")
+    return await carry_out(request, service(invite, by=account), done, "/invites")
 
 
 async def _target(request: Request, raw: str) -> Account | None:
@@ -85,16 +76,8 @@ async def invite_send(request: Request) -> Response:
     fed = request.app.state.federation
     name = str(form.get("collaboration", "")).strip()[:200]
     message = str(form.get("message", "")).strip()[:2000] or None
-    try:
-        await send_invite(fed, group, target, collaboration=name or None, message=message, by=account)
-    except PermissionDenied:
-        raise
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request, "/invites")
-    fed.wake_worker()
-    flash(request, _("The invite to %(who)s is on its way.") % {"who": target.handle or target.uri})
-    return back(request, "/invites")
+    return await carry_out(request, send_invite(fed, group, target, collaboration=name or None, message=message, by=account),
+                           _("The invite to %(who)s is on its way.") % {"who": target.handle or target.uri}, "/invites")
 
 
 async def follow(request: Request) -> Response:
@@ -106,19 +89,11 @@ async def follow(request: Request) -> Response:
     if target is None:
         return back(request, "/follows")
     fed = request.app.state.federation
-    try:
-        await collaborations.follow_group(
-            group, target, follow_uri=fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex),
-            relay=form.get("relay") == "on", by=account,
-        )
-    except PermissionDenied:
-        raise
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request, "/follows")
-    fed.wake_worker()
-    flash(request, _("The follow request to %(who)s is on its way.") % {"who": target.handle or target.uri})
-    return back(request, "/follows")
+    follow = collaborations.follow_group(
+        group, target, follow_uri=fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex),
+        relay=form.get("relay") == "on", by=account,
+    )
+    return await carry_out(request, follow, _("The follow request to %(who)s is on its way.") % {"who": target.handle or target.uri}, "/follows")
 
 
 async def unfollow(request: Request) -> Response:
@@ -128,17 +103,9 @@ async def unfollow(request: Request) -> Response:
     row = await GroupFollow.get_or_none(id=request.path_params["follow_id"], group=group).prefetch_related("target")
     if row is None:
         raise NotFound("this group has no such follow")
-    try:
-        await collaborations.unfollow_group(group, row.target, by=account)
-    except PermissionDenied:
-        raise
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request, "/follows")
-    request.app.state.federation.wake_worker()
     _ = gettext_for(request)
-    flash(request, _("The group no longer follows %(who)s.") % {"who": row.target.handle or row.target.uri})
-    return back(request, "/follows")
+    return await carry_out(request, collaborations.unfollow_group(group, row.target, by=account),
+                           _("The group no longer follows %(who)s.") % {"who": row.target.handle or row.target.uri}, "/follows")
 
 
 async def collaborations_page(request: Request) -> Response:
@@ -175,15 +142,8 @@ async def report_action(request: Request) -> Response:
     if request.path_params["action"] not in actions:
         raise NotFound("no such action")
     service, done = actions[request.path_params["action"]]
-    try:
-        await service(report, by=account, reason=str(form.get("reason", "")).strip()[:1000] or None)
-    except PermissionDenied:
-        raise
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request, "/reports")
-    flash(request, done)
-    return back(request, "/reports")
+    reason = str(form.get("reason", "")).strip()[:1000] or None
+    return await carry_out(request, service(report, by=account, reason=reason), done, "/reports")
 
 
 def routes(prefix: str) -> list[Route]:
