@@ -16,7 +16,8 @@ from hub.errors import HubError, InvalidInput, NotFound
 from hub.models import Alert, CampaignPost, MediaFile
 from hub.services import alerts, board, calls, campaigns, media
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
-from web.console import console_group, report_error
+from web.console import back as console_back
+from web.console import carry_out, console_group, report_error
 from web.csrf import checked_form
 from web.errors import UploadRejected
 from web.i18n import gettext_for
@@ -41,9 +42,12 @@ def routes(group_console: str) -> list[Route]:
     ]
 
 
+SECTION = "/campaigns"
+
+
 def back(request: Request) -> RedirectResponse:
     """Post/redirect/get to the campaign console."""
-    return RedirectResponse(f"/console/groups/{request.path_params['slug']}/campaigns", status_code=303)
+    return console_back(request, SECTION)
 
 
 def _int(value: object, default: int | None = None) -> int | None:
@@ -109,19 +113,14 @@ async def create_campaign(request: Request) -> Response:
     account, group, _role = await console_group(request, ORGANISER_ROLES)
     form = await checked_form(request)
     _ = gettext_for(request)
-    try:
-        await campaigns.create_campaign(
-            group, str(form.get("slug", "")).strip().lower()[:64], str(form.get("name", ""))[:200],
-            hashtags=str(form.get("hashtags", "")).replace(",", " ").split()[:20], goal=str(form.get("goal", ""))[:2000],
-            starts_at=_date(form.get("starts")), ends_at=_date(form.get("ends")),
-            donation_url=str(form.get("donation_url", ""))[:1024] or None, target=_int(form.get("target")),
-            unit=str(form.get("unit", ""))[:16], by=account,
-        )
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request)
-    flash(request, _("The campaign was created and announced to the members."))
-    return back(request)
+    create = campaigns.create_campaign(
+        group, str(form.get("slug", "")).strip().lower()[:64], str(form.get("name", ""))[:200],
+        hashtags=str(form.get("hashtags", "")).replace(",", " ").split()[:20], goal=str(form.get("goal", ""))[:2000],
+        starts_at=_date(form.get("starts")), ends_at=_date(form.get("ends")),
+        donation_url=str(form.get("donation_url", ""))[:1024] or None, target=_int(form.get("target")),
+        unit=str(form.get("unit", ""))[:16], by=account,
+    )
+    return await carry_out(request, create, _("The campaign was created and announced to the members."), SECTION)
 
 
 async def fundraising(request: Request) -> Response:
@@ -130,13 +129,8 @@ async def fundraising(request: Request) -> Response:
     form = await checked_form(request)
     _ = gettext_for(request)
     campaign = await campaigns.get_campaign(group, request.path_params["campaign"])
-    try:
-        await campaigns.set_fundraising(campaign, _int(form.get("progress"), 0), target=_int(form.get("target")), by=account)
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request)
-    flash(request, _("The fundraising figures were saved."))
-    return back(request)
+    update = campaigns.set_fundraising(campaign, _int(form.get("progress"), 0), target=_int(form.get("target")), by=account)
+    return await carry_out(request, update, _("The fundraising figures were saved."), SECTION)
 
 
 async def moderate(request: Request) -> Response:
@@ -148,15 +142,9 @@ async def moderate(request: Request) -> Response:
     if entry is None:
         raise NotFound("no such gathered post in this group")
     action = request.path_params["action"]
-    try:
-        await campaigns.moderate_gathered(entry, action, by=account)
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request)
     messages = {"approve": _("The post is shown on the campaign page."), "hide": _("The post is hidden."),
                 "block": _("The author is blocked and their posts are hidden.")}
-    flash(request, messages.get(action, _("Done.")))
-    return back(request)
+    return await carry_out(request, campaigns.moderate_gathered(entry, action, by=account), messages.get(action, _("Done.")), SECTION)
 
 
 async def create_call(request: Request) -> Response:
@@ -187,13 +175,7 @@ async def close_call(request: Request) -> Response:
     await checked_form(request)
     _ = gettext_for(request)
     call = await calls.get_call(request.path_params["call_id"], group=group)
-    try:
-        await calls.close_call(call, by=account)
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request)
-    flash(request, _("The call is closed."))
-    return back(request)
+    return await carry_out(request, calls.close_call(call, by=account), _("The call is closed."), SECTION)
 
 
 async def send_alert(request: Request) -> Response:
