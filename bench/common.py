@@ -134,7 +134,8 @@ class SinkFleet:
 
     def stats(self) -> dict:
         """The counts of all processes added up; ``last_ok_at`` is the latest 2xx answer."""
-        total: dict = {"received": 0, "valid": 0, "invalid": {}, "per_port": {}, "last_ok_at": None, "last_at": None}
+        total: dict = {"received": 0, "valid": 0, "invalid": {}, "per_port": {}, "first_per_port": {}, "last_ok_at": None,
+                       "last_at": None}
         with httpx.Client(timeout=10, trust_env=False) as client:
             for process in self.processes:
                 part = client.get(f"http://127.0.0.1:{process.control}/stats").json()
@@ -143,6 +144,7 @@ class SinkFleet:
                 for reason, count in part["invalid"].items():
                     total["invalid"][reason] = total["invalid"].get(reason, 0) + count
                 total["per_port"].update({int(k): v for k, v in part["per_port"].items()})
+                total["first_per_port"].update({int(k): v for k, v in part["first_per_port"].items()})
                 for key in ("last_ok_at", "last_at"):
                     if part[key] is not None:
                         total[key] = max(total[key] or 0.0, part[key])

@@ -78,7 +78,7 @@ async def bench(args: argparse.Namespace, fleet: SinkFleet, database: BenchDatab
             await publish(group, members[round_ % len(members)], round_)
             if profiler is not None:
                 profiler.enable()
-            started = time.perf_counter()
+            started, wall = time.perf_counter(), time.time()
             handled = await worker.run_once()
             hub_seconds = time.perf_counter() - started
             if profiler is not None:
@@ -96,7 +96,9 @@ async def bench(args: argparse.Namespace, fleet: SinkFleet, database: BenchDatab
                 raise SystemExit(f"round {round_}: baseline POSTs missing")
             received_before += len(ports)
             raw_times.append(raw_seconds)
-            print(f"round {round_}: hub {hub_seconds:.2f} s ({handled} rows handled, {queued} left queued), "
+            queued_after = min(row.created_at for row in rows).timestamp() - wall
+            print(f"round {round_}: hub {hub_seconds:.2f} s (fan-out queued after {queued_after:.2f} s; "
+                  f"{handled} rows handled, {queued} left queued), "
                   f"bare aiohttp {raw_seconds:.2f} s", flush=True)
         if profiler is not None:
             profiler.dump_stats(args.profile)

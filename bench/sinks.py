@@ -44,6 +44,7 @@ class Sink:
         self.valid = 0
         self.invalid: Counter[str] = Counter()
         self.per_port: Counter[int] = Counter()
+        self.first_per_port: dict[int, float] = {}
         self.digests: dict[int, list[str]] = {}
         self.first_at: float | None = None
         self.last_at: float | None = None
@@ -69,6 +70,7 @@ class Sink:
         self.first_at = self.first_at or moment
         self.received += 1
         self.per_port[port] += 1
+        self.first_per_port.setdefault(port, moment)
         problem = self.check(request, body, port)
         if problem is None:
             self.valid += 1
@@ -105,6 +107,7 @@ class Sink:
         return {
             "received": self.received, "valid": self.valid, "invalid": dict(self.invalid),
             "per_port": {str(k): v for k, v in self.per_port.items()},
+            "first_per_port": {str(k): v for k, v in self.first_per_port.items()},
             "first_at": self.first_at, "last_at": self.last_at, "last_ok_at": self.last_ok_at,
         }
 

@@ -9,6 +9,8 @@ Clients compared, each signing every POST afresh (draft-cavage, RSA-2048):
 - ``hub``: the hub's own client (``federation.net.build_client``: httpx over
   ``httpx_aiohttp.AiohttpTransport`` with the SSRF guard) through ``federation.net.request``
   and ``SigningAuth``, exactly as ``federation.delivery.post`` sends;
+- ``aiohttp-guarded``: aiohttp with the hub's guards (resolver, literal-host check, deadline, byte cap)
+  and no httpx: what a delivery path bypassing httpx would cost;
 - ``aiohttp``: a bare ``aiohttp.ClientSession`` signing with ``sign_cavage`` (the ceiling).
 
 Prints deliveries per second (median of the rounds, variants interleaved) and the hub client's
@@ -28,7 +30,7 @@ import aiohttp
 import httpx
 
 from bench.common import SinkFleet, header, loop_factory, ratio_line, write_key
-from federation.net import AddressPolicy, build_client, close_client, request
+from federation.net import AddressPolicy, GuardedResolver, build_client, close_client, request
 from federation.signatures import SigningAuth, generate_rsa_keypair, sign_cavage
 
 KEY_ID = "http://127.0.0.1:1/groups/bench#main-key"
@@ -114,7 +116,24 @@ async def run_aiohttp(urls: list[str], body: bytes, pem: str) -> tuple[float, in
         return await drive(urls, send)
 
 
-VARIANTS = {"httpx": run_httpx, "httpx-per-host": run_httpx_per_host, "hub": run_hub, "aiohttp": run_aiohttp}
+async def run_aiohttp_guarded(urls: list[str], body: bytes, pem: str) -> tuple[float, int]:
+    """aiohttp with the hub's guards (resolver, literal-host check, deadline, byte cap) but without httpx."""
+    policy = AddressPolicy(("127.0.0.0/8",))
+    connector = aiohttp.TCPConnector(resolver=GuardedResolver(policy), limit=200, limit_per_host=8, keepalive_timeout=30.0,
+                                     ssl=httpx.create_ssl_context(), ttl_dns_cache=10)
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False) as session:
+        async def send(url: str) -> int:
+            policy.check_host_literal(url.split("/")[2].rsplit(":", 1)[0])
+            headers = sign_cavage("POST", url, {"Content-Type": CONTENT_TYPE}, body, KEY_ID, pem)
+            async with asyncio.timeout(10.0):
+                async with session.post(url, data=body, headers=headers, allow_redirects=False) as response:
+                    await response.content.read(1_048_576)
+                    return response.status
+        return await drive(urls, send)
+
+
+VARIANTS = {"httpx": run_httpx, "httpx-per-host": run_httpx_per_host, "hub": run_hub,
+            "aiohttp-guarded": run_aiohttp_guarded, "aiohttp": run_aiohttp}
 
 
 async def measure(args: argparse.Namespace, fleet: SinkFleet, pem: str) -> dict[str, list[float]]:
@@ -159,7 +178,8 @@ def main() -> int:
     print(f"sinks: {stats['received']} received, {stats['valid']} valid signatures, invalid: {stats['invalid'] or 'none'}")
     ratio_line("transport-hub-vs-aiohttp", medians["hub"] / medians["aiohttp"], ">=0.6",
                hub=f"{medians['hub']:.0f}/s", baseline=f"{medians['aiohttp']:.0f}/s",
-               httpx=f"{medians['httpx']:.0f}/s", per_host=f"{medians['httpx-per-host']:.0f}/s")
+               httpx=f"{medians['httpx']:.0f}/s", per_host=f"{medians['httpx-per-host']:.0f}/s",
+               aiohttp_guarded=f"{medians['aiohttp-guarded']:.0f}/s")
     return 0 if stats["valid"] == stats["received"] == expected else 1
 
 

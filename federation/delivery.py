@@ -68,7 +68,7 @@ BREAKER_BASE = 60.0
 BREAKER_MAX = 6 * 3600.0
 ERROR_EXCERPT = 300
 RETRY_STATUSES = frozenset({401, 408, 429})
-CANDIDATES_PER_SLOT = 4
+CANDIDATES_PER_SLOT = 2
 """A claim looks at this many due rows per wanted row, to fill its slots despite per-host caps."""
 CHUNK = 500
 """Ids per ``IN (…)`` list in bulk statements (SQLite allows a limited number of variables)."""
@@ -233,10 +233,9 @@ class Sent:
     seconds: float = 0.0
 
 
-def scheme_for(peer: Peer | None) -> str:
-    """The signature scheme to try first with a peer (the one that worked last, else cavage)."""
-    scheme = peer.signature_scheme if peer is not None else None
-    return scheme if scheme in SCHEMES else DEFAULT_SCHEME
+def scheme_for(remembered: str | None) -> str:
+    """The signature scheme to try first with a peer: the one that worked last, else cavage."""
+    return remembered if remembered in SCHEMES else DEFAULT_SCHEME
 
 
 async def transmit(fed: Federation, delivery: Delivery, key: SigningKey | None, scheme: str) -> Sent:
@@ -255,8 +254,8 @@ async def transmit(fed: Federation, delivery: Delivery, key: SigningKey | None, 
 async def send(fed: Federation, delivery: Delivery, *, keys: SigningKeys | None = None, rng: random.Random | None = None) -> str:
     """Send one leased delivery, record its outcome on the row and the peer; returns the outcome."""
     key = await (keys or SigningKeys(fed)).get(delivery.actor_uri)
-    peers = await ensure_peers([delivery.host]) if key is not None else {}
-    sent = await transmit(fed, delivery, key, scheme_for(peers.get(delivery.host)))
+    schemes = await peer_schemes([delivery.host]) if key is not None else {}
+    sent = await transmit(fed, delivery, key, scheme_for(schemes.get(delivery.host)))
     (outcome,) = await record(fed, [sent], rng=rng)
     return outcome
 
@@ -337,18 +336,21 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
         yield items[start:start + size]
 
 
-async def ensure_peers(hosts: Iterable[str]) -> dict[str, Peer]:
-    """The Peer row of every host, creating the missing ones (concurrent creators are ignored)."""
+async def peer_schemes(hosts: Iterable[str]) -> dict[str, str | None]:
+    """The signature scheme remembered for each host (None: not known yet), creating missing Peer rows.
+
+    Plain values rather than Peer objects: a fan-out asks this for hundreds of hosts at a time.
+    Concurrent creators of the same Peer are ignored.
+    """
     wanted = sorted(set(hosts))
-    peers: dict[str, Peer] = {}
+    schemes: dict[str, str | None] = {}
     for chunk in _chunks(wanted):
-        peers.update((p.host, p) for p in await Peer.filter(host__in=chunk))
-    missing = [host for host in wanted if host not in peers]
+        schemes.update(await Peer.filter(host__in=chunk).values_list("host", "signature_scheme"))
+    missing = [host for host in wanted if host not in schemes]
     if missing:
         await Peer.bulk_create([Peer(host=host) for host in missing], ignore_conflicts=True)
-        for chunk in _chunks(missing):
-            peers.update((p.host, p) for p in await Peer.filter(host__in=chunk))
-    return peers
+        schemes.update((host, None) for host in missing)
+    return schemes
 
 
 async def claim_deliveries(

@@ -34,17 +34,15 @@ async def _send(fed: Federation, group: Group, activity: dict, inboxes: list[str
 
 async def member_inboxes(group: Group, *, exclude_account_id: int | None = None) -> dict[str, list[str]]:
     """Inboxes of the group's remote members, one per server (the shared inbox when there is one), by Announce form."""
-    rows = (
-        await RemoteActor.filter(
-            account__memberships__group=group, account__memberships__state="accepted", gone=False
-        )
-        .prefetch_related("peer")
-    )
+    # Plain values, not models: a group of 10,000 members took 0.5 s to load as RemoteActor objects.
+    rows = await RemoteActor.filter(
+        account__memberships__group=group, account__memberships__state="accepted", gone=False
+    ).values_list("account_id", "shared_inbox", "inbox", "peer__software")
     by_form: dict[str, set[str]] = defaultdict(set)
-    for actor in rows:
-        if exclude_account_id is not None and actor.account_id == exclude_account_id:
+    for account_id, shared_inbox, inbox, software in rows:
+        if exclude_account_id is not None and account_id == exclude_account_id:
             continue
-        by_form[announce_form(actor.peer.software)].add(actor.shared_inbox or actor.inbox)
+        by_form[announce_form(software)].add(shared_inbox or inbox)
     return {form: sorted(inboxes) for form, inboxes in by_form.items()}
 
 

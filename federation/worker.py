@@ -25,7 +25,8 @@ never holds up the next claim. Limits:
   deliveries;
 - a send still running after ``slow_after`` seconds gives its slot back (it keeps running, up to
   the deadline of the request), so slow servers cost healthy ones little; in all at most
-  ``4 × concurrency`` sends are in flight.
+  ``8 × concurrency`` (and 192) sends are in flight. By default ``slow_after`` follows the typical send:
+  four times the moving average of successful sends' durations, between SLOW_MIN and SLOW_MAX.
 
 Outcomes are written in bulk as sends complete (federation.delivery.record). Every row is leased
 (LEASE_SECONDS) before it is sent and started at once, so leases never need renewing; a worker
@@ -62,7 +63,7 @@ from federation.delivery import (
     Sent,
     SigningKeys,
     claim_deliveries,
-    ensure_peers,
+    peer_schemes,
     host_trouble,
     record,
     scheme_for,
@@ -91,15 +92,20 @@ IDLE_MIN = 0.05
 IDLE_MAX = 1.0
 STOP_GRACE = 2.0
 """Seconds in-flight work may take to finish once the worker is asked to stop."""
-DEFAULT_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = 64
 """Sends at once (not counting slow ones); bench/RESULTS.md has the measurements behind it."""
 DEFAULT_PER_HOST = 4
 RETRY_SHARE = 0.5
 """The share of the slots retries may use; the rest is kept for fresh deliveries."""
-SLOW_AFTER = 1.0
-"""Seconds after which a send in flight no longer occupies a slot."""
-FLIGHTS_PER_SLOT = 4
-"""All sends in flight, slow ones included, are at most this many times ``concurrency``."""
+SLOW_MIN = 0.1
+SLOW_MAX = 1.0
+"""Bounds of the adaptive ``slow_after``: seconds after which a send in flight no longer occupies a slot."""
+SLOW_FACTOR = 4.0
+"""A send is slow once it took this many times the average successful send."""
+FLIGHTS_PER_SLOT = 8
+MAX_FLIGHTS = 192
+"""All sends in flight, slow ones included, are at most FLIGHTS_PER_SLOT × ``concurrency`` and MAX_FLIGHTS
+(below the 200 connections of the hub's client, federation.net), but never fewer than ``concurrency``."""
 SAMPLE_EVERY = 60.0
 """Seconds between two additions to the QueueSample of the minute."""
 
@@ -179,13 +185,13 @@ class Worker:
         grace: float = STOP_GRACE,
         idle_max: float = IDLE_MAX,
         retry_share: float = RETRY_SHARE,
-        slow_after: float = SLOW_AFTER,
+        slow_after: float | None = None,
         sample_every: float = SAMPLE_EVERY,
     ) -> None:
         if concurrency < 1 or per_host < 1 or batch < 1:
             raise ValueError("concurrency, per_host and batch must be at least 1")
-        if not 0 < retry_share <= 1 or slow_after <= 0:
-            raise ValueError("retry_share must be in (0, 1] and slow_after positive")
+        if not 0 < retry_share <= 1 or (slow_after is not None and slow_after <= 0):
+            raise ValueError("retry_share must be in (0, 1] and slow_after positive (or None: adaptive)")
         self.fed = fed
         self.owner = owner or default_owner()
         self.concurrency = concurrency
@@ -195,8 +201,10 @@ class Worker:
         self.grace = grace
         self.idle_max = idle_max
         self.retry_slots = max(1, int(concurrency * retry_share))
-        self.slow_after = slow_after
-        self.max_flights = concurrency * FLIGHTS_PER_SLOT
+        self.fixed_slow_after = slow_after
+        self._typical_send: float | None = None
+        """Moving average of successful sends' durations (seconds)."""
+        self.max_flights = max(concurrency, min(concurrency * FLIGHTS_PER_SLOT, MAX_FLIGHTS))
         self.sample_every = sample_every
         self._process_inbox = process_inbox
         self._handle_event = handle_event
@@ -398,7 +406,8 @@ class Worker:
 
     def _active(self, moment: float) -> list[_Flight]:
         """Flights that still occupy a slot (started less than ``slow_after`` ago)."""
-        return [f for f in self._flights.values() if moment - f.started < self.slow_after]
+        slow_after = self.slow_after
+        return [f for f in self._flights.values() if moment - f.started < slow_after]
 
     def _free_slots(self, moment: float) -> tuple[int, int]:
         """(free slots, free retry slots) right now."""
@@ -464,6 +473,24 @@ class Worker:
             return None
         return max(0.001, min(f.started for f in active) + self.slow_after - moment)
 
+    @property
+    def slow_after(self) -> float:
+        """Seconds after which a send no longer occupies a slot: fixed if given, else adaptive."""
+        if self.fixed_slow_after is not None:
+            return self.fixed_slow_after
+        if self._typical_send is None:
+            return SLOW_MAX
+        return min(SLOW_MAX, max(SLOW_MIN, SLOW_FACTOR * self._typical_send))
+
+    def _learn(self, results: Sequence[Sent]) -> None:
+        """Follow the duration of successful sends (exponential moving average)."""
+        for sent in results:
+            if sent.outcome == "delivered":
+                if self._typical_send is None:
+                    self._typical_send = sent.seconds
+                else:
+                    self._typical_send += 0.05 * (sent.seconds - self._typical_send)
+
     async def _start_sends(self) -> int:
         """Lease as many due rows as there are free slots (fresh ones first) and start sending them."""
         free, retry_free = self._free_slots(time.monotonic())
@@ -490,7 +517,7 @@ class Worker:
         self._held[Delivery].update(row.id for row in rows)
         try:
             keys = SigningKeys(self.fed)
-            peers = await ensure_peers(row.host for row in rows)
+            schemes = await peer_schemes(row.host for row in rows)
             signing = {actor: await keys.get(actor) for actor in {row.actor_uri for row in rows}}
         except BaseException:
             await self._release(Delivery, [row.id for row in rows])
@@ -500,7 +527,7 @@ class Worker:
             if not _lease_left(row, SEND_LEASE_MARGIN):
                 await self._release(Delivery, [row.id])
                 continue
-            task = asyncio.create_task(transmit(self.fed, row, signing[row.actor_uri], scheme_for(peers.get(row.host))))
+            task = asyncio.create_task(transmit(self.fed, row, signing[row.actor_uri], scheme_for(schemes.get(row.host))))
             self._flights[task] = _Flight(row, moment, row.tries > 0)
             self._host_busy[row.host] += 1
 
@@ -519,6 +546,7 @@ class Worker:
             error = task.exception() if not task.cancelled() else asyncio.CancelledError()
             if error is None:
                 self._unrecorded.append(task.result())
+                self._learn([task.result()])
             else:
                 log.error("delivery id=%s host=%s broke: %r; releasing it", flight.row.id, flight.row.host, error)
                 broken.append(flight.row.id)
