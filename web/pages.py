@@ -76,11 +76,11 @@ async def group(request: Request) -> Response:
 
 async def thread(request: Request) -> Response:
     """A post and its replies."""
-    post = await Post.get_or_none(id=request.path_params["post_id"], state="published").prefetch_related("group", "author")
+    post = await Post.get_or_none(id=request.path_params["post_id"], state="published").prefetch_related("group", "author", "via")
     if post is None or post.visibility not in ("public", "unlisted"):
         _ = gettext_for(request)
         return await error_page(request, 404, _("Not found"), _("This post does not exist or is not public."))
-    replies = await Post.filter(thread_uri=post.thread_uri, state="published", visibility__in=["public", "unlisted"]).exclude(id=post.id).order_by("id").prefetch_related("author")
+    replies = await Post.filter(thread_uri=post.thread_uri, state="published", visibility__in=["public", "unlisted"]).exclude(id=post.id).order_by("id").prefetch_related("author", "via")
     return await render(request, "thread.html", post=post, replies=replies, group=post.group)
 
 

@@ -203,5 +203,5 @@ async def recent_posts(group: Group, *, limit: int = 20, before_id: int | None =
         query = query.filter(visibility__in=["public", "unlisted"])
     if before_id is not None:
         query = query.filter(id__lt=before_id)
-    return await query.order_by("-id").limit(limit).prefetch_related("author")
+    return await query.order_by("-id").limit(limit).prefetch_related("author", "via")
 

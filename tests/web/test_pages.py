@@ -158,3 +158,15 @@ async def test_moderation_log_is_public_for_public_groups_without_reporters(web)
     assert "remove_post" in page.text and "spam link" in page.text
     assert "rita" not in page.text
     assert (await web.client.get("/groups/secret/moderation")).status_code == 404
+
+
+async def test_relayed_post_says_which_group_it_came_from(web) -> None:
+    """A post relayed from a followed group shows that group on the group page and the thread page."""
+    alice = await web.person("alice")
+    berlin = await web.person("berlin")
+    lisbon = await web.group_with("lisbon", name="Lisbon Housing")
+    post = await make_post(lisbon, alice, "Tenant assembly tonight", via=berlin)
+    page = await web.client.get("/groups/lisbon")
+    assert "Tenant assembly tonight" in page.text and "shared from berlin@" in page.text
+    thread = await web.client.get(f"/posts/{post.id}")
+    assert "shared from berlin@" in thread.text
