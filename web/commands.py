@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 
 import uvicorn
 
@@ -23,6 +24,10 @@ async def _prepare(settings: Settings, example_group: bool) -> None:
                 print(f"created the example group @{created.slug}@{settings.domain}")
 
 
+def _stopped(signum: int, frame: object) -> None:
+    """A stop signal that arrives after uvicorn has already shut down: nothing left to do."""
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the web server (and the in-process worker) until SIGTERM/SIGINT."""
     logs.configure(settings.log_level)
@@ -33,7 +38,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         server_header=False, timeout_graceful_shutdown=5, lifespan="on",
     )
     print(f"Causeway serving {settings.base_url} on http://{args.host}:{args.port}", flush=True)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal against the handlers it
+    # found; with these in place that re-raise is a no-op and the command exits 0 without a traceback.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stopped)
     uvicorn.Server(config).run()
+    print("Causeway stopped", flush=True)
     return 0
 
 

@@ -74,6 +74,19 @@ class Hub:
             conn.rollback()
             return rows
 
+    def query_write(self, sql: str, *params: Any) -> None:
+        """Run one writing SQL statement on the hub's database (to set up a scene the API cannot)."""
+        url = self.env["HUB_DATABASE_URL"]
+        if url.startswith("sqlite://"):
+            with contextlib.closing(sqlite3.connect(url[len("sqlite://"):], timeout=10)) as conn:
+                conn.execute(sql.replace("%s", "?"), params)
+                conn.commit()
+            return
+        with contextlib.closing(psycopg2.connect(url.replace("postgres://", "postgresql://", 1))) as conn:
+            with conn.cursor() as cursor:
+                cursor.execute(sql, params)
+            conn.commit()
+
     def members(self, slug: str) -> dict[str, dict[str, Any]]:
         """The group's memberships keyed by actor URI: {account, handle, state, role}."""
         rows = self.query(
