@@ -41,10 +41,10 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
-from federation.errors import FetchError, OriginError
+from federation.errors import FetchError, OriginError, SignatureError
 from federation.fetch import host_of
 from federation.net import request
-from federation.signatures import SigningAuth
+from federation.signatures import SigningAuth, sign_cavage, sign_rfc9421
 from hub.clock import now
 from hub.models import Delivery, Group, Peer, RemoteActor
 from hub.queue import finish, retry_later
@@ -205,13 +205,26 @@ class Attempt:
 
 
 async def post(fed: Federation, delivery: Delivery, key: SigningKey, scheme: str) -> Attempt:
-    """POST the delivery's body to its inbox once, freshly signed with ``scheme``."""
-    auth = SigningAuth(key.key_id, key.private_key_pem, scheme=scheme)
+    """POST the delivery's body to its inbox once, freshly signed with ``scheme``.
+
+    Through the client's httpx-free path when it has one (``client.direct``, the real network),
+    else through httpx (an injected transport in tests); both sign the same headers.
+    """
+    body = delivery.body.encode("utf-8")
+    direct = getattr(fed.client, "direct", None)
     try:
-        response = await request(
-            fed.client, "POST", delivery.inbox, headers={"Content-Type": CONTENT_TYPE},
-            content=delivery.body.encode("utf-8"), auth=auth, deadline=DEADLINE,
-        )
+        if direct is not None:
+            signer = sign_cavage if scheme == "cavage" else sign_rfc9421
+            try:
+                headers = signer("POST", delivery.inbox, {"Content-Type": CONTENT_TYPE}, body, key.key_id,
+                                 key.private_key_pem)
+            except SignatureError as exc:
+                raise FetchError(f"cannot sign for {delivery.inbox!r}: {exc.reason}") from None
+            response = await direct.post(delivery.inbox, headers=headers, body=body, deadline=DEADLINE)
+        else:
+            auth = SigningAuth(key.key_id, key.private_key_pem, scheme=scheme)
+            response = await request(fed.client, "POST", delivery.inbox, headers={"Content-Type": CONTENT_TYPE},
+                                     content=body, auth=auth, deadline=DEADLINE)
     except FetchError as exc:
         return Attempt(None, None, exc.reason)
     if 200 <= response.status < 300:

@@ -8,6 +8,8 @@ resolver in aiohttp, so ``GuardTransport`` checks scheme and literal hosts of ev
 
 ``request`` sends once (no redirects) with a total deadline (``asyncio.timeout``: httpx-aiohttp
 ignores some timeouts) and a streamed byte cap; transport failures become ``FetchError``.
+``client.direct`` (a ``DirectPoster``) does the same for a POST of bytes straight through the
+client's aiohttp session, without httpx: deliveries use it (bench/RESULTS.md, transport).
 """
 
 import asyncio
@@ -197,16 +199,55 @@ def _is_literal(host: str) -> bool:
     return ":" in host or parse_ipv4_number(host.rstrip(".")) is not None
 
 
+class SessionHolder:
+    """The client's one aiohttp session, made on first use (it needs a running loop), for httpx and DirectPoster."""
+
+    def __init__(self, factory: Callable[[], aiohttp.ClientSession]) -> None:
+        self._factory = factory
+        self._session: aiohttp.ClientSession | None = None
+
+    def __call__(self) -> aiohttp.ClientSession:
+        """The session, made now if there is none (or it was closed)."""
+        if self._session is None or self._session.closed:
+            self._session = self._factory()
+        return self._session
+
+    async def close(self) -> None:
+        """Close the session if one was made."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
+class HubClient(httpx.AsyncClient):
+    """The hub's httpx client; ``direct`` is its POST path without httpx (None over an injected transport)."""
+
+    direct: "DirectPoster | None" = None
+
+    async def aclose(self) -> None:
+        """Close the transport, then the aiohttp session in case only ``direct`` used it."""
+        await super().aclose()
+        if self.direct is not None:
+            await self.direct.sessions.close()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """``async with`` closes like ``aclose`` (httpx's own exit does not call it)."""
+        await super().__aexit__(*exc_info)
+        if self.direct is not None:
+            await self.direct.sessions.close()
+
+
 def build_client(
     policy: AddressPolicy, *, transport: httpx.AsyncBaseTransport | None = None, user_agent: str,
     timeout: float = 10.0, resolver: AbstractResolver | None = None,
-) -> httpx.AsyncClient:
+) -> HubClient:
     """Build the hub's outbound client; close it with ``close_client`` (or ``async with``).
 
     Without ``transport``: aiohttp with a ``GuardedResolver`` around ``resolver`` (default: aiohttp's
-    DefaultResolver) checks every address at connect time. With an injected ``transport`` (tests),
-    scheme and IP literals are checked, and hostnames only when a ``resolver`` is given.
+    DefaultResolver) checks every address at connect time; ``client.direct`` posts through the same
+    aiohttp session without httpx. With an injected ``transport`` (tests), scheme and IP literals are
+    checked, and hostnames only when a ``resolver`` is given; ``client.direct`` is None.
     """
+    sessions: SessionHolder | None = None
     if transport is None:
         ssl_context = httpx.create_ssl_context()
         connect_resolver = GuardedResolver(policy, resolver)
@@ -217,12 +258,13 @@ def build_client(
             return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
                                          trust_env=False)
 
-        aiohttp_transport = AiohttpTransport(verify=ssl_context, client=make_session)
+        sessions = SessionHolder(make_session)
+        aiohttp_transport = AiohttpTransport(verify=ssl_context, client=sessions)
         guarded = GuardTransport(aiohttp_transport, policy, connect_resolver, resolve_names=False)
     else:
         guard_resolver = GuardedResolver(policy, resolver) if resolver is not None else None
         guarded = GuardTransport(transport, policy, guard_resolver)
-    return httpx.AsyncClient(
+    client = HubClient(
         transport=guarded,
         headers={"User-Agent": user_agent},
         timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
@@ -230,6 +272,9 @@ def build_client(
         trust_env=False,
         cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
     )
+    if sessions is not None:
+        client.direct = DirectPoster(sessions, policy, user_agent)
+    return client
 
 
 async def close_client(client: httpx.AsyncClient) -> None:
@@ -245,6 +290,51 @@ class Response:
     headers: Mapping[str, str]
     body: bytes
     url: str
+
+
+@dataclass(frozen=True)
+class DirectPoster:
+    """POSTs bytes through the client's aiohttp session without httpx: the delivery path.
+
+    bench/transport.py measured httpx over AiohttpTransport at about 0.7× the rate of aiohttp alone,
+    and aiohttp with these same guards at 1×, so deliveries (the hub's bulk of requests) skip httpx.
+    The guards are the same: scheme and literal hosts checked here, every resolved address by the
+    session's GuardedResolver, a total deadline, a byte cap, no redirects, and every failure a
+    FetchError. Fetches keep the httpx client (``request``).
+    """
+
+    sessions: SessionHolder
+    policy: AddressPolicy
+    user_agent: str
+
+    async def post(self, url: str, *, headers: Mapping[str, str], body: bytes, deadline: float = 10.0,
+                   max_bytes: int = 1_048_576) -> Response:
+        """POST ``body`` once with ``headers`` (already signed), within ``deadline`` seconds."""
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid URL: {exc}") from None
+        if target.scheme not in ("http", "https") or not target.host:
+            raise FetchError(f"not an http(s) URL: {url!r}")
+        self.policy.check_host_literal(target.raw_host.decode("ascii"))
+        sent = {"User-Agent": self.user_agent, **headers}
+        try:
+            async with asyncio.timeout(deadline):
+                async with self.sessions().post(url, data=body, headers=sent, allow_redirects=False,
+                                                auto_decompress=False) as response:
+                    declared = response.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > max_bytes:
+                        raise ResponseTooLarge(f"response is larger than {max_bytes} bytes")
+                    received = bytearray()
+                    async for chunk in response.content.iter_chunked(65536):
+                        received += chunk
+                        if len(received) > max_bytes:
+                            raise ResponseTooLarge(f"response is larger than {max_bytes} bytes")
+                    return Response(response.status, response.headers, bytes(received), url)
+        except TimeoutError:
+            raise FetchError(f"no complete response from {target.host} within {deadline} s") from None
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            raise FetchError(f"request to {target.host} failed: {type(exc).__name__} {exc}") from None
 
 
 Signer = Callable[[httpx.Request], object]

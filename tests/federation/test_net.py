@@ -320,3 +320,65 @@ async def test_callable_signer_and_no_cookie_jar() -> None:
     assert [c.headers.get("Signature") for c in calls] == ["async", "sync"]
     assert "cookie" not in calls[1].headers
     assert calls[1].content == b"{}"
+
+
+@contextlib.asynccontextmanager
+async def inbox_server(delay: float = 0.0) -> AsyncIterator[tuple[int, list[tuple[dict, bytes]]]]:
+    """An aiohttp server on 127.0.0.1 answering POST /inbox with 202 (after ``delay``); yields port and (headers, body) seen."""
+    seen: list[tuple[dict, bytes]] = []
+
+    async def inbox(req: web.Request) -> web.Response:
+        seen.append((dict(req.headers), await req.read()))
+        await asyncio.sleep(delay)
+        return web.Response(status=202, text="accepted")
+
+    app = web.Application()
+    app.router.add_post("/inbox", inbox)
+    runner = web.AppRunner(app, shutdown_timeout=0.2, handler_cancellation=True)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield runner.addresses[0][1], seen
+    finally:
+        await runner.cleanup()
+
+
+async def test_direct_post_is_guarded_like_the_httpx_path() -> None:
+    """client.direct refuses loopback literals and names resolving to loopback unless allowed; then it posts."""
+    async with inbox_server() as (port, seen):
+        client = build_client(AddressPolicy(), user_agent="causeway-test",
+                              resolver=StaticResolver({"peer.test": ["127.0.0.1"]}))
+        try:
+            for url in (f"http://127.0.0.1:{port}/inbox", f"http://peer.test:{port}/inbox", f"http://localhost:{port}/inbox"):
+                with pytest.raises(UnsafeAddressError):
+                    await client.direct.post(url, headers={}, body=b"{}")
+        finally:
+            await close_client(client)
+        assert seen == []
+        async with build_client(AddressPolicy(["127.0.0.0/8"]), user_agent="causeway-test",
+                                resolver=StaticResolver({"peer.test": ["127.0.0.1"]})) as client:
+            response = await client.direct.post(f"http://peer.test:{port}/inbox", body=b'{"a":1}',
+                                                headers={"Content-Type": "application/activity+json", "Digest": "x"})
+        assert (response.status, response.body) == (202, b"accepted")
+        ((headers, body),) = seen
+        assert body == b'{"a":1}' and headers["Host"] == f"peer.test:{port}" and headers["Digest"] == "x"
+        assert headers["User-Agent"] == "causeway-test"
+
+
+async def test_direct_post_failures_are_fetch_errors() -> None:
+    """A deadline passed, a refused connection and a bad scheme all raise FetchError; without a session there is no direct path."""
+    async with inbox_server(delay=3) as (port, _):
+        async with build_client(AddressPolicy(["127.0.0.0/8"]), user_agent="t") as client:
+            started = time.monotonic()
+            with pytest.raises(FetchError, match="within"):
+                await client.direct.post(f"http://127.0.0.1:{port}/inbox", headers={}, body=b"", deadline=0.5)
+            assert time.monotonic() - started < 1.5
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                closed = sock.getsockname()[1]
+            for url in (f"http://127.0.0.1:{closed}/inbox", "file:///etc/passwd", "http://"):
+                with pytest.raises(FetchError):
+                    await client.direct.post(url, headers={}, body=b"", deadline=2)
+    injected = build_client(AddressPolicy(), user_agent="t", transport=httpx.MockTransport(lambda r: httpx.Response(202)))
+    assert injected.direct is None
+    await close_client(injected)
