@@ -333,7 +333,9 @@ class DirectPoster:
                     return Response(response.status, response.headers, bytes(received), url)
         except TimeoutError:
             raise FetchError(f"no complete response from {target.host} within {deadline} s") from None
-        except (aiohttp.ClientError, OSError, ValueError) as exc:
+        except FetchError:
+            raise
+        except Exception as exc:  # aiohttp's errors and whatever a malformed answer raises, as in ``request``
             raise FetchError(f"request to {target.host} failed: {type(exc).__name__} {exc}") from None
 
 
