@@ -48,7 +48,7 @@ test-sqlite:
 # (pg_ctlcluster) mid-fan-out; set it to 0 when other sessions share that server.
 test-postgres:
 	HUB_TEST_DATABASE=postgres HUB_TEST_POSTGRES_URL=$(PG_URL) HUB_TEST_ALLOW_PG_RESTART=$(or $(HUB_TEST_ALLOW_PG_RESTART),1) \
-	  $(BIN)/pytest -q -m "db or integration" $(PYTEST_ARGS)
+	  $(BIN)/pytest -q -m "(db and not integration) or postgres" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-bovine .pytest_cache

@@ -28,7 +28,7 @@ from tests.integration.hubs import REPO_ROOT, Hub
 from tests.peers.sink import SinkHandle, launch
 from tests.support.processes import ServerProcess, wait_until_sync
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 INSTANCES = 20
 PER_INSTANCE = 10

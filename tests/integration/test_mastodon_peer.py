@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.processes import wait_until_sync
 
-pytestmark = [pytest.mark.integration, pytest.mark.db]
+pytestmark = [pytest.mark.integration, pytest.mark.db, pytest.mark.postgres]
 
 
 def received(peer, kind: str) -> list[dict]:

@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-pytestmark = [pytest.mark.integration, pytest.mark.db]
+pytestmark = [pytest.mark.integration, pytest.mark.db, pytest.mark.postgres]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
