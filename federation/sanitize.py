@@ -3,7 +3,7 @@
 Remote HTML (``content``, ``summary``, ``contentMap`` values, actor bios) goes through
 :func:`sanitize_html`, built on nh3 (Python bindings to the Rust ``ammonia`` sanitizer, which
 parses with html5ever exactly as a browser would).  The allowlist is modelled on Mastodon's
-``Sanitize::Config::MASTODON_STRICT`` (``lib/sanitize_ext/sanitize_config.rb``):
+strict sanitizer configuration (``lib/sanitize_ext/sanitize_config.rb``):
 
 * elements ``p br span a del s pre blockquote code b strong u i em ul ol li ruby rt rp``;
   ``h1``-``h6`` become ``<p><strong>…</strong></p>`` as Mastodon does;

@@ -78,7 +78,8 @@ async def login_link(request: Request) -> Response:
     except RateLimited:
         return await again(429, _("Too many sign-in links were asked for. Use the last one you received, or wait 15 minutes."))
     except PermissionDenied:
-        pass  # say the same as on success: whether someone organises a group here is not told to strangers
+        # Say the same as on success: whether someone organises a group here is not told to strangers.
+        pass
     fed.wake_worker()
     return await render(request, "login_sent.html", handle=handle)
 

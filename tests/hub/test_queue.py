@@ -136,7 +136,8 @@ async def test_concurrent_claims_never_share_a_row(db, database_backend: str) ->
                 try:
                     await asyncio.wait_for(both_claimed.wait(), timeout=2)
                 except (TimeoutError, asyncio.BrokenBarrierError):
-                    pass  # the other worker is blocked on our locks: commit and let it go on
+                    # The other worker is blocked on our locks: commit and let it go on.
+                    pass
                 return [r.id for r in rows]
 
         # When two workers claim at the same time

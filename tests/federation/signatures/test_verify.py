@@ -24,7 +24,7 @@ from federation.signatures._util import format_http_date
 from .fixtures import BODY, HOST, INBOX, KEY_ID, NOW, OTHER_PRIVATE_PEM, OTHER_PUBLIC_PEM, PRIVATE_PEM, PUBLIC_PEM
 
 INBOX_PATH = "/groups/climate/inbox"
-MASTODON_NAMES = ("(request-target)", "host", "date", "digest", "content-type")
+MASTO_SIGNED_HEADERS = ("(request-target)", "host", "date", "digest", "content-type")
 
 
 def _rsa_sign(text: str, pem: str = PRIVATE_PEM) -> str:
@@ -33,7 +33,7 @@ def _rsa_sign(text: str, pem: str = PRIVATE_PEM) -> str:
 
 
 def cavage(
-    names=MASTODON_NAMES, *, method="POST", path=INBOX_PATH, body=BODY, date=NOW, algorithm="rsa-sha256",
+    names=MASTO_SIGNED_HEADERS, *, method="POST", path=INBOX_PATH, body=BODY, date=NOW, algorithm="rsa-sha256",
     pem=PRIVATE_PEM, extra="", created=None, expires=None, **overrides,
 ):  # fmt: skip
     """Build request headers signed by hand, the way Mastodon does, independent of cavage.sign."""
@@ -87,7 +87,7 @@ def test_mastodon_shaped_post_verifies():
     """A POST signed exactly like Mastodon's (incl. content-type) passes and verifies with the fixed key."""
     claim = inspect(cavage())
     assert (claim.scheme, claim.key_id, claim.algorithm) == ("cavage", KEY_ID, "rsa-sha256")
-    assert claim.covered == MASTODON_NAMES and claim.created == NOW and claim.label is None
+    assert claim.covered == MASTO_SIGNED_HEADERS and claim.created == NOW and claim.label is None
     assert verify_claim(claim, PUBLIC_PEM) == verify_claim(claim, PUBLIC_PEM.strip())
     assert verify_claim(claim, PUBLIC_PEM).key_id == KEY_ID
 
