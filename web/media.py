@@ -18,8 +18,10 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from hub.services.media import MEDIA_TYPES, image_kind
+
 MAX_BYTES = 1_048_576
-CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+CONTENT_TYPES = MEDIA_TYPES
 NAME_RE = re.compile(r"^[0-9a-f]{32}\.(png|jpg|gif|webp)$")
 
 
@@ -29,19 +31,6 @@ class BadImage(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def image_type(data: bytes) -> str | None:
-    """The extension of an image recognised from its magic bytes, or None."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
 
 
 def media_dir(data_dir: Path) -> Path:
@@ -56,7 +45,7 @@ async def read_upload(upload: UploadFile) -> tuple[bytes, str]:
         raise BadImage("empty")
     if len(data) > MAX_BYTES:
         raise BadImage("too_large")
-    ext = image_type(data)
+    ext = image_kind(data)
     if ext is None:
         raise BadImage("type")
     return data, ext

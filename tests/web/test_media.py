@@ -7,7 +7,8 @@ import re
 import pytest
 
 from hub.models import Group
-from web.media import MAX_BYTES, image_type
+from hub.services.media import image_kind as image_type
+from web.media import MAX_BYTES
 
 pytestmark = pytest.mark.db
 
