@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -107,8 +108,10 @@ async def member_counts(group_ids: list[int]) -> dict[int, int]:
     """Accepted members per group id."""
     if not group_ids:
         return {}
-    rows = await Membership.filter(group_id__in=group_ids, state="accepted").values_list("group_id", flat=True)
-    counts: dict[int, int] = {}
-    for gid in rows:
-        counts[gid] = counts.get(gid, 0) + 1
-    return counts
+    rows = (
+        await Membership.filter(group_id__in=group_ids, state="accepted")
+        .annotate(members=Count("id"))
+        .group_by("group_id")
+        .values_list("group_id", "members")
+    )
+    return {group_id: members for group_id, members in rows}

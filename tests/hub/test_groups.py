@@ -6,8 +6,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.models import Event, Group, Membership
-from hub.services import accounts, events, members
+from hub.models import Account, Event, Group, Membership
+from hub.services import accounts, events, groups, members
 from hub.services.groups import RESERVED_SLUGS, check_slug, create_group, get_group, list_groups
 
 pytestmark = pytest.mark.db
@@ -119,3 +119,15 @@ async def test_list_groups_counts_accepted_members_and_hides_private(db) -> None
     listed = await list_groups()
     assert [(g.slug, g.members) for g in listed] == [("ants", 0), ("bees", 3)]
     assert [g.slug for g in await list_groups(include_private=True)] == ["ants", "bees", "secret"]
+
+
+async def test_member_counts_count_accepted_members_per_group(db) -> None:
+    """member_counts counts accepted memberships per group with one grouped query; other states do not count."""
+    first = await groups.create_group("first", "First")
+    second = await groups.create_group("second", "Second")
+    empty = await groups.create_group("empty", "Empty")
+    for n, (group, state) in enumerate([(first, "accepted"), (first, "accepted"), (first, "pending"), (second, "accepted"), (second, "banned")]):
+        account = await Account.create(uri=f"https://remote.example/users/{n}")
+        await Membership.create(group=group, account=account, state=state)
+    assert await groups.member_counts([first.id, second.id, empty.id]) == {first.id: 2, second.id: 1}
+    assert await groups.member_counts([]) == {}
