@@ -147,15 +147,20 @@ async def moderate(request: Request) -> Response:
     return await carry_out(request, campaigns.moderate_gathered(entry, action, by=account), messages.get(action, _("Done.")), SECTION)
 
 
+async def _campaign_and_image(request: Request, group, form):
+    """The campaign a call or alert belongs to (if the form names one) and its checked image (if uploaded)."""
+    campaign_slug = str(form.get("campaign", "")).strip()
+    campaign = await campaigns.get_campaign(group, campaign_slug) if campaign_slug else None
+    return campaign, await _image(request, form)
+
+
 async def create_call(request: Request) -> Response:
     """POST …/campaigns/calls: publish a call (what, where, when, how many), optionally with an image and its alt text."""
     account, group, _role = await console_group(request, ORGANISER_ROLES)
     form = await _upload_form(request)
     _ = gettext_for(request)
     try:
-        campaign_slug = str(form.get("campaign", "")).strip()
-        campaign = await campaigns.get_campaign(group, campaign_slug) if campaign_slug else None
-        image = await _image(request, form)
+        campaign, image = await _campaign_and_image(request, group, form)
         await calls.create_call(
             group, what=str(form.get("what", "")), where=str(form.get("where", "")), when=str(form.get("when", "")),
             details=str(form.get("details", ""))[:5000], needed=_int(form.get("needed"), 0) or 0,
@@ -184,9 +189,7 @@ async def send_alert(request: Request) -> Response:
     form = await _upload_form(request)
     _ = gettext_for(request)
     try:
-        campaign_slug = str(form.get("campaign", "")).strip()
-        campaign = await campaigns.get_campaign(group, campaign_slug) if campaign_slug else None
-        image = await _image(request, form)
+        campaign, image = await _campaign_and_image(request, group, form)
         alert = await alerts.send_alert(group, str(form.get("text", "")), by=account, campaign=campaign, image=image)
     except HubError as exc:
         report_error(request, exc)
