@@ -37,7 +37,7 @@ from hub.clock import now
 from hub.errors import Conflict, HubError, NotFound, PermissionDenied
 from hub.models import Account, Group, InboxItem, Invite, Membership, Post
 from hub.queue import finish
-from hub.services import invites, members, posts
+from hub.services import blocks, invites, members, posts
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -281,7 +281,10 @@ async def process_item(fed: Federation, item: InboxItem) -> None:
     """Process a claimed inbox item and record its final state (network failures propagate for a retry)."""
     activity = json.loads(item.body)
     try:
-        outcome = await process(fed, activity, item.actor_uri)
+        if await blocks.instance_blocked(item.actor_uri):
+            outcome = ignored("the instance blocks the sender's domain")  # blocked after the inbox accepted it
+        else:
+            outcome = await process(fed, activity, item.actor_uri)
     except FetchError as exc:
         if not is_permanent(exc):
             raise

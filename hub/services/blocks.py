@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import time
 from urllib.parse import urlsplit
 
 from hub.errors import InvalidInput
@@ -79,3 +80,43 @@ async def group_blocked(group: Group, uri: str) -> bool:
     if await DomainBlock.filter(group=group, domain__in=hosts).exists():
         return True
     return await Peer.filter(host__in=hosts, blocked=True).exists()
+
+
+_changes = 0
+"""Bumped by :func:`note_change` whenever this process changes the instance's blocks."""
+
+
+def note_change() -> None:
+    """Tell this process's :class:`BlockedDomains` snapshots that the instance's blocks changed."""
+    global _changes
+    _changes += 1
+
+
+class BlockedDomains:
+    """This process's copy of the instance's blocked domains, for checks that run on every request.
+
+    Reread from the database at most every ``max_age`` seconds, and at once after a change made in
+    this process (:func:`note_change`): another process's block reaches this one within ``max_age``.
+    Checks that change state (joining, posting, processing a received activity) ask the database.
+    """
+
+    def __init__(self, max_age: float = 2.0, clock=time.monotonic) -> None:
+        self.max_age = max_age
+        self._clock = clock
+        self._domains: frozenset[str] = frozenset()
+        self._read_at: float | None = None
+        self._read_changes = -1
+
+    async def current(self) -> frozenset[str]:
+        """The blocked domains, reread when the copy is older than ``max_age`` or a local change happened."""
+        moment = self._clock()
+        if self._read_at is None or moment - self._read_at >= self.max_age or self._read_changes != _changes:
+            changes = _changes
+            self._domains = frozenset(await Peer.filter(blocked=True).values_list("host", flat=True))
+            self._read_at, self._read_changes = moment, changes
+        return self._domains
+
+    async def covers(self, *hosts: str | None) -> bool:
+        """Whether the instance blocks one of ``hosts`` or a parent domain of one."""
+        domains = await self.current()
+        return bool(domains) and any(c in domains for h in hosts if h for c in covering(h))

@@ -135,6 +135,21 @@ async def test_instance_domain_block_refuses_subdomains_at_the_door(database_url
         assert await InboxItem.all().count() == 0
 
 
+async def test_activity_accepted_before_a_block_is_dropped_by_the_worker(database_url: str, tmp_path: Path) -> None:
+    """A block made between the 202 and the processing wins: the stored activity is ignored, nothing is posted."""
+    async with running_hub(database_url, tmp_path) as hub:
+        await hub.group()
+        ana = hub.world.person("ana", "late.test")
+        await hub.member(ana)
+        note = create(ana, f"{ana.id}/notes/1", to=[PUBLIC], cc=[GROUP])
+        assert (await hub.signed_post(hub.inbox(), note, ana)).status_code == 202
+        await moderation.block_domain("late.test", reason="raid")
+        await hub.drain()
+        item = await hub.inbox_item(note["id"])
+        assert (item.state, item.last_error) == ("ignored", "the instance blocks the sender's domain")
+        assert await Post.all().count() == 0
+
+
 async def test_blocked_domain_gets_403_on_signed_fetches_under_authorized_fetch(database_url: str, tmp_path: Path) -> None:
     """With HUB_AUTHORIZED_FETCH a blocked server's signed GET of the group is refused (403), others get it."""
     async with running_hub(database_url, tmp_path, HUB_AUTHORIZED_FETCH="true") as hub:

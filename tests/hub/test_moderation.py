@@ -229,6 +229,22 @@ async def test_instance_domain_block_drops_members_silently_and_cancels_deliveri
     assert not await blocks.instance_blocked("https://spam.example/users/x")
 
 
+async def test_blocked_domains_copy_follows_local_changes_at_once_and_others_within_max_age(group: Group) -> None:
+    """The per-process copy sees this process's block/unblock at once, and a change made elsewhere after max_age."""
+    moment = [0.0]
+    copy = blocks.BlockedDomains(max_age=2.0, clock=lambda: moment[0])
+    assert not await copy.covers("a.spam.example")
+    await moderation.block_domain("spam.example")
+    assert await copy.covers("a.spam.example", None) and await copy.covers("fine.example", "spam.example")
+    assert not await copy.covers("fine.example", "notspam.example")
+    await Peer.create(host="other.example", blocked=True)  # as another process would
+    assert not await copy.covers("other.example")
+    moment[0] = 2.0
+    assert await copy.covers("other.example")
+    await moderation.unblock_domain("spam.example")
+    assert not await copy.covers("a.spam.example")
+
+
 async def test_group_domain_block_removes_members_with_reject_and_refuses_follows(group: Group, owner: Account) -> None:
     """A group block removes the domain's members (membership.removed → Reject) and refuses later follows and posts."""
     troll = await member(group, "troll", host="trolls.example")

@@ -11,6 +11,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from federation.inbox import MAX_BODY
 from hub.models import Peer
+from hub.services import blocks
 from federation.signatures import digest_header
 from tests.federation.harness import HUB_BASE, OTHER_KEY, SignOptions, as_response, signed_headers
 from tests.security.hostile import (
@@ -275,10 +276,12 @@ async def malformed_signature_header(s: Scene) -> Sent:
 @case(403, reason="does not accept activities from your domain")
 async def blocked_domain(s: Scene) -> Sent:
     await Peer.filter(host="remote.test").update(blocked=True)
+    blocks.note_change()  # as hub.services.moderation.block_domain does, without its side effects on members
     try:
         return await create_sent(s)
     finally:
         await Peer.filter(host="remote.test").update(blocked=False)
+        blocks.note_change()
 
 
 # --- bodies ------------------------------------------------------------------------------------
