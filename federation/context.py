@@ -18,6 +18,8 @@ from federation.ratelimit import InboxLimiter
 from federation.signatures import SigningAuth
 from federation.urls import Urls
 from hub import __version__
+from hub.intake import InboxWriter
+from hub.services.blocks import BlockedDomains
 from hub.services.instance import instance_key
 from hub.settings import Settings
 
@@ -38,6 +40,10 @@ class Federation:
     """Remote keys recently used to verify inbox POSTs (keyId -> ActorKey), for a minute."""
     metrics: Metrics = field(default_factory=Metrics)
     """This process's counters (deliveries, inbox requests, signature failures), served at /metrics."""
+    inbox_writer: InboxWriter = field(default_factory=InboxWriter)
+    """Stores received activities, the POSTs that arrive together in one transaction (group commit)."""
+    blocked_domains: BlockedDomains = field(default_factory=BlockedDomains)
+    """This process's copy of the instance's blocked domains, for the inbox's door check."""
     wake_worker: Callable[[], None] = lambda: None
     """Called after the inbox stores an item or a service records an event, to wake an in-process worker."""
     _instance_auth: dict[str, SigningAuth] = field(default_factory=dict)

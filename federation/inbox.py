@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-
 from federation.collaboration import precheck as collaboration_precheck
 from federation.context import Federation
 from federation.errors import BlockedError, FetchError, OriginError, PayloadError, RateLimitError, SignatureError
@@ -18,9 +16,7 @@ from federation.fetch import host_of, parse_object, same_host
 from federation.remote import MAX_HOST_LENGTH, lookup_key, may_refetch
 from federation.signatures import SignatureClaim, inspect_request, verify_claim
 from federation.vocab import MAX_ID_LENGTH, id_of, is_http_id, type_of
-from hub.clock import now
-from hub.models import InboxItem, Peer
-from hub.services.blocks import covering
+from hub.intake import InboxEntry
 
 MAX_BODY = 1_048_576
 HOST_COMPONENTS = frozenset({"host", "@authority", "@target-uri"})
@@ -92,9 +88,13 @@ def _limit(fed: Federation, key_id: str) -> None:
         raise RateLimitError(f"too many activities from {host}; retry in {wait} s", wait)
 
 
-async def _refuse_blocked(*hosts: str) -> None:
-    """BlockedError when the instance blocks one of the hosts or a parent domain of one."""
-    if await Peer.filter(host__in=list({c for h in hosts if h for c in covering(h)}), blocked=True).exists():
+async def _refuse_blocked(fed: Federation, *hosts: str) -> None:
+    """BlockedError when the instance blocks one of the hosts or a parent domain of one.
+
+    Asks the process's copy of the block list (a block made elsewhere arrives within seconds); the
+    worker asks the database again before processing (federation.processing.process_item).
+    """
+    if await fed.blocked_domains.covers(*hosts):
         raise BlockedError("this server does not accept activities from your domain")
 
 
@@ -130,7 +130,7 @@ async def receive(fed: Federation, *, method: str, path_with_query: str, headers
         raise SignatureError("keyId is not an http(s) URL") from None
     if max(len(key_host), len(host_of(actor))) > MAX_HOST_LENGTH:
         raise SignatureError(f"the keyId or actor host is longer than {MAX_HOST_LENGTH} characters")
-    await _refuse_blocked(key_host, host_of(actor))
+    await _refuse_blocked(fed, key_host, host_of(actor))
     signer = await _verify(fed, claim)
     if signer != actor:
         raise SignatureError("the request is signed by another actor than the activity's")
@@ -138,9 +138,7 @@ async def receive(fed: Federation, *, method: str, path_with_query: str, headers
     await collaboration_precheck(fed, activity, actor)
     if fed.urls.is_local(activity_id):
         raise OriginError("activities with this hub's ids are not accepted from elsewhere")
-    try:
-        await InboxItem.create(activity_uri=activity_id, actor_uri=actor, body=body.decode("utf-8"), next_try_at=now())
-    except IntegrityError:
+    if not await fed.inbox_writer.store(InboxEntry(activity_id, actor, body.decode("utf-8"))):
         return Received(activity_id, actor, stored=False)
     fed.wake_worker()
     return Received(activity_id, actor, stored=True)

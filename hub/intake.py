@@ -1,0 +1,105 @@
+"""Storing received activities with group commit: the POSTs that arrive together share one INSERT.
+
+The inbox answers 202 only once its activity is committed, so nothing acknowledged is lost. Each
+request hands its row to the process's :class:`InboxWriter` and waits; the writer takes every row
+waiting at that moment and stores them in one transaction, while the next rows gather behind it.
+A lone request is written at once (no timer), a busy inbox writes one statement per few dozen
+requests. The same activity id twice — in one batch or across batches and processes — is stored
+once (the unique ``activity_uri`` decides, ``INSERT … ON CONFLICT DO NOTHING RETURNING``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from tortoise import connections
+
+from hub.clock import now
+from hub.models import InboxItem
+
+MAX_BATCH = 200
+"""Rows per statement at most (SQLite allows 32,766 parameters; PostgreSQL 65,535)."""
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """One received activity to store."""
+
+    activity_uri: str
+    actor_uri: str
+    body: str
+
+
+class InboxWriter:
+    """Stores received activities in batches; :meth:`store` returns once its row is committed."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[InboxEntry, asyncio.Future[bool]]] = []
+        self._writing: asyncio.Task | None = None
+
+    async def store(self, item: InboxEntry) -> bool:
+        """Store ``item``; True when stored, False when its id was already known. Database errors propagate."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                stored = await write_batch([item for item, _ in batch])
+            except Exception:  # noqa: BLE001 - one bad row must not fail its neighbours: write them one by one
+                await self._write_singly(batch)
+                continue
+            for (item, future), was_stored in zip(batch, stored):
+                if not future.done():
+                    future.set_result(was_stored)
+
+    async def _write_singly(self, batch: list[tuple[InboxEntry, asyncio.Future[bool]]]) -> None:
+        for item, future in batch:
+            try:
+                [was_stored] = await write_batch([item])
+            except Exception as exc:  # noqa: BLE001 - the request gets its own error
+                if not future.done():
+                    future.set_exception(exc)
+            else:
+                if not future.done():
+                    future.set_result(was_stored)
+
+
+COLUMNS = ("activity_uri", "actor_uri", "body", "state", "tries", "next_try_at", "received_at")
+
+
+def insert_statement(rows: int, dialect: str) -> str:
+    """One INSERT of ``rows`` inbox items that skips known ids and returns the ids it stored."""
+    width = len(COLUMNS)
+    if dialect == "postgres":
+        groups = (", ".join(f"${n * width + c + 1}" for c in range(width)) for n in range(rows))
+    else:
+        groups = (", ".join("?" * width) for _ in range(rows))
+    values = ", ".join(f"({group})" for group in groups)
+    return (f"INSERT INTO {InboxItem._meta.db_table} ({', '.join(COLUMNS)}) VALUES {values} "
+            "ON CONFLICT (activity_uri) DO NOTHING RETURNING activity_uri")
+
+
+async def write_batch(items: list[InboxEntry]) -> list[bool]:
+    """Insert ``items`` in one statement, skipping known ids; for each, whether it was new.
+
+    Written as SQL rather than ``bulk_create``: building a model per row cost more than the INSERT
+    (bench/RESULTS.md, inbox), and tortoise cannot say which rows a conflict skipped.
+    """
+    moment = now()
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(item.activity_uri, index)
+    values: list[object] = []
+    for index in first.values():
+        item = items[index]
+        values += (item.activity_uri, item.actor_uri, item.body, "pending", 0, moment, moment)
+    connection = connections.get("default")
+    rows = await connection.execute_query_dict(insert_statement(len(first), connection.capabilities.dialect), values)
+    stored = {row["activity_uri"] for row in rows}
+    return [first[item.activity_uri] == index and item.activity_uri in stored for index, item in enumerate(items)]
