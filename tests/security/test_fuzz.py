@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from federation import vocab
+from federation import fetch, vocab
 from federation.context import Federation, build_federation
-from federation.errors import FederationError, PayloadError
+from federation.errors import FederationError, OriginError, PayloadError
 from federation.inbox import _check_shape, check_origin, parse_body
 from federation.processing import process
 from federation.remote import store_actor
@@ -149,3 +149,27 @@ def test_vocab_readers_never_raise(value: object, other: object) -> None:
         addresses = vocab.ids(value.get("to")) + vocab.ids(value.get("cc"))
         assert vocab.visibility(addresses, vocab.ids(value.get("cc")), f"{GROUP}/followers") in ("public", "unlisted", "members", "direct")
         vocab.is_public(addresses)
+
+
+url_parts = st.sampled_from(["http", "https", "HTTPS", "ftp", ""]), st.text(max_size=30), st.text(max_size=30)
+
+
+@QUICK
+@given(*url_parts)
+@example("https", "user@Example.COM.:443", "/a/b?c#d")
+@example("http", "evil.test#@good.test", "/x")
+@example("http", "[::ffff:127.0.0.1]:8080", "")
+@example("http", "0x7f.1", "/")
+@example("https", "host", "\\evil.test/")
+@example("http", "host", "/ path")
+def test_origin_of_the_prefix_is_the_origin_of_the_whole_url(scheme: str, authority: str, rest: str) -> None:
+    """The cached origin (parsed from ``scheme://authority`` alone) equals httpx's parse of the whole URL."""
+    url = f"{scheme}://{authority}{rest}"
+
+    def outcome(parse) -> object:
+        try:
+            return parse(url)
+        except OriginError as exc:
+            return type(exc)
+
+    assert outcome(fetch._origin) == outcome(fetch._parse_origin.__wrapped__)
