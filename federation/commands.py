@@ -21,6 +21,7 @@ from federation.context import build_federation
 from federation.runtime import build_worker
 from federation.worker import DEFAULT_CONCURRENCY, DEFAULT_PER_HOST
 from hub import logs
+from hub.heap import freeze_startup_objects
 from hub.db import connect, disconnect
 from hub.settings import Settings
 
@@ -52,6 +53,7 @@ async def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         worker = build_worker(fed, concurrency=args.concurrency, per_host=args.per_host)
+        freeze_startup_objects()
         print(f"worker {worker.owner} running (concurrency {args.concurrency}, {args.per_host} per server); "
               "stop with Ctrl-C or SIGTERM", flush=True)
         await worker.run(stop)

@@ -9,6 +9,7 @@ import signal
 import uvicorn
 
 from hub import db, logs
+from hub.heap import freeze_startup_objects
 from hub.services.instance import instance_key, seed_example_group
 from hub.settings import Settings
 from web.app import create_app
@@ -42,6 +43,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     # found; with these in place that re-raise is a no-op and the command exits 0 without a traceback.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stopped)
+    freeze_startup_objects()
     uvicorn.Server(config).run()
     print("Causeway stopped", flush=True)
     return 0
