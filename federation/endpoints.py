@@ -60,9 +60,12 @@ def error_response(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-async def _path_with_query(request: Request) -> str:
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
+def _path_with_query(request: Request) -> str:
+    """The request target as Starlette's ``request.url`` spells it, read from the scope without building the URL."""
+    scope = request.scope
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query = scope.get("query_string", b"").decode("latin-1")
+    return path + (f"?{query}" if query else "")
 
 
 async def inbox(request: Request) -> Response:
@@ -72,7 +75,7 @@ async def inbox(request: Request) -> Response:
     if body is None:
         return error_response(413, "the body is larger than 1 MiB")
     try:
-        received = await receive(fed, method="POST", path_with_query=await _path_with_query(request), headers=request.headers, body=body)
+        received = await receive(fed, method="POST", path_with_query=_path_with_query(request), headers=request.headers, body=body)
     except FederationError as exc:
         fed.metrics.inbox.inc(result="refused")
         return _refusal(fed, exc)
@@ -115,7 +118,7 @@ async def signed_fetch_refusal(request: Request) -> Response | None:
     fed = fed_of(request)
     if not fed.settings.authorized_fetch:
         return None
-    path = await _path_with_query(request)
+    path = _path_with_query(request)
     try:
         claim = inspect_request("GET", f"{fed.urls.base}{path}", path, request.headers, None, expected_host=fed.urls.host)
         key = await lookup_key(fed, claim.key_id)

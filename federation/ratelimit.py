@@ -16,7 +16,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urldefrag
 
 DEFAULT_PER_ACTOR = 300
 """Inbox POSTs one remote actor may make per minute (Mastodon's own inbox limit is of this order)."""
@@ -84,7 +83,7 @@ class InboxLimiter:
 
     def check(self, key_id: str, host: str) -> int | None:
         """Take a token for the signer and its server; None when allowed, else whole seconds to wait (Retry-After)."""
-        actor = urldefrag(key_id).url
+        actor = key_id.partition("#")[0]
         moment = self.clock()
         wait = max(self.actors.wait(actor, moment), self.hosts.wait(host, moment))
         if wait > 0:

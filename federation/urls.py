@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit
 
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -15,7 +16,7 @@ class Urls:
 
     base: str
 
-    @property
+    @cached_property
     def host(self) -> str:
         """host[:port] of this hub, lower-case."""
         return urlsplit(self.base).netloc.lower()

@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -36,6 +35,10 @@ def routes() -> list:
     """The route table: public pages, sign-in, the console, ActivityPub endpoints, discovery and static files."""
     group_console = "/console/groups/{slug}"
     return [
+        # Inboxes first: the busiest path of a federating server is matched without trying every page.
+        Route("/inbox", endpoints.inbox, methods=["POST"]),
+        Route("/groups/{slug}/inbox", endpoints.inbox, methods=["POST"]),
+        Route("/actor/inbox", endpoints.inbox, methods=["POST"]),
         Route("/", pages.home, name="home"),
         Route("/about", pages.about, name="about"),
         Route("/language/{code}", i18n.switch_language, name="language"),
@@ -75,16 +78,13 @@ def routes() -> list:
         Route("/groups/{slug}/objects/{kind}/{object_id:int}", campaign_pages.group_object, name="group_object"),
         Route("/collaborations/{slug}", pages.collaboration, name="collaboration"),
         Route("/collaborations/{slug}/map.svg", pages.collaboration_map, name="collaboration_map"),
-        Route("/groups/{slug}/inbox", endpoints.inbox, methods=["POST"]),
         Route("/groups/{slug}/outbox", endpoints.outbox),
         Route("/groups/{slug}/followers", endpoints.followers),
         Route("/groups/{slug}/moderators", endpoints.moderators),
         Route("/groups/{slug}/featured", endpoints.featured),
         Route("/groups/{slug}/posts/{post_id:int}", members_only.group_post),
         Route("/posts/{post_id:int}", pages.thread, name="thread"),
-        Route("/inbox", endpoints.inbox, methods=["POST"]),
         Route("/actor", endpoints.instance_actor),
-        Route("/actor/inbox", endpoints.inbox, methods=["POST"]),
         Route("/.well-known/webfinger", discovery_endpoints.webfinger),
         Route("/.well-known/host-meta", discovery_endpoints.host_meta),
         Route("/.well-known/host-meta.json", discovery_endpoints.host_meta),
@@ -125,7 +125,7 @@ def create_app(
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(
-            SessionMiddleware, secret_key=secret.decode(), session_cookie=sessions.COOKIE, max_age=sessions.MAX_AGE,
+            sessions.PageSessions, secret_key=secret.decode(), session_cookie=sessions.COOKIE, max_age=sessions.MAX_AGE,
             same_site="lax", https_only=settings.scheme == "https",
         ),
     ]

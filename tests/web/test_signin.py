@@ -164,3 +164,14 @@ async def test_tampered_session_cookie_is_ignored(web) -> None:
     web.client.cookies.set("causeway_session", forged)
     response = await web.client.get("/console")
     assert response.status_code == 303
+
+
+async def test_inbox_posts_neither_read_nor_renew_the_session(web) -> None:
+    """Inbox POSTs skip the session middleware: a signed-in browser's cookie is not renewed there, pages still renew it."""
+    admin = await web.admin()
+    await web.sign_in(admin)
+    for path in ("/inbox", "/groups/anything/inbox", "/actor/inbox"):
+        response = await web.client.post(path, content=b"{}", headers={"Content-Type": "application/activity+json"})
+        assert response.status_code == 401 and "set-cookie" not in response.headers, path
+    page = await web.client.get("/console")
+    assert page.status_code == 200 and "causeway_session=" in page.headers["set-cookie"]
