@@ -24,6 +24,7 @@ from hub.settings import Settings
 from web import admin_health, console, console_network, feeds, i18n, join, media, metrics, pages, sessions, signin
 from web import campaign_console, campaign_pages
 from web.rendering import exception_handlers
+from web.pagecache import PageCache
 from web.security import SecurityHeadersMiddleware
 from web.templating import build_templates
 
@@ -135,4 +136,5 @@ def create_app(
     app.state.urls = Urls(settings.base_url)
     app.state.catalogs = i18n.Catalogs.load()
     app.state.templates = build_templates(settings)
+    app.state.page_cache = PageCache()
     return app

@@ -17,6 +17,9 @@ from web.errors import CsrfRejected
 
 FIELD = "csrf_token"
 SESSION_KEY = "csrf"
+PLACEHOLDER = f"csrf-placeholder-{secrets.token_hex(16)}"
+"""Stands for the visitor's token in a page rendered for the anonymous page cache (web.pagecache);
+random per process, so no posted text can contain it."""
 
 
 def csrf_token(request: Request) -> str:
@@ -26,6 +29,14 @@ def csrf_token(request: Request) -> str:
         token = secrets.token_urlsafe(32)
         request.session[SESSION_KEY] = token
     return token
+
+
+def form_token(request: Request) -> str:
+    """What a page's forms carry: this session's token, or :data:`PLACEHOLDER` when the page is
+    rendered for the anonymous page cache (which puts each visitor's token in)."""
+    if getattr(request.state, "csrf_placeholder", False):
+        return PLACEHOLDER
+    return csrf_token(request)
 
 
 def rotate(request: Request) -> str:

@@ -15,6 +15,7 @@ from hub.models import Account, Collaboration, Group, Post
 from hub.services import alerts, collaborations, directory, groups, moderation, posts
 from web.graph import Partner, collaboration_svg
 from web.i18n import gettext_for
+from web.pagecache import cached_page
 from web.rendering import error_page, render
 
 
@@ -23,6 +24,7 @@ def group_handle(request: Request, group: Group) -> str:
     return f"@{group.slug}@{request.app.state.settings.domain}"
 
 
+@cached_page
 async def home(request: Request) -> Response:
     """The hub's front page: what it is, a search box and the directory of public groups."""
     query = request.query_params.get("q", "").strip()[:100]
@@ -60,6 +62,7 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
     return await render(request, "group.html", status=status, **context)
 
 
+@cached_page
 async def group(request: Request) -> Response:
     """A group's page for browsers, its Group actor for ActivityPub clients (same URL, Vary: Accept)."""
     try:
@@ -74,6 +77,7 @@ async def group(request: Request) -> Response:
     return await group_page(request, found)
 
 
+@cached_page
 async def thread(request: Request) -> Response:
     """A post and its replies."""
     post = await Post.get_or_none(id=request.path_params["post_id"], state="published").prefetch_related("group", "author", "via")

@@ -47,7 +47,7 @@ async def render(request: Request, template: str, *, status: int = 200, **contex
     has_session = "session" in request.scope
     context.update(
         account=account,
-        csrf_token=csrf.csrf_token(request) if has_session else "",
+        csrf_token=csrf.form_token(request) if has_session else "",
         lang=language_of(request),
         languages=LANGUAGES,
         here=quote(here(request), safe="/"),

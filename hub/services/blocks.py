@@ -12,6 +12,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
+from hub import changes
 from hub.errors import InvalidInput
 from hub.models import DomainBlock, Group, Peer
 
@@ -82,14 +83,9 @@ async def group_blocked(group: Group, uri: str) -> bool:
     return await Peer.filter(host__in=hosts, blocked=True).exists()
 
 
-_changes = 0
-"""Bumped by :func:`note_change` whenever this process changes the instance's blocks."""
-
-
 def note_change() -> None:
-    """Tell this process's :class:`BlockedDomains` snapshots that the instance's blocks changed."""
-    global _changes
-    _changes += 1
+    """Tell this process's :class:`BlockedDomains` copies that the instance's blocks changed."""
+    changes.note("blocks")
 
 
 class BlockedDomains:
@@ -110,10 +106,10 @@ class BlockedDomains:
     async def current(self) -> frozenset[str]:
         """The blocked domains, reread when the copy is older than ``max_age`` or a local change happened."""
         moment = self._clock()
-        if self._read_at is None or moment - self._read_at >= self.max_age or self._read_changes != _changes:
-            changes = _changes
+        seen = changes.count("blocks")
+        if self._read_at is None or moment - self._read_at >= self.max_age or self._read_changes != seen:
             self._domains = frozenset(await Peer.filter(blocked=True).values_list("host", flat=True))
-            self._read_at, self._read_changes = moment, changes
+            self._read_at, self._read_changes = moment, seen
         return self._domains
 
     async def covers(self, *hosts: str | None) -> bool:

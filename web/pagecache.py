@@ -1,0 +1,129 @@
+"""A one-second cache of public pages for visitors who are not signed in (microcaching).
+
+Rendering a group page costs ~15 ms of CPU (its queries and templates); a popular group linked from
+many timelines gets the same anonymous page requested many times a second. :func:`cached_page`
+serves such requests from memory: the page is rendered once per :data:`SECONDS` and language, with a
+placeholder where the visitor's CSRF token goes, and each visitor gets their own token put in.
+
+What is never cached: signed-in visitors, visitors with a notice waiting (flash), ActivityPub
+requests, other methods than GET, and any status but 200. A change this process makes (every domain
+change records an event: :mod:`hub.changes` topic ``content``) makes the next request render afresh;
+a change made by another process (``hub worker``, the CLI) shows within :data:`SECONDS`. While one
+request re-renders an expired page, concurrent requests get the previous copy instead of rendering too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from federation.endpoints import wants_activity_json
+from hub import changes
+from web import csrf
+from web.i18n import language_of
+from web.rendering import FLASH_KEY
+from web.sessions import ACCOUNT_KEY
+
+SECONDS = 1.0
+"""How long a rendered page is served to anonymous visitors at most."""
+SIZE = 256
+"""Pages kept at most (least recently used dropped): query strings vary the key, memory stays bounded."""
+_DROPPED_HEADERS = frozenset({b"content-length", b"set-cookie"})
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A rendered page: status, body with the CSRF placeholder, headers but length and cookies, when and at which count."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+    rendered_at: float
+    generation: int
+
+    def response_for(self, request: Request) -> Response:
+        """The page for this visitor: their CSRF token in place of the placeholder (made on first visit)."""
+        token = csrf.csrf_token(request).encode()
+        response = Response(self.body.replace(csrf.PLACEHOLDER.encode(), token), status_code=self.status)
+        response.raw_headers = [h for h in response.raw_headers if h[0] == b"content-length"] + list(self.headers)
+        return response
+
+
+class PageCache:
+    """Rendered pages by (path, query, language), fresh for ``seconds`` and until this process changes content."""
+
+    def __init__(self, seconds: float = SECONDS, size: int = SIZE, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.size = size
+        self.clock = clock
+        self._pages: OrderedDict[tuple[str, str, str], Page] = OrderedDict()
+        self._rendering: set[tuple[str, str, str]] = set()
+
+    def fresh(self, key: tuple[str, str, str]) -> Page | None:
+        """The page if it is younger than ``seconds`` and no local change happened since."""
+        page = self._pages.get(key)
+        if page is None or self.clock() - page.rendered_at >= self.seconds or page.generation != changes.count("content"):
+            return None
+        self._pages.move_to_end(key)
+        return page
+
+    async def get(self, key: tuple[str, str, str], render: Callable[[], Awaitable[Response]]) -> Page:
+        """The fresh page, or the previous copy while another request renders it, or a new rendering."""
+        page = self.fresh(key)
+        if page is not None:
+            return page
+        previous = self._pages.get(key)
+        if previous is not None and key in self._rendering:
+            return previous
+        self._rendering.add(key)
+        try:
+            generation = changes.count("content")
+            response = await render()
+        finally:
+            self._rendering.discard(key)
+        headers = tuple((name, value) for name, value in response.raw_headers if name not in _DROPPED_HEADERS)
+        page = Page(response.status_code, bytes(response.body), headers, self.clock(), generation)
+        if page.status == 200:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        return page
+
+
+def cache_key(request: Request) -> tuple[str, str, str] | None:
+    """(path, query, language) when the request may be served from the cache, else None."""
+    if request.method != "GET" or "session" not in request.scope or wants_activity_json(request):
+        return None
+    session = request.session
+    if session.get(ACCOUNT_KEY) is not None or session.get(FLASH_KEY):
+        return None
+    return request.url.path, request.scope.get("query_string", b"").decode("latin-1"), language_of(request)
+
+
+def cached_page(endpoint: Endpoint) -> Endpoint:
+    """Serve ``endpoint``'s HTML to anonymous visitors from the app's :class:`PageCache` (``app.state.page_cache``)."""
+
+    @wraps(endpoint)
+    async def serve(request: Request) -> Response:
+        key = cache_key(request)
+        if key is None:
+            return await endpoint(request)
+
+        async def render() -> Response:
+            request.state.csrf_placeholder = True  # web.csrf.form_token
+            return await endpoint(request)
+
+        page = await request.app.state.page_cache.get(key, render)
+        return page.response_for(request)
+
+    return serve
