@@ -369,12 +369,13 @@ async def peer_schemes(hosts: Iterable[str]) -> dict[str, str | None]:
 async def claim_deliveries(
     owner: str, *, limit: int, lease_seconds: float = 60.0, exclude_hosts: Iterable[str] = (),
     per_host: int | None = None, room: Mapping[str, int] | None = None, retried: bool | None = None,
+    retry_limit: int | None = None,
 ) -> list[Delivery]:
     """Lease up to ``limit`` due deliveries to ``owner``, oldest due first, at most ``room[host]`` per host.
 
     ``room`` gives the free places of hosts already busy (default ``per_host``; None: no cap);
     ``retried`` False claims only fresh rows (never tried), True only retries, None both (fewest
-    tries first). Like :func:`hub.queue.claim`, the candidate rows are locked with ``FOR UPDATE
+    tries first, so fresh rows before retries) with at most ``retry_limit`` retries. Like :func:`hub.queue.claim`, the candidate rows are locked with ``FOR UPDATE
     SKIP LOCKED`` (PostgreSQL), so concurrent workers never lease the same row; candidates left
     out by a host's cap are unlocked at commit, unleased.
     """
@@ -396,13 +397,17 @@ async def claim_deliveries(
             query = query.filter(tries__gt=0) if retried else query.filter(tries=0)
         # Not values_list(): tortoise drops FOR UPDATE from it, and two workers would claim the same rows.
         candidates = await query.order_by(*order).limit(limit * CANDIDATES_PER_SLOT).select_for_update(
-            skip_locked=True).only("id", "host")
+            skip_locked=True).only("id", "host", "tries")
         taken: Counter[str] = Counter()
         ids: list[int] = []
+        retries = 0
         for row in candidates:
             cap = room.get(row.host, per_host)
+            if row.tries and retry_limit is not None and retries >= retry_limit:
+                continue
             if cap is None or taken[row.host] < cap:
                 taken[row.host] += 1
+                retries += 1 if row.tries else 0
                 ids.append(row.id)
                 if len(ids) == limit:
                     break

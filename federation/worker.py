@@ -28,12 +28,15 @@ never holds up the next claim. Limits:
   ``8 × concurrency`` (and 192) sends are in flight. By default ``slow_after`` follows the typical send:
   four times the moving average of successful sends' durations, between SLOW_MIN and SLOW_MAX.
 
-Outcomes are written in bulk as sends complete (federation.delivery.record). Every row is leased
+Outcomes are written in bulk (federation.delivery.record) once half the slots' worth of sends
+finished, RECORD_DELAY after the first of them, or when nothing is in flight. Every row is leased
 (LEASE_SECONDS) before it is sent and started at once, so leases never need renewing; a worker
 killed mid-send leaves leases that expire (or that its restart on the same machine releases at
 once, see :func:`release_orphaned_leases`), and another worker sends those rows again — the
 at-least-once repeat of a send whose acknowledgement was not recorded. Every SAMPLE_EVERY seconds
-the worker adds what it sent to the minute's QueueSample row (the admin's chart).
+the worker adds what it sent to the minute's QueueSample row (the admin's chart) and lifts the
+bans whose end time passed (hub.services.moderation.expire_bans; a ban is lifted once however many
+workers look).
 
 While ``run`` loops, ``fed.wake_worker()`` wakes it (the inbox and services call it after storing
 work).
@@ -44,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import os
 import random
 import secrets
@@ -72,6 +76,7 @@ from federation.delivery import (
 from hub.clock import now
 from hub.models import Delivery, Event, InboxItem
 from hub.queue import ACTIVE_STATE, claim, finish, retry_later
+from hub.services import moderation
 from hub.services.queue_stats import record_sample
 
 log = logging.getLogger("causeway.worker")
@@ -92,7 +97,7 @@ IDLE_MIN = 0.05
 IDLE_MAX = 1.0
 STOP_GRACE = 2.0
 """Seconds in-flight work may take to finish once the worker is asked to stop."""
-DEFAULT_CONCURRENCY = 64
+DEFAULT_CONCURRENCY = 96
 """Sends at once (not counting slow ones); bench/RESULTS.md has the measurements behind it."""
 DEFAULT_PER_HOST = 4
 RETRY_SHARE = 0.5
@@ -106,6 +111,14 @@ FLIGHTS_PER_SLOT = 8
 MAX_FLIGHTS = 192
 """All sends in flight, slow ones included, are at most FLIGHTS_PER_SLOT × ``concurrency`` and MAX_FLIGHTS
 (below the 200 connections of the hub's client, federation.net), but never fewer than ``concurrency``."""
+RECLAIM_AFTER = 0.02
+"""Seconds after a claim that found nothing before the next one (unless woken or idle)."""
+RECORD_DELAY = 0.05
+"""Seconds a finished send's outcome may wait to be written with others (or until half the slots' worth finished)."""
+TROUBLE_EVERY = 1.0
+"""Seconds a worker reuses its reading of the circuit breakers (its own failures make it read again at once)."""
+KEYS_EVERY = 60.0
+"""Seconds a worker reuses the local actors' signing keys it loaded."""
 SAMPLE_EVERY = 60.0
 """Seconds between two additions to the QueueSample of the minute."""
 
@@ -217,6 +230,11 @@ class Worker:
         self._host_busy: Counter[str] = Counter()
         self._unsampled: Counter[str] = Counter()
         self._unrecorded: list[Sent] = []
+        self._trouble: tuple[float, tuple[set[str], set[str]]] | None = None
+        self._unrecorded_since = 0.0
+        self._database_away = False
+        self._empty_claim_at = -math.inf
+        self._keys: tuple[float, SigningKeys] | None = None
         self._context = contextvars.copy_context()
 
     async def _db(self, work: Coroutine[Any, Any, T]) -> T:
@@ -248,6 +266,7 @@ class Worker:
     async def run_once(self) -> int:
         """Handle due inbox items, then events, then deliveries until none is due; returns how many rows were handled."""
         self._context = contextvars.copy_context()
+        self._trouble = None  # each pass starts from a fresh reading of the circuit breakers
         handled = await self._db(self._drain(InboxItem, self._process_inbox))
         handled += await self._db(self._drain(Event, self._handle_event))
         handled += await self._pump(until_idle=True)
@@ -325,6 +344,18 @@ class Worker:
             await self._pause(None, self.sample_every)
             if not self._stopping:
                 await self._db(self._flush_sample())
+                await self._db(self._expire_bans())
+
+    async def _expire_bans(self) -> None:
+        """Lift the bans whose end time passed (their Undo of the Block federates like a moderator's unban)."""
+        try:
+            lifted = await moderation.expire_bans()
+        except Exception as exc:
+            log.warning("could not lift ended bans: %s", exc)
+            return
+        if lifted:
+            log.info("worker lifted=%d bans whose end time passed", lifted)
+            self.wake()
 
     async def _flush_sample(self) -> None:
         """Add this worker's counts since the last flush to the minute's QueueSample."""
@@ -427,16 +458,20 @@ class Worker:
         look = True
         threshold = max(1, self.concurrency // 4)
         while not self._stopping:
-            if self._unrecorded:
+            if self._unrecorded and self._record_due():
                 recorded += await self._db(self._record_landed())
-                if self._unrecorded and not self._flights:  # the database is away: wait, claim nothing
+                if self._database_away and not self._flights:  # wait, claim nothing
                     await self._pause(None, self.idle_max)
                     continue
             started = 0
             free, _ = self._free_slots(time.monotonic())
-            if look and not self._unrecorded and (free >= threshold or not self._flights):
+            # After a claim found nothing, look again only once sends are done, new work wakes us, or
+            # RECLAIM_AFTER passed: not after every landing at the tail of a fan-out.
+            recently_empty = self._flights and time.monotonic() - self._empty_claim_at < RECLAIM_AFTER
+            if look and not self._database_away and not recently_empty and (free >= threshold or not self._flights):
                 self._wake_sends.clear()
                 started = await self._db(self._start_sends())
+                self._empty_claim_at = -math.inf if started else time.monotonic()
                 look = False
             if not self._flights:
                 if started:
@@ -453,17 +488,34 @@ class Worker:
             if not until_idle:
                 woken = asyncio.ensure_future(self._wake_sends.wait())
                 waiters.add(woken)
-            done, _ = await asyncio.wait(waiters, timeout=self._until_slow(), return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(waiters, timeout=self._next_deadline(), return_when=asyncio.FIRST_COMPLETED)
             if woken is not None:
                 if woken.done():
                     self._wake_sends.clear()  # new rows are claimed as soon as slots are free
+                    self._empty_claim_at = -math.inf
                 else:
                     woken.cancel()
             landed = [task for task in done if task in self._flights]
             if landed:
-                recorded += await self._db(self._land(landed))
+                await self._db(self._land(landed))
             look = True
+        if self._unrecorded:
+            recorded += await self._db(self._record_landed())
         return recorded
+
+    def _record_due(self) -> bool:
+        """Whether to write the outcomes waiting: enough of them, the oldest waited RECORD_DELAY, or nothing in flight."""
+        if not self._flights or len(self._unrecorded) >= max(1, self.concurrency // 2):
+            return True
+        return time.monotonic() - self._unrecorded_since >= RECORD_DELAY
+
+    def _next_deadline(self) -> float | None:
+        """Seconds until the pump must look again: a flight turning slow, or waiting outcomes to write."""
+        slow = self._until_slow()
+        if not self._unrecorded:
+            return slow
+        record = max(0.001, self._unrecorded_since + RECORD_DELAY - time.monotonic())
+        return record if slow is None else min(slow, record)
 
     def _until_slow(self) -> float | None:
         """Seconds until the next active flight turns slow (and frees its slot)."""
@@ -496,27 +548,34 @@ class Worker:
         free, retry_free = self._free_slots(time.monotonic())
         if free <= 0:
             return 0
-        paused, probing = await host_trouble()
+        paused, probing = await self._host_trouble()
         room = {host: (1 if host in probing else self.per_host) - self._host_busy[host]
                 for host in set(self._host_busy) | probing}
-        fresh = await claim_deliveries(self.owner, limit=free, lease_seconds=self.lease_seconds, exclude_hosts=paused,
-                                       per_host=self.per_host, room=room, retried=False)
-        retries: list[Delivery] = []
-        retry_free = min(retry_free, free - len(fresh))
-        if retry_free > 0:
-            for row in fresh:
-                room[row.host] = room.get(row.host, self.per_host) - 1
-            retries = await claim_deliveries(self.owner, limit=retry_free, lease_seconds=self.lease_seconds,
-                                             exclude_hosts=paused, per_host=self.per_host, room=room, retried=True)
-        rows = fresh + retries
+        # One claim for both: fresh rows first (fewest tries), retries only into their own share of the slots.
+        rows = await claim_deliveries(self.owner, limit=free, lease_seconds=self.lease_seconds, exclude_hosts=paused,
+                                      per_host=self.per_host, room=room, retried=None, retry_limit=max(0, retry_free))
         if rows:
             await self._launch(rows)
         return len(rows)
 
+    async def _host_trouble(self) -> tuple[set[str], set[str]]:
+        """Paused and probing hosts, read at most every TROUBLE_EVERY seconds and after this worker's failures."""
+        moment = time.monotonic()
+        if self._trouble is None or moment - self._trouble[0] >= TROUBLE_EVERY:
+            self._trouble = (moment, await host_trouble())
+        return self._trouble[1]
+
+    def _signing_keys(self) -> SigningKeys:
+        """The local actors' keys, kept KEYS_EVERY seconds (a rotated key signs from the next period on)."""
+        moment = time.monotonic()
+        if self._keys is None or moment - self._keys[0] >= KEYS_EVERY:
+            self._keys = (moment, SigningKeys(self.fed))
+        return self._keys[1]
+
     async def _launch(self, rows: Sequence[Delivery]) -> None:
         self._held[Delivery].update(row.id for row in rows)
         try:
-            keys = SigningKeys(self.fed)
+            keys = self._signing_keys()
             schemes = await peer_schemes(row.host for row in rows)
             signing = {actor: await keys.get(actor) for actor in {row.actor_uri for row in rows}}
         except BaseException:
@@ -545,13 +604,15 @@ class Worker:
             flight = self._take_off(task)
             error = task.exception() if not task.cancelled() else asyncio.CancelledError()
             if error is None:
+                if not self._unrecorded:
+                    self._unrecorded_since = time.monotonic()
                 self._unrecorded.append(task.result())
                 self._learn([task.result()])
             else:
                 log.error("delivery id=%s host=%s broke: %r; releasing it", flight.row.id, flight.row.host, error)
                 broken.append(flight.row.id)
         await self._release(Delivery, broken)
-        return await self._record_landed()
+        return len(self._unrecorded)
 
     async def _record_landed(self) -> int:
         """Write the outcomes waiting to be recorded; kept for the next call while the database is away.
@@ -566,11 +627,15 @@ class Worker:
             outcomes = await record(self.fed, results, rng=self._rng)
         except Exception as exc:
             self._unrecorded = results + self._unrecorded
+            self._database_away = True
             log.error("could not record sends=%d (%s: %s); trying again shortly", len(results), type(exc).__name__, exc)
             return 0
+        self._database_away = False
         self._held[Delivery].difference_update(sent.delivery.id for sent in results)
         for outcome in outcomes:
             self._unsampled["delivered" if outcome == "delivered" else "failed"] += 1
+        if any(outcome != "delivered" for outcome in outcomes):
+            self._trouble = None  # a failure may have opened a host's circuit: read the breakers again
         return len(results)
 
     async def _land_flights(self, grace: float) -> None:
@@ -580,6 +645,7 @@ class Worker:
         done, pending = await asyncio.wait(set(self._flights), timeout=grace)
         if done:
             await self._land(done)
+        await self._record_landed()
         for task in pending:
             task.cancel()
         if pending:

@@ -147,11 +147,21 @@ async def require_outranks(group: Group, by: Account | None, membership: Members
 
 
 async def lift_ban(membership: Membership, group: Group, *, by: Account | None, reason: str | None) -> Membership:
-    """End a ban (banned -> left): the account may ask to join again; event ``membership.unbanned``."""
+    """End a ban (banned -> left): the account may ask to join again; event ``membership.unbanned``.
+
+    The row changes only if it is still banned, so two workers expiring the same ban (or a moderator
+    lifting it meanwhile) federate one Undo, not two.
+    """
     async with in_transaction():
         MEMBERSHIP.check(membership.state, "left")
-        membership.state, membership.banned_until, membership.reason = "left", None, reason
-        await membership.save(update_fields=["state", "banned_until", "reason", "updated_at"])
+        moment = now()
+        lifted = await Membership.filter(id=membership.id, state="banned").update(
+            state="left", banned_until=None, reason=reason, updated_at=moment
+        )
+        if not lifted:
+            await membership.refresh_from_db()
+            return membership
+        membership.state, membership.banned_until, membership.reason, membership.updated_at = "left", None, reason, moment
         await events.record("membership.unbanned", group, membership_id=membership.id, reason=reason, by=by.uri if by else None)
         account = await Account.get(id=membership.account_id)
         await moderation_log.record("unban", account.uri, group=group, by=by, reason=reason)

@@ -21,7 +21,7 @@ from federation.context import Federation, build_federation
 from federation.delivery import enqueue
 from federation.worker import ITEM_MAX_TRIES, Worker
 from hub.clock import now
-from hub.models import Delivery, Event, Group, InboxItem, Peer, QueueSample
+from hub.models import Account, Delivery, Event, Group, InboxItem, Membership, Peer, QueueSample
 from hub.queue import depth, finish
 from hub.services import events
 from hub.settings import load_settings
@@ -389,3 +389,17 @@ async def test_outcomes_are_counted_and_sampled(fed: Federation, network: Networ
     assert fed.metrics.deliveries.get(outcome="retry") == 1
     (sample,) = await QueueSample.all()
     assert (sample.delivered, sample.failed, sample.queued, sample.dead) == (2, 1, 1, 0)
+
+
+async def test_running_worker_lifts_bans_whose_end_passed(fed: Federation, network: Network) -> None:
+    """Each housekeeping pass lifts ended bans (state left, membership.unbanned recorded), without anyone following again."""
+    group = await Group.create(slug="housing", name="Housing", private_key_pem=PRIVATE_PEM, public_key_pem=PUBLIC_PEM)
+    ann = await Account.create(uri="https://a.example/users/ann", handle="ann@a.example")
+    await Membership.create(group=group, account=ann, state="banned", banned_until=now() - timedelta(seconds=1))
+    w = worker(fed, sample_every=0.05)
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop))
+    await wait_until(lambda: Membership.filter(account=ann, state="left").exists(), timeout=5, message="ban lifted")
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert await Event.filter(kind="membership.unbanned").count() == 1

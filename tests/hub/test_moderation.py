@@ -165,6 +165,18 @@ async def test_expire_bans_housekeeping(group: Group) -> None:
     assert (states[ann.uri], states[bob.uri]) == ("left", "banned")
 
 
+async def test_a_ban_is_lifted_once_when_two_workers_expire_it(group: Group) -> None:
+    """Two housekeeping passes racing over the same ended ban: one state change, one unbanned event."""
+    ann = await member(group, "ann")
+    await moderation.ban(group, ann, until=now() + timedelta(days=1))
+    await Membership.filter(account=ann).update(banned_until=now() - timedelta(seconds=1))
+    stale = await Membership.get(account=ann)
+    await moderation.expire_bans()
+    again = await members.lift_ban(stale, group, by=None, reason="the ban ended")
+    assert again.state == "left"
+    assert await Event.filter(kind="membership.unbanned").count() == 1
+
+
 # --- posts ---------------------------------------------------------------------------------------
 
 
