@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 
 MODEL_MODULES = ["hub.models"]
@@ -25,10 +26,30 @@ def _with_sqlite_pragmas(database_url: str) -> str:
     return database_url + ("&" if "?" in database_url else "?") + f"synchronous={SQLITE_SYNCHRONOUS}"
 
 
+async def _release_to_pool(connection) -> None:
+    """What a PostgreSQL connection needs when it goes back to the pool: no transaction left open.
+
+    asyncpg's default resets the whole session on every release (advisory locks, cursors, LISTEN,
+    settings): a second round trip after each of the hub's queries, which uses none of those. An
+    open transaction (a query cancelled mid-transaction) is rolled back.
+    """
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
+
+
+def _connection(database_url: str) -> str | dict:
+    if database_url.startswith("sqlite://"):
+        return _with_sqlite_pragmas(database_url)
+    config = expand_db_url(database_url)
+    if config["engine"] == "tortoise.backends.asyncpg":
+        config["credentials"]["reset"] = _release_to_pool
+    return config
+
+
 def tortoise_config(database_url: str) -> dict:
     """The tortoise configuration for one database URL (models app ``models``, UTC timestamps)."""
     return {
-        "connections": {"default": _with_sqlite_pragmas(database_url)},
+        "connections": {"default": _connection(database_url)},
         "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",
