@@ -71,18 +71,20 @@ class InboxWriter:
 
 
 COLUMNS = ("activity_uri", "actor_uri", "body", "state", "tries", "next_try_at", "received_at")
+_TABLE = InboxItem._meta.db_table
+_CONFLICT = "ON CONFLICT (activity_uri) DO NOTHING RETURNING activity_uri"
+POSTGRES_INSERT = (
+    f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}) "
+    "SELECT uri, actor, body, 'pending', 0, $4, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(uri, actor, body) "
+    + _CONFLICT
+)
+"""PostgreSQL: one statement for any number of rows (arrays), so it is prepared once per connection."""
 
 
-def insert_statement(rows: int, dialect: str) -> str:
-    """One INSERT of ``rows`` inbox items that skips known ids and returns the ids it stored."""
-    width = len(COLUMNS)
-    if dialect == "postgres":
-        groups = (", ".join(f"${n * width + c + 1}" for c in range(width)) for n in range(rows))
-    else:
-        groups = (", ".join("?" * width) for _ in range(rows))
-    values = ", ".join(f"({group})" for group in groups)
-    return (f"INSERT INTO {InboxItem._meta.db_table} ({', '.join(COLUMNS)}) VALUES {values} "
-            "ON CONFLICT (activity_uri) DO NOTHING RETURNING activity_uri")
+def sqlite_insert(rows: int) -> str:
+    """SQLite: an INSERT of ``rows`` rows (preparing it is in-process and cheap)."""
+    values = ", ".join(["(?, ?, ?, 'pending', 0, ?, ?)"] * rows)
+    return f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}) VALUES {values} {_CONFLICT}"
 
 
 async def write_batch(items: list[InboxEntry]) -> list[bool]:
@@ -95,11 +97,16 @@ async def write_batch(items: list[InboxEntry]) -> list[bool]:
     first: dict[str, int] = {}
     for index, item in enumerate(items):
         first.setdefault(item.activity_uri, index)
-    values: list[object] = []
-    for index in first.values():
-        item = items[index]
-        values += (item.activity_uri, item.actor_uri, item.body, "pending", 0, moment, moment)
+    new = [items[index] for index in first.values()]
     connection = connections.get("default")
-    rows = await connection.execute_query_dict(insert_statement(len(first), connection.capabilities.dialect), values)
+    if connection.capabilities.dialect == "postgres":
+        statement = POSTGRES_INSERT
+        values: list[object] = [[i.activity_uri for i in new], [i.actor_uri for i in new], [i.body for i in new], moment]
+    else:
+        statement = sqlite_insert(len(new))
+        values = []
+        for item in new:
+            values += (item.activity_uri, item.actor_uri, item.body, moment, moment)
+    rows = await connection.execute_query_dict(statement, values)
     stored = {row["activity_uri"] for row in rows}
     return [first[item.activity_uri] == index and item.activity_uri in stored for index, item in enumerate(items)]
