@@ -7,6 +7,7 @@ group blocks in :class:`~hub.models.DomainBlock`. Changing blocks is in hub.serv
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import time
@@ -102,15 +103,26 @@ class BlockedDomains:
         self._domains: frozenset[str] = frozenset()
         self._read_at: float | None = None
         self._read_changes = -1
+        self._reading: tuple[int, asyncio.Future[frozenset[str]]] | None = None
 
     async def current(self) -> frozenset[str]:
-        """The blocked domains, reread when the copy is older than ``max_age`` or a local change happened."""
+        """The blocked domains, reread when the copy is older than ``max_age`` or a local change happened.
+
+        Requests that find the copy stale together share one reread (an inbox busy after a quiet
+        spell would otherwise send one query per request in flight).
+        """
         moment = self._clock()
         seen = changes.count("blocks")
-        if self._read_at is None or moment - self._read_at >= self.max_age or self._read_changes != seen:
-            self._domains = frozenset(await Peer.filter(blocked=True).values_list("host", flat=True))
-            self._read_at, self._read_changes = moment, seen
-        return self._domains
+        if self._read_at is not None and moment - self._read_at < self.max_age and self._read_changes == seen:
+            return self._domains
+        if self._reading is None or self._reading[0] != seen or self._reading[1].done():
+            self._reading = (seen, asyncio.ensure_future(self._reread(moment, seen)))
+        return await asyncio.shield(self._reading[1])
+
+    async def _reread(self, moment: float, seen: int) -> frozenset[str]:
+        domains = frozenset(await Peer.filter(blocked=True).values_list("host", flat=True))
+        self._domains, self._read_at, self._read_changes = domains, moment, seen
+        return domains
 
     async def covers(self, *hosts: str | None) -> bool:
         """Whether the instance blocks one of ``hosts`` or a parent domain of one."""

@@ -341,3 +341,21 @@ async def test_public_log_hides_reports_and_moderators(group: Group, owner: Acco
     assert not hasattr(entries[0], "moderator")
     full = await moderation.group_log(group)
     assert [a.action for a in full] == ["report_resolved", "ban"] and full[1].moderator.id == owner.id
+
+
+async def test_requests_finding_the_block_list_stale_share_one_reread(group: Group, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thirty requests at once after a quiet spell: one query, every one answered from it."""
+    import asyncio
+
+    reads: list[int] = []
+    real = blocks.BlockedDomains._reread
+
+    async def counted(self, moment, seen):
+        reads.append(1)
+        return await real(self, moment, seen)
+
+    monkeypatch.setattr(blocks.BlockedDomains, "_reread", counted)
+    await moderation.block_domain("spam.example")
+    copy = blocks.BlockedDomains()
+    answers = await asyncio.gather(*(copy.covers(f"h{n}.spam.example" if n % 2 else "fine.example") for n in range(30)))
+    assert reads == [1] and answers == [bool(n % 2) for n in range(30)]
