@@ -1,6 +1,7 @@
 """Claiming work from the persistent queues (inbox items, events, deliveries) safely across workers.
 
-A claim takes due rows whose lease is free or expired and leases them to one worker. On PostgreSQL
+A claim takes due rows whose lease is free or expired and leases them to one worker (events only
+when no earlier event of their group is pending, so a group's events keep their order). On PostgreSQL
 the candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so concurrent workers never claim the
 same row; SQLite runs one process and ignores the locking clause. A worker that dies simply lets its
 leases expire and the rows become due again.
@@ -8,7 +9,7 @@ leases expire and the rows become due again.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from tortoise.expressions import Q
@@ -26,15 +27,18 @@ async def claim(model: type[Row], *, owner: str, limit: int, lease_seconds: floa
     """Lease up to ``limit`` due rows of ``model`` to ``owner``; fresh rows (fewer tries) first."""
     moment = now()
     lease_until = moment + timedelta(seconds=lease_seconds)
-    async with in_transaction():
-        query = model.filter(state=ACTIVE_STATE[model], next_try_at__lte=moment).filter(
-            Q(lease_until__isnull=True) | Q(lease_until__lt=moment)
-        )
-        if exclude_hosts and model is Delivery:
-            query = query.exclude(host__in=list(exclude_hosts))
-        # Not values_list(): tortoise drops FOR UPDATE from it, and two workers would claim the same rows.
-        locked = await query.order_by("tries", "next_try_at", "id").limit(limit).select_for_update(skip_locked=True).only("id")
-        ids = [row.id for row in locked]
+    async with in_transaction() as connection:
+        if model is Event:
+            ids = await _event_candidates(connection, moment, limit)
+        else:
+            query = model.filter(state=ACTIVE_STATE[model], next_try_at__lte=moment).filter(
+                Q(lease_until__isnull=True) | Q(lease_until__lt=moment)
+            )
+            if exclude_hosts and model is Delivery:
+                query = query.exclude(host__in=list(exclude_hosts))
+            # Not values_list(): tortoise drops FOR UPDATE from it, and two workers would claim the same rows.
+            locked = await query.order_by("tries", "next_try_at", "id").limit(limit).select_for_update(skip_locked=True).only("id")
+            ids = [row.id for row in locked]
         if not ids:
             return []
         update = {"lease_until": lease_until}
@@ -42,6 +46,27 @@ async def claim(model: type[Row], *, owner: str, limit: int, lease_seconds: floa
             update["lease_owner"] = owner
         await model.filter(id__in=list(ids)).update(**update)
     return await model.filter(id__in=list(ids)).order_by("id")
+
+
+async def _event_candidates(connection, moment: datetime, limit: int) -> list[int]:
+    """Due events that are their group's oldest pending one, locked (PostgreSQL) for this claim.
+
+    A group's events are handled one at a time in id order, whichever worker takes them: an event
+    waits while an earlier one of its group is pending (leased by a worker or waiting for a retry).
+    Events without a group have no order to keep.
+    """
+    table = Event._meta.db_table
+    postgres = connection.capabilities.dialect == "postgres"
+    now_param = "$1" if postgres else "?"
+    statement = (
+        f"SELECT e.id FROM {table} e WHERE e.state = 'pending' AND e.next_try_at <= {now_param} "
+        f"AND (e.lease_until IS NULL OR e.lease_until < {now_param}) "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} p WHERE p.group_id = e.group_id AND p.state = 'pending' AND p.id < e.id) "
+        f"ORDER BY e.tries, e.next_try_at, e.id LIMIT {int(limit)}"
+        + (" FOR UPDATE OF e SKIP LOCKED" if postgres else "")
+    )
+    rows = await connection.execute_query_dict(statement, [moment] if postgres else [moment, moment])
+    return [row["id"] for row in rows]
 
 
 async def finish(row: Model, state: str, **fields: object) -> None:

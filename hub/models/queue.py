@@ -39,7 +39,7 @@ class Event(Model):
     """A domain event recorded in the same transaction as the change it describes (transactional outbox)."""
 
     id = fields.BigIntField(primary_key=True)
-    """Row id; events of one group are handled in id order."""
+    """Row id; events of one group are handled one at a time in id order (hub.queue.claim)."""
     kind = fields.CharField(max_length=64)
     """What happened: membership.accepted, post.published, post.deleted, …"""
     group = fields.ForeignKeyField("models.Group", related_name="events", null=True, on_delete=fields.CASCADE)
@@ -61,7 +61,7 @@ class Event(Model):
 
     class Meta:
         table = "events"
-        indexes = (("state", "next_try_at"),)
+        indexes = (("state", "next_try_at"), ("group", "state", "id"))
 
 
 class Delivery(Model):

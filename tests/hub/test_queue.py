@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from hub import queue
 from hub.clock import now
-from hub.models import Delivery, Event, InboxItem
+from hub.models import Delivery, Event, Group, InboxItem
 
 pytestmark = pytest.mark.db
 
@@ -115,6 +115,25 @@ async def test_events_and_inbox_items_are_claimed_too(db) -> None:
     assert [i.id for i in await queue.claim(InboxItem, owner="w", limit=5)] == [item.id]
 
 
+async def group(slug: str) -> Group:
+    return await Group.create(slug=slug, name=slug.title(), private_key_pem="-", public_key_pem="-")
+
+
+async def test_a_groups_events_are_claimed_one_at_a_time_in_id_order(db) -> None:
+    """An event waits while an earlier one of its group is pending (leased or due later); other groups go on."""
+    climate, housing = await group("climate"), await group("housing")
+    first = await Event.create(kind="post.published", group=climate, payload={}, next_try_at=now())
+    second = await Event.create(kind="post.deleted", group=climate, payload={}, next_try_at=now())
+    other = await Event.create(kind="post.published", group=housing, payload={}, next_try_at=now())
+    loose = await Event.create(kind="instance.flag", payload={}, next_try_at=now())
+    assert [e.id for e in await queue.claim(Event, owner="w1", limit=10)] == [first.id, other.id, loose.id]
+    assert await queue.claim(Event, owner="w2", limit=10) == []  # the second waits for the first, leased by w1
+    await queue.retry_later(first, 60, "remote down")
+    assert await queue.claim(Event, owner="w2", limit=10) == []  # ... and for its retry
+    await queue.finish(await Event.get(id=first.id), "done")
+    assert [e.id for e in await queue.claim(Event, owner="w2", limit=10)] == [second.id]
+
+
 async def test_concurrent_claims_never_share_a_row(db, database_backend: str) -> None:
     """On PostgreSQL two workers claiming at once in their own transactions never get the same row (20 rounds, 50 rows)."""
     if database_backend != "postgres":
@@ -146,3 +165,32 @@ async def test_concurrent_claims_never_share_a_row(db, database_backend: str) ->
         assert not set(first) & set(second), f"round {round_no}: both claimed {sorted(set(first) & set(second))}"
         assert len(first) + len(second) == 50, f"round {round_no}: {len(first)} + {len(second)} rows claimed"
         assert await Delivery.filter(lease_owner__isnull=True).count() == 0
+
+
+async def test_concurrent_event_claims_keep_each_groups_order(db, database_backend: str) -> None:
+    """On PostgreSQL two workers claiming events at once never hold two events of one group (10 rounds)."""
+    if database_backend != "postgres":
+        pytest.skip("concurrent claims need PostgreSQL; SQLite runs one worker")
+    groups = [await group(f"g{n}") for n in range(10)]
+    for round_no in range(10):
+        await Event.all().delete()
+        await Event.bulk_create([
+            Event(kind="post.published", group=groups[n % 10], payload={"n": n}, next_try_at=now() - timedelta(seconds=1))
+            for n in range(40)
+        ])
+        both_claimed = asyncio.Barrier(2)
+
+        async def worker(name: str) -> list[Event]:
+            async with in_transaction():
+                rows = await queue.claim(Event, owner=name, limit=30)
+                try:
+                    await asyncio.wait_for(both_claimed.wait(), timeout=2)
+                except (TimeoutError, asyncio.BrokenBarrierError):
+                    pass
+                return rows
+
+        first, second = await asyncio.wait_for(asyncio.gather(worker("w1"), worker("w2")), timeout=30)
+        held = [e.group_id for e in first + second]
+        assert len(held) == len(set(held)) == 10, f"round {round_no}: groups held {sorted(held)}"
+        oldest = {g.id: min(e.id for e in await Event.filter(group=g)) for g in groups}
+        assert {e.id for e in first + second} == set(oldest.values())
