@@ -14,6 +14,7 @@ HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
+NAMES = frozenset(name for name, _ in HEADERS)
 
 
 class SecurityHeadersMiddleware:
@@ -30,9 +31,9 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + [h for h in HEADERS if h[0] not in present]
+                headers = list(message.get("headers", []))
+                present = [name.lower() for name, _ in headers if name.lower() in NAMES]
+                message["headers"] = headers + ([h for h in HEADERS if h[0] not in present] if present else HEADERS)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
