@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -24,6 +25,7 @@ from hub.settings import Settings
 from web import admin_health, console, console_network, feeds, i18n, join, media, metrics, pages, sessions, signin
 from web import campaign_console, campaign_pages
 from web.rendering import exception_handlers
+from web.inboxlane import InboxLane
 from web.pagecache import PageCache
 from web.security import SecurityHeadersMiddleware
 from web.templating import build_templates
@@ -36,7 +38,7 @@ def routes() -> list:
     """The route table: public pages, sign-in, the console, ActivityPub endpoints, discovery and static files."""
     group_console = "/console/groups/{slug}"
     return [
-        # Inboxes first: the busiest path of a federating server is matched without trying every page.
+        # Inbox POSTs are served by web.inboxlane before the route table; these answer other methods (405).
         Route("/inbox", endpoints.inbox, methods=["POST"]),
         Route("/groups/{slug}/inbox", endpoints.inbox, methods=["POST"]),
         Route("/actor/inbox", endpoints.inbox, methods=["POST"]),
@@ -124,9 +126,10 @@ def create_app(
 
     secret = load_or_create_secret(settings.data_dir)
     middleware = [
+        Middleware(InboxLane),
         Middleware(SecurityHeadersMiddleware),
         Middleware(
-            sessions.PageSessions, secret_key=secret.decode(), session_cookie=sessions.COOKIE, max_age=sessions.MAX_AGE,
+            SessionMiddleware, secret_key=secret.decode(), session_cookie=sessions.COOKIE, max_age=sessions.MAX_AGE,
             same_site="lax", https_only=settings.scheme == "https",
         ),
     ]

@@ -167,11 +167,13 @@ async def test_tampered_session_cookie_is_ignored(web) -> None:
 
 
 async def test_inbox_posts_neither_read_nor_renew_the_session(web) -> None:
-    """Inbox POSTs skip the session middleware: a signed-in browser's cookie is not renewed there, pages still renew it."""
+    """Inbox POSTs take the inbox lane past the session middleware: no cookie renewed there; pages still renew it."""
     admin = await web.admin()
     await web.sign_in(admin)
     for path in ("/inbox", "/groups/anything/inbox", "/actor/inbox"):
         response = await web.client.post(path, content=b"{}", headers={"Content-Type": "application/activity+json"})
         assert response.status_code == 401 and "set-cookie" not in response.headers, path
+        assert response.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in response.headers
     page = await web.client.get("/console")
     assert page.status_code == 200 and "causeway_session=" in page.headers["set-cookie"]
+    assert (await web.client.get("/inbox")).status_code == 405  # other methods still reach the route table
