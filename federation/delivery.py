@@ -32,7 +32,7 @@ import logging
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -69,6 +69,10 @@ BREAKER_MAX = 6 * 3600.0
 ERROR_EXCERPT = 300
 RETRY_STATUSES = frozenset({401, 408, 429})
 CANDIDATES_PER_SLOT = 2
+BREAKERS_MAX_AGE = 1.0
+"""Seconds a worker reuses its reading of the circuit breakers (its own failures make it read again at once)."""
+KEYS_MAX_AGE = 60.0
+"""Seconds a worker reuses the local actors' signing keys it loaded."""
 """A claim looks at this many due rows per wanted row, to fill its slots despite per-host caps."""
 CHUNK = 500
 """Ids per ``IN (…)`` list in bulk statements (SQLite allows a limited number of variables)."""
@@ -168,20 +172,25 @@ class SigningKey:
 
 
 class SigningKeys:
-    """Finds the signing key of a local actor (a group or the instance actor), cached for its lifetime.
+    """Finds the signing key of a local actor (a group or the instance actor), cached ``max_age`` seconds.
 
-    Build one per batch of deliveries, so a rotated key is picked up by the next batch.
+    A worker keeps one (KEYS_MAX_AGE): a rotated key signs from the next load on. Without
+    ``max_age`` the cache lasts as long as the object (one per batch of deliveries).
     """
 
-    def __init__(self, fed: Federation) -> None:
+    def __init__(self, fed: Federation, *, max_age: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self._fed = fed
-        self._cache: dict[str, SigningKey | None] = {}
+        self._max_age = max_age
+        self._clock = clock
+        self._cache: dict[str, tuple[float, SigningKey | None]] = {}
 
     async def get(self, actor_uri: str) -> SigningKey | None:
         """The key of ``actor_uri``, or None when it is not a local actor with a key."""
-        if actor_uri not in self._cache:
-            self._cache[actor_uri] = await self._load(actor_uri)
-        return self._cache[actor_uri]
+        moment = self._clock()
+        cached = self._cache.get(actor_uri)
+        if cached is None or (self._max_age is not None and moment - cached[0] >= self._max_age):
+            cached = self._cache[actor_uri] = (moment, await self._load(actor_uri))
+        return cached[1]
 
     async def _load(self, actor_uri: str) -> SigningKey | None:
         urls = self._fed.urls
@@ -417,6 +426,27 @@ async def claim_deliveries(
     rows = await Delivery.filter(id__in=ids)
     position = {row_id: n for n, row_id in enumerate(ids)}
     return sorted(rows, key=lambda row: position[row.id])
+
+
+class Breakers:
+    """The circuit breakers as a worker sees them: read at most every ``seconds``, and again at once
+    after :meth:`forget` (the worker forgets after its own failures, which may open a circuit)."""
+
+    def __init__(self, seconds: float = BREAKERS_MAX_AGE, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._reading: tuple[float, tuple[set[str], set[str]]] | None = None
+
+    async def read(self) -> tuple[set[str], set[str]]:
+        """(paused, probing) hosts, as :func:`host_trouble` gives them."""
+        moment = self._clock()
+        if self._reading is None or moment - self._reading[0] >= self.seconds:
+            self._reading = (moment, await host_trouble())
+        return self._reading[1]
+
+    def forget(self) -> None:
+        """Read the database again next time."""
+        self._reading = None
 
 
 async def host_trouble() -> tuple[set[str], set[str]]:

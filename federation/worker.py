@@ -32,7 +32,7 @@ Outcomes are written in bulk (federation.delivery.record) once half the slots' w
 finished, RECORD_DELAY after the first of them, or when nothing is in flight. Every row is leased
 (LEASE_SECONDS) before it is sent and started at once, so leases never need renewing; a worker
 killed mid-send leaves leases that expire (or that its restart on the same machine releases at
-once, see :func:`release_orphaned_leases`), and another worker sends those rows again — the
+once, see :func:`federation.leases.release_orphaned_leases`), and another worker sends those rows again — the
 at-least-once repeat of a send whose acknowledgement was not recorded. Every SAMPLE_EVERY seconds
 the worker adds what it sent to the minute's QueueSample row (the admin's chart) and lifts the
 bans whose end time passed (hub.services.moderation.expire_bans; a ban is lifted once however many
@@ -48,27 +48,25 @@ import asyncio
 import contextvars
 import logging
 import math
-import os
 import random
-import secrets
-import socket
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from tortoise.models import Model
 
 from federation.context import Federation
+from federation.leases import default_owner, lease_left, release_orphaned_leases
 from federation.delivery import (
     DEADLINE,
     Sent,
+    KEYS_MAX_AGE,
+    Breakers,
     SigningKeys,
     claim_deliveries,
     peer_schemes,
-    host_trouble,
     record,
     scheme_for,
     transmit,
@@ -115,10 +113,6 @@ RECLAIM_AFTER = 0.02
 """Seconds after a claim that found nothing before the next one (unless woken or idle)."""
 RECORD_DELAY = 0.05
 """Seconds a finished send's outcome may wait to be written with others (or until half the slots' worth finished)."""
-TROUBLE_EVERY = 1.0
-"""Seconds a worker reuses its reading of the circuit breakers (its own failures make it read again at once)."""
-KEYS_EVERY = 60.0
-"""Seconds a worker reuses the local actors' signing keys it loaded."""
 SAMPLE_EVERY = 60.0
 """Seconds between two additions to the QueueSample of the minute."""
 
@@ -128,48 +122,6 @@ def item_retry_delay(tries: int) -> float | None:
     if tries >= ITEM_MAX_TRIES:
         return None
     return 5.0 * 4 ** (max(tries, 1) - 1)
-
-
-def default_owner() -> str:
-    """A lease owner name unique to this process: ``host:pid:random``."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-async def release_orphaned_leases() -> int:
-    """Release the delivery leases of workers on this machine whose process is gone; returns how many.
-
-    A worker killed mid-send (kill -9, OOM) leaves leases that would otherwise only expire after
-    LEASE_SECONDS; its restart on the same machine takes the rows back at once. Owners on other
-    machines, or whose pid is alive, are left alone.
-    """
-    prefix = default_owner().rsplit(":", 2)[0] + ":"
-    owners = await Delivery.filter(state="queued", lease_until__gt=now(), lease_owner__startswith=prefix).distinct(
-        ).values_list("lease_owner", flat=True)
-    gone = []
-    for owner in set(owners):
-        pid = owner[len(prefix):].split(":", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            gone.append(owner)
-    if not gone:
-        return 0
-    released = await Delivery.filter(state="queued", lease_owner__in=gone).update(lease_until=None, lease_owner=None)
-    log.info("worker released=%d leases of stopped workers owners=%s", released, ",".join(sorted(gone)))
-    return released
-
-
-def _lease_left(row: Model, margin: float) -> bool:
-    lease_until = row.lease_until
-    return lease_until is not None and lease_until - now() > timedelta(seconds=margin)
 
 
 @dataclass
@@ -230,11 +182,11 @@ class Worker:
         self._host_busy: Counter[str] = Counter()
         self._unsampled: Counter[str] = Counter()
         self._unrecorded: list[Sent] = []
-        self._trouble: tuple[float, tuple[set[str], set[str]]] | None = None
+        self._breakers = Breakers()
         self._unrecorded_since = 0.0
         self._database_away = False
         self._empty_claim_at = -math.inf
-        self._keys: tuple[float, SigningKeys] | None = None
+        self._keys = SigningKeys(fed, max_age=KEYS_MAX_AGE)
         self._context = contextvars.copy_context()
 
     async def _db(self, work: Coroutine[Any, Any, T]) -> T:
@@ -266,7 +218,7 @@ class Worker:
     async def run_once(self) -> int:
         """Handle due inbox items, then events, then deliveries until none is due; returns how many rows were handled."""
         self._context = contextvars.copy_context()
-        self._trouble = None  # each pass starts from a fresh reading of the circuit breakers
+        self._breakers.forget()  # each pass starts from a fresh reading of the circuit breakers
         handled = await self._db(self._drain(InboxItem, self._process_inbox))
         handled += await self._db(self._drain(Event, self._handle_event))
         handled += await self._pump(until_idle=True)
@@ -397,7 +349,7 @@ class Worker:
         done = 0
         try:
             for row in rows:
-                if self._stopping or not _lease_left(row, ITEM_LEASE_MARGIN):
+                if self._stopping or not lease_left(row, ITEM_LEASE_MARGIN):
                     break
                 await self._handle(model, row, handler)
                 done += 1
@@ -548,7 +500,7 @@ class Worker:
         free, retry_free = self._free_slots(time.monotonic())
         if free <= 0:
             return 0
-        paused, probing = await self._host_trouble()
+        paused, probing = await self._breakers.read()
         room = {host: (1 if host in probing else self.per_host) - self._host_busy[host]
                 for host in set(self._host_busy) | probing}
         # One claim for both: fresh rows first (fewest tries), retries only into their own share of the slots.
@@ -558,24 +510,10 @@ class Worker:
             await self._launch(rows)
         return len(rows)
 
-    async def _host_trouble(self) -> tuple[set[str], set[str]]:
-        """Paused and probing hosts, read at most every TROUBLE_EVERY seconds and after this worker's failures."""
-        moment = time.monotonic()
-        if self._trouble is None or moment - self._trouble[0] >= TROUBLE_EVERY:
-            self._trouble = (moment, await host_trouble())
-        return self._trouble[1]
-
-    def _signing_keys(self) -> SigningKeys:
-        """The local actors' keys, kept KEYS_EVERY seconds (a rotated key signs from the next period on)."""
-        moment = time.monotonic()
-        if self._keys is None or moment - self._keys[0] >= KEYS_EVERY:
-            self._keys = (moment, SigningKeys(self.fed))
-        return self._keys[1]
-
     async def _launch(self, rows: Sequence[Delivery]) -> None:
         self._held[Delivery].update(row.id for row in rows)
         try:
-            keys = self._signing_keys()
+            keys = self._keys
             schemes = await peer_schemes(row.host for row in rows)
             signing = {actor: await keys.get(actor) for actor in {row.actor_uri for row in rows}}
         except BaseException:
@@ -583,7 +521,7 @@ class Worker:
             raise
         moment = time.monotonic()
         for row in rows:
-            if not _lease_left(row, SEND_LEASE_MARGIN):
+            if not lease_left(row, SEND_LEASE_MARGIN):
                 await self._release(Delivery, [row.id])
                 continue
             task = asyncio.create_task(transmit(self.fed, row, signing[row.actor_uri], scheme_for(schemes.get(row.host))))
@@ -635,7 +573,7 @@ class Worker:
         for outcome in outcomes:
             self._unsampled["delivered" if outcome == "delivered" else "failed"] += 1
         if any(outcome != "delivered" for outcome in outcomes):
-            self._trouble = None  # a failure may have opened a host's circuit: read the breakers again
+            self._breakers.forget()  # a failure may have opened a host's circuit: read the breakers again
         return len(results)
 
     async def _land_flights(self, grace: float) -> None:
