@@ -32,7 +32,7 @@ from bench.common import LoadResult, Server, free_port, header, load, loop_facto
 from bench.world import BenchDatabase, make_group
 from federation.signatures import generate_rsa_keypair
 from hub.db import connect, disconnect, sqlite_path
-from hub.models import Account, Group, Membership
+from hub.models import Account, Membership
 
 AUTHORS = 50
 BATCH = 10_000

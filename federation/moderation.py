@@ -41,7 +41,6 @@ from federation.delivery import enqueue
 from federation.fetch import FetchStatusError, fetch_document, host_of
 from federation.handling import ANY, Incoming, Outcome, done, ignored
 from federation.nodeinfo import announce_form, peer_software
-from federation.remote import account_for
 from federation.sanitize import plain_text
 from federation.urls import AS_PUBLIC
 from federation.vocab import audience, id_of, ids, type_of

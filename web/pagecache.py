@@ -14,7 +14,6 @@ request re-renders an expired page, concurrent requests get the previous copy in
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
