@@ -95,6 +95,17 @@ async def test_signed_in_members_and_activitypub_clients_always_get_it_fresh(web
     assert renders == ["climate", "climate", "climate"]
 
 
+async def test_a_forged_host_header_never_reaches_other_visitors(web, renders: list[str]) -> None:
+    """Links are absolute, built from the Host header: a page for another host is rendered for its requester only."""
+    await web.group_with("climate")
+    forged = await web.client.get("/groups/climate", headers={"Host": "evil.example"})
+    assert "http://evil.example/" in forged.text
+    page = await web.client.get("/groups/climate")
+    assert "evil.example" not in page.text and "http://127.0.0.1:8123/" in page.text
+    assert (await web.client.get("/groups/climate", headers={"Host": "evil.example"})).status_code == 200
+    assert renders == ["climate", "climate", "climate"]
+
+
 async def test_missing_group_is_not_cached(web, renders: list[str]) -> None:
     """A 404 is rendered each time (the group may be created a moment later)."""
     assert (await web.client.get("/groups/later")).status_code == 404
