@@ -579,6 +579,7 @@ class Worker:
     async def _land_flights(self, grace: float) -> None:
         """On stop: let sends in flight finish for up to ``grace`` seconds, record them, release the rest."""
         if not self._flights:
+            await self._record_landed()  # outcomes still waiting (the pump was stopped before writing them)
             return
         done, pending = await asyncio.wait(set(self._flights), timeout=grace)
         if done:

@@ -18,7 +18,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation, build_federation
-from federation.delivery import enqueue
+from federation.delivery import Sent, claim_deliveries, enqueue
 from federation.worker import ITEM_MAX_TRIES, Worker
 from hub.clock import now
 from hub.models import Account, Delivery, Event, Group, InboxItem, Membership, Peer, QueueSample
@@ -403,3 +403,16 @@ async def test_running_worker_lifts_bans_whose_end_passed(fed: Federation, netwo
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert await Event.filter(kind="membership.unbanned").count() == 1
+
+
+async def test_outcomes_waiting_to_be_written_are_written_on_stop(fed: Federation, network: Network) -> None:
+    """A 2xx landed but not yet written when the worker stops is recorded, not released to be sent again."""
+    await queue_to(["a.example"])
+    w = worker(fed)
+    (row,) = await claim_deliveries(w.owner, limit=1)
+    w._held[Delivery].add(row.id)
+    w._unrecorded.append(Sent(row, "delivered", 202, None, None, "cavage", 0.01))
+    await w._land_flights(grace=1.0)
+    await w.release_held()
+    delivered = await Delivery.get(id=row.id)
+    assert (delivered.state, delivered.last_status, delivered.lease_until) == ("delivered", 202, None)
