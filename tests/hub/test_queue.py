@@ -134,6 +134,22 @@ async def test_a_groups_events_are_claimed_one_at_a_time_in_id_order(db) -> None
     assert [e.id for e in await queue.claim(Event, owner="w2", limit=10)] == [second.id]
 
 
+async def claim_at_once(model, *, limit: int) -> list[list]:
+    """Two workers (w1, w2) claim at the same time, each in its own transaction held until both have claimed."""
+    both_claimed = asyncio.Barrier(2)
+
+    async def worker(name: str) -> list:
+        async with in_transaction():
+            rows = await queue.claim(model, owner=name, limit=limit)
+            try:
+                await asyncio.wait_for(both_claimed.wait(), timeout=2)
+            except (TimeoutError, asyncio.BrokenBarrierError):
+                pass  # the other worker is blocked on our locks: commit and let it go on
+            return rows
+
+    return list(await asyncio.wait_for(asyncio.gather(worker("w1"), worker("w2")), timeout=30))
+
+
 async def test_concurrent_claims_never_share_a_row(db, database_backend: str) -> None:
     """On PostgreSQL two workers claiming at once in their own transactions never get the same row (20 rounds, 50 rows)."""
     if database_backend != "postgres":
@@ -146,21 +162,8 @@ async def test_concurrent_claims_never_share_a_row(db, database_backend: str) ->
                      activity_uri=f"https://hub.example/a/{round_no}/{n}", body="{}", next_try_at=now() - timedelta(seconds=1))
             for n in range(50)
         ])
-        both_claimed = asyncio.Barrier(2)
-
-        async def worker(name: str) -> list[int]:
-            # Each worker holds its own connection and transaction until both have claimed.
-            async with in_transaction():
-                rows = await queue.claim(Delivery, owner=name, limit=30)
-                try:
-                    await asyncio.wait_for(both_claimed.wait(), timeout=2)
-                except (TimeoutError, asyncio.BrokenBarrierError):
-                    # The other worker is blocked on our locks: commit and let it go on.
-                    pass
-                return [r.id for r in rows]
-
         # When two workers claim at the same time
-        first, second = await asyncio.wait_for(asyncio.gather(worker("w1"), worker("w2")), timeout=30)
+        first, second = [[r.id for r in rows] for rows in await claim_at_once(Delivery, limit=30)]
         # Then no row was given to both, and between them they took every row
         assert not set(first) & set(second), f"round {round_no}: both claimed {sorted(set(first) & set(second))}"
         assert len(first) + len(second) == 50, f"round {round_no}: {len(first)} + {len(second)} rows claimed"
@@ -178,18 +181,7 @@ async def test_concurrent_event_claims_keep_each_groups_order(db, database_backe
             Event(kind="post.published", group=groups[n % 10], payload={"n": n}, next_try_at=now() - timedelta(seconds=1))
             for n in range(40)
         ])
-        both_claimed = asyncio.Barrier(2)
-
-        async def worker(name: str) -> list[Event]:
-            async with in_transaction():
-                rows = await queue.claim(Event, owner=name, limit=30)
-                try:
-                    await asyncio.wait_for(both_claimed.wait(), timeout=2)
-                except (TimeoutError, asyncio.BrokenBarrierError):
-                    pass
-                return rows
-
-        first, second = await asyncio.wait_for(asyncio.gather(worker("w1"), worker("w2")), timeout=30)
+        first, second = await claim_at_once(Event, limit=30)
         held = [e.group_id for e in first + second]
         assert len(held) == len(set(held)) == 10, f"round {round_no}: groups held {sorted(held)}"
         oldest = {g.id: min(e.id for e in await Event.filter(group=g)) for g in groups}
