@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from federation.endpoints import inbox
 from web.security import HEADERS
@@ -32,10 +32,5 @@ class InboxLane:
             await self.app(scope, receive, send)
             return
         response = await inbox(Request(scope, receive))
-
-        async def with_security_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *HEADERS]
-            await send(message)
-
-        await response(scope, receive, with_security_headers)
+        await send({"type": "http.response.start", "status": response.status_code, "headers": [*response.raw_headers, *HEADERS]})
+        await send({"type": "http.response.body", "body": response.body})
