@@ -37,6 +37,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     config = uvicorn.Config(
         app, host=args.host, port=args.port, log_level=settings.log_level, proxy_headers=False,
         server_header=False, timeout_graceful_shutdown=5, lifespan="on",
+        # uvicorn builds each access-log line's fields before asking the logger; skip it when info is off.
+        access_log=settings.log_level in ("debug", "info"),
     )
     print(f"Causeway serving {settings.base_url} on http://{args.host}:{args.port}", flush=True)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal against the handlers it
