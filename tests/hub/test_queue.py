@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -141,10 +142,9 @@ async def claim_at_once(model, *, limit: int) -> list[list]:
     async def worker(name: str) -> list:
         async with in_transaction():
             rows = await queue.claim(model, owner=name, limit=limit)
-            try:
+            # When the other worker is blocked on our locks, stop waiting: commit and let it go on.
+            with contextlib.suppress(TimeoutError, asyncio.BrokenBarrierError):
                 await asyncio.wait_for(both_claimed.wait(), timeout=2)
-            except (TimeoutError, asyncio.BrokenBarrierError):
-                pass  # the other worker is blocked on our locks: commit and let it go on
             return rows
 
     return list(await asyncio.wait_for(asyncio.gather(worker("w1"), worker("w2")), timeout=30))
