@@ -6,9 +6,10 @@ serves such requests from memory: the page is rendered once per :data:`SECONDS` 
 placeholder where the visitor's CSRF token goes, and each visitor gets their own token put in.
 
 What is never cached: signed-in visitors, visitors with a notice waiting (flash), ActivityPub
-requests, requests naming another host than ``HUB_DOMAIN``, other methods than GET, and any status
-but 200. A change this process makes (every domain
-change records an event: :mod:`hub.changes` topic ``content``) makes the next request render afresh;
+requests, other methods than GET, and any status but 200. Nothing else of the request reaches a
+page: links are built on the hub's own base URL, not the Host header (web.templating). A change this
+process makes (every domain change records an event: :mod:`hub.changes` topic ``content``) makes the
+next request render afresh;
 a change made by another process (``hub worker``, the CLI) shows within :data:`SECONDS`. While one
 request re-renders an expired page, concurrent requests get the previous copy instead of rendering too.
 """
@@ -101,15 +102,8 @@ class PageCache:
 
 
 def cache_key(request: Request) -> tuple[str, str, str] | None:
-    """(path, query, language) when the request may be served from the cache, else None.
-
-    Only requests for the hub's own host (``HUB_DOMAIN``) are cached: pages link with absolute URLs
-    built from the request's Host header, and a page rendered for a forged Host must never be
-    served to anyone else.
-    """
+    """(path, query, language) when the request may be served from the cache, else None."""
     if request.method != "GET" or "session" not in request.scope or wants_activity_json(request):
-        return None
-    if request.headers.get("host", "").lower() != request.app.state.settings.domain.lower():
         return None
     session = request.session
     if session.get(ACCOUNT_KEY) is not None or session.get(FLASH_KEY):

@@ -25,13 +25,19 @@ def format_time(value: datetime | None) -> str:
 
 class RouteCache:
     """Memoised ``url_path_for`` per (route name, path parameters): a page links a dozen routes, and
-    Starlette finds each by trying every route of the table in turn (a third of a page's render time)."""
+    Starlette finds each by trying every route of the table in turn (a third of a page's render time).
 
-    def __init__(self) -> None:
+    URLs are made absolute on the hub's own ``base_url`` (HUB_SCHEME and HUB_DOMAIN), never on the
+    request's Host header and scheme: behind a TLS proxy the request is plain http, and a forged Host
+    would otherwise be written into the page's links.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
         self._paths: dict[tuple[int, str, tuple[tuple[str, str], ...]], URLPath] = {}
 
     def url_for(self, request: Request, name: str, params: dict[str, Any]) -> URL:
-        """The absolute URL of route ``name`` with ``params``, as ``request.url_for`` would build it."""
+        """The absolute URL of route ``name`` with ``params`` on the hub's base URL."""
         router = request.scope["router"]
         key = (id(router), name, tuple(sorted((k, str(v)) for k, v in params.items())))
         path = self._paths.get(key)
@@ -39,7 +45,7 @@ class RouteCache:
             path = router.url_path_for(name, **params)
             if len(self._paths) < 10_000:
                 self._paths[key] = path
-        return path.make_absolute_url(base_url=request.base_url)
+        return path.make_absolute_url(base_url=self.base_url)
 
 
 def build_templates(settings: Settings) -> Jinja2Templates:
@@ -49,7 +55,7 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     i18n.install(templates.env)
     templates.env.filters["when"] = format_time
     templates.env.globals.update(domain=settings.domain, base_url=settings.base_url, version=__version__)
-    routes = RouteCache()
+    routes = RouteCache(settings.base_url)
 
     @pass_context
     def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:

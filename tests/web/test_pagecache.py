@@ -96,14 +96,12 @@ async def test_signed_in_members_and_activitypub_clients_always_get_it_fresh(web
 
 
 async def test_a_forged_host_header_never_reaches_other_visitors(web, renders: list[str]) -> None:
-    """Links are absolute, built from the Host header: a page for another host is rendered for its requester only."""
+    """Links are built on the hub's base URL, so a forged Host changes nothing in the shared page."""
     await web.group_with("climate")
     forged = await web.client.get("/groups/climate", headers={"Host": "evil.example"})
-    assert "http://evil.example/" in forged.text
     page = await web.client.get("/groups/climate")
-    assert "evil.example" not in page.text and "http://127.0.0.1:8123/" in page.text
-    assert (await web.client.get("/groups/climate", headers={"Host": "evil.example"})).status_code == 200
-    assert renders == ["climate", "climate", "climate"]
+    assert "evil.example" not in forged.text + page.text and "http://127.0.0.1:8123/groups/climate" in page.text
+    assert renders == ["climate"]
 
 
 async def test_missing_group_is_not_cached(web, renders: list[str]) -> None:

@@ -170,3 +170,10 @@ async def test_relayed_post_says_which_group_it_came_from(web) -> None:
     assert "Tenant assembly tonight" in page.text and "shared from berlin@" in page.text
     thread = await web.client.get(f"/posts/{post.id}")
     assert "shared from berlin@" in thread.text
+
+
+async def test_links_use_the_hubs_scheme_behind_a_tls_proxy(web_factory) -> None:
+    """Under HUB_SCHEME=https the proxy forwards plain http; the page still links https (no mixed content)."""
+    hub = await web_factory(HUB_SCHEME="https")
+    page = await hub.client.get("/")
+    assert 'href="https://127.0.0.1:8123/static/causeway.css"' in page.text and "http://127.0.0.1:8123/" not in page.text
