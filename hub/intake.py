@@ -49,25 +49,27 @@ class InboxWriter:
     async def _drain(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            items = [item for item, _ in batch]
             try:
-                stored = await write_batch([item for item, _ in batch])
+                outcomes: list[bool | Exception] = list(await write_batch(items))
             except Exception:  # noqa: BLE001 - one bad row must not fail its neighbours: write them one by one
-                await self._write_singly(batch)
-                continue
-            for (item, future), was_stored in zip(batch, stored):
-                if not future.done():
-                    future.set_result(was_stored)
+                outcomes = [await _write_alone(item) for item in items]
+            for (_, future), outcome in zip(batch, outcomes):
+                if future.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
 
-    async def _write_singly(self, batch: list[tuple[InboxEntry, asyncio.Future[bool]]]) -> None:
-        for item, future in batch:
-            try:
-                [was_stored] = await write_batch([item])
-            except Exception as exc:  # noqa: BLE001 - the request gets its own error
-                if not future.done():
-                    future.set_exception(exc)
-            else:
-                if not future.done():
-                    future.set_result(was_stored)
+
+async def _write_alone(item: InboxEntry) -> bool | Exception:
+    """Whether ``item`` was new, or the error the database gave for it alone (for its request to raise)."""
+    try:
+        [stored] = await write_batch([item])
+    except Exception as exc:  # noqa: BLE001 - the request gets its own error
+        return exc
+    return stored
 
 
 COLUMNS = ("activity_uri", "actor_uri", "body", "state", "tries", "next_try_at", "received_at")
