@@ -292,6 +292,17 @@ class Response:
     url: str
 
 
+def http_target(url: str) -> httpx.URL:
+    """``url`` parsed, when it is an http(s) URL with a host; FetchError otherwise."""
+    try:
+        target = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"invalid URL: {exc}") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise FetchError(f"not an http(s) URL: {url!r}")
+    return target
+
+
 @dataclass(frozen=True)
 class DirectPoster:
     """POSTs bytes through the client's aiohttp session without httpx: the delivery path.
@@ -310,12 +321,7 @@ class DirectPoster:
     async def post(self, url: str, *, headers: Mapping[str, str], body: bytes, deadline: float = 10.0,
                    max_bytes: int = 1_048_576) -> Response:
         """POST ``body`` once with ``headers`` (already signed), within ``deadline`` seconds."""
-        try:
-            target = httpx.URL(url)
-        except httpx.InvalidURL as exc:
-            raise FetchError(f"invalid URL: {exc}") from None
-        if target.scheme not in ("http", "https") or not target.host:
-            raise FetchError(f"not an http(s) URL: {url!r}")
+        target = http_target(url)
         self.policy.check_host_literal(target.raw_host.decode("ascii"))
         sent = {"User-Agent": self.user_agent, **headers}
         try:
@@ -362,12 +368,7 @@ async def request(
     max_bytes: int = 1_048_576,
 ) -> Response:
     """Send one request (no redirects) within ``deadline`` seconds, reading at most ``max_bytes``."""
-    try:
-        target = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise FetchError(f"invalid URL: {exc}") from None
-    if target.scheme not in ("http", "https") or not target.host:
-        raise FetchError(f"not an http(s) URL: {url!r}")
+    target = http_target(url)
     if auth is not None and not isinstance(auth, httpx.Auth):
         auth = CallableAuth(auth)
     try:
