@@ -2,12 +2,12 @@
 
 Producers call :func:`enqueue` inside the transaction of the event they handle (delivery is a
 queue, not a call). The worker leases due rows with :func:`claim_deliveries` (at most so many per
-host, fresh rows and retries claimed apart so retries cannot crowd fresh rows out), sends each with
-:func:`transmit` — signed afresh, "double-knocking" between signature schemes on 401 — and writes
-the outcomes of many sends at once with :func:`record`: delivered rows and their peers' health in a
-few bulk UPDATEs, failures one by one. :func:`send` does both for one row. Consecutive failures
-open a per-host circuit breaker (``Peer.paused_until``) during which claims skip the host; when the
-pause has expired the worker lets one delivery probe it.
+host, fresh rows first and retries capped to their share of the slots, so retries cannot crowd
+fresh rows out), sends each with :func:`transmit` — signed afresh, "double-knocking" between
+signature schemes on 401 — and writes the outcomes of many sends at once with :func:`record`:
+delivered rows and their peers' health in a few bulk UPDATEs, failures one by one. :func:`send`
+does both for one row. Consecutive failures open a per-host circuit breaker (``Peer.paused_until``)
+during which claims skip the host; when the pause has expired the worker lets one delivery probe it.
 
 Outcomes:
 
@@ -69,11 +69,11 @@ BREAKER_MAX = 6 * 3600.0
 ERROR_EXCERPT = 300
 RETRY_STATUSES = frozenset({401, 408, 429})
 CANDIDATES_PER_SLOT = 2
+"""A claim looks at this many due rows per wanted row, to fill its slots despite per-host caps."""
 BREAKERS_MAX_AGE = 1.0
 """Seconds a worker reuses its reading of the circuit breakers (its own failures make it read again at once)."""
 KEYS_MAX_AGE = 60.0
 """Seconds a worker reuses the local actors' signing keys it loaded."""
-"""A claim looks at this many due rows per wanted row, to fill its slots despite per-host caps."""
 CHUNK = 500
 """Ids per ``IN (…)`` list in bulk statements (SQLite allows a limited number of variables)."""
 
@@ -377,16 +377,15 @@ async def peer_schemes(hosts: Iterable[str]) -> dict[str, str | None]:
 
 async def claim_deliveries(
     owner: str, *, limit: int, lease_seconds: float = 60.0, exclude_hosts: Iterable[str] = (),
-    per_host: int | None = None, room: Mapping[str, int] | None = None, retried: bool | None = None,
-    retry_limit: int | None = None,
+    per_host: int | None = None, room: Mapping[str, int] | None = None, retry_limit: int | None = None,
 ) -> list[Delivery]:
-    """Lease up to ``limit`` due deliveries to ``owner``, oldest due first, at most ``room[host]`` per host.
+    """Lease up to ``limit`` due deliveries to ``owner``: fewest tries first (fresh rows before
+    retries, at most ``retry_limit`` retries), then oldest due, at most ``room[host]`` per host.
 
-    ``room`` gives the free places of hosts already busy (default ``per_host``; None: no cap);
-    ``retried`` False claims only fresh rows (never tried), True only retries, None both (fewest
-    tries first, so fresh rows before retries) with at most ``retry_limit`` retries. Like :func:`hub.queue.claim`, the candidate rows are locked with ``FOR UPDATE
-    SKIP LOCKED`` (PostgreSQL), so concurrent workers never lease the same row; candidates left
-    out by a host's cap are unlocked at commit, unleased.
+    ``room`` gives the free places of hosts already busy (default ``per_host``; None: no cap). Like
+    :func:`hub.queue.claim`, the candidate rows are locked with ``FOR UPDATE SKIP LOCKED``
+    (PostgreSQL), so concurrent workers never lease the same row; candidates left out by a host's
+    cap or the retry limit are unlocked at commit, unleased.
     """
     if limit < 1:
         return []
@@ -399,13 +398,8 @@ async def claim_deliveries(
         )
         if excluded:
             query = query.exclude(host__in=excluded)
-        order = ("next_try_at", "id")
-        if retried is None:
-            order = ("tries", *order)
-        else:
-            query = query.filter(tries__gt=0) if retried else query.filter(tries=0)
         # Not values_list(): tortoise drops FOR UPDATE from it, and two workers would claim the same rows.
-        candidates = await query.order_by(*order).limit(limit * CANDIDATES_PER_SLOT).select_for_update(
+        candidates = await query.order_by("tries", "next_try_at", "id").limit(limit * CANDIDATES_PER_SLOT).select_for_update(
             skip_locked=True).only("id", "host", "tries")
         taken: Counter[str] = Counter()
         ids: list[int] = []

@@ -505,7 +505,7 @@ class Worker:
                 for host in set(self._host_busy) | probing}
         # One claim for both: fresh rows first (fewest tries), retries only into their own share of the slots.
         rows = await claim_deliveries(self.owner, limit=free, lease_seconds=self.lease_seconds, exclude_hosts=paused,
-                                      per_host=self.per_host, room=room, retried=None, retry_limit=max(0, retry_free))
+                                      per_host=self.per_host, room=room, retry_limit=max(0, retry_free))
         if rows:
             await self._launch(rows)
         return len(rows)
