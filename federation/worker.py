@@ -535,8 +535,9 @@ class Worker:
             del self._host_busy[flight.row.host]
         return flight
 
-    async def _land(self, tasks: Iterable[asyncio.Task]) -> int:
-        """Record the outcome of finished sends; a send that broke is released for another try."""
+    async def _land(self, tasks: Iterable[asyncio.Task]) -> None:
+        """Take finished sends off their slots, their outcomes to be written (:meth:`_record_landed`);
+        a send that broke is released for another try."""
         broken: list[int] = []
         for task in tasks:
             flight = self._take_off(task)
@@ -550,7 +551,6 @@ class Worker:
                 log.error("delivery id=%s host=%s broke: %r; releasing it", flight.row.id, flight.row.host, error)
                 broken.append(flight.row.id)
         await self._release(Delivery, broken)
-        return len(self._unrecorded)
 
     async def _record_landed(self) -> int:
         """Write the outcomes waiting to be recorded; kept for the next call while the database is away.
