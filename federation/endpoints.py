@@ -8,12 +8,11 @@ HUB_AUTHORIZED_FETCH is on, actor, object and collection GETs must carry a valid
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from federation import activities, actors
 from federation.context import Federation
@@ -21,6 +20,7 @@ from federation.errors import BlockedError, FederationError, PayloadError, RateL
 from federation.inbox import receive
 from federation.metrics import signature_failure_reason
 from federation.remote import lookup_key
+from federation.responses import ActivityResponse, error_response, fed_of
 from federation.signatures import inspect_request, verify_claim
 from hub.models import Group, Post
 from hub.services.blocks import instance_blocked
@@ -28,36 +28,7 @@ from hub.services.groups import member_counts
 from hub.services.instance import instance_key
 
 log = logging.getLogger("causeway.inbox")
-AS_MEDIA_TYPE = "application/activity+json"
 PAGE_SIZE = 20
-
-
-class ActivityResponse(JSONResponse):
-    """JSON served as application/activity+json."""
-
-    media_type = AS_MEDIA_TYPE
-
-    def render(self, content: object) -> bytes:
-        """Compact UTF-8 JSON."""
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def wants_activity_json(request: Request) -> bool:
-    """Whether the Accept header asks for ActivityStreams rather than HTML."""
-    accept = request.headers.get("accept", "").lower()
-    if "application/activity+json" in accept:
-        return True
-    return "application/ld+json" in accept and "activitystreams" in accept
-
-
-def fed_of(request: Request) -> Federation:
-    """The Federation runtime of the app."""
-    return request.app.state.federation
-
-
-def error_response(status: int, message: str) -> JSONResponse:
-    """A JSON error body a peer's operator can act on."""
-    return JSONResponse({"error": message}, status_code=status)
 
 
 def _path_with_query(request: Request) -> str:

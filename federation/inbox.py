@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from federation.collaboration import precheck as collaboration_precheck
 from federation.context import Federation
 from federation.errors import BlockedError, FetchError, OriginError, PayloadError, RateLimitError, SignatureError
 from federation.fetch import host_of, parse_object, same_host
+from federation.registry import precheck
 from federation.remote import MAX_HOST_LENGTH, lookup_key, may_refetch
 from federation.signatures import SignatureClaim, inspect_request, verify_claim
 from federation.vocab import MAX_ID_LENGTH, id_of, is_http_id, type_of
@@ -135,7 +135,7 @@ async def receive(fed: Federation, *, method: str, path_with_query: str, headers
     if signer != actor:
         raise SignatureError("the request is signed by another actor than the activity's")
     check_origin(activity, actor)
-    await collaboration_precheck(fed, activity, actor)
+    await precheck(fed, activity, actor)
     if fed.urls.is_local(activity_id):
         raise OriginError("activities with this hub's ids are not accepted from elsewhere")
     if not await fed.inbox_writer.store(InboxEntry(activity_id, actor, body.decode("utf-8"))):

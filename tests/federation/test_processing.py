@@ -7,7 +7,8 @@ import pytest
 from federation.errors import DocumentError, FetchError, ResponseTooLarge, UnsafeAddressError
 from federation.fetch import FetchStatusError, GoneError
 from federation.handling import Incoming
-from federation.processing import is_permanent, printable, unusable_post
+from federation.features.posts import unusable_post
+from federation.processing import is_permanent, printable
 
 ACTOR = "https://remote.test/users/alice"
 
