@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from federation import activities
-from federation.audience import server_inboxes
+from federation.audience import group_audience
 from federation.campaign_objects import (
     alert_note, attachments_of, call_page, call_question, campaign_note, create_of, local_object, object_uri,
     post_hashtags, text_lines, update_of,
@@ -128,7 +128,7 @@ async def after_group_post(fed: Federation, group: Group, post: Post, obj: dict)
 
 
 async def _publish(fed: Federation, group: Group, activity: dict) -> None:
-    inboxes = await server_inboxes(group)
+    inboxes = (await group_audience(fed, group)).everyone
     if inboxes:
         await enqueue(activity, actor_uri=fed.urls.group(group.slug), inboxes=inboxes)
 

@@ -8,7 +8,7 @@ A new group has nothing to send until someone joins.
 from __future__ import annotations
 
 from federation import activities, actors
-from federation.audience import member_inboxes
+from federation.audience import group_audience
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.handling import Feature
@@ -31,8 +31,7 @@ async def on_notice(fed: Federation, event: Event, group: Group | None) -> None:
 async def on_group_updated(fed: Federation, event: Event, group: Group) -> None:
     """A changed profile goes out as an Update of the Group actor to every member's server."""
     activity = activities.update_actor(fed.urls, group, actors.group_actor(group, fed.urls))
-    forms = await member_inboxes(group)
-    inboxes = sorted({i for inboxes in forms.values() for i in inboxes})
+    inboxes = (await group_audience(fed, group)).everyone
     if inboxes:
         await enqueue(activity, actor_uri=fed.urls.group(group.slug), inboxes=inboxes)
 

@@ -9,10 +9,12 @@ addressed to the group's followers collection and never to Public — as:
 - ``Create{Note}`` to microblog members (the "object" Announce form), and
 - ``Announce{Create{Note}}`` to group-aware members (FEP-1b12, the "activity" form),
 
-delivered to members' **personal** inboxes. A server's shared inbox is used only when every
-account of that server that ever asked to join is an accepted member, so the server cannot fan it
-out to a removed, banned or pending account that it still believes follows the group. Servers
-running software listed in ``HUB_REFUSE_LEAKY_SOFTWARE`` and blocked servers get nothing.
+delivered as private content under the one audience policy (federation.audience): to members'
+**personal** inboxes, a server's shared inbox only when every account of that server that ever asked
+to join is an accepted member (so the server cannot fan it out to a removed, banned or pending account
+it still believes follows the group); servers running software listed in ``HUB_REFUSE_LEAKY_SOFTWARE``
+and blocked servers get nothing. This feature runs ``First`` on the post events and declines posts
+that are not members-only.
 
 Edits go out as ``Update{Note}``, removals and deletions as ``Delete{Tombstone}``, to the same inboxes.
 
@@ -34,7 +36,7 @@ from starlette.responses import Response
 
 from federation.activities import new_id
 from federation.actors import AS_CONTEXT
-from federation.audience import private_inboxes
+from federation.audience import Audience, group_audience
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.responses import ActivityResponse, error_response, fed_of
@@ -116,14 +118,14 @@ def _wrap(urls: Urls, group: Group, kind: str, ident: str, obj: Any) -> dict[str
     }
 
 
-async def _send(fed: Federation, group: Group, forms: dict[str, list[str]], activity: dict, *, announce_kind: str | None) -> None:
+async def _send(fed: Federation, group: Group, forms: Audience, activity: dict, *, announce_kind: str | None) -> None:
     """The activity to microblog inboxes; group-aware ones get it wrapped in an Announce when ``announce_kind``."""
     sender = fed.urls.group(group.slug)
     if forms.get("object"):
-        await enqueue(activity, actor_uri=sender, inboxes=forms["object"])
+        await enqueue(activity, actor_uri=sender, inboxes=forms.get("object"))
     if forms.get("activity"):
         wrapped = _wrap(fed.urls, group, "Announce", new_id(fed.urls, group, announce_kind), activity) if announce_kind else activity
-        await enqueue(wrapped, actor_uri=sender, inboxes=forms["activity"])
+        await enqueue(wrapped, actor_uri=sender, inboxes=forms.get("activity"))
 
 
 async def publish(fed: Federation, group: Group, post: Post) -> None:
@@ -131,7 +133,7 @@ async def publish(fed: Federation, group: Group, post: Post) -> None:
     note = await group_note(fed.urls, group, post)
     create = _wrap(fed.urls, group, "Create", f"{note['id']}/activity", note)
     create["published"] = note["published"]
-    await _send(fed, group, await private_inboxes(fed, group), create, announce_kind="announce-create")
+    await _send(fed, group, await group_audience(fed, group, members_only=True), create, announce_kind="announce-create")
     post.announce_uri = create["id"]
     await post.save(update_fields=["announce_uri"])
 
@@ -143,7 +145,7 @@ async def update(fed: Federation, group: Group, post: Post) -> None:
     note = await group_note(fed.urls, group, post)
     moment = post.edited_at or datetime.now(UTC)
     activity = _wrap(fed.urls, group, "Update", f"{note['id']}#updates/{int(moment.timestamp())}", note)
-    await _send(fed, group, await private_inboxes(fed, group), activity, announce_kind="announce-update")
+    await _send(fed, group, await group_audience(fed, group, members_only=True), activity, announce_kind="announce-update")
 
 
 async def retract(fed: Federation, group: Group, post: Post) -> None:
@@ -152,7 +154,7 @@ async def retract(fed: Federation, group: Group, post: Post) -> None:
         return
     ident = note_id(fed.urls, group, post)
     activity = _wrap(fed.urls, group, "Delete", new_id(fed.urls, group, "delete"), {"id": ident, "type": "Tombstone"})
-    await _send(fed, group, await private_inboxes(fed, group), activity, announce_kind="announce-delete")
+    await _send(fed, group, await group_audience(fed, group, members_only=True), activity, announce_kind="announce-delete")
 
 
 # --- the post events, taken first when the post is members-only ----------------------------------

@@ -34,7 +34,7 @@ import json
 from federation import activities
 from federation.activities import new_id
 from federation.actors import AS_CONTEXT
-from federation.audience import group_inboxes
+from federation.audience import group_audience
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.fetch import FetchStatusError, fetch_document
@@ -78,8 +78,8 @@ async def _send(fed: Federation, group: Group, activity: dict, inboxes: list[str
 
 
 async def _announce_to_group_aware(fed: Federation, group: Group, inner: dict, kind: str, *, skip: set[str] = frozenset()) -> None:
-    forms = await group_inboxes(fed, group)
-    await _send(fed, group, _announce(fed, group, inner, kind), [i for i in forms.get("activity", []) if i not in skip])
+    forms = await group_audience(fed, group)
+    await _send(fed, group, _announce(fed, group, inner, kind), [i for i in forms.get("activity") if i not in skip])
 
 
 # --- inbound: reports ----------------------------------------------------------------------------
@@ -322,20 +322,19 @@ async def on_post_removed(fed: Federation, event: Event, group: Group | None) ->
     post = await event_post(event)
     if group is None or not post.announce_uri:
         return
-    forms = await group_inboxes(fed, group)
-    everyone = sorted({i for inboxes in forms.values() for i in inboxes})
+    forms = await group_audience(fed, group)
     undo = activities.undo_announce(fed.urls, group, post)
     if post.via_id is not None:
-        await _send(fed, group, undo, everyone)
+        await _send(fed, group, undo, forms.everyone)
         return
-    await _send(fed, group, undo, forms.get("object", []))
+    await _send(fed, group, undo, forms.get("object"))
     removal = {
         "@context": AS_CONTEXT, "id": new_id(fed.urls, group, "delete"), "type": "Delete",
         "actor": fed.urls.group(group.slug), "object": post.uri, **activities.addressing(fed.urls, group, post),
     }
     if event.payload.get("reason"):
         removal["summary"] = event.payload["reason"]
-    await _send(fed, group, _announce(fed, group, removal, "announce-delete"), forms.get("activity", []))
+    await _send(fed, group, _announce(fed, group, removal, "announce-delete"), forms.get("activity"))
 
 
 async def on_report_forwarded(fed: Federation, event: Event, group: Group | None) -> None:

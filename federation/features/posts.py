@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from federation import activities
-from federation.audience import member_inboxes
+from federation.audience import group_audience
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.errors import OriginError
@@ -211,17 +211,17 @@ async def on_post_published(fed: Federation, event: Event, group: Group) -> None
     """Announce a post to every member's server, in the form that server shows; relayed posts skip their source."""
     post = await event_post(event)
     source = await RemoteActor.get_or_none(account_id=post.via_id) if post.via_id else None
-    forms = await member_inboxes(group, exclude_account_id=post.via_id)
+    forms = await group_audience(fed, group, exclude_account_id=post.via_id)
+    by_form = {"object": forms.get("object"), "activity": forms.get("activity")}
     if source is not None:
-        skip = {source.inbox, source.shared_inbox}
-        forms = {"object": sorted({i for inboxes in forms.values() for i in inboxes} - skip)}
+        by_form = {"object": sorted(set(forms.everyone) - {source.inbox, source.shared_inbox}), "activity": []}
     elif post.via_id is not None:
-        forms = {"object": sorted({i for inboxes in forms.values() for i in inboxes})}
+        by_form = {"object": forms.everyone, "activity": []}
     announce = activities.announce_object(fed.urls, group, post)
-    await _send(fed, group, announce, forms.get("object", []))
-    if forms.get("activity"):
+    await _send(fed, group, announce, by_form["object"])
+    if by_form["activity"]:
         wrapped = activities.announce_activity(fed.urls, group, post, post.activity_json, "announce-create")
-        await _send(fed, group, wrapped, forms["activity"])
+        await _send(fed, group, wrapped, by_form["activity"])
     post.announce_uri = announce["id"]
     await post.save(update_fields=["announce_uri"])
     if post.visibility in ("public", "unlisted"):
@@ -234,9 +234,9 @@ async def on_post_updated(fed: Federation, event: Event, group: Group) -> None:
     activity_json = event.payload.get("activity_json")
     if not activity_json:
         return
-    forms = await member_inboxes(group)
+    forms = await group_audience(fed, group)
     wrapped = activities.announce_activity(fed.urls, group, post, activity_json, "announce-update")
-    await _send(fed, group, wrapped, forms.get("activity", []))
+    await _send(fed, group, wrapped, forms.get("activity"))
 
 
 async def on_post_gone(fed: Federation, event: Event, group: Group) -> None:
@@ -244,12 +244,12 @@ async def on_post_gone(fed: Federation, event: Event, group: Group) -> None:
     post = await event_post(event)
     if not post.announce_uri:
         return
-    forms = await member_inboxes(group)
-    await _send(fed, group, activities.undo_announce(fed.urls, group, post), forms.get("object", []))
+    forms = await group_audience(fed, group)
+    await _send(fed, group, activities.undo_announce(fed.urls, group, post), forms.get("object"))
     activity_json = event.payload.get("activity_json")
     if activity_json:
         wrapped = activities.announce_activity(fed.urls, group, post, activity_json, "announce-delete")
-        await _send(fed, group, wrapped, forms.get("activity", []))
+        await _send(fed, group, wrapped, forms.get("activity"))
 
 
 async def on_post_refused(fed: Federation, event: Event, group: Group) -> None:
@@ -268,8 +268,8 @@ async def on_post_featured(fed: Federation, event: Event, group: Group) -> None:
     post = await event_post(event)
     kind = "Add" if event.kind == "post.pinned" else "Remove"
     activity = activities.collection_change(fed.urls, group, kind, post.uri, fed.urls.group_featured(group.slug))
-    forms = await member_inboxes(group)
-    await _send(fed, group, activity, sorted({i for inboxes in forms.values() for i in inboxes}))
+    forms = await group_audience(fed, group)
+    await _send(fed, group, activity, forms.everyone)
 
 
 FEATURE = Feature(
