@@ -19,9 +19,8 @@ from federation.context import Federation
 from federation.errors import BlockedError, FederationError, PayloadError, RateLimitError, SignatureError
 from federation.inbox import receive
 from federation.metrics import signature_failure_reason
-from federation.remote import lookup_key
 from federation.responses import ActivityResponse, error_response, fed_of
-from federation.signatures import inspect_request, verify_claim
+from federation.signer import get_signer, request_target
 from hub.models import Group, Post
 from hub.services.blocks import instance_blocked
 from hub.services.groups import member_counts
@@ -31,14 +30,6 @@ log = logging.getLogger("causeway.inbox")
 PAGE_SIZE = 20
 
 
-def _path_with_query(request: Request) -> str:
-    """The request target as Starlette's ``request.url`` spells it, read from the scope without building the URL."""
-    scope = request.scope
-    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
-    query = scope.get("query_string", b"").decode("latin-1")
-    return path + (f"?{query}" if query else "")
-
-
 async def inbox(request: Request) -> Response:
     """POST to the shared inbox, a group inbox or the instance actor inbox: verify, store, 202."""
     fed = fed_of(request)
@@ -46,7 +37,7 @@ async def inbox(request: Request) -> Response:
     if body is None:
         return error_response(413, "the body is larger than 1 MiB")
     try:
-        received = await receive(fed, method="POST", path_with_query=_path_with_query(request), headers=request.headers, body=body)
+        received = await receive(fed, method="POST", path_with_query=request_target(request), headers=request.headers, body=body)
     except FederationError as exc:
         fed.metrics.inbox.inc(result="refused")
         return _refusal(fed, exc)
@@ -89,16 +80,13 @@ async def signed_fetch_refusal(request: Request) -> Response | None:
     fed = fed_of(request)
     if not fed.settings.authorized_fetch:
         return None
-    path = _path_with_query(request)
     try:
-        claim = inspect_request("GET", f"{fed.urls.base}{path}", path, request.headers, None, expected_host=fed.urls.host)
-        key = await lookup_key(fed, claim.key_id)
-        verify_claim(claim, key.public_key_pem)
+        signer = await get_signer(fed, request)
     except BlockedError as exc:
         return error_response(403, exc.reason)
     except FederationError as exc:
         return error_response(401, f"this hub requires signed requests (authorized fetch): {exc.reason}")
-    if await instance_blocked(key.actor_uri):
+    if await instance_blocked(signer):
         return error_response(403, "this server does not serve your domain")
     return None
 

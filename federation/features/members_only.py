@@ -44,8 +44,7 @@ from federation.errors import BlockedError, FederationError
 from federation.fetch import host_of
 from federation.handling import Feature, First, Outcome, done, event_post
 from federation.nodeinfo import peer_software
-from federation.remote import lookup_key
-from federation.signatures import inspect_request, verify_claim
+from federation.signer import get_signer, is_signed
 from federation.urls import Urls
 from hub.models import Account, Event, Group, Membership, Post, RemoteActor
 from hub.services import members
@@ -235,20 +234,14 @@ async def may_read(fed: Federation, group: Group, signer_uri: str) -> bool:
 
 async def _signer(request: Request) -> str | Response:
     """The verified signer's actor id, or the 401/403 response for an unsigned or badly signed GET."""
-    fed = fed_of(request)
-    query = request.url.query
-    path = request.url.path + (f"?{query}" if query else "")
-    if "signature" not in request.headers and "signature-input" not in request.headers:
+    if not is_signed(request):
         return error_response(401, "members-only: sign the request as a member or as a member's server")
     try:
-        claim = inspect_request("GET", f"{fed.urls.base}{path}", path, request.headers, None, expected_host=fed.urls.host)
-        key = await lookup_key(fed, claim.key_id)
-        verify_claim(claim, key.public_key_pem)
+        return await get_signer(fed_of(request), request)
     except BlockedError as exc:
         return error_response(403, exc.reason)
     except FederationError as exc:
         return error_response(401, f"members-only: {exc.reason}")
-    return key.actor_uri
 
 
 async def group_post(request: Request) -> Response:
