@@ -5,8 +5,7 @@ queue, not a call). The worker leases due rows with :func:`claim_deliveries` (at
 host, fresh rows first and retries capped to their share of the slots, so retries cannot crowd
 fresh rows out), sends each with :func:`transmit` — signed afresh, "double-knocking" between
 signature schemes on 401 — and writes the outcomes of many sends at once with :func:`record`:
-delivered rows and their peers' health in a few bulk UPDATEs, failures one by one. :func:`send`
-does both for one row. Consecutive failures open a per-host circuit breaker (``Peer.paused_until``)
+delivered rows and their peers' health in a few bulk UPDATEs, failures one by one. Consecutive failures open a per-host circuit breaker (``Peer.paused_until``)
 during which claims skip the host; when the pause has expired the worker lets one delivery probe it.
 
 Outcomes:
@@ -273,15 +272,6 @@ async def transmit(fed: Federation, delivery: Delivery, key: SigningKey | None, 
                 time.perf_counter() - started)
 
 
-async def send(fed: Federation, delivery: Delivery, *, keys: SigningKeys | None = None, rng: random.Random | None = None) -> str:
-    """Send one leased delivery, record its outcome on the row and the peer; returns the outcome."""
-    key = await (keys or SigningKeys(fed)).get(delivery.actor_uri)
-    schemes = await peer_schemes([delivery.host]) if key is not None else {}
-    sent = await transmit(fed, delivery, key, scheme_for(schemes.get(delivery.host)))
-    (outcome,) = await record(fed, [sent], rng=rng)
-    return outcome
-
-
 async def record(fed: Federation, results: Sequence[Sent], *, rng: random.Random | None = None) -> list[str]:
     """Write the outcomes of sends; returns the final outcome of each (a retry past the schedule is dead).
 
@@ -452,13 +442,6 @@ async def host_trouble() -> tuple[set[str], set[str]]:
     return paused, {host for host, _ in rows} - paused
 
 
-async def record_success(host: str, scheme: str) -> None:
-    """A delivery to ``host`` worked with ``scheme``: close its circuit and remember the scheme."""
-    await Peer.filter(host=host).update(
-        consecutive_failures=0, paused_until=None, last_success_at=now(), signature_scheme=scheme
-    )
-
-
 async def record_failure(host: str) -> Peer:
     """Count a retry-type failure for ``host``; pause it once the breaker threshold is reached."""
     moment = now()
@@ -481,22 +464,3 @@ async def mark_inbox_gone(inbox: str) -> int:
             await actor.save(update_fields=["gone"])
         await mark_gone(actor.account)
     return len(actors)
-
-
-async def paused_hosts() -> list[str]:
-    """Hosts whose circuit is open right now (claims skip them)."""
-    return await Peer.filter(paused_until__gt=now()).values_list("host", flat=True)
-
-
-async def probing_hosts(hosts: Iterable[str]) -> set[str]:
-    """Among ``hosts``, those past the breaker threshold whose pause has expired: one delivery probes each."""
-    wanted = list(set(hosts))
-    if not wanted:
-        return set()
-    rows = await Peer.filter(host__in=wanted, consecutive_failures__gte=BREAKER_THRESHOLD).values_list("host", flat=True)
-    return set(rows)
-
-
-async def is_paused(host: str) -> bool:
-    """Whether the circuit of ``host`` is open right now."""
-    return await Peer.filter(host=host, paused_until__gt=now()).exists()

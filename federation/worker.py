@@ -344,7 +344,7 @@ class Worker:
     # Inbox items and events: one after the other, in claim order.
 
     async def _drain(self, model: type[InboxItem] | type[Event], handler: Callable) -> int:
-        rows = await claim(model, owner=self.owner, limit=self.batch, lease_seconds=self.lease_seconds)
+        rows = await claim(model, limit=self.batch, lease_seconds=self.lease_seconds)
         self._held[model].update(row.id for row in rows)
         done = 0
         try:

@@ -23,8 +23,11 @@ Row = TypeVar("Row", Delivery, Event, InboxItem)
 ACTIVE_STATE = {Delivery: "queued", Event: "pending", InboxItem: "pending"}
 
 
-async def claim(model: type[Row], *, owner: str, limit: int, lease_seconds: float = 60.0, exclude_hosts: tuple[str, ...] = ()) -> list[Row]:
-    """Lease up to ``limit`` due rows of ``model`` to ``owner``; fresh rows (fewer tries) first."""
+async def claim(model: type[InboxItem] | type[Event], *, limit: int, lease_seconds: float = 60.0) -> list[Row]:
+    """Lease up to ``limit`` due inbox items or events; fresh rows (fewer tries) first.
+
+    Deliveries have their own claim with per-host caps (federation.delivery.claim_deliveries).
+    """
     moment = now()
     lease_until = moment + timedelta(seconds=lease_seconds)
     async with in_transaction() as connection:
@@ -34,17 +37,12 @@ async def claim(model: type[Row], *, owner: str, limit: int, lease_seconds: floa
             query = model.filter(state=ACTIVE_STATE[model], next_try_at__lte=moment).filter(
                 Q(lease_until__isnull=True) | Q(lease_until__lt=moment)
             )
-            if exclude_hosts and model is Delivery:
-                query = query.exclude(host__in=list(exclude_hosts))
             # Not values_list(): tortoise drops FOR UPDATE from it, and two workers would claim the same rows.
             locked = await query.order_by("tries", "next_try_at", "id").limit(limit).select_for_update(skip_locked=True).only("id")
             ids = [row.id for row in locked]
         if not ids:
             return []
-        update = {"lease_until": lease_until}
-        if model is Delivery:
-            update["lease_owner"] = owner
-        await model.filter(id__in=list(ids)).update(**update)
+        await model.filter(id__in=list(ids)).update(lease_until=lease_until)
     return await model.filter(id__in=list(ids)).order_by("id")
 
 

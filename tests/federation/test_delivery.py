@@ -14,18 +14,22 @@ from federation.context import Federation, build_federation
 from federation.delivery import (
     BREAKER_MAX,
     MAX_RETRY_AFTER,
+    SigningKeys,
     breaker_pause,
+    claim_deliveries,
     classify,
     enqueue,
-    paused_hosts,
+    host_trouble,
     parse_retry_after,
+    peer_schemes,
+    record,
     retry_delay,
-    send,
+    scheme_for,
+    transmit,
 )
 from federation.signatures import inspect_request, verify_claim
 from hub.clock import now
 from hub.models import Account, Delivery, Group, Membership, Peer, RemoteActor
-from hub.queue import claim
 from hub.services.instance import instance_key
 from hub.settings import load_settings
 from tests.federation.signatures.fixtures import PRIVATE_PEM, PUBLIC_PEM
@@ -74,9 +78,18 @@ async def fed(db, network: Network) -> AsyncIterator[Federation]:
 async def queued(inbox: str, *, actor_uri: str = GROUP_URI) -> Delivery:
     """Enqueue ACTIVITY to one inbox and lease the row, as the worker would."""
     await enqueue(ACTIVITY, actor_uri=actor_uri, inboxes=[inbox])
-    rows = await claim(Delivery, owner="test", limit=1)
+    rows = await claim_deliveries("test", limit=1)
     assert rows, "the delivery should be due"
     return rows[0]
+
+
+async def send(fed: Federation, delivery: Delivery) -> str:
+    """Send one leased delivery and record its outcome, as the worker does for a batch; the outcome."""
+    key = await SigningKeys(fed).get(delivery.actor_uri)
+    schemes = await peer_schemes([delivery.host]) if key is not None else {}
+    sent = await transmit(fed, delivery, key, scheme_for(schemes.get(delivery.host)))
+    (outcome,) = await record(fed, [sent])
+    return outcome
 
 
 def verify(request: httpx.Request, public_pem: str = PUBLIC_PEM) -> str:
@@ -297,13 +310,14 @@ async def test_five_failures_open_the_circuit_and_claims_skip_the_host(fed: Fede
     peer = await Peer.get(host="down.example")
     assert peer.consecutive_failures == 5
     assert now() + timedelta(seconds=50) < peer.paused_until <= now() + timedelta(seconds=61)
-    assert await paused_hosts() == ["down.example"]
+    paused, _probing = await host_trouble()
+    assert paused == {"down.example"}
     await enqueue(ACTIVITY, actor_uri=GROUP_URI, inboxes=["https://down.example/inbox", "https://up.example/inbox"])
-    rows = await claim(Delivery, owner="test", limit=10, exclude_hosts=tuple(await paused_hosts()))
+    rows = await claim_deliveries("test", limit=10, exclude_hosts=paused)
     assert [r.host for r in rows] == ["up.example"]
     # A success closes the circuit again.
     network.answer("down.example", 202)
     await Peer.filter(host="down.example").update(paused_until=now() - timedelta(seconds=1))
-    assert await send(fed, (await claim(Delivery, owner="test", limit=1))[0]) == "delivered"
+    assert await send(fed, (await claim_deliveries("test", limit=1))[0]) == "delivered"
     peer = await Peer.get(host="down.example")
     assert (peer.consecutive_failures, peer.paused_until) == (0, None)
