@@ -11,8 +11,9 @@ during which claims skip the host; when the pause has expired the worker lets on
 Outcomes:
 
 - ``delivered``: 2xx;
-- ``retry``: network error, 5xx, 401, 408, 429 (and other non-2xx that are not 4xx); requeued after
-  :func:`retry_delay`, or ``dead`` once the schedule is exhausted;
+- ``retry``: network error, 5xx, 401, 408, 429 (and other non-2xx that are not 4xx); requeued by the
+  delivery lifecycle's retry rules (hub.lifecycle.DELIVERY_RETRIES, applied by hub.queue.failed_try),
+  or ``dead`` once its schedule is exhausted;
 - ``dead``: any other 4xx, an exhausted schedule, or no local key for the signing actor — the
   dead-letter state, listed by ``hub deliveries --dead`` and the admin's health page, re-queued by
   ``hub deliveries --retry-dead``;
@@ -46,7 +47,7 @@ from federation.net import request
 from federation.signatures import SigningAuth, sign_cavage, sign_rfc9421
 from hub.clock import now
 from hub.models import Delivery, Group, Peer, RemoteActor
-from hub.queue import finish, retry_later
+from hub.queue import failed_try, finish, move
 from hub.services.instance import instance_key
 from hub.services.members import mark_gone
 
@@ -57,10 +58,6 @@ SCHEMES = ("cavage", "rfc9421")
 DEFAULT_SCHEME = "cavage"
 DEADLINE = 10.0
 """Seconds one POST may take, connect to last byte (a double knock may take two)."""
-MAX_RETRIES = 16
-"""Retries after the first attempt, as Mastodon (about two days in all)."""
-MAX_RETRY_AFTER = 6 * 3600.0
-"""A peer's Retry-After is honoured up to this many seconds."""
 BREAKER_THRESHOLD = 5
 """Consecutive retry-type failures after which a host is paused."""
 BREAKER_BASE = 60.0
@@ -106,24 +103,6 @@ async def enqueue(activity: dict, *, actor_uri: str, inboxes: Iterable[str], pri
     if rows:
         await Delivery.bulk_create(rows)
     return len(rows)
-
-
-def retry_delay(tries: int, retry_after: float | None = None, *, jitter: random.Random | None = None) -> float | None:
-    """Seconds before the next try after ``tries`` failed attempts; None when it is time to give up.
-
-    Mastodon's schedule: (tries-1)⁴ + 15 s + up to 30 s × tries of jitter (none without ``jitter``),
-    for at most MAX_RETRIES retries (≈ 2.1 days in all). A larger ``retry_after`` wins, capped at
-    MAX_RETRY_AFTER; it never extends the schedule past its end.
-    """
-    tries = max(tries, 1)
-    if tries > MAX_RETRIES:
-        return None
-    delay = float((tries - 1) ** 4 + 15)
-    if jitter is not None:
-        delay += jitter.uniform(0, 30) * tries
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-    return delay
 
 
 def classify(status: int | None) -> str:
@@ -303,7 +282,8 @@ async def _record_delivered(results: Sequence[Sent]) -> None:
         by_status[sent.status].append(sent.delivery.id)
         by_scheme[sent.scheme].add(sent.delivery.host)
         row = sent.delivery
-        row.state, row.tries, row.delivered_at, row.last_status = "delivered", row.tries + 1, moment, sent.status
+        move(row, "delivered")
+        row.tries, row.delivered_at, row.last_status = row.tries + 1, moment, sent.status
         row.last_error, row.lease_until = None, None
     async with in_transaction():
         for status, ids in by_status.items():
@@ -324,16 +304,13 @@ async def _record_failed(sent: Sent, rng: random.Random) -> str:
     tries = delivery.tries + 1
     if sent.outcome == "retry":
         peer = await record_failure(delivery.host)
-        delay = retry_delay(tries, sent.retry_after, jitter=rng)
+        delay = await failed_try(delivery, sent.error or "", retry_after=sent.retry_after, jitter=rng, last_status=sent.status)
         if delay is not None:
-            await retry_later(delivery, delay, sent.error, last_status=sent.status)
             log.info("delivery outcome=retry id=%s host=%s status=%s tries=%d retry_in=%.0fs host_failures=%d error=%r",
                      delivery.id, delivery.host, sent.status, tries, delay, peer.consecutive_failures, sent.error)
             return "retry"
-        error = f"gave up after {tries} tries: {sent.error}"
-        await finish(delivery, "dead", tries=tries, last_status=sent.status, last_error=error)
         log.warning("delivery outcome=dead id=%s host=%s status=%s tries=%d error=%r",
-                    delivery.id, delivery.host, sent.status, tries, error)
+                    delivery.id, delivery.host, sent.status, tries, delivery.last_error)
         return "dead"
     async with in_transaction():
         await finish(delivery, "dead", tries=tries, last_status=sent.status, last_error=sent.error)

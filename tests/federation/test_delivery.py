@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
@@ -13,7 +12,6 @@ import pytest
 from federation.context import Federation, build_federation
 from federation.delivery import (
     BREAKER_MAX,
-    MAX_RETRY_AFTER,
     SigningKeys,
     breaker_pause,
     claim_deliveries,
@@ -23,7 +21,6 @@ from federation.delivery import (
     parse_retry_after,
     peer_schemes,
     record,
-    retry_delay,
     scheme_for,
     transmit,
 )
@@ -99,36 +96,6 @@ def verify(request: httpx.Request, public_pem: str = PUBLIC_PEM) -> str:
         expected_host=request.url.netloc.decode(),
     )
     return verify_claim(claim_, public_pem).key_id
-
-
-def test_retry_delay_grows_and_gives_up_after_about_two_days() -> None:
-    """The schedule grows with every try, spans 2-3 days even with maximal jitter, then gives up."""
-    plain = [retry_delay(tries) for tries in range(1, 40)]
-    schedule = [d for d in plain if d is not None]
-    assert schedule[0] == 15
-    assert all(b > a for a, b in zip(schedule, schedule[1:], strict=False))
-    assert plain[len(schedule):] == [None] * (len(plain) - len(schedule))
-    assert 10 <= len(schedule) <= 20
-    assert 2 * 86400 <= sum(schedule) <= 3 * 86400
-
-    class Max(random.Random):
-        def uniform(self, a: float, b: float) -> float:
-            return b
-
-    jittered = [retry_delay(tries, jitter=Max()) for tries in range(1, len(schedule) + 1)]
-    assert all(j > s for j, s in zip(jittered, schedule, strict=True))
-    assert sum(jittered) <= 3 * 86400
-    seeded = [retry_delay(3, jitter=random.Random(seed)) for seed in range(20)]
-    assert all(schedule[2] <= d <= schedule[2] + 90 for d in seeded) and len(set(seeded)) > 1
-
-
-@pytest.mark.parametrize(
-    ("tries", "retry_after", "expected"),
-    [(1, 3600, 3600), (1, 10, 15), (5, 1, 4**4 + 15), (1, 10**7, MAX_RETRY_AFTER), (17, 60, None)],
-)
-def test_retry_after_is_honoured_when_larger(tries: int, retry_after: float, expected: float | None) -> None:
-    """A larger Retry-After wins (capped at 6 h); a smaller one or an exhausted schedule does not."""
-    assert retry_delay(tries, retry_after) == expected
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from tortoise.transactions import in_transaction
 
 from hub import queue
 from hub.clock import now
-from hub.models import Event, Group, InboxItem
+from hub.errors import Conflict
+from hub.models import Delivery, Event, Group, InboxItem
 
 pytestmark = pytest.mark.db
 
@@ -177,3 +178,38 @@ async def test_concurrent_event_claims_keep_each_groups_order(db, database_backe
         assert len(held) == len(set(held)) == 10, f"round {round_no}: groups held {sorted(held)}"
         oldest = {g.id: min(e.id for e in await Event.filter(group=g)) for g in groups}
         assert {e.id for e in first + second} == set(oldest.values())
+
+
+async def test_illegal_transitions_raise_and_change_nothing(db) -> None:
+    """finish, retry_later and move_all refuse moves their lifecycle does not declare, before touching the row."""
+    await item(1)
+    [row] = await queue.claim(InboxItem, limit=1)
+    await queue.finish(row, "done", processed_at=now())
+    with pytest.raises(Conflict, match="inbox item cannot go from done to failed"):
+        await queue.finish(row, "failed")
+    with pytest.raises(Conflict, match="from done to pending"):
+        await queue.retry_later(row, 5, "again")
+    assert (await InboxItem.get(id=row.id)).state == "done"
+    delivery = await Delivery.create(inbox="https://a.example/inbox", host="a.example", actor_uri="https://hub.example/g",
+                                     activity_uri="https://hub.example/a/1", body="{}", next_try_at=now())
+    with pytest.raises(Conflict, match="delivery cannot go from delivered to queued"):
+        await queue.move_all(Delivery.all(), "delivered", "queued")
+    assert await queue.move_all(Delivery.all(), "queued", "cancelled", last_error="blocked") == 1
+    assert (await Delivery.get(id=delivery.id)).state == "cancelled"
+    with pytest.raises(Conflict, match="from cancelled to dead"):
+        await queue.finish(await Delivery.get(id=delivery.id), "dead")
+
+
+async def test_failed_try_follows_the_lifecycles_retry_rules(db) -> None:
+    """A failed inbox item waits 5, 20, 80, 320 s, then ends failed with the give-up fields and the tries counted."""
+    await item(1)
+    delays = []
+    for _ in range(5):
+        [row] = await queue.claim(InboxItem, limit=1)
+        delays.append(await queue.failed_try(row, "boom", given_up={"processed_at": now()}))
+        await InboxItem.filter(id=row.id).update(next_try_at=now() - timedelta(seconds=1))
+    stored = await InboxItem.get(id=row.id)
+    assert delays == [5, 20, 80, 320, None]
+    assert (stored.state, stored.tries, stored.last_error) == ("failed", 5, "gave up after 5 tries: boom")
+    assert stored.processed_at is not None
+
