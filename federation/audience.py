@@ -83,9 +83,16 @@ def plan(
 ) -> Audience:
     """The policy above: the inboxes by Announce form for these accepted members."""
     by_peer: dict[int, list[Member]] = defaultdict(list)
+    blocked_hosts: dict[str, bool] = {}  # covering() once per server, not per member (10,000 members, 1,000 servers)
     for member in members:
-        if member.account_id == exclude_account_id or member.peer_blocked or is_blocked(member.host, blocked_domains):
+        if member.account_id == exclude_account_id or member.peer_blocked:
             continue
+        if blocked_domains:
+            blocked = blocked_hosts.get(member.host)
+            if blocked is None:
+                blocked = blocked_hosts[member.host] = is_blocked(member.host, blocked_domains)
+            if blocked:
+                continue
         if private and (member.software or "") in leaky:
             continue
         by_peer[member.peer_id].append(member)
