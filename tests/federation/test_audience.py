@@ -15,6 +15,7 @@ from federation.context import build_federation
 from hub.clock import now
 from hub.models import Account, Delivery, DomainBlock, Event, Membership, Peer, RemoteActor
 from hub.services import calls, groups
+from hub.services.blocks import covering
 from hub.settings import load_settings
 
 SOFTWARE = ("mastodon", "lemmy", "mbin", "friendica", "pleroma", None)
@@ -131,6 +132,16 @@ def test_excluded_account_and_parent_domain_blocks():
     assert plan(members, private=False, exclude_account_id=1).everyone == ["https://social.example.com/u/2/inbox"]
     assert plan(members, private=False, blocked_domains={"example.com"}).forms == {"object": ["https://a.test/u/1/inbox"]}
     assert is_blocked("Social.Example.com", {"example.com"}) and not is_blocked("example.org", {"example.com"})
+    assert not is_blocked("notexample.com", {"example.com"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "example", "com", "10", "0", "1"]), min_size=1, max_size=4),
+       st.sampled_from(["", ":8443"]), st.sets(st.sampled_from(["example.com", "b.example.com", "com", "0.1", "10.0.0.1", "a"])))
+def test_is_blocked_reads_hosts_as_the_block_rules_do(labels, port, blocked):
+    """is_blocked agrees with hub.services.blocks.covering for names, ports and IP addresses."""
+    host = ".".join(labels) + port
+    assert is_blocked(host, blocked) == any(domain in blocked for domain in covering(host))
     assert Audience({}).everyone == [] and Audience({}).get("object") == []
 
 
