@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from hub.errors import InvalidInput
+from hub.errors import ImageRejected, InvalidInput
 from hub.services import media
 
 
@@ -64,3 +64,24 @@ async def test_store_image_writes_a_served_name(db, tmp_path) -> None:
     row = await media.store_image(tmp_path, jpeg_with_exif((400, 300)), "Volunteers at a water station")
     assert (tmp_path / "media" / row.name).is_file()
     assert row.alt == "Volunteers at a water station" and row.media_type == "image/jpeg"
+
+
+def test_avatar_limits_and_codes() -> None:
+    """Avatars have their own byte cap and side; every refusal carries a code the web layer translates."""
+    out = io.BytesIO()
+    Image.new("RGB", (2000, 1000), "navy").save(out, "PNG")
+    prepared = media.prepare_image(out.getvalue(), max_bytes=media.AVATAR_MAX_BYTES, max_side=media.AVATAR_SIDE)
+    assert (prepared.width, prepared.height) == (512, 256)
+    with pytest.raises(ImageRejected, match="1 MiB") as refused:
+        media.prepare_image(out.getvalue() + b"\0" * media.AVATAR_MAX_BYTES, max_bytes=media.AVATAR_MAX_BYTES)
+    assert refused.value.code == "too_large"
+
+
+def test_written_files_are_whole_and_names_strict(tmp_path) -> None:
+    """write_image leaves only the final name (no partial file); discard ignores names that are not ours."""
+    name = media.write_image(tmp_path, media.prepare_image(jpeg_with_exif((40, 30))))
+    assert media.NAME_RE.match(name) and [p.name for p in (tmp_path / "media").iterdir()] == [name]
+    (tmp_path / "media" / "keep.txt").write_text("x")
+    media.discard(tmp_path, "keep.txt")
+    media.discard(tmp_path, name)
+    assert [p.name for p in (tmp_path / "media").iterdir()] == ["keep.txt"]
