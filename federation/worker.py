@@ -74,7 +74,7 @@ from federation.delivery import (
 from hub.clock import now
 from hub.models import Delivery, Event, InboxItem
 from hub.queue import ACTIVE_STATE, claim, finish, retry_later
-from hub.services import moderation
+from hub.services import health, moderation
 from hub.services.queue_stats import record_sample
 
 log = logging.getLogger("causeway.worker")
@@ -237,6 +237,7 @@ class Worker:
             asyncio.create_task(self._item_loop(), name="causeway-worker-items"),
             asyncio.create_task(self._delivery_loop(), name="causeway-worker-deliveries"),
             asyncio.create_task(self._sample_loop(), name="causeway-worker-samples"),
+            asyncio.create_task(self._heartbeat_loop(), name="causeway-worker-heartbeat"),
         ]
         try:
             await stop.wait()
@@ -297,6 +298,19 @@ class Worker:
             if not self._stopping:
                 await self._db(self._flush_sample())
                 await self._db(self._expire_bans())
+
+    async def _heartbeat_loop(self) -> None:
+        """Write this worker's heartbeat (hub.services.health) until it stops, then delete it."""
+        started = now()
+        try:
+            while not self._stopping:
+                try:
+                    await self._db(health.beat(self.owner, started))
+                except Exception as exc:  # /healthz then reports the stale heartbeat
+                    log.warning("could not write the worker heartbeat: %s", exc)
+                await self._pause(None, health.HEARTBEAT_EVERY)
+        finally:
+            await self._db(health.forget(self.owner))
 
     async def _expire_bans(self) -> None:
         """Lift the bans whose end time passed (their Undo of the Block federates like a moderator's unban)."""
