@@ -10,7 +10,8 @@ Everything is checked before anything is changed:
 3. a SQLite snapshot passes ``PRAGMA quick_check``.
 
 Then the database is put in place (SQLite: the file is renamed into place; PostgreSQL:
-``pg_restore --single-transaction --exit-on-error``, all or nothing), the key file and media are
+``pg_restore --single-transaction --exit-on-error --no-owner --no-privileges --dbname=DB``, the
+connection in PG* variables: all or nothing), the key file and media are
 moved into the data directory, and ``hub migrate`` brings an older schema up to date. A refusal
 or a failure leaves the target as it was (files staged under the data directory are removed).
 """
@@ -33,7 +34,7 @@ import psycopg2
 
 from hub import migrations
 from hub.backup import (
-    FORMAT, FORMAT_VERSION, MANIFEST, PGDUMP_MEMBER, SQLITE_MEMBER, BackupError, psycopg_dsn, run_tool,
+    FORMAT, FORMAT_VERSION, MANIFEST, PGDUMP_MEMBER, SQLITE_MEMBER, BackupError, pg_environment, psycopg_dsn, run_tool,
 )
 from hub.db import sqlite_path
 from hub.secret import SECRET_FILE
@@ -172,7 +173,9 @@ def _place_database(settings: Settings, staging: Path) -> None:
         shutil.copy(staging / SQLITE_MEMBER, moving)
         os.replace(moving, target)
     else:
-        run_tool(["pg_restore", *PG_RESTORE_ARGS, f"{staging / PGDUMP_MEMBER}"], settings.database_url, "pg_restore")
+        database = pg_environment(settings.database_url)["PGDATABASE"]
+        run_tool(["pg_restore", *PG_RESTORE_ARGS, f"--dbname={database}", str(staging / PGDUMP_MEMBER)],
+                 settings.database_url, "pg_restore")
 
 
 def restore_backup(settings: Settings, path: Path) -> Restored:
