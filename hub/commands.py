@@ -15,7 +15,7 @@ from hub.backup import write_backup
 from hub.clock import now
 from hub.errors import InvalidInput
 from hub.restore import restore_backup
-from hub.services import accounts, groups, instance, members, moderation
+from hub.services import accounts, groups, instance, members, moderation, profiles
 from hub.services.queue_stats import dead_deliveries, delivery_stats, queue_counts, retry_dead
 from hub.settings import Settings
 from hub.terminal import print_json, print_table, progress_line, read_password
@@ -43,6 +43,12 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     if restored.domain != settings.domain:
         print(f"warning: HUB_DOMAIN is {settings.domain} but the backup is of {restored.domain}; groups keep their ids "
               f"only under their own domain: set HUB_DOMAIN={restored.domain}", file=sys.stderr)
+    return 0
+
+
+async def _media_clean(args: argparse.Namespace, settings: Settings) -> int:
+    cleaned, dropped = await profiles.clean_stored_avatars(settings.data_dir)
+    print(f"re-encoded {cleaned} avatars without metadata" + (f"; dropped {dropped} that were not readable images" if dropped else ""))
     return 0
 
 
@@ -191,6 +197,7 @@ def register(cli) -> None:
     p.add_argument("path", help="archive file to write (must not exist), e.g. causeway-2026-12-04.tar.gz")
     p = cli.command("restore", "restore a backup into an empty HUB_DATA_DIR and an empty database", _restore, needs_db=False)
     p.add_argument("path", help="archive written by `hub backup`")
+    cli.command("media clean", "re-encode the groups' stored avatars without metadata (once, after upgrading)", _media_clean)
     p = cli.command("admin create", "create a local administrator account", _admin_create)
     p.add_argument("username")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")

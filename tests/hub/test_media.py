@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from hub.errors import ImageRejected, InvalidInput
-from hub.services import media
+from hub.models import Group
+from hub.services import groups, media, profiles
 
 
 def jpeg_with_exif(size=(3200, 1800)) -> bytes:
@@ -85,3 +86,24 @@ def test_written_files_are_whole_and_names_strict(tmp_path) -> None:
     media.discard(tmp_path, "keep.txt")
     media.discard(tmp_path, name)
     assert [p.name for p in (tmp_path / "media").iterdir()] == ["keep.txt"]
+
+
+async def test_stored_avatars_are_cleaned_once(db, tmp_path, reuse_rsa_key_pair) -> None:
+    """Avatars stored as uploaded (before cleaning) are re-encoded without their EXIF; unreadable files are dropped."""
+    # Given two groups whose avatars were stored raw: a JPEG with EXIF and a file that only starts like a PNG
+    (tmp_path / "media").mkdir()
+    raw, junk = "a" * 32 + ".jpg", "b" * 32 + ".png"
+    (tmp_path / "media" / raw).write_bytes(jpeg_with_exif((1200, 900)))
+    (tmp_path / "media" / junk).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    photo = await groups.create_group("photo", "Photo")
+    broken = await groups.create_group("broken", "Broken")
+    await Group.filter(id=photo.id).update(icon_path=raw)
+    await Group.filter(id=broken.id).update(icon_path=junk)
+    # When the operator runs the clean-up
+    assert await profiles.clean_stored_avatars(tmp_path) == (1, 1)
+    # Then the photo has a new, clean file and the old ones are gone
+    cleaned = (await Group.get(id=photo.id)).icon_path
+    data = (tmp_path / "media" / cleaned).read_bytes()
+    assert cleaned != raw and b"SecretCam" not in data and max(Image.open(io.BytesIO(data)).size) == media.AVATAR_SIDE
+    assert (await Group.get(id=broken.id)).icon_path is None
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == [cleaned]
