@@ -43,7 +43,8 @@ async def _image(settings: Settings, path: str | None, alt: str | None):
     if not path:
         return None
     try:
-        data = Path(path).read_bytes()[: media.MAX_BYTES + 1]
+        with Path(path).open("rb") as handle:
+            data = handle.read(media.MAX_BYTES + 1)
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     return await media.store_image(settings.data_dir, data, alt)

@@ -1,4 +1,4 @@
-"""The domain's CLI commands: migrate, admin, group create/list, member list/approve/remove, deliveries (--watch, --dead)."""
+"""The domain's CLI commands: migrate, backup, restore, admin, group create/list, member list/approve/remove, deliveries (--watch, --dead)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hub import migrations
+from hub.backup import write_backup
 from hub.clock import now
 from hub.errors import InvalidInput
-from hub.services import accounts, groups, instance, members, moderation
+from hub.restore import restore_backup
+from hub.services import accounts, groups, instance, members, moderation, profiles
 from hub.services.queue_stats import dead_deliveries, delivery_stats, queue_counts, retry_dead
 from hub.settings import Settings
 from hub.terminal import print_json, print_table, progress_line, read_password
@@ -21,6 +24,31 @@ from hub.terminal import print_json, print_table, progress_line, read_password
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     migrations.upgrade(settings.database_url)
     print("database is at the latest schema")
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.path)
+    summary = write_backup(settings, path)
+    print(f"backup written to {path} ({path.stat().st_size / 1024:,.0f} KiB): {summary.database} database at schema "
+          f"{summary.schema_revision} with {summary.groups} groups, {summary.media} media files"
+          + (", the secret key" if "secret.key" in summary.files else ""))
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    restored = restore_backup(settings, Path(args.path))
+    print(f"restored the backup of {restored.domain} made {restored.created_at}: {restored.groups} groups, "
+          f"{restored.media} media files; the database is at the latest schema")
+    if restored.domain != settings.domain:
+        print(f"warning: HUB_DOMAIN is {settings.domain} but the backup is of {restored.domain}; groups keep their ids "
+              f"only under their own domain: set HUB_DOMAIN={restored.domain}", file=sys.stderr)
+    return 0
+
+
+async def _media_clean(args: argparse.Namespace, settings: Settings) -> int:
+    cleaned, dropped = await profiles.clean_stored_avatars(settings.data_dir)
+    print(f"re-encoded {cleaned} avatars without metadata" + (f"; dropped {dropped} that were not readable images" if dropped else ""))
     return 0
 
 
@@ -164,6 +192,12 @@ async def _watch_deliveries(interval: float) -> int:
 def register(cli) -> None:
     """Add the domain commands to the ``hub`` command tree."""
     cli.command("migrate", "apply alembic migrations (idempotent)", _migrate, needs_db=False)
+    p = cli.command("backup", "write a consistent snapshot of the database, media and key file (the hub keeps running)",
+                    _backup, needs_db=False)
+    p.add_argument("path", help="archive file to write (must not exist), e.g. causeway-2026-12-04.tar.gz")
+    p = cli.command("restore", "restore a backup into an empty HUB_DATA_DIR and an empty database", _restore, needs_db=False)
+    p.add_argument("path", help="archive written by `hub backup`")
+    cli.command("media clean", "re-encode the groups' stored avatars without metadata (once, after upgrading)", _media_clean)
     p = cli.command("admin create", "create a local administrator account", _admin_create)
     p.add_argument("username")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")

@@ -6,6 +6,7 @@
     ├── PermissionDenied    the acting account lacks the role the action needs
     ├── Conflict            the action clashes with the current state (slug taken, already a member)
     ├── InvalidInput        a value is malformed (bad slug, empty name, text too long)
+    │   └── ImageRejected   an upload is empty, too large, not an accepted image or unreadable
     └── RateLimited         the same thing was asked for too often; try again later
 
 Messages are written for a person: they say what was wrong and what would be accepted.
@@ -44,3 +45,11 @@ class InvalidInput(HubError):
 
 class RateLimited(HubError):
     """Asked for too often (sign-in links per account or per address); the message says when to retry."""
+
+
+class ImageRejected(InvalidInput):
+    """An uploaded image was refused; ``code`` says why (``empty``, ``too_large``, ``type``, ``pixels``, ``unreadable``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

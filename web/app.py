@@ -23,11 +23,12 @@ from federation.urls import Urls
 from hub import db
 from hub.secret import load_or_create_secret
 from hub.settings import Settings
-from web import admin_health, console, console_network, feeds, i18n, join, media, metrics, pages, sessions, signin
+from web import admin_health, console, console_network, feeds, health, i18n, join, media, metrics, pages, sessions, signin
 from web import campaign_console, campaign_pages
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.pagecache import PageCache
+from web.proxies import ClientAddressMiddleware, TrustedProxies
 from web.security import SecurityHeadersMiddleware
 from web.templating import build_templates
 
@@ -95,6 +96,7 @@ def routes() -> list:
         Route("/.well-known/nodeinfo", discovery_endpoints.nodeinfo_links),
         Route("/nodeinfo/{version}", discovery_endpoints.nodeinfo),
         Route("/metrics", metrics.metrics),
+        Route("/healthz", health.healthz),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -126,7 +128,9 @@ def create_app(
             await db.disconnect()
 
     secret = load_or_create_secret(settings.data_dir)
+    proxies = TrustedProxies(settings.trusted_proxies)
     middleware = [
+        *([Middleware(ClientAddressMiddleware, proxies=proxies)] if proxies else []),
         Middleware(InboxLane),
         Middleware(SecurityHeadersMiddleware),
         Middleware(

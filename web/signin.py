@@ -21,7 +21,7 @@ from web.rendering import flash, render
 
 
 def client_address(request: Request) -> str:
-    """The peer address of the request (uvicorn runs without proxy headers)."""
+    """The client address of the request: the TCP peer, or the forwarded client behind a trusted proxy (web.proxies)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -10,7 +10,7 @@ from hub.models.instance import InstanceKey, Peer
 from hub.models.membership import Membership
 from hub.models.moderation import DomainBlock, LoginToken, ModerationAction, QueueSample, Report
 from hub.models.post import Post, Tombstone
-from hub.models.queue import Delivery, Event, InboxItem
+from hub.models.queue import Delivery, Event, InboxItem, WorkerHeartbeat
 
 __all__ = [
     "Alert",
@@ -41,4 +41,5 @@ __all__ = [
     "Post",
     "RemoteActor",
     "Tombstone",
+    "WorkerHeartbeat",
 ]
