@@ -18,6 +18,7 @@ from federation.collaboration import OUTBOUND_HANDLERS, local_group_account, loc
 from federation.moderation import OUTBOUND_HANDLERS as MODERATION_HANDLERS
 from federation.context import Federation
 from federation.delivery import enqueue
+from federation.features.group_deletion import OUTBOUND_HANDLERS as GROUP_DELETION_HANDLERS
 from federation.nodeinfo import announce_form
 from hub.models import Account, Event, Group, Membership, Post, RemoteActor
 from hub.services import collaborations, posts
@@ -190,12 +191,14 @@ EVENT_HANDLERS: dict[str, EventHandler] = {
     "membership.accepted": on_membership_answer,
     "membership.rejected": on_membership_answer,
     "membership.removed": on_membership_answer,
+    "membership.quit": on_membership_answer,  # left from the hub's page: the Reject ends the follow on their server
     "post.published": on_post_published,
     "post.updated": on_post_updated,
     "post.deleted": on_post_gone,
     "post.refused": on_post_refused,
     **MODERATION_HANDLERS,  # membership.role/banned/unbanned, post.removed, report.forwarded
     **CAMPAIGN_HANDLERS,  # calls, alerts, campaign notes, relay follows
+    **GROUP_DELETION_HANDLERS,  # group.deleted
 }
 """Event kind -> handler. Kinds not listed have no federation side (group.created, membership.requested…)."""
 

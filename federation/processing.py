@@ -45,7 +45,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 async def _local_group(fed: Federation, url: str | None) -> Group | None:
     slug = fed.urls.group_slug(url) if url else None
-    return await Group.get_or_none(slug=slug) if slug else None
+    return await Group.get_or_none(slug=slug, deleted_at__isnull=True) if slug else None
 
 
 async def target_groups(fed: Federation, activity: dict, obj: dict) -> list[Group]:
