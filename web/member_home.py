@@ -31,6 +31,7 @@ def routes() -> list[Route]:
         Route("/me/calls/{call_id:int}/withdraw", withdraw, methods=["POST"], name="me_withdraw"),
         Route("/me/language", language, methods=["POST"], name="me_language"),
         Route("/me/sessions/{session_id:int}/end", end_session, methods=["POST"], name="me_end_session"),
+        Route("/me/sessions/end-others", end_other_sessions, methods=["POST"], name="me_end_other_sessions"),
     ]
 
 
@@ -131,4 +132,14 @@ async def end_session(request: Request) -> Response:
         request.session.clear()
         return RedirectResponse("/", status_code=303)
     flash(request, _("The session was ended."))
+    return RedirectResponse("/me", status_code=303)
+
+
+async def end_other_sessions(request: Request) -> Response:
+    """POST /me/sessions/end-others: sign out everywhere but this browser."""
+    account = await require_account(request)
+    await checked_form(request)
+    _ = gettext_for(request)
+    ended = await sessions.end_others(account, keep=await current_session(request))
+    flash(request, _("You were signed out everywhere else (%(count)d sessions ended).") % {"count": ended})
     return RedirectResponse("/me", status_code=303)

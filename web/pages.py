@@ -157,6 +157,8 @@ async def moderation_log(request: Request) -> Response:
     _ = gettext_for(request)
     try:
         found = await groups.get_group(request.path_params["slug"])
+    except Gone:
+        raise
     except NotFound:
         return await error_page(request, 404, _("Not found"), _("There is no group with this name on this hub."))
     if found.visibility != "public":
