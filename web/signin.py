@@ -13,7 +13,7 @@ from federation.errors import FederationError
 from federation.remote import account_for
 from federation.webfinger import parse_handle, resolve_handle
 from hub.errors import NotFound, PermissionDenied, RateLimited
-from hub.services import accounts, directory, signin
+from hub.services import accounts, directory, profiles, signin
 from web import sessions
 from web.csrf import checked_form
 from web.i18n import gettext_for, safe_next
@@ -109,7 +109,9 @@ async def link_redeem(request: Request) -> Response:
                             message=_("This sign-in link is unknown, already used or expired. Ask for a new one."))
     await sessions.sign_in(request, account)
     flash(request, _("You are signed in."))
-    organises = account.is_admin or bool(await directory.organised_groups(account))
+    settings = request.app.state.settings
+    organises = profiles.may_create_groups(account, open_group_creation=settings.open_group_creation) \
+        or bool(await directory.organised_groups(account))
     return RedirectResponse("/console" if organises else "/me", status_code=303)
 
 

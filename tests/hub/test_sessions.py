@@ -8,7 +8,7 @@ import pytest
 
 from hub.clock import now
 from hub.errors import NotFound
-from hub.models import Session
+from hub.models.session import Session
 from hub.services import sessions
 from tests.hub.campaign_helpers import account
 
