@@ -6,6 +6,7 @@ build previews, and such a fetch must not use up the single-use link.
 
 from __future__ import annotations
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -71,19 +72,23 @@ async def login_link(request: Request) -> Response:
     except FederationError as exc:
         return await again(502, _("We could not look up %(handle)s: %(reason)s") % {"handle": handle, "reason": exc.reason})
     settings = request.app.state.settings
-    try:
-        await signin.request_link(
-            account,
-            address=client_address(request),
-            link_for=lambda token: f"{settings.base_url}/login/link/{token}",
-            text=_("Your sign-in link for Causeway at %(domain)s. It works once, for 15 minutes. If you did not ask for it, ignore this message.") % {"domain": settings.domain},
-            open_group_creation=settings.open_group_creation,
-        )
-    except PermissionDenied:
-        # Local accounts: say the same as on success (their names are public, but nothing is sent).
-        pass
-    fed.wake_worker()
-    return await render(request, "login_sent.html", handle=handle)
+    text = _("Your sign-in link for Causeway at %(domain)s. It works once, for 15 minutes. If you did not ask for it, ignore this message.") % {"domain": settings.domain}
+
+    async def send_link() -> None:
+        try:
+            await signin.request_link(
+                account, address=client_address(request), text=text, open_group_creation=settings.open_group_creation,
+                link_for=lambda token: f"{settings.base_url}/login/link/{token}",
+            )
+        except PermissionDenied:
+            return  # a local account: nothing is sent (they use their password)
+        fed.wake_worker()
+
+    # Whether a link is sent (a member) or not (anyone else) is decided after the answer has gone,
+    # so neither the page nor its timing tells a stranger who is a member here.
+    response = await render(request, "login_sent.html", handle=handle)
+    response.background = BackgroundTask(send_link)
+    return response
 
 
 async def link_landing(request: Request) -> Response:

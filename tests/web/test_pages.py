@@ -214,6 +214,21 @@ async def test_members_only_posts_show_to_signed_in_members_and_nobody_else(web)
     assert "Other group's plan" not in (await web.client.get("/groups/other")).text
 
 
+async def test_followers_only_posts_of_a_public_group_show_to_its_members_only(web) -> None:
+    """A public group's members-only post: its members read it on the group page, visitors and others do not."""
+    alice, carol = await web.person("alice"), await web.person("carol")
+    open_group = await web.group_with("climate", name="Climate", role_of={alice: "member"})
+    await make_post(open_group, alice, "Public rally")
+    hidden = await make_post(open_group, alice, "Followers-only note", visibility="members")
+    for who, shown in ((None, False), (carol, False), (alice, True)):
+        web.client.cookies.clear()
+        if who is not None:
+            await web.sign_in(who)
+        page = (await web.client.get("/groups/climate")).text
+        assert "Public rally" in page and ("Followers-only note" in page) is shown, who
+        assert ((await web.client.get(f"/posts/{hidden.id}")).status_code == 200) is shown, who
+
+
 async def test_a_deleted_groups_pages_and_actor_answer_410(web) -> None:
     """After deletion the group's page, actor and collections answer 410 Gone; WebFinger no longer finds it."""
     from hub.services import group_settings
