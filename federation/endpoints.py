@@ -114,6 +114,8 @@ def group_collection(handler: Callable[[Request, Group], Awaitable[Response]]) -
         group = await Group.get_or_none(slug=request.path_params["slug"])
         if group is None:
             return error_response(404, "no such group")
+        if group.deleted_at is not None:
+            return error_response(410, "this group was deleted")
         refusal = await signed_fetch_refusal(request)
         if refusal is not None:
             return refusal

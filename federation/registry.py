@@ -23,6 +23,7 @@ from federation.features import (
     campaigns,
     collaboration,
     group_actor,
+    group_deletion,
     members_only,
     membership,
     moderation,
@@ -40,6 +41,7 @@ FEATURES: tuple[Feature, ...] = (
     collaboration.FEATURE,
     moderation.FEATURE,
     campaigns.FEATURE,
+    group_deletion.FEATURE,
 )
 """Every feature, in the order their ``First`` handlers and hook functions run."""
 

@@ -1,4 +1,4 @@
-"""The domain's CLI commands: migrate, backup, restore, admin, group create/list, member list/approve/remove, deliveries (--watch, --dead)."""
+"""The domain's CLI commands: migrate, backup, restore, admin, group create/list/edit/delete, member list/approve/remove, deliveries (--watch, --dead)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hub.backup import write_backup
 from hub.clock import now
 from hub.errors import InvalidInput
 from hub.restore import restore_backup
-from hub.services import accounts, groups, instance, members, moderation, profiles
+from hub.services import accounts, group_settings, groups, instance, members, moderation, profiles
 from hub.services.queue_stats import dead_deliveries, delivery_stats, queue_counts, retry_dead
 from hub.settings import Settings
 from hub.terminal import print_json, print_table, progress_line, read_password
@@ -80,6 +80,36 @@ async def _group_list(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print_table([(f"@{g.slug}@{settings.domain}", g.name, g.visibility, g.join_policy, g.members) for g in rows],
                     ["handle", "name", "visibility", "joining", "members"])
+    return 0
+
+
+async def _group_edit(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.slug)
+    values = {"name": args.name, "summary": args.summary, "rules": args.rules, "posting_mode": args.posting_mode,
+              "access": args.access}
+    if all(value is None for value in values.values()):
+        print("hub group edit: nothing to change: give --name, --summary, --rules, --posting-mode or --access",
+              file=sys.stderr)
+        return 2
+    if args.access is not None:
+        change = await group_settings.preview_access(group, args.access)
+        if change.hides_public_posts:
+            print(f"note: {change.public_posts} public posts stay public on the servers that received them; "
+                  "the hub's pages now show them to members only, and new posts are for members only")
+        elif change.changes and change.current == "private":
+            print(f"note: {change.members_posts} members-only posts stay members-only; new posts are public")
+    await group_settings.edit(group, by=None, **values)
+    print(f"updated {group.slug} ({group_settings.access_of(group)}); the Update is queued")
+    return 0
+
+
+async def _group_delete(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.slug)
+    if args.confirm != group.slug:
+        print(f"hub group delete: to delete {group.slug} for good, repeat its slug: --confirm {group.slug}", file=sys.stderr)
+        return 2
+    told = await group_settings.delete_group(group, by=None, notice=group_settings.deletion_notice(group, settings.domain))
+    print(f"deleted {group.slug}: {told} members will be told; the Delete is queued and its pages answer 410")
     return 0
 
 
@@ -210,6 +240,18 @@ def register(cli) -> None:
     p.add_argument("--owner", help="HANDLE of a known account to make owner")
     p = cli.command("group list", "list the hub's groups", _group_list)
     p.add_argument("--json", action="store_true")
+    p = cli.command("group edit", "change a group's profile or access (only the options given)", _group_edit)
+    p.add_argument("slug")
+    p.add_argument("--name")
+    p.add_argument("--summary")
+    p.add_argument("--rules")
+    p.add_argument("--posting-mode", choices=groups.POSTING_MODES)
+    p.add_argument("--access", choices=tuple(group_settings.ACCESS_MODES),
+                   help="open: anyone joins; closed: organisers approve; private: members-only posts, approval")
+    p = cli.command("group delete", "delete a group: members are told, its actor's Delete federates, pages answer 410",
+                    _group_delete)
+    p.add_argument("slug")
+    p.add_argument("--confirm", metavar="SLUG", help="the group's slug again, to confirm")
     p = cli.command("member list", "list a group's members and join requests", _member_list)
     p.add_argument("slug")
     p.add_argument("--json", action="store_true")

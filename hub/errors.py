@@ -3,6 +3,7 @@
     HubError
     ├── SettingsError       a HUB_* variable has a value the hub cannot use (exit 2)
     ├── NotFound            the group, account, membership or post does not exist
+    │   └── Gone            it existed and was deleted (pages answer 410)
     ├── PermissionDenied    the acting account lacks the role the action needs
     ├── Conflict            the action clashes with the current state (slug taken, already a member)
     ├── InvalidInput        a value is malformed (bad slug, empty name, text too long)
@@ -29,6 +30,10 @@ class SettingsError(HubError):
 
 class NotFound(HubError):
     """The thing asked for does not exist."""
+
+
+class Gone(NotFound):
+    """The thing asked for was deleted (a group its organisers deleted)."""
 
 
 class PermissionDenied(HubError):

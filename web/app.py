@@ -24,7 +24,7 @@ from hub import db
 from hub.secret import load_or_create_secret
 from hub.settings import Settings
 from web import admin_health, console, console_network, feeds, health, i18n, join, media, metrics, pages, sessions, signin
-from web import campaign_console, campaign_pages
+from web import campaign_console, campaign_pages, console_settings, member_home
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.pagecache import PageCache
@@ -53,6 +53,7 @@ def routes() -> list:
         Route("/login/link/{token}", signin.link_landing, name="login_link_landing"),
         Route("/login/link/{token}", signin.link_redeem, methods=["POST"], name="login_link_redeem"),
         Route("/logout", signin.logout, methods=["POST"], name="logout"),
+        *member_home.routes(),
         Route("/console", console.index, name="console"),
         Route("/console/admin/health", admin_health.health, name="admin_health"),
         Route("/console/admin/health/queue.svg", admin_health.queue_chart, name="admin_health_chart"),
@@ -66,6 +67,7 @@ def routes() -> list:
         Route(f"{group_console}/posts", console.posts_page, name="console_posts"),
         Route(f"{group_console}/posts/{{post_id:int}}/{{action}}", console.post_action, methods=["POST"], name="console_post_action"),
         *console_network.routes(group_console),
+        *console_settings.routes(group_console),
         *campaign_console.routes(group_console),
         Route("/media/{name}", media.serve, name="media"),
         Route("/groups/{slug}", pages.group, name="group"),

@@ -5,8 +5,9 @@ Every piece of UI text goes through gettext: templates with Jinja2's i18n extens
 and their compiled ``.mo`` files are committed beside them (``pybabel compile -d web/locale -D causeway``
 after editing a ``.po``; a test checks they match).
 
-A request's language is the ``lang`` cookie set by the switch on every page, else the best match of
-its ``Accept-Language`` header, else English.
+A request's language is the ``lang`` cookie set by the switch on every page, else the language a
+signed-in member chose on their page (``Account.language``), else the best match of its
+``Accept-Language`` header, else English.
 """
 
 from __future__ import annotations
@@ -69,10 +70,12 @@ def parse_accept_language(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(ranked)]
 
 
-def negotiate(cookie: str | None, accept_language: str) -> str:
-    """The language for a request: a valid cookie wins, then Accept-Language, then English."""
+def negotiate(cookie: str | None, accept_language: str, chosen: str | None = None) -> str:
+    """The language for a request: a valid cookie wins, then the member's choice, then Accept-Language, then English."""
     if cookie in LANGUAGES:
         return cookie
+    if chosen in LANGUAGES:
+        return chosen
     for tag in parse_accept_language(accept_language):
         if tag in LANGUAGES:
             return tag
@@ -85,7 +88,9 @@ def language_of(request: Request) -> str:
     """The request's language code (cached on the request)."""
     code = getattr(request.state, "language", None)
     if code is None:
-        code = negotiate(request.cookies.get(COOKIE), request.headers.get("accept-language", ""))
+        account = getattr(request.state, "account", None)
+        code = negotiate(request.cookies.get(COOKIE), request.headers.get("accept-language", ""),
+                         account.language if account is not None else None)
         request.state.language = code
     return code
 
@@ -134,11 +139,16 @@ async def switch_language(request: Request) -> Response:
     code = request.path_params["code"]
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     if code in LANGUAGES:
-        response.set_cookie(
-            COOKIE, code, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
-            secure=request.app.state.settings.scheme == "https",
-        )
+        remember_language(request, response, code)
     return response
+
+
+def remember_language(request: Request, response: Response, code: str) -> None:
+    """Keep ``code`` in this browser's language cookie."""
+    response.set_cookie(
+        COOKIE, code, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
+        secure=request.app.state.settings.scheme == "https",
+    )
 
 
 def N_(message: str) -> str:

@@ -13,9 +13,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.errors import Conflict, HubError, InvalidInput, NotFound, PermissionDenied, RateLimited
+from hub.errors import Conflict, Gone, HubError, InvalidInput, NotFound, PermissionDenied, RateLimited
 from web import csrf
-from web.errors import CsrfRejected, SignInRequired, UploadRejected
+from web.errors import BodyTooLarge, CsrfRejected, SignInRequired, UploadRejected
 from web.i18n import LANGUAGES, gettext_for, language_of
 from web.sessions import current_account
 
@@ -67,6 +67,8 @@ async def error_page(request: Request, status: int, title: str, message: str) ->
 
 def domain_error_status(exc: HubError) -> int:
     """The HTTP status that fits a domain error."""
+    if isinstance(exc, Gone):
+        return 410
     if isinstance(exc, NotFound):
         return 404
     if isinstance(exc, PermissionDenied):
@@ -81,6 +83,8 @@ def domain_error_status(exc: HubError) -> int:
 def domain_error_title(request: Request, exc: HubError) -> str:
     """A translated one-line title for a domain error."""
     _ = gettext_for(request)
+    if isinstance(exc, Gone):
+        return _("Deleted")
     if isinstance(exc, NotFound):
         return _("Not found")
     if isinstance(exc, PermissionDenied):
@@ -109,6 +113,12 @@ async def _upload_rejected(request: Request, exc: Exception) -> Response:
     return await error_page(request, 400, _("The file was not accepted"), str(exc))
 
 
+async def _body_too_large(request: Request, exc: Exception) -> Response:
+    _ = gettext_for(request)
+    return await error_page(request, 413, _("Too large"),
+                            _("What you sent is larger than this form accepts. Sign in first to upload files."))
+
+
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HubError)
     return await error_page(request, domain_error_status(exc), domain_error_title(request, exc), str(exc))
@@ -130,6 +140,7 @@ def exception_handlers() -> dict:
         CsrfRejected: _csrf_rejected,
         SignInRequired: _sign_in_required,
         UploadRejected: _upload_rejected,
+        BodyTooLarge: _body_too_large,
         HubError: _domain_error,
         HTTPException: _http_error,
     }

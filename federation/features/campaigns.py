@@ -188,7 +188,7 @@ async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> N
     alert.object_uri = note["id"]
     await alert.save(update_fields=["object_uri"])
     await _publish(fed, group, create_of(note))
-    for account in await alerts.subscribers(group):
+    for account in await alerts.subscribers(group, campaign=campaign):
         await _direct(fed, group, account.id, f"Urgent from {group.name}: {alert.text}", note["url"])
 
 

@@ -2,7 +2,7 @@
 
 from hub.models.account import Account, RemoteActor
 from hub.models.campaign import (
-    Alert, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
+    Alert, AlertMute, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
 )
 from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
@@ -11,9 +11,11 @@ from hub.models.membership import Membership
 from hub.models.moderation import DomainBlock, LoginToken, ModerationAction, QueueSample, Report
 from hub.models.post import Post, Tombstone
 from hub.models.queue import Delivery, Event, InboxItem, WorkerHeartbeat
+from hub.models.session import Session, SignInRequest
 
 __all__ = [
     "Alert",
+    "AlertMute",
     "AlertSubscription",
     "BoardItem",
     "CallToAction",
@@ -40,6 +42,8 @@ __all__ = [
     "Peer",
     "Post",
     "RemoteActor",
+    "Session",
+    "SignInRequest",
     "Tombstone",
     "WorkerHeartbeat",
 ]

@@ -23,6 +23,8 @@ class Account(Model):
     """``name@host`` for display, when known."""
     display_name = fields.CharField(max_length=200, null=True)
     """Display name (plain text)."""
+    language = fields.CharField(max_length=8, null=True)
+    """The interface language the person chose on their page (a code of web.i18n.LANGUAGES), or None."""
     created_at = fields.DatetimeField(auto_now_add=True)
     """When the hub first saw this account."""
 

@@ -200,6 +200,10 @@ class Peer:
                                if f["actor"] == obj.get("actor") and f["target"] == obj.get("object")), None)
             if follow is not None and follow["target"] == actor_id:
                 follow["state"] = "accepted" if kind == "Accept" else "rejected"
+        elif kind == "Delete" and obj_id == actor_id:  # the actor deleted itself: Mastodon drops it and its follows
+            for follow in self.state.follows.values():
+                if follow["target"] == actor_id:
+                    follow["state"] = "deleted"
         return None
 
     async def _accept_follow(self, local: LocalActor, follower: str, follow: dict[str, Any]) -> None:

@@ -323,7 +323,7 @@ def control_routes(peer: Peer) -> list[Route]:
 
     @_json_errors
     async def follows(request: Request) -> list[dict[str, Any]]:
-        """GET: outgoing follows and their state (pending/accepted/rejected/undone)."""
+        """GET: outgoing follows and their state (pending/accepted/rejected/undone, deleted when the target deleted itself)."""
         return list(state.follows.values())
 
     @_json_errors
