@@ -138,6 +138,20 @@ async def after_group_post(fed: Federation, group: Group, post: Post, obj: dict)
     return notes
 
 
+async def after_post_edit(fed: Federation, author: Account, obj: dict) -> list[str]:
+    """An author's Update: campaign entries and board items of the post say what the post now says."""
+    content, _ = content_and_language(obj)
+    text = text_lines(content)
+    notes = []
+    if await campaigns.follow_edit(author, obj["id"], sanitize_html(content)):
+        notes.append("campaign entries follow the edit")
+    stated = board.parse_post(text, post_hashtags(obj, text))
+    for post in await Post.filter(uri=obj["id"], author=author, via_id=None).prefetch_related("group"):
+        if await board.follow_edit(post.group, author, post.uri, stated):
+            notes.append(f"{post.group.slug}: board follows the edit")
+    return notes
+
+
 # --- relays -------------------------------------------------------------------------------------
 
 

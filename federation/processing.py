@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from federation.campaigns import INBOUND_HANDLERS as CAMPAIGN_HANDLERS, after_group_post, route_reply
+from federation.campaigns import INBOUND_HANDLERS as CAMPAIGN_HANDLERS, after_group_post, after_post_edit, route_reply
 from federation.collaboration import INBOUND_HANDLERS
 from federation.context import Federation
 from federation.errors import DocumentError, FederationError, FetchError, OriginError, ResponseTooLarge, UnsafeAddressError
@@ -181,7 +181,9 @@ async def on_update(fed: Federation, item: Incoming) -> Outcome:
         return refusal
     post = await Post.filter(uri=obj["id"]).prefetch_related("group").first()
     if post is None:
-        return ignored("Update of a post this hub does not have")
+        known = await account_for_existing(item.actor)  # a post gathered from a relay has a known author
+        edited = await after_post_edit(fed, known, obj) if known is not None else []
+        return done("; ".join(edited)) if edited else ignored("Update of a post this hub does not have")
     author = await account_for(fed, item.actor)
     raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
     draft = draft_from(item.activity, obj, raw, post.group, fed)
@@ -189,7 +191,7 @@ async def on_update(fed: Federation, item: Incoming) -> Outcome:
         await posts.edit(author, draft, edited_at=parse_time(obj.get("updated")))
     except (PermissionDenied, Conflict, NotFound) as exc:
         return ignored(str(exc))
-    return done("post edited")
+    return done("; ".join(["post edited", *await after_post_edit(fed, author, obj)]))
 
 
 async def on_delete(fed: Federation, item: Incoming) -> Outcome:

@@ -13,6 +13,7 @@
     hub alert send GROUP TEXT [--campaign SLUG] [--image FILE --alt TEXT]
     hub board list GROUP [--json]
     hub board met ID [--with OFFER_ID]
+    hub board remove ID [--reason TEXT]
 
 GROUP is a group's (or a collaboration's) slug; a campaign's own slug comes from its name unless ``--slug``.
 """
@@ -187,6 +188,13 @@ async def _board_met(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _board_remove(args: argparse.Namespace, settings: Settings) -> int:
+    item = await board.get_item(args.item_id)
+    await board.remove_item(item, reason=args.reason)
+    print(f"{item.kind} #{item.id} is off the board")
+    return 0
+
+
 def register(cli) -> None:
     """Add the campaign, call, alert and board commands to the ``hub`` command tree."""
     p = cli.command("campaign create", "start a campaign in a group", _campaign_create)
@@ -244,3 +252,6 @@ def register(cli) -> None:
     p = cli.command("board met", "mark a need (or offer) met", _board_met)
     p.add_argument("item_id", type=int)
     p.add_argument("--with", dest="with_item", type=int, help="the offer (or need) that met it")
+    p = cli.command("board remove", "take a need or offer off the public board for good", _board_remove)
+    p.add_argument("item_id", type=int)
+    p.add_argument("--reason", help="why (kept in the moderation log)")

@@ -22,6 +22,7 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.lifecycle import CAMPAIGN_POST
 from hub.models import (
     Account, BoardItem, CallToAction, Campaign, CampaignPost, Collaboration, Group, GroupFollow, Membership, Post, Signup,
+    Tombstone,
 )
 from hub.services import blocks, events, moderation_log
 from hub.services.groups import SLUG_RE
@@ -272,8 +273,19 @@ async def gathered(campaign: Campaign, *, state: str = "approved", limit: int = 
     if before_id is not None:
         query = query.filter(id__lt=before_id)
     rows = await query.order_by("-id").limit(limit * 2).prefetch_related("author", "post")
-    shown = [r for r in rows if (r.post is None and r.source == "relay") or (r.post is not None and r.post.state == "published")]
+    banned = set(await Membership.filter(group_id=campaign.group_id, state="banned").values_list("account_id", flat=True))
+    deleted = set(await Tombstone.filter(uri__in=[r.uri for r in rows if r.post is None]).values_list("uri", flat=True))
+    shown = [
+        r for r in rows
+        if r.author_id not in banned
+        and ((r.post is None and r.source == "relay" and r.uri not in deleted) or (r.post is not None and r.post.state == "published"))
+    ]
     return shown[:limit]
+
+
+async def follow_edit(author: Account, uri: str, content_html: str) -> int:
+    """The author edited a gathered post: every campaign shows the new text (sanitised HTML); how many entries changed."""
+    return await CampaignPost.filter(uri=uri, author=author).exclude(content_html=content_html).update(content_html=content_html)
 
 
 # --- impact --------------------------------------------------------------------------------------
