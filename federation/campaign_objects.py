@@ -24,9 +24,9 @@ from federation.vocab import is_http_id, type_of
 from hub.models import Alert, CallToAction, Campaign, Group, MediaFile
 from hub.services.calls import POLL_OPTION
 
-OBJECT_KINDS = ("call", "alert", "campaign")
+OBJECT_KINDS = ("call", "alert", "campaign", "announcement")
 MAX_ATTACHMENTS = 4
-_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(call|alert|campaign)/(\d{1,12})$")
+_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(call|alert|campaign|announcement)/(\d{1,12})$")
 
 
 @dataclass(frozen=True)

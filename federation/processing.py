@@ -159,7 +159,7 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
             if published.created:
                 results += [f"{group.slug}: {note}" for note in await after_group_post(fed, group, published.post, obj)]
         except PermissionDenied as exc:
-            await posts.refuse(group, author, activity_uri=item.activity["id"], reason=str(exc))
+            await posts.refuse(group, author, activity_uri=item.activity["id"], reason=str(exc), code=getattr(exc, "code", None))
             results.append(f"{group.slug}: refused ({exc})")
         except Conflict as exc:
             results.append(f"{group.slug}: {exc}")

@@ -4,6 +4,7 @@
     ├── SettingsError       a HUB_* variable has a value the hub cannot use (exit 2)
     ├── NotFound            the group, account, membership or post does not exist
     ├── PermissionDenied    the acting account lacks the role the action needs
+    │   └── Refused         a post the group will not share, with the reason code its author is told
     ├── Conflict            the action clashes with the current state (slug taken, already a member)
     ├── InvalidInput        a value is malformed (bad slug, empty name, text too long)
     └── RateLimited         the same thing was asked for too often; try again later
@@ -32,6 +33,14 @@ class NotFound(HubError):
 
 class PermissionDenied(HubError):
     """The acting account may not do this."""
+
+
+class Refused(PermissionDenied):
+    """A post the group does not share; ``code`` is one of hub.services.refusals.REASONS."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Conflict(HubError):

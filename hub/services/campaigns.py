@@ -228,13 +228,16 @@ async def gather_relay_post(
         if banned or await blocks.group_blocked(group, author.uri):
             continue
         state = "approved" if await is_member(group, author) else "pending"
-        entry, created = await CampaignPost.get_or_create(
-            campaign=campaign, uri=uri,
-            defaults={
-                "author": author, "url": url, "content_html": content_html, "attachments": attachments or [],
-                "source": "relay", "state": state, "published_at": published_at,
-            },
-        )
+        async with in_transaction():
+            entry, created = await CampaignPost.get_or_create(
+                campaign=campaign, uri=uri,
+                defaults={
+                    "author": author, "url": url, "content_html": content_html, "attachments": attachments or [],
+                    "source": "relay", "state": state, "published_at": published_at,
+                },
+            )
+            if created and state == "pending":
+                await events.record("campaign.post_pending", group, entry_id=entry.id, campaign_id=campaign.id)
         if created:
             out.append(entry)
     return out
