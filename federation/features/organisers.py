@@ -179,7 +179,7 @@ async def _tell_organisers(fed: Federation, group: Group, what: str, section: st
             await _direct(fed, group, organiser.account.id, text, link)
         if organiser.email and fed.settings.smtp is not None:
             # Not ordered with the group's events: a mail server being down must not hold back its fan-outs.
-            await events.record("organisers.email", None, group=group.slug, to=organiser.email, subject=f"{group.name}: {what}",
+            await events.record("organisers.email", None, group_slug=group.slug, to=organiser.email, subject=f"{group.name}: {what}",
                                 body=f"{what}\n\nOpen the console: {link}\n\nYou get this because you help run "
                                      f"{group.name}. Change it on {fed.urls.base}/console/groups/{group.slug}/waiting")
 
