@@ -57,6 +57,7 @@ def upgrade() -> None:
         _id(),
         sa.Column("direct_messages", sa.Boolean(), nullable=False),
         sa.Column("email", sa.String(320)),
+        sa.Column("told_at", JSON, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
         _fk("account_id", "accounts"),
         _fk("group_id", "groups"),

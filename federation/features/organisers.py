@@ -168,19 +168,27 @@ async def on_refusal_explained(fed: Federation, event: Event, group: Group | Non
     await _direct(fed, group, event.payload["account_id"], event.payload["text"], fed.urls.group(group.slug))
 
 
-async def _tell_organisers(fed: Federation, group: Group, what: str, section: str, *, skip: int | None = None) -> None:
-    """Each organiser by direct message (unless turned off) and, with SMTP set, by email; never the person concerned."""
+async def _tell_organisers(fed: Federation, group: Group, kind: str, what: str, section: str, *, skip: int | None = None) -> None:
+    """Each organiser by direct message (unless turned off) and, with SMTP set, by email; never the person concerned.
+
+    One message per organiser and kind in attention.QUIET_FOR: it says how many wait, so a flood is one message.
+    """
     link = f"{fed.urls.base}/console/groups/{group.slug}{section}"
-    text = f"{group.name}: {what} Open the console:"
+    count = getattr(await attention.waiting(group), kind)
+    waiting = f" ({count} waiting)" if count > 1 else ""
+    text = f"{group.name}: {what}{waiting} Open the console:"
     for organiser in await attention.organisers(group):
-        if organiser.account.id == skip:
+        if organiser.account.id == skip or not (organiser.direct_messages or organiser.email):
+            continue
+        if not await attention.due(group, organiser.account, kind):
             continue
         if organiser.direct_messages:
             await _direct(fed, group, organiser.account.id, text, link)
         if organiser.email and fed.settings.smtp is not None:
             # Not ordered with the group's events: a mail server being down must not hold back its fan-outs.
-            await events.record("organisers.email", None, group_slug=group.slug, to=organiser.email, subject=f"{group.name}: {what}",
-                                body=f"{what}\n\nOpen the console: {link}\n\nYou get this because you help run "
+            await events.record("organisers.email", None, group_slug=group.slug, to=organiser.email,
+                                subject=f"{group.name}: {what}{waiting}",
+                                body=f"{what}{waiting}\n\nOpen the console: {link}\n\nYou get this because you help run "
                                      f"{group.name}. Change it on {fed.urls.base}/console/groups/{group.slug}/waiting")
 
 
@@ -193,7 +201,8 @@ async def on_join_requested(fed: Federation, event: Event, group: Group | None) 
     membership = await Membership.get_or_none(id=event.payload["membership_id"]).prefetch_related("account")
     if group is None or membership is None or membership.state != "pending":
         return
-    await _tell_organisers(fed, group, f"{_who(membership.account)} asks to join.", "/members", skip=membership.account_id)
+    await _tell_organisers(fed, group, "join_requests", f"{_who(membership.account)} asks to join.", "/members",
+                           skip=membership.account_id)
 
 
 async def on_post_held(fed: Federation, event: Event, group: Group | None) -> None:
@@ -201,7 +210,8 @@ async def on_post_held(fed: Federation, event: Event, group: Group | None) -> No
     post = await Post.get_or_none(id=event.payload["post_id"]).prefetch_related("author")
     if group is None or post is None or post.state != "held":
         return
-    await _tell_organisers(fed, group, f"a post by {_who(post.author)} is held for approval.", "/posts", skip=post.author_id)
+    await _tell_organisers(fed, group, "held_posts", f"a post by {_who(post.author)} is held for approval.", "/posts",
+                           skip=post.author_id)
 
 
 async def on_report_received(fed: Federation, event: Event, group: Group | None) -> None:
@@ -209,7 +219,7 @@ async def on_report_received(fed: Federation, event: Event, group: Group | None)
     report = await Report.get_or_none(id=event.payload["report_id"])
     if group is None or report is None:
         return
-    await _tell_organisers(fed, group, "a new report waits for a moderator.", "/reports")
+    await _tell_organisers(fed, group, "reports", "a new report waits for a moderator.", "/reports")
 
 
 async def on_gathered_pending(fed: Federation, event: Event, group: Group | None) -> None:
@@ -217,7 +227,7 @@ async def on_gathered_pending(fed: Federation, event: Event, group: Group | None
     entry = await CampaignPost.get_or_none(id=event.payload["entry_id"])
     if group is None or entry is None or entry.state != "pending":
         return
-    await _tell_organisers(fed, group, "a post gathered for a campaign waits for approval.", "/campaigns")
+    await _tell_organisers(fed, group, "gathered_posts", "a post gathered for a campaign waits for approval.", "/campaigns")
 
 
 async def on_email(fed: Federation, event: Event, group: Group | None) -> None:

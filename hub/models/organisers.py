@@ -69,6 +69,8 @@ class OrganiserSettings(Model):
     """Whether they get a direct message for each join request, report, held post and gathered post waiting."""
     email = fields.CharField(max_length=320, null=True)
     """An email address to tell as well (used only when the hub has SMTP settings)."""
+    told_at = fields.JSONField(default=dict)
+    """When they were last told of each kind of thing (kind -> ISO time), so a flood brings one message per kind."""
     updated_at = fields.DatetimeField(auto_now=True)
     """When they last changed it."""
 

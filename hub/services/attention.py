@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from hub.clock import now
 from hub.errors import InvalidInput, PermissionDenied
 from hub.models import Account, CampaignPost, Group, Membership, OrganiserSettings, Post, Report
 from hub.services.members import MODERATOR_ROLES
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
 MAX_EMAIL = 254
+QUIET_FOR = timedelta(minutes=10)
+"""After telling an organiser of one kind of thing, how long further ones of that kind only count (a flood of
+join requests brings one message saying how many wait, not one message each)."""
+KINDS = ("join_requests", "reports", "held_posts", "gathered_posts")
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,22 @@ async def organisers(group: Group) -> list[Organiser]:
 async def preferences(group: Group, account: Account) -> Organiser | None:
     """One organiser's choices, or None when the account does not run the group."""
     return next((o for o in await organisers(group) if o.account.id == account.id), None)
+
+
+async def due(group: Group, account: Account, kind: str, *, at: datetime | None = None) -> bool:
+    """Whether to tell this organiser of ``kind`` now (not told of it in the last :data:`QUIET_FOR`); records it if so."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    moment = at or now()
+    row, _ = await OrganiserSettings.get_or_create(group=group, account=account)
+    told = dict(row.told_at or {})
+    last = told.get(kind)
+    if last is not None and moment - datetime.fromisoformat(last) < QUIET_FOR:
+        return False
+    told[kind] = moment.isoformat()
+    row.told_at = told
+    await row.save(update_fields=["told_at", "updated_at"])
+    return True
 
 
 def check_email(value: str | None) -> str | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from hub.clock import now
 from hub.errors import InvalidInput, PermissionDenied
 from hub.models import Membership
 from hub.services import attention
@@ -30,6 +33,19 @@ async def test_organisers_and_their_choices(db) -> None:
     assert (await attention.preferences(group, mod)).email is None
     with pytest.raises(PermissionDenied):
         await attention.set_preferences(group, plain, direct_messages=True, email=None)
+
+
+async def test_one_message_per_kind_in_the_quiet_period(db) -> None:
+    """An organiser is due a message of a kind once per QUIET_FOR; other kinds are counted apart."""
+    owner = await account("owner")
+    group = await create_group("aid", "Mutual Aid", owner=owner)
+    start = now()
+    assert await attention.due(group, owner, "join_requests", at=start)
+    assert not await attention.due(group, owner, "join_requests", at=start + timedelta(minutes=9))
+    assert await attention.due(group, owner, "reports", at=start + timedelta(minutes=9))
+    assert await attention.due(group, owner, "join_requests", at=start + attention.QUIET_FOR + timedelta(seconds=1))
+    with pytest.raises(ValueError):
+        await attention.due(group, owner, "parties", at=start)
 
 
 @pytest.mark.parametrize("bad", ["not an address", "a@b", "x@y.example\r\nBcc: z@example.org", "a" * 250 + "@b.example",

@@ -12,7 +12,7 @@ import pytest
 from federation.features import organisers
 from federation.outbound import EVENT_HANDLERS
 from hub.models import Event, MediaFile, OrganiserSettings, Peer
-from hub.services import announcements, members
+from hub.services import announcements, attention, members
 from tests.federation.harness import PUBLIC, RemoteWorld, running_hub
 from tests.hub.test_mail import smtp_server  # noqa: F401 - the real SMTP server fixture
 from tests.support.processes import free_port
@@ -123,6 +123,13 @@ async def test_organisers_told_by_direct_message_and_email(database_url, tmp_pat
         assert sender == "hub@hub.test" and recipients == ["mo@example.org"]
         assert b"asks to join" in raw and b"http://hub.test/console/groups/housing/members" in raw
         assert owner_row.account_id != mod_row.account_id
+        # When a second request follows at once, nobody is told again: the console counts it
+        eve = hub.world.person("eve")
+        follow = {**follow, "id": f"{eve.id}#follows/1", "actor": eve.id}
+        assert (await hub.signed_post(hub.inbox("housing"), follow, eve)).status_code == 202
+        await hub.drain()
+        assert len(direct_to(hub, owner.id)) == 1 and len(inbox.messages) == 1
+        assert (await attention.waiting(group)).join_requests == 2
 
 
 async def test_mail_server_down_retries_without_holding_the_group_back(database_url, tmp_path) -> None:
