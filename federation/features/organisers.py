@@ -188,7 +188,7 @@ async def _tell_organisers(fed: Federation, group: Group, kind: str, what: str, 
             # Not ordered with the group's events: a mail server being down must not hold back its fan-outs.
             await events.record("organisers.email", None, group_slug=group.slug, to=organiser.email,
                                 subject=f"{group.name}: {what}{waiting}",
-                                body=f"{what}{waiting}\n\nOpen the console: {link}\n\nYou get this because you help run "
+                                body=f"{what[:1].upper()}{what[1:]}{waiting}\n\nOpen the console: {link}\n\nYou get this because you help run "
                                      f"{group.name}. Change it on {fed.urls.base}/console/groups/{group.slug}/waiting")
 
 
