@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from federation.remote import account_for
+from hub.clock import now
 from hub.models import Account, BoardItem, CallToAction, Post
 from hub.services import board, calls, campaigns, moderation
 from tests.federation.harness import PUBLIC, running_hub
@@ -90,6 +91,33 @@ async def test_text_edited_out_leaves_campaign_page_and_board(database_url, tmp_
         await _post(hub, alice, update(created, "<p>All sorted, thank you! #flood2026</p>", 2))
         assert await board.items(group, kind="need") == []
         assert "insulin" not in (await hub.get("/groups/aid/board")).text
+
+
+async def test_campaign_page_drops_banned_authors_and_deleted_relay_posts(database_url, tmp_path) -> None:
+    """A banned member's gathered post and a relayed post its author deleted leave the campaign page and its feed."""
+    async with running_hub(database_url, tmp_path) as hub:
+        group = await hub.group("aid")
+        await campaigns.create_campaign(group, "flood", "Flood relief", hashtags=["flood2026"])
+        bob, stranger = hub.world.person("bob"), hub.world.person("sam", "other.test")
+        await hub.member(bob, "aid")
+        tag = [{"type": "Hashtag", "href": "https://remote.test/tags/flood2026", "name": "#flood2026"}]
+        await _post(hub, bob, create(bob, f"{bob.id}/statuses/5", "<p>Sandbags at the bridge #flood2026</p>",
+                                     hub.group_id("aid"), tags=tag))
+        [entry] = await campaigns.gather_relay_post(
+            await account_for(hub.fed, stranger.id), uri=f"{stranger.id}/statuses/6", url=None,
+            content_html=f"<p>Boats here, call {PHONE} #flood2026</p>", published_at=now(), hashtags=["flood2026"])
+        await campaigns.moderate_gathered(entry, "approve")
+        page = (await hub.get("/groups/aid/campaigns/flood")).text
+        assert "Sandbags at the bridge" in page and PHONE in page
+        # When bob is banned and the stranger deletes their post
+        await moderation.ban(group, await Account.get(uri=bob.id), reason="abuse")
+        delete = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{stranger.id}/statuses/6#delete",
+                  "type": "Delete", "actor": stranger.id, "object": {"id": f"{stranger.id}/statuses/6", "type": "Tombstone"}}
+        await _post(hub, stranger, delete)
+        # Then neither shows on the campaign page or in its feed
+        for path in ("/groups/aid/campaigns/flood", "/groups/aid/campaigns/flood/feed.atom"):
+            text = (await hub.get(path)).text
+            assert "Sandbags at the bridge" not in text and PHONE not in text, path
 
 
 async def test_organisers_remove_a_board_entry_directly(database_url, tmp_path) -> None:
