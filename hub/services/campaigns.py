@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
@@ -317,9 +317,11 @@ async def impact(campaign: Campaign) -> Impact:
         counted = await Signup.filter(call=call, member=True).count()
         signups += counted
         filled += counted >= call.needed
-    posts = await CampaignPost.filter(campaign=campaign, state="approved").filter(
-        Q(source="relay", post_id__isnull=True) | Q(post__state="published")
-    ).count()
+    banned = Subquery(Membership.filter(group_id=campaign.group_id, state="banned").values("account_id"))
+    deleted = Subquery(Tombstone.all().values("uri"))
+    posts = await CampaignPost.filter(campaign=campaign, state="approved").exclude(author_id__in=banned).filter(
+        Q(source="relay", post_id__isnull=True, uri__not_in=deleted) | Q(post__state="published")
+    ).count()  # what the campaign page lists (gathered())
     needs_met = await BoardItem.filter(campaign=campaign, kind="need", state="met").count()
     return Impact(
         signups=signups, needs_met=needs_met, calls_filled=filled, posts_gathered=posts,

@@ -118,6 +118,7 @@ async def test_campaign_page_drops_banned_authors_and_deleted_relay_posts(databa
         for path in ("/groups/aid/campaigns/flood", "/groups/aid/campaigns/flood/feed.atom"):
             text = (await hub.get(path)).text
             assert "Sandbags at the bridge" not in text and PHONE not in text, path
+        assert (await campaigns.impact(await campaigns.get_campaign(group, "flood"))).posts_gathered == 0
 
 
 async def test_organisers_remove_a_board_entry_directly(database_url, tmp_path) -> None:
