@@ -26,9 +26,9 @@ from hub.services.calls import POLL_OPTION
 from hub.services.campaigns import hashtags_in_text
 
 _BREAKS = re.compile(r"(?i)<br\s*/?>|</p\s*>|</li\s*>")
-OBJECT_KINDS = ("call", "alert", "campaign")
+OBJECT_KINDS = ("call", "alert", "campaign", "announcement")
 MAX_ATTACHMENTS = 4
-_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(call|alert|campaign)/(\d{1,12})$")
+_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(call|alert|campaign|announcement)/(\d{1,12})$")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from federation.features import (
     members_only,
     membership,
     moderation,
+    organisers,
     posts,
     relays,
 )
@@ -42,6 +43,7 @@ FEATURES: tuple[Feature, ...] = (
     moderation.FEATURE,
     campaigns.FEATURE,
     group_deletion.FEATURE,
+    organisers.FEATURE,
 )
 """Every feature, in the order their ``First`` handlers and hook functions run."""
 

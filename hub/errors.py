@@ -5,6 +5,7 @@
     ├── NotFound            the group, account, membership or post does not exist
     │   └── Gone            it existed and was deleted (pages answer 410)
     ├── PermissionDenied    the acting account lacks the role the action needs
+    │   └── Refused         a post the group will not share, with the reason code its author is told
     ├── Conflict            the action clashes with the current state (slug taken, already a member)
     ├── InvalidInput        a value is malformed (bad slug, empty name, text too long)
     │   └── ImageRejected   an upload is empty, too large, not an accepted image or unreadable
@@ -38,6 +39,14 @@ class Gone(NotFound):
 
 class PermissionDenied(HubError):
     """The acting account may not do this."""
+
+
+class Refused(PermissionDenied):
+    """A post the group does not share; ``code`` is one of hub.services.refusals.REASONS."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Conflict(HubError):

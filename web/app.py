@@ -24,7 +24,7 @@ from hub import db
 from hub.secret import load_or_create_secret
 from hub.settings import Settings
 from web import admin_health, console, console_network, feeds, health, i18n, join, media, metrics, pages, sessions, signin
-from web import campaign_console, campaign_pages, console_settings, member_home
+from web import campaign_console, campaign_pages, console_organisers, console_settings, member_home
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.pagecache import PageCache
@@ -69,6 +69,7 @@ def routes() -> list:
         *console_network.routes(group_console),
         *console_settings.routes(group_console),
         *campaign_console.routes(group_console),
+        *console_organisers.routes(group_console),
         Route("/media/{name}", media.serve, name="media"),
         Route("/groups/{slug}", pages.group, name="group"),
         Route("/groups/{slug}/join", join.join, methods=["POST"], name="join"),

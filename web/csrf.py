@@ -84,9 +84,9 @@ def capped(request: Request, limit: int) -> Request:
     return Request(request.scope, receive_capped)
 
 
-async def checked_form(request: Request, *, max_part_size: int = 1_048_576) -> FormData:
+async def checked_form(request: Request, *, max_part_size: int = 1_048_576, max_files: int = 2) -> FormData:
     """The request's form, read under :func:`body_limit`, after checking its CSRF token; CsrfRejected otherwise."""
-    form = await capped(request, body_limit(request)).form(max_files=2, max_fields=50, max_part_size=max_part_size)
+    form = await capped(request, body_limit(request)).form(max_files=max_files, max_fields=50, max_part_size=max_part_size)
     if not token_matches(request, form.get(FIELD)):
         raise CsrfRejected("the form's security token is missing or out of date")
     return form

@@ -19,7 +19,7 @@ from federation.sanitize import render_local_text
 from hub import __version__
 from hub.errors import Gone, NotFound
 from hub.models import Account, Collaboration, Group, Post
-from hub.services import alerts, collaborations, directory, groups, members, moderation, posts
+from hub.services import alerts, announcements, collaborations, directory, groups, members, moderation, posts
 from web.graph import Partner, collaboration_svg
 from web.i18n import gettext_for
 from web.pagecache import cached_page
@@ -69,6 +69,7 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
         handle=group_handle(request, group),
         collaborations=await directory.collaborations_of(group, request.app.state.urls.group(group.slug)),
         alerts=await alerts.pinned_alerts(group) if public else [],
+        announcements=await announcements.shown(group) if public else [],
         join_handle="",
         join_error=None,
         join_search=False,

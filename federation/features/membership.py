@@ -97,6 +97,7 @@ FEATURE = Feature(
         "membership.removed": on_membership_answer,
         "membership.quit": on_membership_answer,  # left from the hub's page: the Reject ends the follow on their server
     },
-    quiet=frozenset({"membership.requested", "membership.left"}),
+    quiet=frozenset({"membership.left"}),
 )
-"""Joining and leaving; a request waiting for approval, and leaving (the member's own Undo), send nothing."""
+"""Joining and leaving; leaving (the member's own Undo) sends nothing. A request waiting for approval is
+the organisers feature's (its organisers are told)."""

@@ -8,12 +8,16 @@ from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
 from hub.models.membership import Membership
+from hub.models.organisers import Announcement, OrganiserSettings, RefusalNotice
 from hub.models.moderation import DomainBlock, LoginToken, ModerationAction, QueueSample, Report
 from hub.models.post import Post, Tombstone
 from hub.models.queue import Delivery, Event, InboxItem, WorkerHeartbeat
 from hub.models.session import Session, SignInRequest
 
 __all__ = [
+    "Announcement",
+    "OrganiserSettings",
+    "RefusalNotice",
     "Alert",
     "AlertMute",
     "AlertSubscription",

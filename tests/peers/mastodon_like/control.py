@@ -332,6 +332,11 @@ def control_routes(peer: Peer) -> list[Route]:
         return [{"note_id": k, **v} for k, v in state.notes.items()]
 
     @_json_errors
+    async def timeline(request: Request) -> list[dict[str, Any]]:
+        """GET: remote statuses the peer's users see, as Create/Update/Delete left them (timeline.py)."""
+        return list(state.timeline.values())
+
+    @_json_errors
     async def interactions(request: Request) -> list[str]:
         """GET: uris received by /authorize_interaction."""
         return list(state.interactions)
@@ -359,6 +364,7 @@ def control_routes(peer: Peer) -> list[Route]:
         Route("/_control/sent", sent),
         Route("/_control/follows", follows),
         Route("/_control/notes", notes),
+        Route("/_control/timeline", timeline),
         Route("/_control/interactions", interactions),
         Route("/_control/reset", reset, methods=["POST"]),
     ]
