@@ -136,7 +136,8 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
 
 
 async def on_update(fed: Federation, item: Incoming) -> Outcome:
-    """An author's edit of a post the hub knows; other Updates (profiles) refresh the actor cache."""
+    """An author's edit of a post the hub knows (then the ``post_edit`` hook: campaign entries and board
+    items follow it, also for a post only gathered from a relay); other Updates (profiles) refresh the actor cache."""
     obj = await _object_of(fed, item)
     if type_of(obj) not in POST_TYPES:
         if obj.get("id") == item.actor:
