@@ -174,4 +174,23 @@ RELAY = _graph(
 )
 """The hub's subscription to a relay."""
 
-ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY)
+GATHERING = _graph("gathering", initial={"scheduled"}, terminal={"cancelled"}, edges={"scheduled": {"cancelled"}, "cancelled": set()})
+"""A group's event (hub.models.gathering): scheduled until organisers cancel it."""
+
+RSVP = _graph(
+    "rsvp",
+    initial={"going", "maybe", "declined", "waiting", "pending"},
+    terminal={"refused"},
+    edges={
+        "going": {"maybe", "declined"},
+        "maybe": {"going", "declined", "waiting", "pending"},
+        "declined": {"going", "maybe", "waiting", "pending"},
+        "waiting": {"going", "maybe", "declined"},
+        "pending": {"going", "waiting", "maybe", "declined", "refused"},
+        "refused": set(),
+    },
+)
+"""An answer to a gathering: a place (going), on the waiting list, awaiting approval, maybe, not going, or refused."""
+
+ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY,
+       GATHERING, RSVP)

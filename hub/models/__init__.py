@@ -4,6 +4,7 @@ from hub.models.account import Account, RemoteActor
 from hub.models.campaign import (
     Alert, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
 )
+from hub.models.gathering import Gathering, RemoteGathering, Rsvp
 from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
@@ -33,6 +34,7 @@ __all__ = [
     "Account",
     "Delivery",
     "Event",
+    "Gathering",
     "Group",
     "InboxItem",
     "InstanceKey",
@@ -40,5 +42,7 @@ __all__ = [
     "Peer",
     "Post",
     "RemoteActor",
+    "RemoteGathering",
+    "Rsvp",
     "Tombstone",
 ]
