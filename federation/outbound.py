@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from federation import activities, actors, members_only
 from federation.campaign_outbound import OUTBOUND_HANDLERS as CAMPAIGN_HANDLERS
+from federation.features.gatherings import OUTBOUND_HANDLERS as GATHERING_HANDLERS
 from federation.collaboration import OUTBOUND_HANDLERS, local_group_account, local_group_of
 from federation.moderation import OUTBOUND_HANDLERS as MODERATION_HANDLERS
 from federation.context import Federation
@@ -196,6 +197,7 @@ EVENT_HANDLERS: dict[str, EventHandler] = {
     "post.refused": on_post_refused,
     **MODERATION_HANDLERS,  # membership.role/banned/unbanned, post.removed, report.forwarded
     **CAMPAIGN_HANDLERS,  # calls, alerts, campaign notes, relay follows
+    **GATHERING_HANDLERS,  # events (gatherings): Event and poll, RSVP answers, reminders
 }
 """Event kind -> handler. Kinds not listed have no federation side (group.created, membership.requested…)."""
 

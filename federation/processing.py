@@ -13,6 +13,7 @@ import re
 from federation.campaigns import INBOUND_HANDLERS as CAMPAIGN_HANDLERS, after_group_post, route_reply
 from federation.collaboration import INBOUND_HANDLERS
 from federation.context import Federation
+from federation.features import gatherings
 from federation.errors import DocumentError, FederationError, FetchError, OriginError, ResponseTooLarge, UnsafeAddressError
 from federation.fetch import FetchStatusError, fetch_document, host_of, same_host
 from federation.handling import ANY, Handler, Incoming, Outcome, done, ignored
@@ -231,6 +232,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     **CAMPAIGN_HANDLERS,  # relay Accept/Reject/Announce, falling back to the collaboration handlers
 }
 """(activity type, object type or ANY) -> handler. Types not listed are ignored with a reason."""
+HANDLERS.update(gatherings.inbound_handlers(HANDLERS))  # events: RSVPs, votes, followed groups' events; wraps the above
 
 UNSUPPORTED = {
     "Like": "likes are not counted: Causeway measures impact, not likes",

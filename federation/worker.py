@@ -36,7 +36,8 @@ once, see :func:`federation.leases.release_orphaned_leases`), and another worker
 at-least-once repeat of a send whose acknowledgement was not recorded. Every SAMPLE_EVERY seconds
 the worker adds what it sent to the minute's QueueSample row (the admin's chart) and lifts the
 bans whose end time passed (hub.services.moderation.expire_bans; a ban is lifted once however many
-workers look).
+workers look) and queues the reminders of events that came due
+(hub.services.gatherings.queue_due_reminders; each reminder is queued once).
 
 While ``run`` loops, ``fed.wake_worker()`` wakes it (the inbox and services call it after storing
 work).
@@ -74,7 +75,7 @@ from federation.delivery import (
 from hub.clock import now
 from hub.models import Delivery, Event, InboxItem
 from hub.queue import ACTIVE_STATE, claim, finish, retry_later
-from hub.services import moderation
+from hub.services import gatherings, moderation
 from hub.services.queue_stats import record_sample
 
 log = logging.getLogger("causeway.worker")
@@ -299,14 +300,15 @@ class Worker:
                 await self._db(self._expire_bans())
 
     async def _expire_bans(self) -> None:
-        """Lift the bans whose end time passed (their Undo of the Block federates like a moderator's unban)."""
+        """Lift the bans whose end time passed (their Undo of the Block federates like a moderator's unban), and
+        queue the reminders of events (gatherings) whose time came."""
         try:
-            lifted = await moderation.expire_bans()
+            lifted, reminders = await moderation.expire_bans(), await gatherings.queue_due_reminders()
         except Exception as exc:
-            log.warning("could not lift ended bans: %s", exc)
+            log.warning("could not lift ended bans or queue event reminders: %s", exc)
             return
-        if lifted:
-            log.info("worker lifted=%d bans whose end time passed", lifted)
+        if lifted or reminders:
+            log.info("worker lifted=%d bans whose end time passed, reminders=%d events", lifted, reminders)
             self.wake()
 
     async def _flush_sample(self) -> None:

@@ -13,6 +13,7 @@ from hub import __version__
 from hub.errors import NotFound
 from hub.models import Account, Collaboration, Group, Post
 from hub.services import alerts, collaborations, directory, groups, moderation, posts
+from web.gathering_pages import gathering_section
 from web.graph import Partner, collaboration_svg
 from web.i18n import gettext_for
 from web.pagecache import cached_page
@@ -54,6 +55,7 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
         handle=group_handle(request, group),
         collaborations=await directory.collaborations_of(group, request.app.state.urls.group(group.slug)),
         alerts=await alerts.pinned_alerts(group) if public else [],
+        **(await gathering_section(group) if public else {}),
         join_handle="",
         join_error=None,
         join_search=False,

@@ -229,10 +229,10 @@ async def edit_gathering(gathering: Gathering, details: Details, *, image: Media
         raise Conflict("this event is cancelled and can no longer be changed")
     if gathering.ends_at <= now():
         raise Conflict("this event is over and can no longer be changed")
-    before = details_of(gathering)
-    checked = check_details(details, require_future=(details.starts, details.ends, details.timezone)
-                            != (before.starts, before.ends, before.timezone))
-    changed = _changes(check_details(before, require_future=False), checked)
+    checked = check_details(details, require_future=False)
+    changed = _changes(check_details(details_of(gathering), require_future=False), checked)
+    if "time" in changed and checked.starts <= now():
+        raise InvalidInput("the event must start in the future")
     if image is not None:
         changed = sorted(set(changed) | {"details"})
     if not changed:

@@ -1,0 +1,1 @@
+"""Federation features, one module each, declaring their inbound handlers and outbound event handlers as tables."""
