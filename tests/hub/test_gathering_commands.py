@@ -51,7 +51,7 @@ def test_create_edit_cancel_and_list(hub_cli) -> None:
                       "--timezone", "Europe/Berlin", "--place", "Kiezhaus", "--locality", "Berlin", "--capacity", "20",
                       "--approval", "--remind", "120")
     assert created.returncode == 0, created.stderr
-    assert "created event #1 at http://hub.example/groups/aid/events/1" in created.stdout
+    assert "created event #1 at https://hub.example/groups/aid/events/1" in created.stdout
     [row] = json.loads(hub_cli("event", "list", "aid", "--json").stdout)
     assert (row["title"], row["capacity"], row["join_mode"], row["going"], row["remind_before"]) == ("Assembly", 20, "restricted", 0, [120])
     assert row["when"].endswith("18:00–20:00 (Europe/Berlin)") and row["where"] == "Kiezhaus, Berlin"

@@ -6,6 +6,7 @@ The real app runs over ASGI with the fediverse mocked (tests/federation/harness.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 from datetime import timedelta
@@ -14,12 +15,14 @@ from pathlib import Path
 import pytest
 
 from federation.features import gatherings as wire
+from federation.runtime import build_worker
 from federation.nodeinfo import peer_software
 from federation.remote import account_for
 from federation.vocab import parse_time
 from hub.clock import now
 from hub.models import Account, GroupFollow, RemoteGathering, Rsvp
 from hub.services import gatherings, rsvps
+from hub.services.gatherings import Place
 from tests.federation.harness import PUBLIC, RemoteWorld, running_hub
 from tests.hub.gathering_helpers import details
 
@@ -184,3 +187,34 @@ def test_remote_details_refuse_events_without_start() -> None:
     with pytest.raises(Exception, match="startTime"):
         wire.remote_details({k: v for k, v in event.items() if k != "startTime"})
     assert wire.remote_details(event).capacity is None and wire.remote_details(event).participant_count == 0
+
+
+async def test_worker_sends_reminders_and_changes_to_people_going(database_url, tmp_path) -> None:
+    """The running worker queues the hour reminder; people going get it by direct message, and the change of place too."""
+    async with running_hub(database_url, tmp_path) as hub:
+        group = await hub.group("aid")
+        going, maybe = hub.world.person("going"), hub.world.person("maybe")
+        start = now() + timedelta(minutes=50)
+        event = await gatherings.create_gathering(group, details(starts=start, ends=start + timedelta(hours=1), timezone="UTC",
+                                                                 remind_before=(60,)))
+        await rsvps.respond(event, await account_for(hub.fed, going.id), "going", via="join")
+        await rsvps.respond(event, await account_for(hub.fed, maybe.id), "maybe", via="vote")
+        await gatherings.edit_gathering(event, gatherings.replace(gatherings.details_of(event), place=Place(name="Town hall")))
+        worker = build_worker(hub.fed, sample_every=0.05)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+
+        def to(actor, text):
+            return [a for a in delivered(hub, "Create") if a["object"].get("to") == [actor.id] and text in a["object"]["content"]]
+
+        try:
+            for _ in range(200):
+                if to(going, "Reminder") and to(going, "Changed place"):
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            stop.set()
+            await task
+        [reminder] = to(going, "Reminder")
+        assert "starts in 1 hour(s)" in reminder["object"]["content"] and "Town hall" in reminder["object"]["content"]
+        assert to(maybe, "Reminder") == [] and to(maybe, "Changed place") == []
