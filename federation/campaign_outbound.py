@@ -55,7 +55,8 @@ async def on_call_closed(fed: Federation, event: Event, group: Group | None) -> 
     await _publish(fed, group, update_of(await _question(fed, call, group)))
 
 
-async def _direct(fed: Federation, group: Group, account_id: int, text: str, link: str | None) -> None:
+async def direct_message(fed: Federation, group: Group, account_id: int, text: str, link: str | None) -> None:
+    """A direct message from the group to one remote account (nothing when it is gone or local)."""
     actor = await RemoteActor.get_or_none(account_id=account_id, gone=False).prefetch_related("account")
     if actor is None:
         return
@@ -75,7 +76,7 @@ async def on_call_signup(fed: Federation, event: Event, group: Group | None) -> 
         text = f"You're in: {call.what}. {status.counted} of {call.needed} signed up."
     else:
         text = f"Thanks! You are not a member of {group.name}, so your answer to “{call.what}” is listed apart."
-    await _direct(fed, group, signup.account_id, text, call_page(fed.urls, group.slug, call.id))
+    await direct_message(fed, group, signup.account_id, text, call_page(fed.urls, group.slug, call.id))
 
 
 async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> None:
@@ -88,7 +89,7 @@ async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> N
     await alert.save(update_fields=["object_uri"])
     await _publish(fed, group, create_of(note))
     for account in await alerts.subscribers(group):
-        await _direct(fed, group, account.id, f"Urgent from {group.name}: {alert.text}", note["url"])
+        await direct_message(fed, group, account.id, f"Urgent from {group.name}: {alert.text}", note["url"])
 
 
 async def on_alert_subscription(fed: Federation, event: Event, group: Group | None) -> None:
@@ -99,7 +100,7 @@ async def on_alert_subscription(fed: Federation, event: Event, group: Group | No
         text = f"Alerts on: you will get urgent alerts from {group.name} by direct message. Reply “alerts off” to stop."
     else:
         text = f"Alerts off: you will no longer get urgent alerts from {group.name}."
-    await _direct(fed, group, event.payload["account_id"], text, fed.urls.group(group.slug))
+    await direct_message(fed, group, event.payload["account_id"], text, fed.urls.group(group.slug))
 
 
 async def on_campaign_created(fed: Federation, event: Event, group: Group | None) -> None:

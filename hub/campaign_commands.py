@@ -39,7 +39,8 @@ def _date(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def _image(settings: Settings, path: str | None, alt: str | None):
+async def image_from_file(settings: Settings, path: str | None, alt: str | None):
+    """The image at ``path`` checked, cleaned and stored with its alt text; None without a path."""
     if not path:
         return None
     try:
@@ -119,7 +120,7 @@ async def _campaign_moderate(args: argparse.Namespace, settings: Settings) -> in
 async def _call_create(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.group)
     campaign = await campaigns.get_campaign(group, args.campaign) if args.campaign else None
-    image = await _image(settings, args.image, args.alt)
+    image = await image_from_file(settings, args.image, args.alt)
     call = await calls.create_call(
         group, what=args.what, where=args.where or "", when=args.when or "", details=args.details or "", needed=args.needed,
         kind=args.kind, campaign=campaign, non_members=args.non_members, image=image,
@@ -154,7 +155,7 @@ async def _call_close(args: argparse.Namespace, settings: Settings) -> int:
 async def _alert_send(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.group)
     campaign = await campaigns.get_campaign(group, args.campaign) if args.campaign else None
-    image = await _image(settings, args.image, args.alt)
+    image = await image_from_file(settings, args.image, args.alt)
     alert = await alerts.send_alert(group, args.text, campaign=campaign, image=image)
     print(f"alert #{alert.id} pinned; direct messages to {alert.recipients} member(s) are queued")
     return 0

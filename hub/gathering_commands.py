@@ -19,10 +19,9 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
-from hub.errors import InvalidInput
-from hub.services import gatherings, groups, media, rsvps
+from hub.campaign_commands import image_from_file
+from hub.services import gatherings, groups, rsvps
 from hub.services.gatherings import Details, Place
 from hub.settings import Settings
 from hub.terminal import print_json, print_table
@@ -36,16 +35,6 @@ def _moment(value: str) -> datetime:
         return datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date and time: write YYYY-MM-DDTHH:MM") from None
-
-
-async def _image(settings: Settings, path: str | None, alt: str | None):
-    if not path:
-        return None
-    try:
-        data = Path(path).read_bytes()[: media.MAX_BYTES + 1]
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    return await media.store_image(settings.data_dir, data, alt)
 
 
 def _details(args: argparse.Namespace, base: Details) -> Details:
@@ -73,7 +62,7 @@ async def _create(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.group)
     base = Details(title="", starts=args.starts, ends=args.ends, timezone=args.timezone)
     details = _details(args, base)
-    image = await _image(settings, args.image, args.alt) if args.image else None
+    image = await image_from_file(settings, args.image, args.alt) if args.image else None
     # Everything is checked before the image is stored, so a refused event leaves nothing behind.
     gatherings.check_details(details)
     gathering = await gatherings.create_gathering(group, details, image=image)
@@ -90,7 +79,7 @@ async def _edit(args: argparse.Namespace, settings: Settings) -> int:
     base = replace(base, starts=_local_naive(base.starts, zone), ends=_local_naive(base.ends, zone))
     details = _details(args, base)
     gatherings.check_details(details, require_future=False)
-    image = await _image(settings, args.image, args.alt) if args.image else None
+    image = await image_from_file(settings, args.image, args.alt) if args.image else None
     changed = await gatherings.edit_gathering(gathering, details, image=image)
     print(f"event #{gathering.id}: " + (f"changed {', '.join(changed)}; the Update is queued" if changed else "nothing changed"))
     return 0

@@ -19,7 +19,7 @@ from hub.models import Rsvp
 from hub.services import gatherings, rsvps
 from hub.services.gatherings import Details, Place
 from hub.services.members import ORGANISER_ROLES
-from web.campaign_console import _image, _upload_form
+from web.campaign_console import upload_form, uploaded_image
 from web.console import back as console_back
 from web.console import carry_out, console_group, report_error
 from web.csrf import checked_form
@@ -106,10 +106,10 @@ async def console_page(request: Request) -> Response:
 async def create_event(request: Request) -> Response:
     """POST …/events: a new event, published to members' servers (Event and poll)."""
     account, group, _role = await console_group(request, ORGANISER_ROLES)
-    form = await _upload_form(request)
+    form = await upload_form(request)
     _ = gettext_for(request)
     try:
-        await gatherings.create_gathering(group, details_from(form), image=await _image(request, form), by=account)
+        await gatherings.create_gathering(group, details_from(form), image=await uploaded_image(request, form), by=account)
     except HubError as exc:
         report_error(request, exc)
         return back(request)
@@ -121,11 +121,11 @@ async def create_event(request: Request) -> Response:
 async def edit_event(request: Request) -> Response:
     """POST …/events/{id}/edit: change an event; a new time or place reaches people going by direct message."""
     account, group, _role = await console_group(request, ORGANISER_ROLES)
-    form = await _upload_form(request)
+    form = await upload_form(request)
     _ = gettext_for(request)
     try:
         gathering = await gatherings.get_gathering(request.path_params["event_id"], group=group)
-        changed = await gatherings.edit_gathering(gathering, details_from(form), image=await _image(request, form), by=account)
+        changed = await gatherings.edit_gathering(gathering, details_from(form), image=await uploaded_image(request, form), by=account)
     except HubError as exc:
         report_error(request, exc)
         return back(request)

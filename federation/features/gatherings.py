@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation import activities
+from federation.campaign_outbound import direct_message
 from federation.campaign_objects import create_of, image_attachment, public_addressing, update_of
 from federation.context import Federation
 from federation.delivery import enqueue
@@ -233,19 +234,10 @@ async def _publish(fed: Federation, group: Group, gathering: Gathering, wrap) ->
             await enqueue(activity, actor_uri=actor, inboxes=sorted(forms[form]))
 
 
-async def _direct(fed: Federation, group: Group, account_id: int, text: str, link: str | None) -> None:
-    actor = await RemoteActor.get_or_none(account_id=account_id, gone=False).prefetch_related("account")
-    if actor is None:
-        return
-    sender = fed.urls.group(group.slug)
-    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text, link=link)
-    await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
-
-
 async def _tell_people(fed: Federation, group: Group, gathering: Gathering, text: str, statuses: tuple[str, ...]) -> None:
     link = page_url(fed.urls, group.slug, gathering.id)
     for account_id in await Rsvp.filter(gathering_id=gathering.id, status__in=list(statuses)).values_list("account_id", flat=True):
-        await _direct(fed, group, account_id, text, link)
+        await direct_message(fed, group, account_id, text, link)
 
 
 async def on_published(fed: Federation, event: Event, group: Group | None) -> None:
@@ -282,7 +274,7 @@ async def on_rsvp(fed: Federation, event: Event, group: Group | None) -> None:
     gathering = await Gathering.get(id=rsvp.gathering_id)
     group = group or await Group.get(id=gathering.group_id)
     text = await rsvps.confirmation(gathering, rsvp, promoted=bool(event.payload.get("promoted")))
-    await _direct(fed, group, rsvp.account_id, text, page_url(fed.urls, group.slug, gathering.id))
+    await direct_message(fed, group, rsvp.account_id, text, page_url(fed.urls, group.slug, gathering.id))
     actor = await RemoteActor.get_or_none(account_id=rsvp.account_id, gone=False)
     if actor is not None and rsvp.via == "join" and rsvp.activity_uri and rsvp.status in ("going", "refused"):
         sender = fed.urls.group(group.slug)
@@ -445,7 +437,7 @@ def inbound_handlers(existing: dict[tuple[str, str], Handler]) -> dict[tuple[str
     async def on_delete(fed: Federation, item: Incoming) -> Outcome:
         """A deleted Event of a followed group is dropped; the wrapped Delete runs as well (tombstones, posts)."""
         target = item.object_id
-        known = await RemoteGathering.get_or_none(uri=target).prefetch_related("origin") if target else None
+        known = await RemoteGathering.get_or_none(uri=target).prefetch_related("origin") if is_http_id(target) else None
         if known is not None and urlsplit(known.origin.uri).netloc == urlsplit(item.actor).netloc:
             await gatherings.forget_remote(known.origin, target)
         return await delete(fed, item)

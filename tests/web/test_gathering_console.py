@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 
 from hub.clock import now
 from hub.models import Event, Gathering, Membership
@@ -12,6 +14,13 @@ from hub.services import gatherings, rsvps
 
 pytestmark = pytest.mark.db
 BASE = "/console/groups/aid/events"
+
+
+def png() -> bytes:
+    """A small PNG image."""
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), "teal").save(out, "PNG")
+    return out.getvalue()
 
 
 def form(**changes) -> dict:
@@ -79,3 +88,18 @@ async def test_members_who_are_not_organisers_are_refused(web) -> None:
         assert (await web.post_form(path, form(title="Hijack"), token_from="/console")).status_code == 403, path
     assert (await Gathering.get(id=event.id)).state == "scheduled" and not await Gathering.filter(title="Hijack").exists()
     assert await Membership.filter(account=mallory, role="member").exists()
+
+
+async def test_event_image_needs_alt_text_and_goes_out_with_it(web) -> None:
+    """An image without alt text is refused (nothing stored); with it, the Event carries it as a Document named by the alt text."""
+    await owner_scene(web)
+    image = {"image": ("p.png", png(), "image/png")}
+    refused = await web.post_form(BASE, form(), files=image, token_from=BASE)
+    assert refused.status_code == 400 and "alt text" in refused.text and await Gathering.all().count() == 0
+    done = await web.post_form(BASE, form(alt="Neighbours around a table"), files=image, token_from=BASE)
+    assert done.status_code == 303
+    event = await Gathering.get(title="Assembly")
+    doc = (await web.client.get(f"/groups/aid/objects/event/{event.id}", headers={"Accept": "application/activity+json"})).json()
+    [picture] = [a for a in doc["attachment"] if a["type"] == "Document"]
+    assert picture["name"] == "Neighbours around a table" and picture["mediaType"] == "image/png"
+    assert 'alt="Neighbours around a table"' in (await web.client.get(f"/groups/aid/events/{event.id}")).text
