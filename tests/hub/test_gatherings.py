@@ -10,7 +10,8 @@ import pytest
 
 from hub.clock import now
 from hub.errors import Conflict, InvalidInput, PermissionDenied
-from hub.models import Event, Gathering, GroupFollow
+from hub.models import Event, GroupFollow
+from hub.models.gathering import Gathering
 from hub.services import gatherings, rsvps
 from hub.services.gatherings import Place, RemoteDetails
 from hub.services.groups import create_group

@@ -7,13 +7,16 @@ participantCount (or poll totals) each server received in the latest Update.
 from __future__ import annotations
 
 import html
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
 from hub.clock import now
-from tests.peers.mobilizon_like import launch_mobilizon, shape_problems
-from tests.support.processes import wait_until_sync
+from tests.integration.hubs import REPO_ROOT
+from tests.peers.mobilizon_like import MobilizonPeer, launch_mobilizon, shape_problems
+from tests.support.processes import ServerProcess, wait_until_sync
 
 pytestmark = [pytest.mark.integration, pytest.mark.db]
 
@@ -140,3 +143,51 @@ def test_events_of_a_followed_group_on_another_hub(hub_factory) -> None:
     page = wait_until_sync(lambda: (lambda text: text if "Solidarity picnic" in text else None)(b.get("/groups/berlin").text),
                            timeout=30, message="the followed group's event on berlin's page")
     assert "From Mutual Aid" in page and "Jardim da Estrela" in page
+
+
+@pytest.mark.postgres
+def test_many_joins_at_once_never_overbook(hub_factory, peer_factory, database_backend) -> None:
+    """Thirty people on a Mobilizon-shaped server Join a ten-place event at once; on PostgreSQL two more
+    `hub worker` processes handle the inbox side by side. Exactly ten go, twenty wait, in arrival order."""
+    hub = hub_factory("hub")
+    hub.cli("group", "create", "aid", "--name", "Mutual Aid")
+    day = (now() + timedelta(days=3)).date().isoformat()
+    hub.cli("event", "create", "aid", "--title", "Crowded assembly", "--starts", f"{day}T18:00", "--ends", f"{day}T19:00",
+            "--timezone", "UTC", "--place", "Small room", "--capacity", "10")
+    hub.start()
+    workers = [worker_process(hub, f"worker-{n}") for n in range(2)] if database_backend == "postgres" else []
+    try:
+        mobilizon = MobilizonPeer(peer_factory("--software", "mobilizon"))
+        names = [f"p{n}" for n in range(30)]
+        for name in names:
+            mobilizon.person(name)
+        event = mobilizon.fetch_event("p0", f"{hub.group_url('aid')}/objects/event/1")
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            statuses = list(pool.map(lambda name: mobilizon.join(name, event)["status"], names))
+        assert statuses == [202] * 30
+        wait_until_sync(lambda: listed(hub)["going"] + listed(hub)["waiting"] == 30, timeout=60, message="thirty answers")
+        row = listed(hub)
+        assert (row["going"], row["waiting"]) == (10, 20)
+        accepted = {a["object"]["actor"] for a in wait_until_sync(lambda: received_accepts(mobilizon, 10), timeout=60,
+                                                                  message="ten Accepts")}
+        assert len(accepted) == 10 and {a.rsplit("/", 1)[1] for a in accepted} == {h.split("@")[0] for h in row["people"]["going"]}
+        positions = hub.query("SELECT status, arrived_at, id FROM rsvps ORDER BY arrived_at, id")
+        assert [p["status"] for p in positions] == ["going"] * 10 + ["waiting"] * 20  # first come, first served
+    finally:
+        for process in workers:
+            process.stop()
+
+
+def received_accepts(peer: MobilizonPeer, count: int) -> list[dict] | None:
+    """The Accepts of Joins the peer received, once there are ``count`` of them."""
+    found = [a for a in peer.received("Accept") if isinstance(a["object"], dict) and a["object"].get("type") == "Join"]
+    return found if len(found) >= count else None
+
+
+def worker_process(hub, name: str) -> ServerProcess:
+    """An extra `hub worker` on the hub's database (PostgreSQL: several workers claim the inbox side by side)."""
+    process = ServerProcess([sys.executable, "-m", "hub", "worker"], cwd=REPO_ROOT, env=hub.env, log_dir=str(hub.data_dir),
+                            name=name)
+    wait_until_sync(lambda: "running" in process.log_text() or not process.alive(), timeout=20, message=f"{name} started")
+    assert process.alive(), process.log_text()
+    return process

@@ -9,8 +9,10 @@ import pytest
 from PIL import Image
 
 from hub.clock import now
+from hub.errors import InvalidInput
 from hub.models import Event, Gathering, Membership
 from hub.services import gatherings, rsvps
+from web.gathering_console import details_from
 
 pytestmark = pytest.mark.db
 BASE = "/console/groups/aid/events"
@@ -103,3 +105,14 @@ async def test_event_image_needs_alt_text_and_goes_out_with_it(web) -> None:
     [picture] = [a for a in doc["attachment"] if a["type"] == "Document"]
     assert picture["name"] == "Neighbours around a table" and picture["mediaType"] == "image/png"
     assert 'alt="Neighbours around a table"' in (await web.client.get(f"/groups/aid/events/{event.id}")).text
+
+
+def test_details_from_the_form() -> None:
+    """The form's fields become the event's details: local times without a zone, numbers, reminders, join mode."""
+    parsed = details_from(form(latitude="38.7", longitude="-9.1", online_url=""))
+    assert (parsed.starts.tzinfo, parsed.starts.hour, parsed.capacity, parsed.join_mode) == (None, 18, 30, "restricted")
+    assert parsed.remind_before == (1440, 60) and parsed.place.latitude == 38.7 and parsed.online_url is None
+    with pytest.raises(InvalidInput, match="reminders are whole numbers"):
+        details_from(form(remind="a day"))
+    with pytest.raises(InvalidInput, match="capacity 'ten' is not a number"):
+        details_from(form(capacity="ten"))

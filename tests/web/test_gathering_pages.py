@@ -13,6 +13,8 @@ from hub.models import Account, GroupFollow, Rsvp
 from hub.services import gatherings, rsvps
 from hub.services.gatherings import RemoteDetails
 from tests.hub.gathering_helpers import details
+from web.app import routes
+from web.gathering_pages import routes as event_routes
 
 pytestmark = pytest.mark.db
 
@@ -109,3 +111,11 @@ async def test_followed_groups_events_listed_with_origin(web) -> None:
     page = (await web.client.get("/groups/aid/events")).text
     assert "Tenants&#39; assembly" in page and "From Berlin Housing" in page and "Kiezhaus, Berlin" in page
     assert "From Berlin Housing" in (await web.client.get("/groups/aid")).text
+
+
+def test_event_object_routes_come_before_the_generic_object_route() -> None:
+    """/groups/{slug}/objects/event|eventpoll/{id} are matched by the event routes, not the campaign objects' route."""
+    paths = [getattr(r, "path", "") for r in routes()]
+    for route in event_routes():
+        assert route.path in paths
+    assert paths.index("/groups/{slug}/objects/event/{event_id:int}") < paths.index("/groups/{slug}/objects/{kind}/{object_id:int}")
