@@ -22,7 +22,7 @@ from datetime import datetime
 
 from hub.campaign_commands import image_from_file
 from hub.services import gatherings, groups, rsvps
-from hub.services.gatherings import Details, Place
+from hub.services.gatherings import Details
 from hub.settings import Settings
 from hub.terminal import print_json, print_table
 
