@@ -165,8 +165,10 @@ def event_object(urls: Urls, group: Group, gathering: Gathering, *, going: int, 
 def poll_question(urls: Urls, group: Group, gathering: Gathering, tally: rsvps.Counts) -> dict[str, Any]:
     """The gathering as the group's ``Question`` for microblogs: "Going", "Maybe", "Can't go" (a vote is an RSVP)."""
     page = page_url(urls, group.slug, gathering.id)
-    totals = {"going": tally.going + tally.waiting + tally.pending, "maybe": tally.maybe, "declined": tally.declined}
+    totals = {"going": tally.going, "maybe": tally.maybe, "declined": tally.declined}  # "Going" counts places taken
     places = f"{tally.going} going" + (f" of {gathering.capacity} places" if gathering.capacity else "")
+    places += f", {tally.waiting} on the waiting list" if tally.waiting else ""
+    places += f", {tally.pending} awaiting approval" if tally.pending else ""
     lines = [f"<strong>{html.escape(gathering.title)}</strong>", f"When: {html.escape(local_when(gathering))}"]
     if where(gathering):
         lines.append(f"Where: {html.escape(where(gathering))}")
@@ -179,7 +181,7 @@ def poll_question(urls: Urls, group: Group, gathering: Gathering, tally: rsvps.C
         "content": "<p>" + "<br>".join(lines) + f'</p><p>{answer} <a href="{html.escape(page)}">{html.escape(page)}</a></p>',
         "oneOf": [{"type": "Note", "name": option, "replies": {"type": "Collection", "totalItems": totals[answer_key]}}
                   for option, answer_key in rsvps.POLL_OPTIONS.items()],
-        "votersCount": sum(totals.values()), "endTime": _time(gathering.ends_at), "sensitive": False,
+        "votersCount": sum(totals.values()) + tally.waiting + tally.pending, "endTime": _time(gathering.ends_at), "sensitive": False,
         **public_addressing(urls, group),
     }
     if gathering.state == "cancelled":
