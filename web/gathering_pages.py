@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from federation.endpoints import ActivityResponse, fed_of, signed_fetch_refusal, wants_activity_json
+from federation.endpoints import signed_fetch_refusal
+from federation.responses import ActivityResponse, fed_of, wants_activity_json
 from federation.features.gatherings import KINDS, object_uri, page_url, served_document
 from hub.clock import now
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied

@@ -12,11 +12,12 @@ a vote is an RSVP). Changes, cancellations and new counts go out as ``Update`` o
 time or place, cancellations and reminders also reach everyone going by direct message. A ``Join``
 is answered with ``Accept`` (a place) or ``Reject`` (refused), as Mobilizon expects.
 
-Inbound (:func:`inbound_handlers`): ``Join``/``Leave`` (Mobilizon), ``Accept``/``TentativeAccept``/
-``Reject`` of the event and ``Undo`` of them (Friendica and others), a vote in the poll or a reply
-("going", "maybe", "can't go" in several languages); and ``Create``/``Update``/``Delete`` of an
-``Event`` by a group a local group follows, stored to list it with its origin. Activities about
-anything else go on to the handlers they wrap.
+Inbound (:data:`FEATURE`, assembled by federation.registry): ``Join``/``Leave`` (Mobilizon),
+``Accept``/``TentativeAccept``/``Reject`` of the event and ``Undo`` of them (Friendica and others;
+``Accept`` and ``Reject`` run first and leave what names no local event to their owners), a vote in
+the poll or a reply ("going", "maybe", "can't go" in several languages) through the ``reply`` hook
+point; and ``Create``/``Update``/``Delete`` of an ``Event`` by a group a local group follows, stored
+to list it with its origin.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation import activities
-from federation.campaign_outbound import direct_message
 from federation.campaign_objects import create_of, image_attachment, public_addressing, update_of
 from federation.context import Federation
 from federation.delivery import enqueue
-from federation.handling import ANY, Handler, Incoming, Outcome, done, ignored
+from federation.audience import group_audience, is_blocked
+from federation.handling import ANY, Feature, First, Incoming, Outcome, done, ignored
 from federation.fetch import host_of
 from federation.nodeinfo import announce_form, peer_software
 from federation.remote import account_for
@@ -42,7 +43,7 @@ from federation.sanitize import plain_text
 from federation.urls import Urls
 from federation.vocab import content_and_language, id_of, is_http_id, parse_time, type_of
 from hub.errors import Conflict, HubError, InvalidInput, PermissionDenied
-from hub.models import Event, Gathering, Group, MediaFile, RemoteActor, RemoteGathering, Rsvp
+from hub.models import DomainBlock, Event, Gathering, Group, MediaFile, RemoteActor, RemoteGathering, Rsvp
 from hub.services import gatherings, rsvps
 from hub.services.gatherings import RemoteDetails, local_when, place_of, where
 
@@ -210,16 +211,21 @@ async def served_document(urls: Urls, group: Group, kind: str, gathering_id: int
 # --- outbound ---------------------------------------------------------------------------------------
 
 
-async def _audience(group: Group, gathering: Gathering) -> dict[str, set[str]]:
-    """Inboxes by form: members' servers, and the servers of everyone who answered (they follow the event)."""
+async def _audience(fed: Federation, group: Group, gathering: Gathering) -> dict[str, set[str]]:
+    """Inboxes by form: the group's audience (federation.audience), and for public groups the servers of
+    everyone who answered (they follow the event), unless the instance or the group blocks them."""
     by_form: dict[str, set[str]] = defaultdict(set)
-    members = await RemoteActor.filter(
-        account__memberships__group=group, account__memberships__state="accepted", gone=False,
-    ).values_list("shared_inbox", "inbox", "peer__software")
+    for form, inboxes in (await group_audience(fed, group)).forms.items():
+        by_form[form].update(inboxes)
+    if group.visibility != "public":
+        return by_form
     people = await Rsvp.filter(gathering_id=gathering.id).exclude(status="declined").values_list("account_id", flat=True)
-    answered = await RemoteActor.filter(account_id__in=list(people), gone=False).values_list("shared_inbox", "inbox", "peer__software")
-    for shared_inbox, inbox, software in [*members, *answered]:
-        by_form[announce_form(software)].add(shared_inbox or inbox)
+    answered = await RemoteActor.filter(account_id__in=list(people), gone=False, peer__blocked=False).values_list(
+        "shared_inbox", "inbox", "peer__software", "peer__host")
+    blocked = set(await DomainBlock.filter(group=group).values_list("domain", flat=True))
+    for shared_inbox, inbox, software, host in answered:
+        if not is_blocked(host, blocked):
+            by_form[announce_form(software)].add(shared_inbox or inbox)
     return by_form
 
 
@@ -227,13 +233,23 @@ async def _publish(fed: Federation, group: Group, gathering: Gathering, wrap) ->
     """The Event to servers that take events ("activity" form), the Question to microblogs."""
     event, question = await documents(fed.urls, group, gathering)
     actor = fed.urls.group(group.slug)
-    forms = await _audience(group, gathering)
+    forms = await _audience(fed, group, gathering)
     for form, doc in (("activity", event), ("object", question)):
         if forms.get(form):
             activity = wrap(doc)
             if form == "activity":
                 activity["@context"] = [activities.AS_CONTEXT, MOBILIZON_CONTEXT]
             await enqueue(activity, actor_uri=actor, inboxes=sorted(forms[form]))
+
+
+async def direct_message(fed: Federation, group: Group, account_id: int, text: str, link: str | None) -> None:
+    """A direct message from the group to one remote account (nothing when it is gone or local)."""
+    actor = await RemoteActor.get_or_none(account_id=account_id, gone=False).prefetch_related("account")
+    if actor is None:
+        return
+    sender = fed.urls.group(group.slug)
+    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text, link=link)
+    await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
 
 
 async def _tell_people(fed: Federation, group: Group, gathering: Gathering, text: str, statuses: tuple[str, ...]) -> None:
@@ -310,7 +326,7 @@ OUTBOUND_HANDLERS = {
     "gathering.rsvp": on_rsvp,
     "gathering.reminder": on_reminder,
 }
-"""Gathering event handlers, merged into outbound.EVENT_HANDLERS."""
+"""Gathering event handlers (the outbound table of :data:`FEATURE`)."""
 
 
 # --- inbound: answers ---------------------------------------------------------------------------------
@@ -334,19 +350,21 @@ def _named_event(item: Incoming) -> str | None:
     return item.object_id
 
 
-def _rsvp_handler(via: str, fallback: Handler | None) -> Handler:
-    """A handler for Join/Leave/Accept/TentativeAccept/Reject (and their Undo) naming a local gathering."""
+def _rsvp_handler(via: str, *, owner: bool):
+    """A handler for Join/Leave/Accept/TentativeAccept/Reject (and their Undo) naming a local gathering.
 
-    async def handle(fed: Federation, item: Incoming) -> Outcome:
+    As the owner of its key it ignores, with a reason, what names no local event; as a ``First`` it
+    returns None then, so the key's owner (collaboration, relays) takes it.
+    """
+
+    async def handle(fed: Federation, item: Incoming) -> Outcome | None:
         gathering = await _local_gathering(fed, _named_event(item))
         if gathering is None:
-            if fallback is not None:
-                return await fallback(fed, item)
-            return ignored(f"{type_of(item.activity)} of something that is not an event of this hub")
+            return ignored(f"{type_of(item.activity)} of something that is not an event of this hub") if owner else None
         answer = "declined" if type_of(item.activity) == "Undo" else ANSWER_OF[type_of(item.activity) or ""]
         return await _answer(fed, item, gathering, answer, "leave" if type_of(item.activity) == "Undo" else via)
 
-    handle.__doc__ = f"An RSVP by {via} to a local event; anything else goes to the handler it wraps."
+    handle.__doc__ = f"An RSVP by {via} to a local event" + ("." if owner else "; None for anything else.")
     return handle
 
 
@@ -412,47 +430,47 @@ async def _store_event(fed: Federation, item: Incoming, obj: dict) -> Outcome:
     return done(f"event of a followed group stored: {stored.title}")
 
 
-# --- the hook into the inbound table -------------------------------------------------------------------
+# --- the feature --------------------------------------------------------------------------------------
 
 
-def inbound_handlers(existing: dict[tuple[str, str], Handler]) -> dict[tuple[str, str], Handler]:
-    """Gathering handlers to merge into processing.HANDLERS, each falling back to the handler it replaces."""
-    create, update, delete = existing.get(("Create", ANY)), existing.get(("Update", ANY)), existing.get(("Delete", ANY))
+async def route_reply(fed: Federation, item: Incoming, obj: dict) -> Outcome | None:
+    """Hook point ``reply``: a vote or reply to a local event's poll or Event is an RSVP; None for anything else."""
+    gathering = await _local_gathering(fed, id_of(obj.get("inReplyTo")))
+    return await _reply(fed, item, obj, gathering) if gathering is not None else None
 
-    async def on_create(fed: Federation, item: Incoming) -> Outcome:
-        """A vote or reply to a local event's poll or Event, or an Event of a followed group; else the wrapped Create."""
-        obj = item.obj
-        if obj is not None:
-            gathering = await _local_gathering(fed, id_of(obj.get("inReplyTo")))
-            if gathering is not None:
-                return await _reply(fed, item, obj, gathering)
-            if type_of(obj) == "Event":
-                return await _store_event(fed, item, obj)
-        return await create(fed, item)
 
-    async def on_update(fed: Federation, item: Incoming) -> Outcome:
-        """A changed Event of a followed group; else the wrapped Update."""
-        if item.obj is not None and type_of(item.obj) == "Event":
-            return await _store_event(fed, item, item.obj)
-        return await update(fed, item)
+async def on_create_event(fed: Federation, item: Incoming) -> Outcome:
+    """Create of an Event: stored when a local group follows its publisher."""
+    return await _store_event(fed, item, item.obj or {})
 
-    async def on_delete(fed: Federation, item: Incoming) -> Outcome:
-        """A deleted Event of a followed group is dropped; the wrapped Delete runs as well (tombstones, posts)."""
-        target = item.object_id
-        known = await RemoteGathering.get_or_none(uri=target).prefetch_related("origin") if is_http_id(target) else None
-        if known is not None and urlsplit(known.origin.uri).netloc == urlsplit(item.actor).netloc:
-            await gatherings.forget_remote(known.origin, target)
-        return await delete(fed, item)
 
-    return {
-        ("Create", ANY): on_create,
-        ("Update", ANY): on_update,
-        ("Delete", ANY): on_delete,
-        ("Join", ANY): _rsvp_handler("join", existing.get(("Join", ANY))),
-        ("Leave", ANY): _rsvp_handler("leave", existing.get(("Leave", ANY))),
-        ("Accept", ANY): _rsvp_handler("accept", existing.get(("Accept", ANY))),
-        ("TentativeAccept", ANY): _rsvp_handler("tentative", existing.get(("TentativeAccept", ANY))),
-        ("Reject", ANY): _rsvp_handler("reject", existing.get(("Reject", ANY))),
-        **{("Undo", kind): _rsvp_handler("leave", existing.get(("Undo", kind)) or existing.get(("Undo", ANY)))
-           for kind in ("Accept", "TentativeAccept", "Join")},
-    }
+async def on_update_event(fed: Federation, item: Incoming) -> Outcome:
+    """Update of an Event of a followed group (new time, place, counts, cancellation)."""
+    return await _store_event(fed, item, item.obj or {})
+
+
+async def forget_deleted_event(fed: Federation, item: Incoming) -> None:
+    """First on Delete: a followed group's deleted Event is dropped; the posts feature's Delete runs as well."""
+    target = item.object_id
+    known = await RemoteGathering.get_or_none(uri=target).prefetch_related("origin") if is_http_id(target) else None
+    if known is not None and urlsplit(known.origin.uri).netloc == urlsplit(item.actor).netloc:
+        await gatherings.forget_remote(known.origin, target)
+
+
+FEATURE = Feature(
+    name="gatherings",
+    inbound={
+        ("Join", ANY): _rsvp_handler("join", owner=True),
+        ("Leave", ANY): _rsvp_handler("leave", owner=True),
+        ("TentativeAccept", ANY): _rsvp_handler("tentative", owner=True),
+        ("Accept", ANY): First(_rsvp_handler("accept", owner=False)),
+        ("Reject", ANY): First(_rsvp_handler("reject", owner=False)),
+        **{("Undo", kind): _rsvp_handler("leave", owner=True) for kind in ("Accept", "TentativeAccept", "Join")},
+        ("Create", "Event"): on_create_event,
+        ("Update", "Event"): on_update_event,
+        ("Delete", ANY): First(forget_deleted_event),
+    },
+    outbound=OUTBOUND_HANDLERS,
+    hooks={"reply": route_reply},
+)
+"""Events (gatherings): the Event and its poll out, RSVPs and followed groups' Events in."""

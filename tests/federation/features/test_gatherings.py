@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from federation import registry
 from federation.features import gatherings as wire
 from federation.runtime import build_worker
 from federation.nodeinfo import peer_software
@@ -218,3 +219,13 @@ async def test_worker_sends_reminders_and_changes_to_people_going(database_url, 
         [reminder] = to(going, "Reminder")
         assert "starts in 1 hour(s)" in reminder["object"]["content"] and "Town hall" in reminder["object"]["content"]
         assert to(maybe, "Reminder") == [] and to(maybe, "Changed place") == []
+
+
+def test_the_feature_in_the_registry() -> None:
+    """Join, Leave and TentativeAccept belong to events; on Accept, Reject and Delete events run first and decline the rest."""
+    chains = registry.REGISTRY.inbound_chains
+    assert {chains[(kind, "*")].owner[0] for kind in ("Join", "Leave", "TentativeAccept")} == {"gatherings"}
+    assert chains[("Create", "Event")].owner[0] == "gatherings" and chains[("Create", "*")].owner[0] == "posts"
+    for kind in ("Accept", "Reject", "Delete"):
+        assert "gatherings" in [name for name, _ in chains[(kind, "*")].firsts] and chains[(kind, "*")].owner[0] != "gatherings"
+    assert set(wire.OUTBOUND_HANDLERS) <= set(registry.OUTBOUND) and wire.route_reply in registry.REGISTRY.hooks["reply"]
