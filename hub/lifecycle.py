@@ -174,4 +174,11 @@ RELAY = _graph(
 )
 """The hub's subscription to a relay."""
 
-ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY)
+DECISION = _graph("decision", initial={"open"}, terminal={"closed"}, edges={"open": {"closed"}, "closed": set()})
+"""A decision: open for votes until its closing time (or until organisers close it early), then closed with a result."""
+
+LIBRARY_ENTRY = _graph("library entry", initial={"listed"}, terminal={"removed"}, edges={"listed": {"removed"}, "removed": set()})
+"""An entry of a group's resource library: listed until organisers remove it."""
+
+ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY,
+       DECISION, LIBRARY_ENTRY)

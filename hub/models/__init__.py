@@ -4,6 +4,8 @@ from hub.models.account import Account, RemoteActor
 from hub.models.campaign import (
     Alert, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
 )
+from hub.models.decision import Decision, Vote
+from hub.models.library import LibraryEntry
 from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
@@ -23,6 +25,9 @@ __all__ = [
     "RelaySubscription",
     "Signup",
     "Collaboration",
+    "Decision",
+    "LibraryEntry",
+    "Vote",
     "DomainBlock",
     "GroupFollow",
     "Invite",
