@@ -26,7 +26,7 @@ from hub.services.calls import POLL_OPTION
 
 OBJECT_KINDS = ("call", "alert", "campaign")
 MAX_ATTACHMENTS = 4
-_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(call|alert|campaign)/(\d{1,12})$")
+_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/([a-z]{1,16})/(\d{1,12})$")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from federation.campaign_outbound import OUTBOUND_HANDLERS as CAMPAIGN_HANDLERS
 from federation.collaboration import OUTBOUND_HANDLERS, local_group_account, local_group_of
 from federation.moderation import OUTBOUND_HANDLERS as MODERATION_HANDLERS
 from federation.context import Federation
+from federation.features import decisions, library
 from federation.delivery import enqueue
 from federation.nodeinfo import announce_form
 from hub.models import Account, Event, Group, Membership, Post, RemoteActor
@@ -196,6 +197,8 @@ EVENT_HANDLERS: dict[str, EventHandler] = {
     "post.refused": on_post_refused,
     **MODERATION_HANDLERS,  # membership.role/banned/unbanned, post.removed, report.forwarded
     **CAMPAIGN_HANDLERS,  # calls, alerts, campaign notes, relay follows
+    **decisions.OUTBOUND_HANDLERS,
+    **library.OUTBOUND_HANDLERS,
 }
 """Event kind -> handler. Kinds not listed have no federation side (group.created, membership.requested…)."""
 

@@ -13,6 +13,7 @@ import re
 from federation.campaigns import INBOUND_HANDLERS as CAMPAIGN_HANDLERS, after_group_post, route_reply
 from federation.collaboration import INBOUND_HANDLERS
 from federation.context import Federation
+from federation.features.decisions import route_vote
 from federation.errors import DocumentError, FederationError, FetchError, OriginError, ResponseTooLarge, UnsafeAddressError
 from federation.fetch import FetchStatusError, fetch_document, host_of, same_host
 from federation.handling import ANY, Handler, Incoming, Outcome, done, ignored
@@ -139,7 +140,7 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
         return refusal
     if await posts.is_tombstoned(obj["id"], by=item.actor):
         return ignored("the post was deleted before its Create arrived")
-    answered = await route_reply(fed, item, obj)  # answers to the group's own calls and alerts
+    answered = await route_vote(fed, item, obj) or await route_reply(fed, item, obj)  # votes; answers to calls and alerts
     if answered is not None:
         return answered
     groups = await target_groups(fed, item.activity, obj)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from federation.context import Federation
+from federation.features import decisions
 from federation.outbound import handle_event
 from federation.processing import process_item
 from federation.worker import Worker
@@ -12,4 +13,5 @@ from federation.worker import Worker
 
 def build_worker(fed: Federation, **options: Any) -> Worker:
     """A Worker that processes stored inbox items and turns domain events into deliveries."""
+    options.setdefault("timers", decisions.TIMERS)
     return Worker(fed, process_inbox=process_item, handle_event=handle_event, **options)
