@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from zoneinfo import available_timezones
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.errors import HubError, InvalidInput, PermissionDenied
+from hub.errors import Conflict, HubError, InvalidInput, PermissionDenied
 from hub.models import Account, Decision, Group
 from hub.services import decisions, directory, groups
 from web.campaign_pages import public_group
 from web.console import back, carry_out, report_error
 from web.csrf import checked_form
 from web.i18n import gettext_for
-from web.rendering import flash, render
+from web.rendering import domain_error_title, flash, render
 from web.sessions import require_account
 
 SECTION = "/decisions"
@@ -69,6 +69,27 @@ async def decision_log(request: Request) -> Response:
         request, "decisions/log.html", group=group, open=[v for v in rows if v.decision.state == "open"],
         closed=[v for v in rows if v.decision.state != "open"], handle=f"@{group.slug}@{request.app.state.settings.domain}",
     )
+
+
+async def vote(request: Request) -> Response:
+    """POST /groups/{slug}/decisions/{decision_id}/vote: a signed-in fediverse account votes on the web (same rule as polls)."""
+    account = await require_account(request)
+    form = await checked_form(request)
+    group = await public_group(request)
+    decision = await decisions.get_decision(request.path_params["decision_id"], group=group)
+    _ = gettext_for(request)
+    try:
+        result = await decisions.vote(decision, account, [str(n)[:200] for n in form.getlist("option")][:decisions.MAX_OPTIONS])
+    except (Conflict, InvalidInput, PermissionDenied) as exc:
+        flash(request, f"{domain_error_title(request, exc)}: {exc}", "error")
+    else:
+        if not result.member:
+            flash(request, _("Thanks! Your vote is listed apart: only members' votes count."))
+        elif result.outcome == "replaced":
+            flash(request, _("Your vote was changed."))
+        else:
+            flash(request, _("Your vote is counted.") if result.outcome == "recorded" else _("You had already voted so."))
+    return RedirectResponse(f"/groups/{group.slug}/decisions#decision-{decision.id}", status_code=303)
 
 
 async def _console(request: Request) -> tuple[Account, Group, str]:
@@ -145,6 +166,7 @@ def routes(group_console: str) -> list[Route]:
     base = f"{group_console}/decisions"
     return [
         Route("/groups/{slug}/decisions", decision_log, name="decisions"),
+        Route("/groups/{slug}/decisions/{decision_id:int}/vote", vote, methods=["POST"], name="decision_vote"),
         Route(base, console_page, name="console_decisions"),
         Route(base, open_decision, methods=["POST"], name="console_decision_open"),
         Route(f"{base}/openers", openers, methods=["POST"], name="console_decision_openers"),

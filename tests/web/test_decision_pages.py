@@ -80,3 +80,28 @@ async def test_decisions_closed_by_time_are_in_the_log(web) -> None:
     await decisions.close_due()
     log = (await web.client.get("/groups/climate/decisions")).text
     assert "Decision log" in log and "Result: Yes" in log and f'id="decision-{decision.id}"' in log
+
+
+async def test_signed_in_accounts_vote_on_the_web(web) -> None:
+    """A member signed in by a DM link votes and changes the vote; a stranger's vote is apart; CSRF and closing hold."""
+    _olivia, mallory, stranger, group = await scene(web)
+    decision = await decisions.open_decision(group, question="Paint the banner green?", options=["Yes", "No"],
+                                             closes_at=now() + timedelta(hours=1))
+    path = f"/groups/climate/decisions/{decision.id}/vote"
+    assert (await web.client.post(path, data={"csrf_token": "x", "option": "Yes"})).status_code == 303  # to sign in
+    await web.sign_in(mallory)
+    assert (await web.client.post(path, data={"csrf_token": "forged", "option": "Yes"})).status_code == 403
+    await web.post_form(path, {"option": "Yes"}, token_from="/groups/climate/decisions")
+    assert "Your vote is counted." in (await web.client.get("/groups/climate/decisions")).text
+    await web.post_form(path, {"option": "No"}, token_from="/groups/climate/decisions")
+    assert "Your vote was changed." in (await web.client.get("/groups/climate/decisions")).text
+    await web.post_form(path, {"option": "Maybe"}, token_from="/groups/climate/decisions")
+    assert "has no option" in (await web.client.get("/groups/climate/decisions")).text
+    await web.sign_in(stranger)
+    await web.post_form(path, {"option": "Yes"}, token_from="/groups/climate/decisions")
+    assert "listed apart" in (await web.client.get("/groups/climate/decisions")).text
+    tally = await decisions.tally(decision)
+    assert (tally.counts, tally.others) == ([0, 1], [1, 0])
+    await decisions.close_decision(decision)
+    await web.post_form(path, {"option": "No"}, token_from="/groups/climate/decisions")
+    assert (await decisions.tally(decision)).others == [1, 0]
