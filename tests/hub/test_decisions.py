@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -173,3 +174,14 @@ async def test_organisers_close_early(group) -> None:
         await decisions.close_decision(decision, by=alice)
     await decisions.close_decision(decision)
     assert decision.state == "closed" and decision.result["quorum_met"] is False and decision.result["winners"] == []
+
+
+async def test_concurrent_votes_keep_one_ballot_per_person(group) -> None:
+    """Votes arriving at once (workers in parallel): each person ends with one single-choice vote; all members count."""
+    voters = [await member(group, f"m{n}") for n in range(8)]
+    decision = await _decision(group, options=["A", "B", "C"])
+    await asyncio.gather(*(decisions.vote(decision, voters[0], [name]) for name in ["A", "B", "C", "A", "B", "C"]),
+                         *(decisions.vote(decision, who, ["B"]) for who in voters[1:]))
+    assert await Vote.filter(decision=decision, account=voters[0]).count() == 1
+    tally = await decisions.tally(decision)
+    assert tally.voters == 8 and sum(tally.counts) == 8 and tally.counts[1] >= 7

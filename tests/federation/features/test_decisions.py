@@ -9,7 +9,8 @@ import pytest
 from federation.features import decisions as feature
 from hub.clock import now
 from hub.models import Decision, InboxItem, Vote
-from hub.services import decisions
+from federation.remote import account_for
+from hub.services import decisions, members
 from tests.federation.harness import PUBLIC, running_hub
 from tests.federation.test_campaigns import create, delivered
 
@@ -92,3 +93,30 @@ async def test_multiple_choice_is_anyof(database_url, tmp_path) -> None:
         assert (await decisions.tally(decision)).counts == [1, 0, 1]
         document = feature.decision_question(hub.fed.urls, group, decision, await decisions.tally(decision))
         assert "oneOf" not in document and [o["replies"]["totalItems"] for o in document["anyOf"]] == [1, 0, 1]
+
+
+async def test_hostile_votes_change_nothing(database_url, tmp_path) -> None:
+    """Votes naming another group's decision or one that does not exist, a name that is not a string, a banned voter: nothing stored."""
+    async with running_hub(database_url, tmp_path) as hub:
+        group = await hub.group("climate")
+        await hub.group("other")
+        alice, mallory = hub.world.person("alice"), hub.world.person("mallory")
+        await hub.member(alice)
+        await hub.member(mallory)
+        decision = await decisions.open_decision(group, question="Q?", options=["Yes", "No"], closes_at=decisions.closing_time("1d"))
+        await members.remove(group, await account_for(hub.fed, mallory.id), ban=True)
+        wrong_group = f"{hub.group_id('other')}/objects/decision/{decision.id}"
+        right = f"{hub.group_id()}/objects/decision/{decision.id}"
+        cases = [
+            vote(alice, wrong_group, "Yes", 1),
+            create(alice, {"id": f"{alice.id}#votes/2", "name": ["Yes"], "inReplyTo": right}, to=[hub.group_id()]),
+            vote(mallory, right, "Yes", 3),
+            vote(alice, f"{hub.group_id()}/objects/decision/999", "Yes", 4),
+        ]
+        for activity, who in zip(cases, (alice, alice, mallory, alice)):
+            assert (await hub.signed_post("/inbox", activity, who)).status_code == 202
+        await hub.drain()
+        reasons = [i.last_error for i in await InboxItem.all().order_by("id")]
+        assert "unknown decision" in reasons[0] and "name has the wrong type" in reasons[1]
+        assert "does not take votes" in reasons[2] and "unknown decision #999" in reasons[3]
+        assert await Vote.all().count() == 0 and (await hub.counts()).posts == 0
