@@ -26,8 +26,7 @@ async def member_inboxes(group: Group) -> list[str]:
     return sorted({actor.shared_inbox or actor.inbox for actor in rows})
 
 
-async def publish_object(fed: Federation, group: Group, activity: dict) -> None:
-    """Send one of the group's own objects' activities to every member's server (one inbox per server)."""
+async def _publish(fed: Federation, group: Group, activity: dict) -> None:
     inboxes = await member_inboxes(group)
     if inboxes:
         await enqueue(activity, actor_uri=fed.urls.group(group.slug), inboxes=inboxes)
@@ -46,14 +45,14 @@ async def on_call_published(fed: Federation, event: Event, group: Group | None) 
     group = group or await Group.get(id=call.group_id)
     call.object_uri = object_uri(fed.urls, group.slug, "call", call.id)
     await call.save(update_fields=["object_uri"])
-    await publish_object(fed, group, create_of(await _question(fed, call, group)))
+    await _publish(fed, group, create_of(await _question(fed, call, group)))
 
 
 async def on_call_closed(fed: Federation, event: Event, group: Group | None) -> None:
     """The closed call goes out again as an Update of the Question (closed, final count)."""
     call = await CallToAction.get(id=event.payload["call_id"])
     group = group or await Group.get(id=call.group_id)
-    await publish_object(fed, group, update_of(await _question(fed, call, group)))
+    await _publish(fed, group, update_of(await _question(fed, call, group)))
 
 
 async def _direct(fed: Federation, group: Group, account_id: int, text: str, link: str | None) -> None:
@@ -87,7 +86,7 @@ async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> N
     note = alert_note(fed.urls, group, alert, campaign=campaign, image=await alert.image)
     alert.object_uri = note["id"]
     await alert.save(update_fields=["object_uri"])
-    await publish_object(fed, group, create_of(note))
+    await _publish(fed, group, create_of(note))
     for account in await alerts.subscribers(group):
         await _direct(fed, group, account.id, f"Urgent from {group.name}: {alert.text}", note["url"])
 
@@ -107,7 +106,7 @@ async def on_campaign_created(fed: Federation, event: Event, group: Group | None
     """The group announces a new campaign as its own public Note."""
     campaign = await Campaign.get(id=event.payload["campaign_id"])
     group = group or await Group.get(id=campaign.group_id)
-    await publish_object(fed, group, create_of(campaign_note(fed.urls, group, campaign)))
+    await _publish(fed, group, create_of(campaign_note(fed.urls, group, campaign)))
 
 
 async def on_relay_follow(fed: Federation, event: Event, group: Group | None) -> None:

@@ -25,7 +25,7 @@ import html
 from typing import Any
 
 from federation.campaign_objects import create_of, local_object, object_uri, public_addressing, update_of
-from federation.campaign_outbound import publish_object as publish
+from federation.publication import publish
 from federation.context import Federation
 from federation.handling import Incoming, Outcome, done, ignored
 from federation.remote import account_for

@@ -23,7 +23,7 @@ from typing import Any
 
 from federation.actors import AS_CONTEXT
 from federation.campaign_objects import create_of, image_attachment, object_uri, public_addressing
-from federation.campaign_outbound import publish_object
+from federation.publication import publish
 from federation.context import Federation
 from federation.sanitize import render_local_text
 from federation.urls import Urls
@@ -82,7 +82,7 @@ async def on_library_added(fed: Federation, event: Event, group: Group | None) -
     note = entry_note(fed.urls, group, entry, await library.image_of(entry))
     entry.object_uri = note["id"]
     await entry.save(update_fields=["object_uri"])
-    await publish_object(fed, group, create_of(note))
+    await publish(fed, group, create_of(note))
 
 
 async def on_library_removed(fed: Federation, event: Event, group: Group | None) -> None:
@@ -95,7 +95,7 @@ async def on_library_removed(fed: Federation, event: Event, group: Group | None)
         "@context": AS_CONTEXT, "id": f"{ident}/delete", "type": "Delete", "actor": fed.urls.group(group.slug),
         "to": addressing["to"], "cc": addressing["cc"], "object": {"id": ident, "type": "Tombstone"},
     }
-    await publish_object(fed, group, delete)
+    await publish(fed, group, delete)
 
 
 async def entry_document(urls: Urls, group: Group, ident: int) -> dict[str, Any] | None:
