@@ -149,7 +149,8 @@ async def close_decision(request: Request) -> Response:
     await checked_form(request)
     _ = gettext_for(request)
     decision = await decisions.get_decision(request.path_params["decision_id"], group=group)
-    return await carry_out(request, decisions.close_decision(decision, by=account), _("The decision is closed; its result was sent."), SECTION)
+    done = _("The decision is closed; its result was sent.")
+    return await carry_out(request, decisions.close_decision(decision, by=account), done, SECTION)
 
 
 async def openers(request: Request) -> Response:

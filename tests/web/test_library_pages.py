@@ -23,7 +23,8 @@ async def test_organisers_fill_the_library(web) -> None:
     assert (await web.client.get(BASE)).status_code == 403
     await web.sign_in(olivia)
     add = lambda data, **kw: web.post_form(BASE, data, token_from=BASE, **kw)  # noqa: E731
-    assert (await add({"kind": "guide", "title": "Spotting fake news", "category": "Media literacy", "text": "Check **the source**."})).status_code == 303
+    guide = {"kind": "guide", "title": "Spotting fake news", "category": "Media literacy", "text": "Check **the source**."}
+    assert (await add(guide)).status_code == 303
     await add({"kind": "link", "title": "Tenant rights", "category": "Housing", "url": "https://rights.example/t"})
     await add({"kind": "document", "title": "Flyer", "category": "Housing"}, files={"file": ("flyer.pdf", PDF, "application/pdf")})
     await add({"kind": "document", "title": "Map", "category": "Housing", "alt": "Map of the district"},
@@ -46,7 +47,8 @@ async def test_organisers_fill_the_library(web) -> None:
     assert (await web.client.get(f"/groups/climate/library/{(await LibraryEntry.get(title='Tenant rights')).id}/file")).status_code == 404
     feed = ET.fromstring((await web.client.get("/groups/climate/library/feed.atom")).content)
     ns = {"a": "http://www.w3.org/2005/Atom"}
-    assert [e.findtext("a:title", namespaces=ns) for e in feed.findall("a:entry", ns)] == ["Map", "Flyer", "Tenant rights", "Spotting fake news"]
+    titles = [e.findtext("a:title", namespaces=ns) for e in feed.findall("a:entry", ns)]
+    assert titles == ["Map", "Flyer", "Tenant rights", "Spotting fake news"]
     assert len(feed.findall("a:entry", ns)) <= library_pages.FEED_SIZE
 
     # Removing an entry takes it off the page and stops its download

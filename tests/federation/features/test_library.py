@@ -23,7 +23,8 @@ async def test_entries_reach_members_as_the_groups_notes(database_url, tmp_path)
         group = await hub.group("climate")
         await hub.member(hub.world.person("alice"))
         # When organisers add a link to the library
-        link = await library.add_entry(group, data_dir=hub.settings.data_dir, kind="link", title="Tenant rights", category="Housing", url="https://rights.example/t",
+        link = await library.add_entry(group, data_dir=hub.settings.data_dir, kind="link", title="Tenant rights", category="Housing",
+                                       url="https://rights.example/t",
                                        text="What landlords **cannot** do.")
         await hub.drain()
         # Then the member's server gets a Create of the group's Note with the title, text, link and library page
