@@ -1,1 +1,5 @@
-"""Federation features, one module each, declaring their inbound and outbound handlers as small tables."""
+"""One module per federation feature, each declaring its inbound handlers, outbound event handlers and hooks
+in a module-level ``FEATURE`` (federation.handling.Feature); federation.registry assembles them.
+
+posts, membership, group_actor, collaboration, moderation, campaigns, members_only, relays, decisions, library.
+"""

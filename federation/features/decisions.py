@@ -14,9 +14,9 @@ ignored with the reason and stores nothing. Other replies to a decision are not 
 At closing (the worker's :func:`close_due_decisions`, or organisers closing early) the Question goes
 out again as an ``Update`` with ``closed``, the final counts and the result in its text.
 
-Declared here: :data:`INBOUND_ROUTES` (replies taken before group posts), :data:`OUTBOUND_HANDLERS`
-(event kind -> handler), :data:`OBJECT_DOCUMENTS` (object kind -> AS2 document), :data:`TIMERS`
-(work the worker runs every few seconds).
+Declared here: :data:`FEATURE` (the ``reply`` hook that takes votes before a reply becomes a group
+post, and the event handlers), :data:`OBJECT_DOCUMENTS` (object kind -> AS2 document served at its
+id), :data:`OBJECT_PAGES` and :data:`TIMERS` (work the worker runs every few seconds).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 from federation.campaign_objects import create_of, local_object, object_uri, public_addressing, update_of
 from federation.publication import publish
 from federation.context import Federation
-from federation.handling import Incoming, Outcome, done, ignored
+from federation.handling import Feature, Incoming, Outcome, done, ignored
 from federation.remote import account_for
 from federation.urls import Urls
 from federation.vocab import content_and_language, id_of
@@ -155,14 +155,15 @@ async def close_due_decisions(fed: Federation) -> int:
     return await decisions.close_due()
 
 
-INBOUND_ROUTES = (route_vote,)
-"""Taken in processing.on_create before a reply is treated as a group post."""
-
-OUTBOUND_HANDLERS = {
-    "decision.opened": on_decision_opened,
-    "decision.closed": on_decision_closed,
-}
-"""Decision event handlers, merged into outbound.EVENT_HANDLERS."""
+FEATURE = Feature(
+    name="decisions",
+    outbound={
+        "decision.opened": on_decision_opened,
+        "decision.closed": on_decision_closed,
+    },
+    hooks={"reply": route_vote},
+)
+"""Decisions: votes come in through the posts feature's ``reply`` hook (before campaigns' answers)."""
 
 OBJECT_DOCUMENTS = {KIND: decision_document}
 """Object kinds served at ``{group}/objects/{kind}/{id}``."""

@@ -12,8 +12,8 @@ attachment as the post's link. So the Note carries:
   or the link (``Link`` with ``href``);
 - ``url``: the entry's place on the library page.
 
-Removing an entry sends ``Delete`` of it as a ``Tombstone``. Declared here: :data:`OUTBOUND_HANDLERS`
-and :data:`OBJECT_DOCUMENTS`.
+Removing an entry sends ``Delete`` of it as a ``Tombstone``. Declared here: :data:`FEATURE` (the
+event handlers), :data:`OBJECT_DOCUMENTS` and :data:`OBJECT_PAGES`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from federation.actors import AS_CONTEXT
 from federation.campaign_objects import create_of, image_attachment, object_uri, public_addressing
 from federation.publication import publish
 from federation.context import Federation
+from federation.handling import Feature
 from federation.sanitize import render_local_text
 from federation.urls import Urls
 from hub.models import Event, Group, LibraryEntry, MediaFile
@@ -106,11 +107,14 @@ async def entry_document(urls: Urls, group: Group, ident: int) -> dict[str, Any]
     return entry_note(urls, group, entry, await library.image_of(entry))
 
 
-OUTBOUND_HANDLERS = {
-    "library.added": on_library_added,
-    "library.removed": on_library_removed,
-}
-"""Library event handlers, merged into outbound.EVENT_HANDLERS."""
+FEATURE = Feature(
+    name="library",
+    outbound={
+        "library.added": on_library_added,
+        "library.removed": on_library_removed,
+    },
+)
+"""The library: each entry's Note out, its Delete on removal."""
 
 OBJECT_DOCUMENTS = {KIND: entry_document}
 """Object kinds served at ``{group}/objects/{kind}/{id}``."""

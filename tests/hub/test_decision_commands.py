@@ -9,7 +9,7 @@ import pytest
 
 import hub.db
 import hub.decision_commands
-from hub.cli import main
+from causeway.cli import main
 from hub.services import accounts, decisions, members
 from hub.services.groups import create_group
 

@@ -9,7 +9,7 @@ import pytest
 
 import hub.db
 import hub.library_commands
-from hub.cli import main
+from causeway.cli import main
 from hub.services.groups import create_group
 from tests.hub.test_library import PDF
 
