@@ -245,5 +245,11 @@ RSVP = _graph(
 )
 """An answer to a gathering: a place (going), on the waiting list, awaiting approval, maybe, not going, or refused."""
 
+DECISION = _graph("decision", initial={"open"}, terminal={"closed"}, edges={"open": {"closed"}, "closed": set()})
+"""A decision: open for votes until its closing time (or until organisers close it early), then closed with a result."""
+
+LIBRARY_ENTRY = _graph("library entry", initial={"listed"}, terminal={"removed"}, edges={"listed": {"removed"}, "removed": set()})
+"""An entry of a group's resource library: listed until organisers remove it."""
+
 ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY,
-       GATHERING, RSVP)
+       GATHERING, RSVP, DECISION, LIBRARY_ENTRY)

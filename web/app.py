@@ -24,7 +24,7 @@ from hub import db
 from hub.secret import load_or_create_secret
 from hub.settings import Settings
 from web import admin_health, console, console_network, feeds, i18n, join, media, metrics, pages, sessions, signin
-from web import campaign_console, campaign_pages, gathering_console, gathering_pages
+from web import campaign_console, campaign_pages, decision_pages, gathering_console, gathering_pages, library_pages
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.pagecache import PageCache
@@ -67,6 +67,8 @@ def routes() -> list:
         *console_network.routes(group_console),
         *campaign_console.routes(group_console),
         *gathering_console.routes(group_console),
+        *decision_pages.routes(group_console),
+        *library_pages.routes(group_console),
         Route("/media/{name}", media.serve, name="media"),
         Route("/groups/{slug}", pages.group, name="group"),
         Route("/groups/{slug}/join", join.join, methods=["POST"], name="join"),

@@ -457,6 +457,11 @@ async def forget_deleted_event(fed: Federation, item: Incoming) -> None:
         await gatherings.forget_remote(known.origin, target)
 
 
+async def queue_due_reminders(fed: Federation) -> int:
+    """Queue the reminders of events whose time came (the worker's timer; their DMs follow as events)."""
+    return await gatherings.queue_due_reminders()
+
+
 FEATURE = Feature(
     name="gatherings",
     inbound={
@@ -472,5 +477,6 @@ FEATURE = Feature(
     },
     outbound=OUTBOUND_HANDLERS,
     hooks={"reply": route_reply},
+    timers=(queue_due_reminders,),
 )
 """Events (gatherings): the Event and its poll out, RSVPs and followed groups' Events in."""

@@ -5,6 +5,8 @@ from hub.models.campaign import (
     Alert, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
 )
 from hub.models.gathering import Gathering, RemoteGathering, Rsvp
+from hub.models.decision import Decision, Vote
+from hub.models.library import LibraryEntry
 from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
@@ -24,6 +26,9 @@ __all__ = [
     "RelaySubscription",
     "Signup",
     "Collaboration",
+    "Decision",
+    "LibraryEntry",
+    "Vote",
     "DomainBlock",
     "GroupFollow",
     "Invite",
