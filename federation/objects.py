@@ -8,19 +8,14 @@ before parsing; the budget bounds the rest).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from federation.context import Federation
-from federation.sanitize import flatten, plain_text, sanitize_html
+from federation.sanitize import CLEAN_BUDGET, flatten, off_loop, plain_text, sanitize_html
 from federation.vocab import content_and_language, id_of, ids, is_http_id, parse_time, type_of, visibility
 from hub.clock import now
 from hub.models import Group
 from hub.services import posts
-
-CLEAN_BUDGET = 2.0
-"""Seconds the sanitiser may spend on one object in its thread; past it the text is flattened instead."""
-
 
 @dataclass(frozen=True)
 class CleanText:
@@ -48,14 +43,6 @@ def _clean_now(content: str, name: str | None, summary: str | None, language: st
         summary=plain_text(summary, max_length=500) if summary else None,
         language=language,
     )
-
-
-async def off_loop(function, *args, budget: float = CLEAN_BUDGET):
-    """``function(*args)`` in a worker thread, so CPU-heavy work never runs on the event loop.
-
-    TimeoutError past ``budget`` seconds (the thread finishes on its own; its result is dropped).
-    """
-    return await asyncio.wait_for(asyncio.to_thread(function, *args), budget)
 
 
 async def clean_object(obj: dict) -> CleanText:

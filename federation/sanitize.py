@@ -23,14 +23,17 @@ returns it unchanged.  :func:`plain_text` turns remote HTML into display text fo
 
 from __future__ import annotations
 
+import asyncio
 import html as _html
 import re
+from collections.abc import Callable
+from typing import TypeVar
 from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
 
-__all__ = ["MAX_ELEMENTS", "MAX_NESTING", "Shape", "flatten", "plain_text", "prescan", "render_local_text", "sanitize_html"]
+__all__ = ["MAX_ELEMENTS", "MAX_NESTING", "CLEAN_BUDGET", "Shape", "flatten", "off_loop", "plain_text", "prescan", "render_local_text", "sanitize_html"]
 
 LINK_PROTOCOLS = frozenset(
     {"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini", "mailto"}
@@ -57,6 +60,9 @@ _TAG = re.compile(r'<(/?)([a-z0-9]+)((?:\s+[a-z-]+="[^"]*")*)\s*/?>')
 _PLAIN_BREAKS = frozenset({"p", "br", "div", "li", "tr", "td", "th", "blockquote", "pre"}) | _HEADINGS
 _PLAIN_INPUT_CAP = 100_000
 _MAX_PASSES = 4
+T = TypeVar("T")
+CLEAN_BUDGET = 2.0
+"""Seconds the sanitiser may spend on one object in its worker thread; past it the caller flattens the text instead."""
 MAX_NESTING = 64
 """Deepest element nesting handed to nh3; deeper markup is flattened to text (nh3's cost grows with depth squared)."""
 MAX_ELEMENTS = 10_000
@@ -248,3 +254,11 @@ def render_local_text(text: str, *, max_length: int = 100_000) -> str:
     rendered = _MD.render(_to_utf8_safe(text[:max_length]))
     # Rendering and re-serialising may grow the text (&nbsp; etc.); the source cap bounds it.
     return sanitize_html(rendered, max_length=8 * len(rendered) + 64)
+
+
+async def off_loop(function: Callable[..., T], *args: object, budget: float = CLEAN_BUDGET) -> T:
+    """``function(*args)`` in a worker thread, so CPU-heavy work (sanitising, flattening) never runs on the event loop.
+
+    TimeoutError past ``budget`` seconds (the thread finishes on its own; its result is dropped).
+    """
+    return await asyncio.wait_for(asyncio.to_thread(function, *args), budget)

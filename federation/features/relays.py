@@ -13,7 +13,7 @@ from federation import activities
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.errors import FetchError
-from federation.campaign_objects import attachments_of, post_hashtags, text_lines
+from federation.campaign_objects import attachments_of, post_hashtags, text_lines_off_loop
 from federation.fetch import fetch_document, same_host
 from federation.handling import ANY, Feature, First, Incoming, Outcome, done, ignored
 from federation.remote import account_for
@@ -67,7 +67,7 @@ async def on_relay_announce(fed: Federation, item: Incoming) -> Outcome:
     if not (is_public(ids(obj.get("to"))) or is_public(ids(obj.get("cc")))):
         return ignored("the relayed post is not public")
     content, _ = content_and_language(obj)
-    text = text_lines(content)
+    text = await text_lines_off_loop(content)
     tags = post_hashtags(obj, text)
     if not await campaigns.campaigns_for(tags):
         return ignored("the relayed post carries no running campaign's hashtag")
