@@ -37,7 +37,10 @@ async def inbox(request: Request) -> Response:
     if body is None:
         return error_response(413, "the body is larger than 1 MiB")
     try:
-        received = await receive(fed, method="POST", path_with_query=request_target(request), headers=request.headers, body=body)
+        received = await receive(
+            fed, method="POST", path_with_query=request_target(request), headers=request.headers, body=body,
+            address=request.client.host if request.client else None,
+        )
     except FederationError as exc:
         fed.metrics.inbox.inc(result="refused")
         return _refusal(fed, exc)
