@@ -48,6 +48,7 @@ from federation.signatures import SigningAuth, sign_cavage, sign_rfc9421
 from hub.clock import now
 from hub.models import Delivery, Group, Peer, RemoteActor
 from hub.queue import failed_try, finish, move
+from hub.services import blocks
 from hub.services.instance import instance_key
 from hub.services.members import mark_gone
 
@@ -83,18 +84,23 @@ async def enqueue(activity: dict, *, actor_uri: str, inboxes: Iterable[str], pri
     """Queue one delivery of ``activity`` signed by ``actor_uri`` per distinct inbox; returns how many.
 
     Call it inside the transaction that handles the event. Inboxes whose URL cannot be parsed are
-    skipped (logged): they could never be delivered. ``priority_hint`` is accepted for callers that
+    skipped (logged): they could never be delivered; so are inboxes on a domain the instance blocks
+    (or a subdomain of one): nothing is ever queued for a blocked server. ``priority_hint`` is accepted for callers that
     know one but not used yet: the worker claims fresh rows apart from retries, so fresh deliveries
     are never held up behind retries.
     """
     body = serialise(activity)
     moment = now()
     rows = []
+    blocked = frozenset(await Peer.filter(blocked=True).values_list("host", flat=True))
     for inbox in dict.fromkeys(inboxes):
         try:
             host = host_of(inbox)
         except OriginError as exc:
             log.warning("not delivering %s to %r: %s", activity.get("id"), inbox, exc.reason)
+            continue
+        if blocked and blocks.is_covered(host, blocked):
+            log.info("not delivering %s to %s: the instance blocks its domain", activity.get("id"), host)
             continue
         rows.append(Delivery(
             inbox=inbox, host=host, actor_uri=actor_uri, activity_uri=activity["id"], body=body,
