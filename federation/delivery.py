@@ -41,7 +41,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
-from federation.errors import FetchError, OriginError, SignatureError
+from federation.errors import FetchError, OriginError, SignatureError, UnsafeAddressError
 from federation.fetch import host_of
 from federation.net import request
 from federation.signatures import SigningAuth, sign_cavage, sign_rfc9421
@@ -195,6 +195,8 @@ class Attempt:
     status: int | None
     retry_after: float | None
     error: str | None
+    unsafe: bool = False
+    """The address guard refused the inbox (private, loopback, reserved): a retry cannot help."""
 
 
 async def post(fed: Federation, delivery: Delivery, key: SigningKey, scheme: str) -> Attempt:
@@ -218,6 +220,8 @@ async def post(fed: Federation, delivery: Delivery, key: SigningKey, scheme: str
             auth = SigningAuth(key.key_id, key.private_key_pem, scheme=scheme)
             response = await request(fed.client, "POST", delivery.inbox, headers={"Content-Type": CONTENT_TYPE},
                                      content=body, auth=auth, deadline=DEADLINE)
+    except UnsafeAddressError as exc:
+        return Attempt(None, None, exc.reason, unsafe=True)
     except FetchError as exc:
         return Attempt(None, None, exc.reason)
     if 200 <= response.status < 300:
@@ -250,6 +254,8 @@ async def transmit(fed: Federation, delivery: Delivery, key: SigningKey | None, 
         return Sent(delivery, "dead", None, None, f"no local signing key for {delivery.actor_uri}", scheme)
     started = time.perf_counter()
     attempt = await post(fed, delivery, key, scheme)
+    if attempt.unsafe:
+        return Sent(delivery, "dead", None, None, f"refused as unsafe: {attempt.error}", scheme, time.perf_counter() - started)
     if attempt.status == 401:
         scheme = SCHEMES[1 - SCHEMES.index(scheme)]
         attempt = await post(fed, delivery, key, scheme)

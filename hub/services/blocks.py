@@ -96,9 +96,17 @@ def is_covered(host: str, blocked_domains: frozenset[str] | set[str]) -> bool:
     if host in blocked_domains or bare in blocked_domains:
         return True
     labels = bare.split(".")
-    if bare.startswith("[") or all(label.isdigit() for label in labels):
+    if bare.startswith("[") or (len(labels) == 4 and all(label.isdigit() for label in labels) and _is_ipv4(bare)):
         return False
     return any(".".join(labels[i:]) in blocked_domains for i in range(1, len(labels)))
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def matches(host: str | None, domain: str) -> bool:
