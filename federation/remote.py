@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from federation.context import Federation
 from federation.errors import FetchError, KeyFetchError, OriginError
 from federation.fetch import fetch_document, host_of, same_host
-from federation.sanitize import plain_text
+from federation.sanitize import off_loop, plain_text
 from federation.keycache import UNVERIFIED_FETCH_DEADLINE, FetchSlotsBusy
 from federation.vocab import MAX_ID_LENGTH, has_type, is_http_id
 from hub.clock import now
@@ -32,6 +32,8 @@ MAX_HOST_LENGTH = 255
 """Longest host stored for a peer (a DNS name has at most 253 characters)."""
 MAX_HANDLE_LENGTH = 320
 """Longest ``name@host`` handle stored for an account."""
+MAX_NAME_SOURCE = 10_000
+"""Characters of an actor's ``name`` read (as HTML) for its display name of at most 200 characters."""
 MAX_PEM = 16_384
 """Longest public key PEM accepted (an RSA-8192 key is under 1,500 characters)."""
 
@@ -92,7 +94,8 @@ async def store_actor(document: dict) -> RemoteActor:
     username = document.get("preferredUsername") if isinstance(document.get("preferredUsername"), str) else None
     username = _CONTROL.sub("", username) or None if username else None
     handle = f"{username}@{host}" if username and len(username) + len(host) < MAX_HANDLE_LENGTH else None
-    name = plain_text(document["name"], max_length=200) if isinstance(document.get("name"), str) else None
+    raw_name = document.get("name")
+    name = await off_loop(plain_text, raw_name[:MAX_NAME_SOURCE], max_length=200) if isinstance(raw_name, str) else None
     icon = document.get("icon")
     icon_url = _http_url(icon.get("url")) if isinstance(icon, dict) else None
     fields = {

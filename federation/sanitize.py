@@ -256,9 +256,9 @@ def render_local_text(text: str, *, max_length: int = 100_000) -> str:
     return sanitize_html(rendered, max_length=8 * len(rendered) + 64)
 
 
-async def off_loop(function: Callable[..., T], *args: object, budget: float = CLEAN_BUDGET) -> T:
-    """``function(*args)`` in a worker thread, so CPU-heavy work (sanitising, flattening) never runs on the event loop.
+async def off_loop(function: Callable[..., T], *args: object, budget: float = CLEAN_BUDGET, **kwargs: object) -> T:
+    """``function(*args, **kwargs)`` in a worker thread, so CPU-heavy work (sanitising, flattening) never runs on the event loop.
 
     TimeoutError past ``budget`` seconds (the thread finishes on its own; its result is dropped).
     """
-    return await asyncio.wait_for(asyncio.to_thread(function, *args), budget)
+    return await asyncio.wait_for(asyncio.to_thread(function, *args, **kwargs), budget)
