@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from federation.context import Federation
 from federation.nodeinfo import announce_form
 from hub.models import DomainBlock, Group, Peer, RemoteActor
+from hub.services import blocks
 
 NOT_SAFE_FOR_SHARED = ("pending", "rejected", "removed", "banned", "gone")
 """Membership states of accounts a server may still count as followers: private content goes to personal inboxes there."""
@@ -71,16 +72,8 @@ class Audience:
 
 
 def is_blocked(host: str, blocked_domains: frozenset[str] | set[str]) -> bool:
-    """Whether ``host`` or one of its parent domains is among ``blocked_domains`` (as hub.services.blocks.covering
-    reads a host: with or without its port; IP addresses have no parents), without parsing addresses."""
-    host = host.lower()
-    bare = host if host.startswith("[") else host.rsplit(":", 1)[0]
-    if host in blocked_domains or bare in blocked_domains:
-        return True
-    labels = bare.split(".")
-    if bare.startswith("[") or all(label.isdigit() for label in labels):
-        return False
-    return any(".".join(labels[i:]) in blocked_domains for i in range(1, len(labels)))
+    """Whether ``host`` or one of its parent domains is among ``blocked_domains`` (hub.services.blocks.is_covered, the one rule)."""
+    return blocks.is_covered(host, blocked_domains)
 
 
 def plan(

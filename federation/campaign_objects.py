@@ -18,13 +18,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.actors import AS_CONTEXT
-from federation.sanitize import plain_text
+from federation.sanitize import flatten, off_loop, plain_text, prescan
 from federation.urls import AS_PUBLIC, Urls
 from federation.vocab import hashtags, is_http_id, type_of
 from hub.models import Alert, CallToAction, Campaign, Group, MediaFile
 from hub.services.calls import POLL_OPTION
 from hub.services.campaigns import hashtags_in_text
 
+TEXT_SOURCE_CAP = 100_000
+"""Characters of a post's HTML read for its text lines (the sanitiser's own cap)."""
 _BREAKS = re.compile(r"(?i)<br\s*/?>|</p\s*>|</li\s*>")
 OBJECT_KINDS = ("call", "alert", "campaign", "announcement")
 MAX_ATTACHMENTS = 4
@@ -225,8 +227,22 @@ def attachments_of(obj: dict) -> list[dict[str, str]]:
 
 
 def text_lines(content_html: str) -> str:
-    """The text of remote HTML with its line breaks kept (one line per paragraph or ``<br>``)."""
+    """The text of remote HTML with its line breaks kept (one line per paragraph or ``<br>``).
+
+    Markup the pre-scan refuses (too deep, too many tags) is flattened to one line without parsing.
+    """
+    content_html = (content_html or "")[:TEXT_SOURCE_CAP]
+    if not prescan(content_html).acceptable:
+        return flatten(content_html, 5000, html_out=False)
     return "\n".join(line for line in (plain_text(part, max_length=5000) for part in _BREAKS.split(content_html or "")) if line)
+
+
+async def text_lines_off_loop(content_html: str) -> str:
+    """:func:`text_lines` in a worker thread (never on the event loop); flattened text past the time budget."""
+    try:
+        return await off_loop(text_lines, content_html)
+    except TimeoutError:
+        return flatten(content_html, 5000, html_out=False)
 
 
 def post_hashtags(obj: dict, text: str) -> list[str]:

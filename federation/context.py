@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from federation.keycache import KeyCache
+from federation.keycache import KeyCache, KeyFetchSlots
 from federation.metrics import Metrics
 from federation.net import AddressPolicy, build_client, close_client
 from federation.ratelimit import InboxLimiter
@@ -38,6 +38,8 @@ class Federation:
     """Per-actor and per-server limits on inbox POSTs (the inbox answers 429 with Retry-After past them)."""
     key_cache: KeyCache = field(default_factory=KeyCache)
     """Remote keys recently used to verify inbox POSTs (keyId -> ActorKey), for a minute."""
+    key_fetch_slots: KeyFetchSlots = field(default_factory=KeyFetchSlots)
+    """The bounded share of outgoing connections for key fetches caused by not yet verified requests."""
     metrics: Metrics = field(default_factory=Metrics)
     """This process's counters (deliveries, inbox requests, signature failures), served at /metrics."""
     inbox_writer: InboxWriter = field(default_factory=InboxWriter)

@@ -41,13 +41,14 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
-from federation.errors import FetchError, OriginError, SignatureError
+from federation.errors import FetchError, OriginError, SignatureError, UnsafeAddressError
 from federation.fetch import host_of
 from federation.net import request
 from federation.signatures import SigningAuth, sign_cavage, sign_rfc9421
 from hub.clock import now
 from hub.models import Delivery, Group, Peer, RemoteActor
 from hub.queue import failed_try, finish, move
+from hub.services import blocks
 from hub.services.instance import instance_key
 from hub.services.members import mark_gone
 
@@ -83,18 +84,23 @@ async def enqueue(activity: dict, *, actor_uri: str, inboxes: Iterable[str], pri
     """Queue one delivery of ``activity`` signed by ``actor_uri`` per distinct inbox; returns how many.
 
     Call it inside the transaction that handles the event. Inboxes whose URL cannot be parsed are
-    skipped (logged): they could never be delivered. ``priority_hint`` is accepted for callers that
+    skipped (logged): they could never be delivered; so are inboxes on a domain the instance blocks
+    (or a subdomain of one): nothing is ever queued for a blocked server. ``priority_hint`` is accepted for callers that
     know one but not used yet: the worker claims fresh rows apart from retries, so fresh deliveries
     are never held up behind retries.
     """
     body = serialise(activity)
     moment = now()
     rows = []
+    blocked = frozenset(await Peer.filter(blocked=True).values_list("host", flat=True))
     for inbox in dict.fromkeys(inboxes):
         try:
             host = host_of(inbox)
         except OriginError as exc:
             log.warning("not delivering %s to %r: %s", activity.get("id"), inbox, exc.reason)
+            continue
+        if blocked and blocks.is_covered(host, blocked):
+            log.info("not delivering %s to %s: the instance blocks its domain", activity.get("id"), host)
             continue
         rows.append(Delivery(
             inbox=inbox, host=host, actor_uri=actor_uri, activity_uri=activity["id"], body=body,
@@ -189,6 +195,8 @@ class Attempt:
     status: int | None
     retry_after: float | None
     error: str | None
+    unsafe: bool = False
+    """The address guard refused the inbox (private, loopback, reserved): a retry cannot help."""
 
 
 async def post(fed: Federation, delivery: Delivery, key: SigningKey, scheme: str) -> Attempt:
@@ -212,6 +220,8 @@ async def post(fed: Federation, delivery: Delivery, key: SigningKey, scheme: str
             auth = SigningAuth(key.key_id, key.private_key_pem, scheme=scheme)
             response = await request(fed.client, "POST", delivery.inbox, headers={"Content-Type": CONTENT_TYPE},
                                      content=body, auth=auth, deadline=DEADLINE)
+    except UnsafeAddressError as exc:
+        return Attempt(None, None, exc.reason, unsafe=True)
     except FetchError as exc:
         return Attempt(None, None, exc.reason)
     if 200 <= response.status < 300:
@@ -244,6 +254,8 @@ async def transmit(fed: Federation, delivery: Delivery, key: SigningKey | None, 
         return Sent(delivery, "dead", None, None, f"no local signing key for {delivery.actor_uri}", scheme)
     started = time.perf_counter()
     attempt = await post(fed, delivery, key, scheme)
+    if attempt.unsafe:
+        return Sent(delivery, "dead", None, None, f"refused as unsafe: {attempt.error}", scheme, time.perf_counter() - started)
     if attempt.status == 401:
         scheme = SCHEMES[1 - SCHEMES.index(scheme)]
         attempt = await post(fed, delivery, key, scheme)

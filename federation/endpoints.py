@@ -37,7 +37,10 @@ async def inbox(request: Request) -> Response:
     if body is None:
         return error_response(413, "the body is larger than 1 MiB")
     try:
-        received = await receive(fed, method="POST", path_with_query=request_target(request), headers=request.headers, body=body)
+        received = await receive(
+            fed, method="POST", path_with_query=request_target(request), headers=request.headers, body=body,
+            address=request.client.host if request.client else None,
+        )
     except FederationError as exc:
         fed.metrics.inbox.inc(result="refused")
         return _refusal(fed, exc)
@@ -126,14 +129,22 @@ def group_collection(handler: Callable[[Request, Group], Awaitable[Response]]) -
 
 @group_collection
 async def followers(request: Request, group: Group) -> Response:
-    """The followers collection: its size only — members are not listed publicly."""
-    count = (await member_counts([group.id])).get(group.id, 0)
-    return ActivityResponse(actors.ordered_collection(fed_of(request).urls.group_followers(group.slug), count))
+    """The followers collection: its size only — members are not listed publicly; a private group's size is not shown either."""
+    doc = actors.ordered_collection(fed_of(request).urls.group_followers(group.slug), 0)
+    if group.visibility != "public":
+        del doc["totalItems"]
+        return ActivityResponse(doc)
+    doc["totalItems"] = (await member_counts([group.id])).get(group.id, 0)
+    return ActivityResponse(doc)
 
 
 @group_collection
 async def moderators(request: Request, group: Group) -> Response:
-    """The moderators collection (the group's attributedTo): owners, admins and moderators."""
+    """The moderators collection (the group's attributedTo): owners, admins and moderators; a private group's is empty."""
+    if group.visibility != "public":
+        doc = actors.ordered_collection(fed_of(request).urls.group_moderators(group.slug), 0)
+        doc["orderedItems"] = []
+        return ActivityResponse(doc)
     rows = await group.memberships.filter(state="accepted", role__in=["owner", "admin", "moderator"]).prefetch_related("account")
     items = [m.account.uri for m in rows if not m.account.is_local]
     doc = actors.ordered_collection(fed_of(request).urls.group_moderators(group.slug), len(items))

@@ -65,15 +65,18 @@ def check_origin(activity: dict, actor: str) -> None:
             raise OriginError("the embedded object is attributed to someone else")
 
 
-def _limit(fed: Federation, key_id: str) -> None:
-    """Take a token of the signer's and its server's inbox budget; RateLimitError (429) when one is spent."""
-    try:
-        host = host_of(key_id)
-    except OriginError:
-        return  # refused below as a bad keyId
-    wait = fed.inbox_limiter.check(key_id, host)
+def _limit_address(fed: Federation, address: str | None) -> None:
+    """Take a token of the sending address's budget, before anything is verified; RateLimitError (429) when spent."""
+    wait = fed.inbox_limiter.check_address(address)
     if wait is not None:
-        raise RateLimitError(f"too many activities from {host}; retry in {wait} s", wait)
+        raise RateLimitError(f"too many requests from your address; retry in {wait} s", wait)
+
+
+def _limit_signer(fed: Federation, key_id: str, key_host: str) -> None:
+    """Take a token of the verified signer's and its server's budget; RateLimitError (429) when one is spent."""
+    wait = fed.inbox_limiter.check(key_id, key_host)
+    if wait is not None:
+        raise RateLimitError(f"too many activities from {key_host}; retry in {wait} s", wait)
 
 
 async def _refuse_blocked(fed: Federation, *hosts: str) -> None:
@@ -100,8 +103,15 @@ def parse_body(body: bytes) -> dict[str, Any]:
         raise PayloadError(exc.reason) from None
 
 
-async def receive(fed: Federation, *, method: str, path_with_query: str, headers: Any, body: bytes) -> Received:
-    """Check a POST to an inbox and store the activity; raises federation errors for the endpoint to map."""
+async def receive(
+    fed: Federation, *, method: str, path_with_query: str, headers: Any, body: bytes, address: str | None = None
+) -> Received:
+    """Check a POST to an inbox and store the activity; raises federation errors for the endpoint to map.
+
+    ``address`` is the sender's IP address: its budget pays for the request until the signature is
+    verified; only then is the signer's (and its server's) budget charged.
+    """
+    _limit_address(fed, address)
     if len(body) > MAX_BODY:
         raise PayloadError(f"the body is larger than {MAX_BODY} bytes", status=413)
     claim = inspect_request(
@@ -109,7 +119,6 @@ async def receive(fed: Federation, *, method: str, path_with_query: str, headers
     )
     if not HOST_COMPONENTS & set(claim.covered):
         raise SignatureError("host is not signed")
-    _limit(fed, claim.key_id)
     activity = parse_body(body)
     activity_id, _, actor = _check_shape(activity)
     try:
@@ -122,6 +131,7 @@ async def receive(fed: Federation, *, method: str, path_with_query: str, headers
     signer = await verify(fed, claim)
     if signer != actor:
         raise SignatureError("the request is signed by another actor than the activity's")
+    _limit_signer(fed, claim.key_id, key_host)
     check_origin(activity, actor)
     await precheck(fed, activity, actor)
     if fed.urls.is_local(activity_id):

@@ -1,4 +1,5 @@
-"""Remote keys recently used to verify inbound signatures, kept in memory for a short while.
+"""Remote keys recently used to verify inbound signatures, kept in memory for a short while, and the
+slots that bound the key fetches unverified requests cause.
 
 Every inbox POST needs its signer's key: reading it from the database each time cost about a
 third of the inbox's time (bench/RESULTS.md, inbox). ``KeyCache`` keeps keyId -> key for
@@ -9,9 +10,53 @@ takes the new one.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator
 from typing import Any
+
+UNVERIFIED_FETCH_SLOTS = 16
+"""Key fetches caused by not yet verified requests that may run at once (the outbound pool holds 200 connections)."""
+UNVERIFIED_FETCH_PER_HOST = 2
+"""Of those, how many may go to one host at once; more are refused (401) rather than queued."""
+UNVERIFIED_FETCH_DEADLINE = 3.0
+"""Seconds a key fetch caused by an unverified request may take, waiting for a slot included."""
+
+
+class FetchSlotsBusy(Exception):
+    """No slot for another key fetch to this host right now."""
+
+
+class KeyFetchSlots:
+    """A bounded share of outgoing connections for key fetches caused by unverified requests.
+
+    Slow or hostile key servers can hold at most ``per_host`` slots each and ``total`` together, so
+    they cannot monopolise the outbound client that deliveries and the worker's fetches use.
+    """
+
+    def __init__(self, total: int = UNVERIFIED_FETCH_SLOTS, per_host: int = UNVERIFIED_FETCH_PER_HOST) -> None:
+        self.total = asyncio.Semaphore(total)
+        self.per_host = per_host
+        self.busy: Counter[str] = Counter()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, host: str, wait: float) -> AsyncIterator[None]:
+        """Hold one slot for ``host``; FetchSlotsBusy when the host has its share, TimeoutError past ``wait``."""
+        if self.busy[host] >= self.per_host:
+            raise FetchSlotsBusy(host)
+        self.busy[host] += 1
+        try:
+            await asyncio.wait_for(self.total.acquire(), wait)
+            try:
+                yield
+            finally:
+                self.total.release()
+        finally:
+            self.busy[host] -= 1
+            if not self.busy[host]:
+                del self.busy[host]
 
 
 class KeyCache:

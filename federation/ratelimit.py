@@ -1,10 +1,19 @@
-"""Abuse limits on inbox POSTs: token buckets per remote actor (keyId) and per remote server (keyId host).
+"""Abuse limits on inbox POSTs: token buckets per sending address, per remote actor and per remote server.
 
-The inbox asks :meth:`InboxLimiter.check` right after reading the signature parameters and before
-any key fetch or verification, so a flood costs the hub almost nothing. A request takes one token
-from its actor's bucket and one from its server's; when either is empty nothing is taken and the
-caller answers 429 with ``Retry-After`` (the seconds until that bucket has a token again).
-Buckets refill continuously (``limit`` tokens per ``window`` seconds, burst up to ``limit``).
+Two steps, so a stranger cannot spend someone else's allowance by naming their keyId:
+
+1. Before any key fetch or verification the inbox asks :meth:`InboxLimiter.check_address`: every
+   request, signed or not, takes a token of its **sending address** (the TCP peer), so a flood of
+   unverifiable requests costs the hub almost nothing and is charged to whoever sends it.
+2. Only once the signature is verified, :meth:`InboxLimiter.check` takes a token of the **signer**
+   (keyId without fragment) and of its **server**, keyed on the registrable domain
+   (``a.example.co.uk`` and ``b.example.co.uk`` share ``example.co.uk``, per the Public Suffix
+   List bundled with ``publicsuffixlist``; an IP address is its own key), so one operator under many
+   subdomains gets one server budget.
+
+When a bucket is empty nothing is taken and the caller answers 429 with ``Retry-After`` (the
+seconds until that bucket has a token again). Buckets refill continuously (``limit`` tokens per
+``window`` seconds, burst up to ``limit``).
 
 State is per process and in memory: a restart forgets it, which only ever favours the sender.
 Idle (full) buckets are dropped when there are more than ``max_keys``, so memory stays bounded.
@@ -12,10 +21,13 @@ Idle (full) buckets are dropped when there are more than ``max_keys``, so memory
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from publicsuffixlist import PublicSuffixList
 
 DEFAULT_PER_ACTOR = 300
 """Inbox POSTs one remote actor may make per minute (Mastodon's own inbox limit is of this order)."""
@@ -70,24 +82,62 @@ class TokenBuckets:
             self.buckets[key].tokens -= 1
 
 
+def registrable_domain(host: str, suffixes: PublicSuffixList) -> str:
+    """The registrable domain of ``host`` (``a.b.example.co.uk`` -> ``example.co.uk``), port dropped.
+
+    IP addresses, single labels and public suffixes themselves are their own key.
+    """
+    bare = host.lower().rstrip(".")
+    if not bare.startswith("["):
+        bare = bare.rsplit(":", 1)[0] if bare.count(":") == 1 else bare
+    try:
+        ipaddress.ip_address(bare.strip("[]"))
+        return bare
+    except ValueError:
+        pass
+    return suffixes.privatesuffix(bare) or bare
+
+
 class InboxLimiter:
-    """Per-actor and per-server limits on inbox POSTs (requests per ``window`` seconds; 0 turns one off)."""
+    """Per-address, per-actor and per-server limits on inbox POSTs (requests per ``window`` seconds; 0 turns one off).
+
+    The address budget is the server budget unless ``per_address`` is given: one machine may send as much as one server.
+    """
 
     def __init__(
         self, per_actor: int = DEFAULT_PER_ACTOR, per_host: int = DEFAULT_PER_HOST, *, window: float = 60.0,
-        clock: Callable[[], float] = time.monotonic, max_keys: int = 50_000,
+        clock: Callable[[], float] = time.monotonic, max_keys: int = 50_000, per_address: int | None = None,
     ) -> None:
         self.clock = clock
         self.actors = TokenBuckets(per_actor, window, clock=clock, max_keys=max_keys)
         self.hosts = TokenBuckets(per_host, window, clock=clock, max_keys=max_keys)
+        self.addresses = TokenBuckets(per_host if per_address is None else per_address, window, clock=clock, max_keys=max_keys)
+        self._suffixes: PublicSuffixList | None = None
+
+    def server_key(self, host: str) -> str:
+        """The key of a server's budget: its registrable domain (the suffix list is read on first use)."""
+        if self._suffixes is None:
+            self._suffixes = PublicSuffixList()
+        return registrable_domain(host, self._suffixes)
+
+    def check_address(self, address: str | None) -> int | None:
+        """Take a token of the sending address (before verification); None when allowed, else seconds to wait."""
+        if not address:
+            return None
+        wait = self.addresses.wait(address, self.clock())
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        self.addresses.take(address)
+        return None
 
     def check(self, key_id: str, host: str) -> int | None:
-        """Take a token for the signer and its server; None when allowed, else whole seconds to wait (Retry-After)."""
+        """Take a token for a verified signer and its server; None when allowed, else whole seconds to wait (Retry-After)."""
         actor = key_id.partition("#")[0]
+        server = self.server_key(host)
         moment = self.clock()
-        wait = max(self.actors.wait(actor, moment), self.hosts.wait(host, moment))
+        wait = max(self.actors.wait(actor, moment), self.hosts.wait(server, moment))
         if wait > 0:
             return max(1, math.ceil(wait))
         self.actors.take(actor)
-        self.hosts.take(host)
+        self.hosts.take(server)
         return None

@@ -17,8 +17,9 @@ from tortoise.transactions import in_transaction
 from federation.context import Federation
 from federation.errors import FetchError, KeyFetchError, OriginError
 from federation.fetch import fetch_document, host_of, same_host
-from federation.sanitize import plain_text
-from federation.vocab import MAX_ID_LENGTH, is_http_id
+from federation.sanitize import off_loop, plain_text
+from federation.keycache import UNVERIFIED_FETCH_DEADLINE, FetchSlotsBusy
+from federation.vocab import MAX_ID_LENGTH, has_type, is_http_id
 from hub.clock import now
 from hub.models import Account, Peer, RemoteActor
 from hub.services.accounts import remote_account
@@ -31,6 +32,8 @@ MAX_HOST_LENGTH = 255
 """Longest host stored for a peer (a DNS name has at most 253 characters)."""
 MAX_HANDLE_LENGTH = 320
 """Longest ``name@host`` handle stored for an account."""
+MAX_NAME_SOURCE = 10_000
+"""Characters of an actor's ``name`` read (as HTML) for its display name of at most 200 characters."""
 MAX_PEM = 16_384
 """Longest public key PEM accepted (an RSA-8192 key is under 1,500 characters)."""
 
@@ -78,7 +81,7 @@ def _public_key(document: dict, actor_id: str) -> tuple[str | None, str | None]:
 async def store_actor(document: dict) -> RemoteActor:
     """Check an actor document (fetched from its own id) and upsert its cache row and account."""
     actor_id = document.get("id")
-    actor_type = document.get("type")
+    actor_type = has_type(document, ACTOR_TYPES)
     inbox = _http_url(document.get("inbox"))
     if not is_http_id(actor_id) or actor_type not in ACTOR_TYPES or inbox is None:
         raise FetchError("not an actor document: it needs an id, an actor type and an inbox")
@@ -91,7 +94,8 @@ async def store_actor(document: dict) -> RemoteActor:
     username = document.get("preferredUsername") if isinstance(document.get("preferredUsername"), str) else None
     username = _CONTROL.sub("", username) or None if username else None
     handle = f"{username}@{host}" if username and len(username) + len(host) < MAX_HANDLE_LENGTH else None
-    name = plain_text(document["name"], max_length=200) if isinstance(document.get("name"), str) else None
+    raw_name = document.get("name")
+    name = await off_loop(plain_text, raw_name[:MAX_NAME_SOURCE], max_length=200) if isinstance(raw_name, str) else None
     icon = document.get("icon")
     icon_url = _http_url(icon.get("url")) if isinstance(icon, dict) else None
     fields = {
@@ -138,8 +142,12 @@ async def account_for(fed: Federation, uri: str) -> Account:
     return await actor.account
 
 
-async def lookup_key(fed: Federation, key_id: str, *, refresh: bool = False) -> ActorKey:
-    """The key named by ``key_id`` and its owner: from ``fed.key_cache``, the database, or fetched (``refresh``: always)."""
+async def lookup_key(fed: Federation, key_id: str, *, refresh: bool = False, unverified: bool = False) -> ActorKey:
+    """The key named by ``key_id`` and its owner: from ``fed.key_cache``, the database, or fetched (``refresh``: always).
+
+    ``unverified``: the fetch is caused by a request not yet verified, so it takes one of the bounded
+    ``fed.key_fetch_slots`` and has a short deadline (federation.keycache).
+    """
     if not key_id.startswith(("http://", "https://")) or len(key_id) > MAX_ID_LENGTH:
         raise KeyFetchError(f"keyId is not an http(s) URL of at most {MAX_ID_LENGTH} characters")
     if fed.urls.is_local(key_id):
@@ -155,7 +163,13 @@ async def lookup_key(fed: Federation, key_id: str, *, refresh: bool = False) -> 
             return key
     fed.key_cache.drop(key_id)
     try:
-        actor = await _fetch_key_owner(fed, key_id)
+        if unverified:
+            async with fed.key_fetch_slots.slot(host_of(key_id), UNVERIFIED_FETCH_DEADLINE):
+                actor = await _fetch_key_owner(fed, key_id, deadline=UNVERIFIED_FETCH_DEADLINE)
+        else:
+            actor = await _fetch_key_owner(fed, key_id)
+    except (FetchSlotsBusy, TimeoutError):
+        raise KeyFetchError(f"could not fetch the key {key_id}: too many key fetches to its server at once") from None
     except (FetchError, OriginError) as exc:
         raise KeyFetchError(f"could not fetch the key {key_id}: {exc.reason}") from None
     if actor.key_id != key_id or not actor.public_key_pem:
@@ -177,10 +191,10 @@ def may_refetch(fed: Federation, key_id: str) -> bool:
     return True
 
 
-async def _fetch_key_owner(fed: Federation, key_id: str) -> RemoteActor:
+async def _fetch_key_owner(fed: Federation, key_id: str, *, deadline: float = 10.0) -> RemoteActor:
     url = urldefrag(key_id).url
-    document = await fetch_document(fed.client, url, sign=await fed.instance_auth(), local_host=fed.urls.host)
-    if document.get("type") in ACTOR_TYPES:
+    document = await fetch_document(fed.client, url, sign=await fed.instance_auth(), local_host=fed.urls.host, deadline=deadline)
+    if has_type(document, ACTOR_TYPES):
         return await store_actor(document)
     owner = document.get("owner")
     if not isinstance(owner, str) or not same_host(owner, key_id):

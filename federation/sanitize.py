@@ -23,13 +23,17 @@ returns it unchanged.  :func:`plain_text` turns remote HTML into display text fo
 
 from __future__ import annotations
 
+import asyncio
 import html as _html
 import re
+from collections.abc import Callable
+from typing import TypeVar
+from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
 
-__all__ = ["plain_text", "render_local_text", "sanitize_html"]
+__all__ = ["MAX_ELEMENTS", "MAX_NESTING", "CLEAN_BUDGET", "Shape", "flatten", "off_loop", "plain_text", "prescan", "render_local_text", "sanitize_html"]
 
 LINK_PROTOCOLS = frozenset(
     {"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini", "mailto"}
@@ -56,6 +60,75 @@ _TAG = re.compile(r'<(/?)([a-z0-9]+)((?:\s+[a-z-]+="[^"]*")*)\s*/?>')
 _PLAIN_BREAKS = frozenset({"p", "br", "div", "li", "tr", "td", "th", "blockquote", "pre"}) | _HEADINGS
 _PLAIN_INPUT_CAP = 100_000
 _MAX_PASSES = 4
+T = TypeVar("T")
+CLEAN_BUDGET = 2.0
+"""Seconds the sanitiser may spend on one object in its worker thread; past it the caller flattens the text instead."""
+MAX_NESTING = 64
+"""Deepest element nesting handed to nh3; deeper markup is flattened to text (nh3's cost grows with depth squared)."""
+MAX_ELEMENTS = 10_000
+"""Most tags handed to nh3 in one text; more is flattened to text."""
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^<>]*>?")
+_TAG_LIKE = re.compile(r"<[^<>]*>?")  # linear: never scans past the next "<"
+# Elements that never nest (void) or whose open tag closes the previous one: they add no depth.
+_NO_DEPTH = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+     "p", "li", "dt", "dd", "option", "tr", "td", "th", "rt", "rp"}
+)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a linear pre-scan of HTML found: tags, the deepest nesting, and whether nh3 may have it."""
+
+    elements: int
+    depth: int
+
+    @property
+    def acceptable(self) -> bool:
+        """Within :data:`MAX_NESTING` and :data:`MAX_ELEMENTS`: cheap enough to sanitise."""
+        return self.depth <= MAX_NESTING and self.elements <= MAX_ELEMENTS
+
+
+def prescan(html: str) -> Shape:
+    """Count tags and the deepest nesting of ``html`` in one linear pass, without parsing it.
+
+    Conservative: unclosed tags count as open (except void and self-closing-by-sibling elements), so
+    real nesting is never deeper than reported. Stops counting once both limits are exceeded.
+    """
+    elements = depth = deepest = 0
+    for match in _ANY_TAG.finditer(html):
+        name = match.group(2)
+        elements += 1
+        if name.lower() in _NO_DEPTH:
+            pass
+        elif match.group(1):
+            depth = max(0, depth - 1)
+        elif not match.group(0).endswith("/>"):
+            depth += 1
+            deepest = max(deepest, depth)
+        if elements > MAX_ELEMENTS and deepest > MAX_NESTING:
+            break
+    return Shape(elements, deepest)
+
+
+def _strip_tags(html: str) -> str:
+    """The text of ``html`` by removing anything tag-like: linear, for markup too costly to parse."""
+    text = _html.unescape(_TAG_LIKE.sub(" ", html))
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def flatten(html: str, max_length: int = 100_000, *, html_out: bool = True) -> str:
+    """Markup's text without parsing it (linear): one escaped paragraph, or plain text when not ``html_out``."""
+    text = _strip_tags(_to_utf8_safe(html[: max(max_length, _PLAIN_INPUT_CAP)]))
+    if not html_out:
+        return text[:max_length].rstrip()
+    if not text:
+        return ""
+    out = f"<p>{_html.escape(text, quote=False)}</p>"
+    while len(out) > max_length and text:
+        text = text[: max(0, len(text) - (len(out) - max_length) - 1)]
+        out = f"<p>{_html.escape(text, quote=False)}</p>" if text else ""
+    return out
 
 
 def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
@@ -130,6 +203,8 @@ def sanitize_html(html: str, *, max_length: int = 100_000) -> str:
     if not isinstance(html, str) or not isinstance(max_length, int) or max_length <= 0:
         return ""
     source = _to_utf8_safe(html)
+    if not prescan(source[:max_length]).acceptable:
+        return flatten(source[:max_length], max_length)
     budget = min(len(source), max_length)
     for _ in range(8):
         out = _clean(source[:budget])
@@ -146,8 +221,11 @@ def plain_text(html: str, *, max_length: int = 500) -> str:
     """Return the text of remote HTML: no markup, entities decoded, whitespace collapsed, capped."""
     if not isinstance(html, str) or not isinstance(max_length, int) or max_length <= 0:
         return ""
+    source = _to_utf8_safe(html[:_PLAIN_INPUT_CAP])
+    if not prescan(source).acceptable:
+        return _strip_tags(source)[:max_length].rstrip()
     cleaned = nh3.clean(
-        _to_utf8_safe(html[:_PLAIN_INPUT_CAP]),
+        source,
         tags=set(_PLAIN_BREAKS),
         clean_content_tags=set(_DROP_WITH_CONTENT),
         attributes={"*": set()},
@@ -176,3 +254,11 @@ def render_local_text(text: str, *, max_length: int = 100_000) -> str:
     rendered = _MD.render(_to_utf8_safe(text[:max_length]))
     # Rendering and re-serialising may grow the text (&nbsp; etc.); the source cap bounds it.
     return sanitize_html(rendered, max_length=8 * len(rendered) + 64)
+
+
+async def off_loop(function: Callable[..., T], *args: object, budget: float = CLEAN_BUDGET, **kwargs: object) -> T:
+    """``function(*args, **kwargs)`` in a worker thread, so CPU-heavy work (sanitising, flattening) never runs on the event loop.
+
+    TimeoutError past ``budget`` seconds (the thread finishes on its own; its result is dropped).
+    """
+    return await asyncio.wait_for(asyncio.to_thread(function, *args, **kwargs), budget)

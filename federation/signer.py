@@ -7,12 +7,16 @@ One verification for every signed request the hub receives: the inbox's POSTs
 
 from __future__ import annotations
 
+import logging
+
 from starlette.requests import Request
 
 from federation.context import Federation
-from federation.errors import SignatureError
+from federation.errors import KeyFetchError, SignatureError
 from federation.remote import lookup_key, may_refetch
 from federation.signatures import SignatureClaim, inspect_request, verify_claim
+
+log = logging.getLogger("causeway.signatures")
 
 
 def request_target(request: Request) -> str:
@@ -31,16 +35,32 @@ def request_target(request: Request) -> str:
     return path + (f"?{query}" if query else "")
 
 
+UNVERIFIED = "the signature does not verify with the key its keyId names"
+"""The one answer to every failure after the signature's form was checked: whether the key could not be
+fetched, did not belong to the actor or did not verify, the sender learns nothing about the hub's own
+fetch (no reachability oracle). The detail is logged."""
+
+
 async def verify(fed: Federation, claim: SignatureClaim) -> str:
-    """Verify the claim with the signer's key (one rate-limited refetch for a rotated key); the signer's actor id."""
-    key = await lookup_key(fed, claim.key_id)
+    """Verify the claim with the signer's key (one rate-limited refetch for a rotated key); the signer's actor id.
+
+    Raises KeyFetchError or SignatureError with the same reason, :data:`UNVERIFIED`, whatever went wrong.
+    """
     try:
-        verify_claim(claim, key.public_key_pem)
-    except SignatureError:
-        if not may_refetch(fed, claim.key_id):
-            raise
-        key = await lookup_key(fed, claim.key_id, refresh=True)
-        verify_claim(claim, key.public_key_pem)
+        key = await lookup_key(fed, claim.key_id, unverified=True)
+        try:
+            verify_claim(claim, key.public_key_pem)
+        except SignatureError:
+            if not may_refetch(fed, claim.key_id):
+                raise
+            key = await lookup_key(fed, claim.key_id, refresh=True, unverified=True)
+            verify_claim(claim, key.public_key_pem)
+    except KeyFetchError as exc:
+        log.info("signature not verified key_id=%r detail=%r", claim.key_id, exc.reason)
+        raise KeyFetchError(UNVERIFIED) from None
+    except SignatureError as exc:
+        log.info("signature not verified key_id=%r detail=%r", claim.key_id, exc.reason)
+        raise SignatureError(UNVERIFIED) from None
     return key.actor_uri
 
 

@@ -63,14 +63,27 @@ def id_of(value: Any) -> str | None:
     return None
 
 
+def types_of(value: Any) -> tuple[str, ...]:
+    """Every ``type`` of an object: JSON-LD allows a string or a list (non-strings in the list are skipped)."""
+    if not isinstance(value, dict):
+        return ()
+    kind = value.get("type")
+    if isinstance(kind, str):
+        return (kind,)
+    if isinstance(kind, list):
+        return tuple(k for k in kind[:16] if isinstance(k, str))
+    return ()
+
+
 def type_of(value: Any) -> str | None:
     """An object's ``type`` (the first one when a list)."""
-    if not isinstance(value, dict):
-        return None
-    kind = value.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if isinstance(k, str)), None)
-    return kind if isinstance(kind, str) else None
+    kinds = types_of(value)
+    return kinds[0] if kinds else None
+
+
+def has_type(value: Any, names: frozenset[str] | set[str] | tuple[str, ...]) -> str | None:
+    """The first of the object's types that is among ``names``, else None (for ``type`` written as a list)."""
+    return next((kind for kind in types_of(value) if kind in names), None)
 
 
 def ids(value: Any, limit: int = 1000) -> list[str]:
@@ -104,7 +117,7 @@ def mentions(obj: dict) -> Iterator[tuple[str | None, str | None]]:
     tags = obj.get("tag")
     items = tags if isinstance(tags, list) else [tags]
     for tag in items[:MAX_TAGS]:
-        if isinstance(tag, dict) and tag.get("type") == "Mention":
+        if has_type(tag, ("Mention",)):
             href = tag.get("href") if isinstance(tag.get("href"), str) else None
             name = tag.get("name") if isinstance(tag.get("name"), str) else None
             yield href, name
@@ -115,7 +128,7 @@ def mention_count(obj: dict) -> int:
     tags = obj.get("tag")
     named = set()
     for tag in tags if isinstance(tags, list) else [tags]:
-        if isinstance(tag, dict) and tag.get("type") == "Mention":
+        if has_type(tag, ("Mention",)):
             target = tag.get("href") if isinstance(tag.get("href"), str) else tag.get("name")
             named.add(target if isinstance(target, str) else id(tag))
     return len(named)
@@ -150,7 +163,7 @@ def hashtags(obj: dict) -> list[str]:
     items = tags if isinstance(tags, list) else [tags]
     out = []
     for tag in items[:MAX_TAGS]:
-        if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str):
+        if has_type(tag, ("Hashtag",)) and isinstance(tag.get("name"), str):
             out.append(tag["name"].lstrip("#").lower())
     return out
 

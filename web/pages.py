@@ -59,7 +59,7 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
     public = group.visibility == "public" or member
     recent = await posts.recent_posts(group, limit=20, public_only=not member) if public else []
     pinned = await directory.pinned_posts(group) if public else []
-    count = (await groups.member_counts([group.id])).get(group.id, 0)
+    count = (await groups.member_counts([group.id])).get(group.id, 0) if public else None  # a private group's size is not public
     context = dict(
         group=group,
         summary_html=render_local_text(group.summary),

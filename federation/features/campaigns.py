@@ -20,7 +20,7 @@ from federation import activities
 from federation.audience import group_audience
 from federation.campaign_objects import (
     alert_note, attachments_of, call_page, call_question, campaign_note, create_of, local_object, object_uri,
-    post_hashtags, text_lines, update_of,
+    post_hashtags, text_lines_off_loop, update_of,
 )
 from federation.context import Federation
 from federation.delivery import enqueue
@@ -68,7 +68,7 @@ async def _switch_alerts(fed: Federation, group: Group, actor: str, command: str
 async def route_reply(fed: Federation, item: Incoming, obj: dict) -> Outcome | None:
     """Handle a reply to the group's own object or an alerts command sent to a group; None: a post like any other."""
     content, _ = content_and_language(obj)
-    text = text_lines(content)
+    text = await text_lines_off_loop(content)
     ref = local_object(fed.urls, id_of(obj.get("inReplyTo")))
     if ref is not None:
         group = await Group.get_or_none(slug=ref.slug)
@@ -103,7 +103,7 @@ async def route_reply(fed: Federation, item: Incoming, obj: dict) -> Outcome | N
 async def after_group_post(fed: Federation, group: Group, post: Post, obj: dict) -> list[str]:
     """A member's post stored in ``group``: gather it into campaigns, put needs and offers on the board."""
     content, _ = content_and_language(obj)
-    text = text_lines(content)
+    text = await text_lines_off_loop(content)
     tags = post_hashtags(obj, text)
     notes = []
     partner = await local_group_account(fed, group) if tags else None

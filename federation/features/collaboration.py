@@ -17,7 +17,7 @@ from federation.errors import FetchError, PayloadError
 from federation.fetch import fetch_document, same_host
 from federation.handling import ANY, Feature, Incoming, Outcome, done, ignored
 from federation.local_groups import local_group_account, local_group_of
-from federation.objects import draft_from
+from federation.objects import clean_object, draft_from
 from federation.nodeinfo import announce_form
 from federation.remote import account_for, fetch_actor
 from federation.vocab import POST_TYPES, id_of, type_of
@@ -192,8 +192,9 @@ async def on_announce(fed: Federation, item: Incoming) -> Outcome:
     author = await account_for(fed, author_uri)
     raw = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
     results = []
+    cleaned = await clean_object(obj)
     for group in groups:
-        draft = draft_from({"id": None}, obj, raw, group, fed)
+        draft = draft_from({"id": None}, obj, raw, group, fed, cleaned)
         if draft.visibility not in ("public", "unlisted"):
             results.append(f"{group.slug}: not public, not relayed")
             continue

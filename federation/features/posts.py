@@ -25,7 +25,7 @@ from federation.fetch import fetch_document, same_host
 from federation.handling import ANY, Feature, Incoming, Outcome, done, event_post, ignored
 from federation.hooks import GROUP_POST, POST_EDIT, REPLY
 from federation.local_groups import local_group, local_group_account
-from federation.objects import draft_from
+from federation.objects import clean_object, draft_from
 from federation.remote import account_for
 from federation.vocab import (
     MAX_ID_LENGTH,
@@ -117,8 +117,14 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
     author = await account_for(fed, item.actor)
     raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
     results = []
+    cleaned = None  # sanitised once per object, off the event loop, and only for a group that takes it
     for group in groups:
-        draft = draft_from(item.activity, obj, raw, group, fed)
+        if not await members.is_member(group, author):
+            await posts.refuse(group, author, activity_uri=item.activity["id"], reason=f"only members of {group.slug} can post to it")
+            results.append(f"{group.slug}: refused (only members of {group.slug} can post to it)")
+            continue
+        cleaned = cleaned or await clean_object(obj)
+        draft = draft_from(item.activity, obj, raw, group, fed, cleaned)
         if draft.visibility == "direct":
             results.append(f"{group.slug}: direct message, not a post")
             continue
@@ -156,7 +162,7 @@ async def on_update(fed: Federation, item: Incoming) -> Outcome:
         return done("; ".join(edited)) if edited else ignored("Update of a post this hub does not have")
     author = await account_for(fed, item.actor)
     raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
-    draft = draft_from(item.activity, obj, raw, post.group, fed)
+    draft = draft_from(item.activity, obj, raw, post.group, fed, await clean_object(obj))
     try:
         await posts.edit(author, draft, edited_at=parse_time(obj.get("updated")))
     except (PermissionDenied, Conflict, NotFound) as exc:

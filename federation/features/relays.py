@@ -13,11 +13,11 @@ from federation import activities
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.errors import FetchError
-from federation.campaign_objects import attachments_of, post_hashtags, text_lines
+from federation.campaign_objects import attachments_of, post_hashtags, text_lines_off_loop
 from federation.fetch import fetch_document, same_host
 from federation.handling import ANY, Feature, First, Incoming, Outcome, done, ignored
 from federation.remote import account_for
-from federation.sanitize import sanitize_html
+from federation.objects import clean_object
 from federation.urls import AS_PUBLIC
 from federation.vocab import POST_TYPES, content_and_language, id_of, ids, is_public, parse_time, type_of
 from hub.clock import now
@@ -67,14 +67,14 @@ async def on_relay_announce(fed: Federation, item: Incoming) -> Outcome:
     if not (is_public(ids(obj.get("to"))) or is_public(ids(obj.get("cc")))):
         return ignored("the relayed post is not public")
     content, _ = content_and_language(obj)
-    text = text_lines(content)
+    text = await text_lines_off_loop(content)
     tags = post_hashtags(obj, text)
     if not await campaigns.campaigns_for(tags):
         return ignored("the relayed post carries no running campaign's hashtag")
     author = await account_for(fed, author_uri)
     url = obj.get("url") if isinstance(obj.get("url"), str) and obj["url"].startswith(("http://", "https://")) else None
     gathered = await campaigns.gather_relay_post(
-        author, uri=obj["id"], url=url, content_html=sanitize_html(content), published_at=parse_time(obj.get("published")) or now(),
+        author, uri=obj["id"], url=url, content_html=(await clean_object(obj)).content_html, published_at=parse_time(obj.get("published")) or now(),
         hashtags=tags, attachments=attachments_of(obj),
     )
     return done(f"relayed post gathered by {len(gathered)} campaign(s)" if gathered else "relayed post already gathered or refused")

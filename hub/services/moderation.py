@@ -241,8 +241,9 @@ async def block_domain(domain: str, *, group: Group | None = None, by: Account |
             peer, _ = await Peer.get_or_create(host=domain)
             peer.blocked, peer.block_reason = True, reason
             await peer.save(update_fields=["blocked", "block_reason"])
-            await move_all(Delivery.filter(host=domain), "queued", "cancelled", last_error="domain blocked")
-            await move_all(Delivery.filter(host__endswith=f".{domain}"), "queued", "cancelled", last_error="domain blocked")
+            queued_hosts = set(await Delivery.filter(state="queued").distinct().values_list("host", flat=True))
+            covered = [host for host in queued_hosts if blocks.is_covered(host, {domain})]
+            await move_all(Delivery.filter(host__in=covered), "queued", "cancelled", last_error="domain blocked")
         else:
             row, created = await DomainBlock.get_or_create(group=group, domain=domain, defaults={"reason": reason})
             if not created:

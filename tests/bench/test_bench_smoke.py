@@ -27,6 +27,7 @@ BENCHES = {
     "inbox": (["inbox-rate", "inbox-p99"], True),
     "group_page": (["group-page-p99", "group-page-growth"], True),
     "faults": (["faults"], True),
+    "stall": (["stall-max", "stall-page-p50"], False),
 }
 
 

@@ -27,3 +27,9 @@ def test_the_groups_own_object_ids_are_recognised_and_others_not():
     assert local_object(URLS, uri.replace("hub.test", "evil.test")) is None
     assert local_object(URLS, f"{URLS.group('aid')}/objects/poll/4") is None and local_object(URLS, None) is None
     assert local_object(URLS, object_uri(URLS, "aid", "decision", 7)).kind == "decision"
+
+
+def test_text_lines_flattens_markup_the_prescan_refuses() -> None:
+    """Nested markup is read as one line of text without parsing it part by part (issue 21 item 1)."""
+    assert text_lines("<ul><li>" * 5000 + "deep" + "</li></ul>" * 5000) == "deep"
+    assert text_lines("<p>one</p><p>two</p>") == "one\ntwo"

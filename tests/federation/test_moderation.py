@@ -100,7 +100,7 @@ def test_idle_buckets_are_dropped_past_max_keys() -> None:
 
 
 async def test_inbox_answers_429_with_retry_after_and_recovers(database_url: str, tmp_path: Path) -> None:
-    """Over the per-actor limit the inbox answers 429 + Retry-After before verifying; later it accepts again."""
+    """Over the per-actor limit the inbox answers 429 + Retry-After (charged once the signature is verified); later it accepts again."""
     async with running_hub(database_url, tmp_path) as hub:
         await hub.group()
         clock = Clock()

@@ -64,7 +64,7 @@ import pytest
 
 from federation.context import build_federation
 from federation.fetch import fetch_document
-from federation.objects import draft_from
+from federation.objects import clean_object, draft_from
 from federation.remote import ACTOR_TYPES, store_actor
 from federation.vocab import ids, type_of
 from hub.models import Group, InboxItem, Membership, Post
@@ -389,7 +389,7 @@ async def test_object_and_collection_payloads_parse_like_fetched_documents(path:
         assert all(isinstance(i, str) for i in items)
     else:
         group = Group(slug=SLUG, name="Climate")
-        draft = draft_from({"id": f"{fetched['id']}#create"}, fetched, json.dumps(fetched), group, fed)
+        draft = draft_from({"id": f"{fetched['id']}#create"}, fetched, json.dumps(fetched), group, fed, await clean_object(fetched))
         assert draft.uri == fetched["id"]
         for text in (draft.content_html, draft.title or "", draft.summary or ""):
             assert "<script" not in text.lower() and "javascript:" not in text.lower()
