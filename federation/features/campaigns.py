@@ -27,7 +27,7 @@ from federation.delivery import enqueue
 from federation.handling import Feature, Incoming, Outcome, done, ignored
 from federation.local_groups import local_group_account
 from federation.remote import account_for
-from federation.sanitize import sanitize_html
+from federation.objects import clean_object
 from federation.vocab import audience, content_and_language, id_of, ids, is_public, mentions
 from hub.errors import Conflict, HubError, PermissionDenied
 from hub.models import Account, Alert, CallToAction, Campaign, Event, Group, Post, RemoteActor, Signup
@@ -130,9 +130,9 @@ async def after_group_post(fed: Federation, group: Group, post: Post, obj: dict)
 async def after_post_edit(fed: Federation, author: Account, obj: dict) -> list[str]:
     """An author's Update: campaign entries and board items of the post say what the post now says."""
     content, _ = content_and_language(obj)
-    text = text_lines(content)
+    text = await text_lines_off_loop(content)
     notes = []
-    if await campaigns.follow_edit(author, obj["id"], sanitize_html(content)):
+    if await campaigns.follow_edit(author, obj["id"], (await clean_object(obj)).content_html):
         notes.append("campaign entries follow the edit")
     stated = board.parse_post(text, post_hashtags(obj, text))
     for post in await Post.filter(uri=obj["id"], author=author, via_id=None).prefetch_related("group"):
