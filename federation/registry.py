@@ -28,6 +28,7 @@ from federation.features import (
     moderation,
     posts,
     relays,
+    spaces,
 )
 from federation.handling import ANY, EventHandler, Feature, First, Handler, Incoming, Outcome
 
@@ -38,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     membership.FEATURE,
     group_actor.FEATURE,
     collaboration.FEATURE,
+    spaces.FEATURE,  # first on Add/Remove/Block aimed at a local space, Undo{Follow} of one, Undo{Announce} by one
     moderation.FEATURE,
     campaigns.FEATURE,
 )

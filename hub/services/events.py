@@ -42,6 +42,9 @@ KINDS: dict[str, str] = {
     "post.updated": "its author edited a post (post_id, activity_json)",
     "relay.follow": "the hub subscribed to a relay (relay_id)",
     "relay.undo": "the hub unsubscribed from a relay (relay_id)",
+    "space.ban": "a partner's named moderator bans an account from a shared space (space_id, partner_id, moderator_id, account_id, reason)",
+    "space.moderator": "a partner group named a moderator of a shared space (space_id, partner_id, moderator_id)",
+    "space.removal": "a partner's named moderator removes a post from a shared space (space_id, partner_id, moderator_id, uri, reason)",
     "report.forwarded": "a report was forwarded to the reported account's server (report_id)",
 }
 """Every event kind the domain records, with its payload: the federation registry must handle each or
