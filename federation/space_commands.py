@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from federation.context import Federation, build_federation
 from federation.features.collaboration import account_of, start_collaboration
 from federation.local_groups import local_group_account
-from hub.errors import InvalidInput, NotFound
+from hub.errors import NotFound
 from hub.models import Account, GroupFollow
 from hub.services import collaborations, groups, spaces
 from hub.services.members import find_account
@@ -79,18 +79,19 @@ async def _show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _start(args: argparse.Namespace, settings: Settings) -> int:
-    ends = None
-    if args.ends:
-        try:
-            ends = datetime.fromisoformat(args.ends)
-        except ValueError:
-            raise InvalidInput(f"--ends {args.ends!r} is not a date (use YYYY-MM-DD)") from None
-        ends = ends if ends.tzinfo else ends.replace(tzinfo=UTC)
+def end_date(value: str) -> datetime:
+    """``--ends``: a date (YYYY-MM-DD, UTC) or an ISO date and time; a usage error otherwise."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
+
+async def _start(args: argparse.Namespace, settings: Settings) -> int:
     async def run(fed: Federation) -> int:
         host = await groups.get_group(args.slug)
-        collab = await start_collaboration(fed, host, args.name, description=args.description or "", hashtag=args.hashtag, ends_at=ends)
+        collab = await start_collaboration(fed, host, args.name, description=args.description or "", hashtag=args.hashtag, ends_at=args.ends)
         print(f"collaboration {collab.hashtag!r} hosted by {host.slug}: {fed.urls.group((await collab.group).slug)}")
         return 0
 
@@ -154,13 +155,10 @@ async def _ban(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _relay(args: argparse.Namespace, settings: Settings) -> int:
-    if args.relay is None and args.hashtag is None:
-        raise InvalidInput("say what to change: --on, --off, --hashtag TAG or --hashtag ''")
-
     async def run(fed: Federation) -> int:
         group = await groups.get_group(args.slug)
         target = await account_of(fed, args.target)
-        row: GroupFollow = await collaborations.set_relay(group, target, args.relay, hashtag=args.hashtag)
+        row: GroupFollow = await collaborations.set_relay(group, target, args.switch == "on", hashtag=args.hashtag)
         tag = f"#{row.hashtag}" if row.hashtag else "every post"
         print(f"{group.slug} relays {target.handle or target.uri}: {'on' if row.relay else 'off'} ({tag})")
         return 0
@@ -180,7 +178,7 @@ def register(cli) -> None:
     p.add_argument("name")
     p.add_argument("--description")
     p.add_argument("--hashtag", help="partners' posts with this hashtag are shared into the space (default: from the name)")
-    p.add_argument("--ends", metavar="YYYY-MM-DD", help="after this date the space shares nothing more")
+    p.add_argument("--ends", type=end_date, metavar="YYYY-MM-DD", help="after this date the space shares nothing more")
     p = cli.command("collaboration leave", "a local partner group leaves a collaboration", _leave)
     p.add_argument("slug")
     p.add_argument("space", metavar="HANDLE_OR_URL")
@@ -199,6 +197,5 @@ def register(cli) -> None:
     p = cli.command("group relay", "switch relaying of a followed group on or off, or filter it by hashtag", _relay)
     p.add_argument("slug")
     p.add_argument("target", metavar="HANDLE_OR_URL")
-    p.add_argument("--on", dest="relay", action="store_const", const=True, default=None)
-    p.add_argument("--off", dest="relay", action="store_const", const=False)
-    p.add_argument("--hashtag", help="relay only posts with this hashtag ('' relays every post)")
+    p.add_argument("switch", choices=("on", "off"), help="re-announce its posts to this group's members, or not")
+    p.add_argument("--hashtag", help="relay only posts with this hashtag ('' relays every post; left as it was when not given)")
