@@ -98,7 +98,8 @@ async def _campaign_posts(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.group)
     campaign = await campaigns.get_campaign(group, args.campaign)
     rows = [{"id": e.id, "state": e.state, "source": e.source, "uri": e.uri, "url": e.url,
-             "author": e.author.handle or e.author.uri, "published": e.published_at.isoformat()}
+             "author": e.author.handle or e.author.uri, "published": e.published_at.isoformat(),
+             "via": await campaigns.credited_group(e)}
             for e in await campaigns.gathered(campaign, state=args.state, limit=200)]
     if args.json:
         print_json(rows)

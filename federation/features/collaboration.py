@@ -212,6 +212,8 @@ async def on_announce(fed: Federation, item: Incoming) -> Outcome:
             results.append(f"{group.slug}: refused ({refused})")
             continue
         relayed = await posts.relay(group, source, author, draft)
+        if relayed is not None and group.kind == "collaboration":
+            results += [f"{group.slug}: {note}" for note in await spaces.gather_shared(group, relayed.post, obj, hashtags)]
         if relayed is None:
             log.info("%s already had %s (shared again by %s): not relayed twice", group.slug, obj["id"], source.uri)
         results.append(f"{group.slug}: {'relayed' if relayed else 'already had it'}")

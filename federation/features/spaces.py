@@ -30,11 +30,11 @@ from federation.delivery import enqueue
 from federation.handling import First, Feature, Incoming, Outcome, done, ignored
 from federation.local_groups import local_group, local_group_account, local_group_of
 from federation.remote import account_for
-from federation.campaign_objects import post_hashtags, text_lines
+from federation.campaign_objects import attachments_of, post_hashtags, text_lines
 from federation.vocab import audience, content_and_language, id_of, mentions, type_of
 from hub.errors import HubError
 from hub.models import Account, Collaboration, Event, Group, GroupFollow, Post, RemoteActor
-from hub.services import collaborations, moderation, spaces
+from hub.services import campaigns, collaborations, moderation, spaces
 
 log = logging.getLogger("causeway.spaces")
 
@@ -64,6 +64,12 @@ async def refusal(fed: Federation, group: Group, source: Account, author: Accoun
     if why is not None:
         log.warning("space %s refused a post shared by %s: %s", group.slug, source.uri, why)
     return why
+
+
+async def gather_shared(space_group: Group, post: Post, obj: dict, hashtags: list[str]) -> list[str]:
+    """A post a partner shared into the space joins the space's campaigns with its hashtags (credited to the partner)."""
+    gathered = await campaigns.gather_shared_post(post, hashtags, attachments=attachments_of(obj))
+    return [f"gathered by {len(gathered)} campaign(s)"] if gathered else []
 
 
 # --- the host: the space follows its partners ----------------------------------------------------

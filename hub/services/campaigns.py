@@ -211,6 +211,28 @@ async def gather_member_post(
     return out
 
 
+async def gather_shared_post(post: Post, hashtags: list[str], *, attachments: list[dict] | None = None) -> list[CampaignPost]:
+    """A post a partner group shared into a collaboration's space joins the space's running campaigns with its hashtags.
+
+    Approved at once (the partner's own member wrote it) with source ``partner``; the post's ``via``
+    credits the partner group it came through, whatever hub that group is on.
+    """
+    if post.visibility not in ("public", "unlisted") or post.via_id is None:
+        return []
+    out = []
+    for campaign in await campaigns_for(hashtags, group=await Group.get(id=post.group_id)):
+        entry, created = await CampaignPost.get_or_create(
+            campaign=campaign, uri=post.uri,
+            defaults={
+                "post": post, "author_id": post.author_id, "url": post.url, "content_html": post.content_html,
+                "attachments": attachments or [], "source": "partner", "state": "approved", "published_at": post.published_at,
+            },
+        )
+        if created:
+            out.append(entry)
+    return out
+
+
 async def gather_relay_post(
     author: Account, *, uri: str, url: str | None, content_html: str, published_at: datetime, hashtags: list[str],
     attachments: list[dict] | None = None,
@@ -237,6 +259,14 @@ async def gather_relay_post(
         if created:
             out.append(entry)
     return out
+
+
+async def credited_group(entry: CampaignPost) -> str | None:
+    """The actor id of the partner group a gathered post came through (None for the campaign's own group)."""
+    post = await Post.get_or_none(id=entry.post_id) if entry.post_id else None
+    if post is None or post.via_id is None:
+        return None
+    return (await Account.get(id=post.via_id)).uri
 
 
 async def moderate_gathered(entry: CampaignPost, action: str, *, by: Account | None = None, reason: str | None = None) -> CampaignPost:

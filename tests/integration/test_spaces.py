@@ -71,6 +71,7 @@ def test_two_way_space_across_three_hubs(hub_factory, peer_factory):
     assert listed[0]["ends_at"].startswith("2099-12-31")
     assert [(r["role"], r["group"], r["space"]) for r in b.cli_json("collaboration", "list")] == [("partner", "berlin", space)]
 
+    a.cli("campaign", "create", space_slug, "Rent Strike", "--slug", "strike", "--hashtag", TAG)
     p1, p2, p3 = peer_factory(), peer_factory(), peer_factory()
     join(p1, "m1", f"lisbon@{a.domain}")
     join(p2, "m2", f"berlin@{b.domain}")
@@ -89,6 +90,9 @@ def test_two_way_space_across_three_hubs(hub_factory, peer_factory):
                        "JOIN accounts a ON a.id = p.via_id JOIN accounts au ON au.id = p.author_id WHERE g.slug = %s AND p.uri = %s",
                        space_slug, note)
     assert credited == [{"via": b.group_url("berlin"), "author": f"{p2.base}/users/m2"}]
+    # 3 (campaigns): the space's campaign gathered berlin's member's post, credited to berlin
+    gathered = a.cli_json("campaign", "posts", space_slug, "strike")
+    assert [(g["uri"], g["source"], g["via"]) for g in gathered] == [(note, "partner", b.group_url("berlin"))]
     untagged = p2.control("post", {"actor": "m2", "content": "Berlin-only meeting", "mentions": [b.group_url("berlin")]})
     quiet(a, b, c)
     assert post_states(a, untagged["note_id"]) == {} and not announces_of(p3, untagged["note_id"])
@@ -125,6 +129,7 @@ def test_two_way_space_across_three_hubs(hub_factory, peer_factory):
     assert not announces_of(p2, after["note_id"]) and post_states(b, after["note_id"]) == {}
     assert post_states(a, late["note_id"]) == {} and not announces_of(p3, late["note_id"])
     assert [r["role"] for r in b.cli_json("collaboration", "list")] == []
+    assert [(g["uri"], g["via"]) for g in a.cli_json("campaign", "posts", space_slug, "strike")] == [(after["note_id"], None)]
 
 
 def test_loop_of_three_spaces_never_echoes(hub_factory, peer_factory):
