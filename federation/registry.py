@@ -39,9 +39,9 @@ FEATURES: tuple[Feature, ...] = (
     membership.FEATURE,
     group_actor.FEATURE,
     collaboration.FEATURE,
-    spaces.FEATURE,  # first on Add/Remove/Block aimed at a local space, Undo{Follow} of one, Undo{Announce} by one
     moderation.FEATURE,
     campaigns.FEATURE,
+    spaces.FEATURE,  # First on Add/Remove/Block aimed at a local space, Undo{Follow} of one, Undo{Announce} by one; reply hook after campaigns'
 )
 """Every feature, in the order their ``First`` handlers and hook functions run."""
 

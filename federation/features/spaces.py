@@ -33,7 +33,7 @@ from federation.remote import account_for
 from federation.campaign_objects import attachments_of, post_hashtags, text_lines
 from federation.vocab import audience, content_and_language, id_of, mentions, type_of
 from hub.errors import HubError
-from hub.models import Account, Collaboration, Event, Group, GroupFollow, Post, RemoteActor
+from hub.models import Account, Collaboration, Event, Group, GroupFollow, Membership, Post, RemoteActor
 from hub.services import campaigns, collaborations, moderation, spaces
 
 log = logging.getLogger("causeway.spaces")
@@ -70,6 +70,23 @@ async def gather_shared(space_group: Group, post: Post, obj: dict, hashtags: lis
     """A post a partner shared into the space joins the space's campaigns with its hashtags (credited to the partner)."""
     gathered = await campaigns.gather_shared_post(post, hashtags, attachments=attachments_of(obj))
     return [f"gathered by {len(gathered)} campaign(s)"] if gathered else []
+
+
+async def through_partner(fed: Federation, item: Incoming, obj: dict) -> Outcome | None:
+    """A Create addressed only to local spaces by someone who is not a member of them (hook point ``reply``).
+
+    A partner's member reaches the space through their own group (its Announce brings the post), so
+    the direct copy is left alone rather than refused with a Reject; None for anything else.
+    """
+    addressed = set(audience(item.activity, obj)) | {href for href, _ in mentions(obj) if href}
+    targets = [g for g in [await local_group(fed, url) for url in addressed] if g is not None]
+    if not targets or any(g.kind != "collaboration" for g in targets):
+        return None
+    author = await Account.get_or_none(uri=item.actor)
+    for group in targets:
+        if author is not None and await Membership.filter(group=group, account=author, state="accepted").exists():
+            return None
+    return ignored("addressed to a shared space by a non-member: it arrives through the partner group that shares it")
 
 
 # --- the host: the space follows its partners ----------------------------------------------------
@@ -260,5 +277,6 @@ FEATURE = Feature(
         "space.removal": on_removal,
         "space.ban": on_ban,
     },
+    hooks={"reply": through_partner},
 )
 """Shared spaces fed, moderated and left by every partner; runs before moderation's and membership's handlers."""

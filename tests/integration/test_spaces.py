@@ -90,6 +90,14 @@ def test_two_way_space_across_three_hubs(hub_factory, peer_factory):
                        "JOIN accounts a ON a.id = p.via_id JOIN accounts au ON au.id = p.author_id WHERE g.slug = %s AND p.uri = %s",
                        space_slug, note)
     assert credited == [{"via": b.group_url("berlin"), "author": f"{p2.base}/users/m2"}]
+    # a Nairobi member addresses the space itself (no hashtag): it comes in through Nairobi, no Reject from the space
+    addressed = p3.control("post", {"actor": "m3", "content": "Nairobi tenants vote tonight", "mentions": [c.group_url("nairobi"), space]})
+    wait_until_sync(lambda: announces_of(p1, addressed["note_id"]) and announces_of(p2, addressed["note_id"]), timeout=40,
+                    message="lisbon's and berlin's members got nairobi's post to the space")
+    quiet(a, b, c)
+    assert [len(announces_of(p, addressed["note_id"])) for p in (p1, p2, p3)] == [1, 1, 1]
+    assert not [r for r in p3.control("received", type="Reject") if r["valid"]]
+
     # 3 (campaigns): the space's campaign gathered berlin's member's post, credited to berlin
     gathered = a.cli_json("campaign", "posts", space_slug, "strike")
     assert [(g["uri"], g["source"], g["via"]) for g in gathered] == [(note, "partner", b.group_url("berlin"))]

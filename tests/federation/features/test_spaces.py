@@ -15,7 +15,7 @@ from federation.local_groups import local_group_account
 from federation.registry import REGISTRY
 from hub.clock import now
 from hub.models import Account, Collaboration, CollaborationModerator, Group, GroupFollow, Post
-from hub.services import collaborations, groups, posts
+from hub.services import collaborations, groups, moderation, posts
 from hub.services.members import request_join
 from hub.services.posts import PostDraft
 from tests.federation.conftest import drain_events, remote_account
@@ -157,3 +157,30 @@ def test_spaces_run_first_on_what_moderation_and_membership_own():
     for key in spaces_feature.FEATURE.inbound:
         assert "spaces" in [name for name, _ in REGISTRY.inbound_chains[key].firsts]
     assert {"space.moderator", "space.removal", "space.ban"} <= set(REGISTRY.outbound)
+
+
+async def test_a_direct_create_to_the_space_by_a_non_member_waits_for_the_partner(fed):
+    """A post addressed only to the space by a partner's member is left alone (no Reject); members and other groups pass."""
+    _collab, space, _berlin = await _space(fed)
+    author = await remote_account("ana", host="berlin.test")
+    obj = {"id": "https://berlin.test/notes/5", "type": "Note", "attributedTo": author.uri, "to": [fed.urls.group(space.slug)]}
+    create = {"id": f"{obj['id']}/activity", "type": "Create", "actor": author.uri, "object": obj}
+    outcome = await spaces_feature.through_partner(fed, Incoming(create, author.uri, obj, obj["id"]), obj)
+    assert outcome.state == "ignored" and "through the partner group" in outcome.reason
+    both = {**obj, "to": [fed.urls.group(space.slug), fed.urls.group("lisbon")]}
+    assert await spaces_feature.through_partner(fed, Incoming({**create, "object": both}, author.uri, both, obj["id"]), both) is None
+    await request_join(space, author, follow_uri="https://berlin.test/follows/9", pre_approved=True)
+    assert await spaces_feature.through_partner(fed, Incoming(create, author.uri, obj, obj["id"]), obj) is None
+
+
+async def test_a_partner_domain_block_holds_for_what_it_relays(fed):
+    """A group relaying a space does not take a post by an author on a domain it blocks."""
+    lisbon = await groups.create_group("nairobi", "Nairobi")
+    space = await remote_account("space", host="lisbon.test", software="causeway")
+    troll = await remote_account("troll", host="trolls.test")
+    await moderation.block_domain("trolls.test", group=lisbon)
+    draft = PostDraft(uri="https://trolls.test/notes/1", activity_uri=None, object_type="Note", content_html="<p>x</p>",
+                      visibility="public", published_at=now(), activity_json="{}")
+    assert await posts.relay(lisbon, space, troll, draft) is None
+    fine = await remote_account("ok", host="fine.test")
+    assert await posts.relay(lisbon, space, fine, PostDraft(**{**draft.__dict__, "uri": "https://fine.test/notes/1"})) is not None
