@@ -198,4 +198,4 @@ def register(cli) -> None:
     p.add_argument("slug")
     p.add_argument("target", metavar="HANDLE_OR_URL")
     p.add_argument("switch", choices=("on", "off"), help="re-announce its posts to this group's members, or not")
-    p.add_argument("--hashtag", help="relay only posts with this hashtag ('' relays every post; left as it was when not given)")
+    p.add_argument("--hashtag", help="relay only posts with one of these hashtags (space-separated; '' relays every post; unchanged when not given)")

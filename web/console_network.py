@@ -118,7 +118,7 @@ async def relay(request: Request) -> Response:
     _ = gettext_for(request)
     hashtag = str(form.get("hashtag", "")).strip()[:100]
     change = collaborations.set_relay(group, row.target, form.get("relay") == "on", hashtag=hashtag, by=account)
-    return await carry_out(request, change, _("Sharing of %(who)s's posts was changed.") % {"who": row.target.handle or row.target.uri}, "/follows")
+    return await carry_out(request, change, _("Done."), "/follows")
 
 
 async def collaborations_page(request: Request) -> Response:

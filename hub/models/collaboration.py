@@ -20,7 +20,7 @@ class GroupFollow(Model):
     relay = fields.BooleanField(default=False)
     """Whether the local group re-announces the followed group's posts to its own members."""
     hashtag = fields.CharField(max_length=100, null=True)
-    """When set, only the followed group's posts carrying this hashtag (or addressed to the follower) are relayed."""
+    """When set (hashtags separated by spaces), only the followed group's posts carrying one of them (or addressed to the follower) are relayed."""
     created_at = fields.DatetimeField(auto_now_add=True)
     """When the follow was sent."""
     updated_at = fields.DatetimeField(auto_now=True)

@@ -22,7 +22,12 @@ async def group_account(group: Group, actor_uri: str, handle: str) -> Account:
 
 
 def _hashtag(value: str | None) -> str | None:
-    return normalise_hashtag(value) if value else None
+    """A relay filter: one or more hashtags (separated by spaces or commas), normalised and joined by spaces."""
+    tags = list(dict.fromkeys(normalise_hashtag(t) for t in (value or "").replace(",", " ").split()))
+    joined = " ".join(tags)
+    if len(joined) > 100:
+        raise InvalidInput("a relay filter holds at most 100 characters of hashtags")
+    return joined or None
 
 
 async def follow_group(
@@ -31,7 +36,7 @@ async def follow_group(
 ) -> GroupFollow:
     """The local group follows another group; a Follow goes out (event ``group_follow.requested``).
 
-    With ``hashtag``, only the followed group's posts carrying it (or addressed to this group) are relayed.
+    With ``hashtag`` (one or more), only the followed group's posts carrying one (or addressed to this group) are relayed.
     """
     await require_role(group, by, ORGANISER_ROLES)
     if target.uri == follow_uri:
@@ -101,12 +106,13 @@ async def set_relay(
 async def relaying_groups(source: Account, *, hashtags: list[str] | None = None, addressed: set[str] | None = None) -> list[Group]:
     """Local groups that follow ``source`` (accepted) and relay its posts to their members.
 
-    A follow filtered by a hashtag takes only posts carrying it (``hashtags``) or addressed to the
-    following group (its slug in ``addressed``); without ``hashtags`` only unfiltered follows relay.
+    A follow filtered by hashtags takes only posts carrying one of them (``hashtags``) or addressed to
+    the following group (its slug in ``addressed``); without ``hashtags`` only unfiltered follows relay.
     """
     wanted = {t.casefold() for t in hashtags or []}
     rows = await GroupFollow.filter(target=source, state="accepted", relay=True).prefetch_related("group")
-    return [row.group for row in rows if not row.hashtag or row.hashtag in wanted or row.group.slug in (addressed or set())]
+    return [row.group for row in rows
+            if not row.hashtag or wanted & set(row.hashtag.split()) or row.group.slug in (addressed or set())]
 
 
 async def followers_of(source: Account) -> list[Group]:

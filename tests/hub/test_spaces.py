@@ -30,6 +30,8 @@ async def test_relay_filter_by_hashtag_switched_after_the_follow():
     assert await collaborations.relaying_groups(other, hashtags=[], addressed={"lisbon"}) == [group]
     await collaborations.set_relay(group, other, False)
     assert await collaborations.relaying_groups(other, hashtags=["rent"]) == []
+    row = await collaborations.set_relay(group, other, True, hashtag="#Rent, strike")
+    assert row.hashtag == "rent strike" and await collaborations.relaying_groups(other, hashtags=["strike"]) == [group]
     row = await collaborations.set_relay(group, other, True, hashtag="")
     assert (row.relay, row.hashtag) == (True, None)
     with pytest.raises(InvalidInput):
