@@ -30,10 +30,11 @@ from federation.delivery import enqueue
 from federation.handling import First, Feature, Incoming, Outcome, done, ignored
 from federation.local_groups import local_group, local_group_account, local_group_of
 from federation.remote import account_for
-from federation.campaign_objects import attachments_of, post_hashtags, text_lines
+from federation.campaign_objects import attachments_of, post_hashtags, text_lines, update_of
+from federation.features.campaigns import call_object
 from federation.vocab import audience, content_and_language, id_of, mentions, type_of
 from hub.errors import HubError
-from hub.models import Account, Collaboration, Event, Group, GroupFollow, Membership, Post, RemoteActor
+from hub.models import Account, CallToAction, Collaboration, Event, Group, GroupFollow, Membership, Post, RemoteActor
 from hub.services import campaigns, collaborations, moderation, spaces
 
 log = logging.getLogger("causeway.spaces")
@@ -214,6 +215,57 @@ async def on_undo_announce(fed: Federation, item: Incoming) -> Outcome | None:
     return done(f"removed from the space: {len(originals)} original(s), {len(withdrawn)} relayed cop(ies)")
 
 
+# --- partners' calls in the space's campaigns ----------------------------------------------------
+
+
+def _call_numbers(obj: dict) -> tuple[str, int, bool, list[str]]:
+    """(what, sign-ups, closed, hashtags) of a partner's call Question."""
+    content, _ = content_and_language(obj)
+    text = text_lines(content)
+    name = obj.get("name") if isinstance(obj.get("name"), str) else ""
+    what = (name or text.strip().split("\n")[0] or "a call")[:500]
+    voters = obj.get("votersCount")
+    signups = voters if isinstance(voters, int) and not isinstance(voters, bool) and 0 <= voters <= 1_000_000 else 0
+    return what, signups, bool(obj.get("closed")), post_hashtags(obj, text)
+
+
+async def on_partner_call(fed: Federation, item: Incoming) -> Outcome | None:
+    """A partner group's call (Create or Update of its Question) counts in the local spaces' campaigns; others: not ours."""
+    obj = item.obj
+    if not isinstance(obj, dict) or type_of(obj) != "Question" or id_of(obj.get("attributedTo")) != item.actor:
+        return None
+    partner = await Account.get_or_none(uri=item.actor)
+    groups = await spaces.spaces_of(partner) if partner is not None else []
+    if not groups or not isinstance(obj.get("id"), str):
+        return None
+    what, signups, closed, tags = _call_numbers(obj)
+    counted = []
+    for group in groups:
+        counted += await spaces.record_partner_call(group, partner, uri=obj["id"], what=what, signups=signups, closed=closed, hashtags=tags)
+    return done(f"a partner's call counted in {len(counted)} campaign(s)") if counted else None
+
+
+async def share_call(fed: Federation, event: Event, group: Group | None) -> bool:
+    """A call of a partner group: local spaces count it at once; remote spaces get an Update of it on each sign-up.
+
+    Runs first on the call events and always lets the campaigns feature publish the call (returns False).
+    """
+    call = await CallToAction.get_or_none(id=event.payload.get("call_id"))
+    if call is None or group is None or call.campaign_id is None:
+        return False
+    question = await call_object(fed, call, group)
+    me = await local_group_account(fed, group)
+    what, signups, closed, tags = _call_numbers(question)
+    for space_group in await spaces.spaces_of(me):
+        await spaces.record_partner_call(space_group, me, uri=question["id"], what=what, signups=signups, closed=closed, hashtags=tags)
+    if event.kind == "call.signup":
+        for follow in await spaces.joined():
+            remote = await RemoteActor.get_or_none(account_id=follow.target_id)
+            if follow.group_id == group.id and follow.state == "accepted" and remote is not None:
+                await enqueue(update_of(question), actor_uri=fed.urls.group(group.slug), inboxes=[remote.inbox])
+    return False
+
+
 # --- outbound from a partner ---------------------------------------------------------------------
 
 
@@ -271,11 +323,16 @@ FEATURE = Feature(
         ("Block", "*"): First(on_block),
         ("Undo", "Follow"): First(on_undo_follow),
         ("Undo", "Announce"): First(on_undo_announce),
+        ("Create", "*"): First(on_partner_call),
+        ("Update", "*"): First(on_partner_call),
     },
     outbound={
         "space.moderator": on_moderator_named,
         "space.removal": on_removal,
         "space.ban": on_ban,
+        "call.published": First(share_call),
+        "call.signup": First(share_call),
+        "call.closed": First(share_call),
     },
     hooks={"reply": through_partner},
 )

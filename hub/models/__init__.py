@@ -4,7 +4,7 @@ from hub.models.account import Account, RemoteActor
 from hub.models.campaign import (
     Alert, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
 )
-from hub.models.collaboration import Collaboration, CollaborationModerator, GroupFollow, Invite
+from hub.models.collaboration import Collaboration, CollaborationModerator, GroupFollow, Invite, PartnerCall
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
 from hub.models.membership import Membership
@@ -26,6 +26,7 @@ __all__ = [
     "DomainBlock",
     "CollaborationModerator",
     "GroupFollow",
+    "PartnerCall",
     "Invite",
     "LoginToken",
     "ModerationAction",

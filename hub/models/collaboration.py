@@ -70,6 +70,31 @@ class CollaborationModerator(Model):
         unique_together = (("space", "partner", "moderator"),)
 
 
+class PartnerCall(Model):
+    """A partner group's call to action counted in a space's campaign (its numbers as the partner last sent them)."""
+
+    id = fields.IntField(primary_key=True)
+    """Row id."""
+    campaign = fields.ForeignKeyField("models.Campaign", related_name="partner_calls", on_delete=fields.CASCADE)
+    """The space's campaign whose hashtag the call carries."""
+    partner = fields.ForeignKeyField("models.Account", related_name="partner_calls", on_delete=fields.CASCADE)
+    """The partner group that published the call (credited with it)."""
+    uri = fields.CharField(max_length=1024)
+    """The call's Question id."""
+    what = fields.CharField(max_length=500)
+    """What the call asks for (its name or text)."""
+    signups = fields.IntField()
+    """Members signed up, as the partner counts them (the Question's votersCount)."""
+    closed = fields.BooleanField(default=False)
+    """Whether the partner closed the call."""
+    updated_at = fields.DatetimeField(auto_now=True)
+    """When the partner's numbers last arrived."""
+
+    class Meta:
+        table = "partner_calls"
+        unique_together = (("campaign", "uri"),)
+
+
 class Invite(Model):
     """An invitation: a group invited to a collaboration, or a person invited to a group; sent or received."""
 

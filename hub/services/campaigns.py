@@ -21,7 +21,7 @@ from hub.clock import now
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.lifecycle import CAMPAIGN_POST
 from hub.models import (
-    Account, BoardItem, CallToAction, Campaign, CampaignPost, Collaboration, Group, GroupFollow, Membership, Post, Signup,
+    Account, BoardItem, CallToAction, Campaign, CampaignPost, Collaboration, Group, GroupFollow, Membership, PartnerCall, Post, Signup,
 )
 from hub.services import blocks, events, moderation_log
 from hub.services.groups import SLUG_RE
@@ -49,7 +49,9 @@ class Impact:
     partner_groups: int
     """Groups working with the campaign's group (collaboration partners, followed groups)."""
     calls: int
-    """Calls published."""
+    """Calls published (the group's own and its partners')."""
+    by_group: tuple[tuple[str, int, int], ...] = ()
+    """(group, calls, sign-ups) for the campaign's own group (its slug) and each partner (its actor id) that has calls."""
 
 
 def normalise_hashtag(value: str) -> str:
@@ -336,7 +338,14 @@ async def impact(campaign: Campaign) -> Impact:
         Q(source="relay", post_id__isnull=True) | Q(post__state="published")
     ).count()
     needs_met = await BoardItem.filter(campaign=campaign, kind="need", state="met").count()
+    by_group: dict[str, list[int]] = {group.slug: [len(calls), signups]} if calls else {}
+    partner_calls = await PartnerCall.filter(campaign=campaign).prefetch_related("partner")
+    for row in partner_calls:
+        credit = by_group.setdefault(row.partner.uri, [0, 0])
+        credit[0] += 1
+        credit[1] += row.signups
     return Impact(
-        signups=signups, needs_met=needs_met, calls_filled=filled, posts_gathered=posts,
-        partner_groups=await partner_count(group), calls=len(calls),
+        signups=signups + sum(row.signups for row in partner_calls), needs_met=needs_met, calls_filled=filled,
+        posts_gathered=posts, partner_groups=await partner_count(group), calls=len(calls) + len(partner_calls),
+        by_group=tuple((name, n, s) for name, (n, s) in by_group.items()),
     )

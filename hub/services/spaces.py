@@ -14,8 +14,8 @@ from tortoise.transactions import in_transaction
 
 from hub.clock import now
 from hub.errors import InvalidInput, NotFound, PermissionDenied
-from hub.models import Account, Collaboration, CollaborationModerator, Group, GroupFollow, Invite, Membership, Post
-from hub.services import events, members, moderation
+from hub.models import Account, Collaboration, CollaborationModerator, Group, GroupFollow, Invite, Membership, PartnerCall, Post
+from hub.services import campaigns, events, members, moderation
 from hub.services.collaborations import unfollow_group
 
 
@@ -167,3 +167,31 @@ async def joined() -> list[GroupFollow]:
 async def moderators_of(space: Account) -> list[CollaborationModerator]:
     """The moderators partners named for a space, with partner and moderator accounts."""
     return await CollaborationModerator.filter(space=space).order_by("id").prefetch_related("partner", "moderator")
+
+
+async def spaces_of(partner: Account) -> list[Group]:
+    """The local spaces in which ``partner`` (a group's account) is an accepted partner."""
+    rows = await Membership.filter(account=partner, role="partner", state="accepted").prefetch_related("group")
+    return [row.group for row in rows if row.group.kind == "collaboration"]
+
+
+async def record_partner_call(
+    space_group: Group, partner: Account, *, uri: str, what: str, signups: int, closed: bool, hashtags: list[str],
+) -> list[PartnerCall]:
+    """At the host: a partner's call with a hashtag of the space's running campaigns counts in them, credited to the partner.
+
+    Each update replaces the numbers; a call id already credited to another partner is left alone.
+    """
+    if not await is_partner(space_group, partner):
+        raise PermissionDenied(f"{partner.handle or partner.uri} is not a partner of {space_group.slug}")
+    out = []
+    values = {"what": what[:500], "signups": max(0, signups), "closed": closed}
+    for campaign in await campaigns.campaigns_for(hashtags, group=space_group):
+        row, created = await PartnerCall.get_or_create(campaign=campaign, uri=uri, defaults={"partner": partner, **values})
+        if not created:
+            if row.partner_id != partner.id:
+                continue
+            row.what, row.signups, row.closed = values["what"], values["signups"], values["closed"]
+            await row.save(update_fields=["what", "signups", "closed", "updated_at"])
+        out.append(row)
+    return out

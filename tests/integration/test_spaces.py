@@ -101,6 +101,24 @@ def test_two_way_space_across_three_hubs(hub_factory, peer_factory):
     # 3 (campaigns): the space's campaign gathered berlin's member's post, credited to berlin
     gathered = a.cli_json("campaign", "posts", space_slug, "strike")
     assert [(g["uri"], g["source"], g["via"]) for g in gathered] == [(note, "partner", b.group_url("berlin"))]
+    # partners' calls tagged for the space's campaign add up in its impact numbers, each credited to its group
+    b.cli("campaign", "create", "berlin", "Mietstreik", "--slug", "streik", "--hashtag", TAG)
+    b.cli("call", "create", "berlin", "--what", "Picket the landlord", "--needed", "3", "--campaign", "streik")
+    a.cli("campaign", "create", "lisbon", "Greve", "--slug", "greve", "--hashtag", TAG)
+    a.cli("call", "create", "lisbon", "--what", "Leaflets at the market", "--needed", "2", "--campaign", "greve")
+    questions = wait_until_sync(lambda: [r["activity"]["object"] for r in p2.control("received", type="Create") if r["valid"]
+                                         and isinstance(r["activity"]["object"], dict) and r["activity"]["object"].get("type") == "Question"],
+                                timeout=30, message="berlin's call reached its member")
+    assert p2.control("vote", {"actor": "m2", "question": questions[0]["id"]})["status"] == 202
+
+    def strike() -> dict:
+        return next(c for c in a.cli_json("campaign", "list", space_slug) if c["slug"] == "strike")
+
+    wanted = sorted([(b.group_url("berlin"), 1, 1), (a.group_url("lisbon"), 1, 0)])
+    wait_until_sync(lambda: sorted((g["group"], g["calls"], g["signups"]) for g in strike()["by_group"]) == wanted, timeout=40,
+                    message="the space's campaign counts berlin's call with its sign-up and lisbon's call")
+    assert (strike()["calls"], strike()["signups"]) == (2, 1)
+
     untagged = p2.control("post", {"actor": "m2", "content": "Berlin-only meeting", "mentions": [b.group_url("berlin")]})
     quiet(a, b, c)
     assert post_states(a, untagged["note_id"]) == {} and not announces_of(p3, untagged["note_id"])

@@ -14,8 +14,8 @@ from federation.handling import Incoming
 from federation.local_groups import local_group_account
 from federation.registry import REGISTRY
 from hub.clock import now
-from hub.models import Account, Collaboration, CollaborationModerator, Group, GroupFollow, Post
-from hub.services import collaborations, groups, moderation, posts
+from hub.models import Account, Collaboration, CollaborationModerator, Event, Group, GroupFollow, Post
+from hub.services import calls, campaigns, collaborations, groups, moderation, posts
 from hub.services.members import request_join
 from hub.services.posts import PostDraft
 from tests.federation.conftest import drain_events, remote_account
@@ -184,3 +184,39 @@ async def test_a_partner_domain_block_holds_for_what_it_relays(fed):
     assert await posts.relay(lisbon, space, troll, draft) is None
     fine = await remote_account("ok", host="fine.test")
     assert await posts.relay(lisbon, space, fine, PostDraft(**{**draft.__dict__, "uri": "https://fine.test/notes/1"})) is not None
+
+
+async def test_partner_calls_add_up_in_the_space_campaign(fed):
+    """A partner's call Question with the campaign's hashtag counts (Create, then Update with more sign-ups); others do not."""
+    _collab, space, berlin = await _space(fed)
+    campaign = await campaigns.create_campaign(space, "strike", "Strike", hashtags=["housingalliance"])
+    question = {"id": "https://berlin.test/groups/berlin/calls/1", "type": "Question", "attributedTo": berlin.uri,
+                "content": "<p>Picket the landlord #housingalliance</p>", "votersCount": 1}
+    create = {"id": f"{question['id']}#create", "type": "Create", "actor": berlin.uri, "object": question}
+    assert (await spaces_feature.on_partner_call(fed, Incoming(create, berlin.uri, question, question["id"]))).state == "done"
+    later = {**question, "votersCount": 4, "closed": "2026-12-05T10:00:00Z"}
+    update = {**create, "id": f"{question['id']}#update", "type": "Update", "object": later}
+    assert (await spaces_feature.on_partner_call(fed, Incoming(update, berlin.uri, later, later["id"]))).state == "done"
+    impact = await campaigns.impact(campaign)
+    assert (impact.calls, impact.signups, impact.by_group) == (1, 4, ((berlin.uri, 1, 4),))
+    stranger = await remote_account("paris", host="paris.test", software="causeway")
+    forged = {**question, "attributedTo": stranger.uri}
+    assert await spaces_feature.on_partner_call(fed, Incoming({**create, "actor": stranger.uri}, stranger.uri, forged, forged["id"])) is None
+    untagged = {**question, "id": "https://berlin.test/groups/berlin/calls/2", "content": "<p>Other work</p>"}
+    assert await spaces_feature.on_partner_call(fed, Incoming(create, berlin.uri, untagged, untagged["id"])) is None
+    note = {**question, "type": "Note"}
+    assert await spaces_feature.on_partner_call(fed, Incoming(create, berlin.uri, note, note["id"])) is None
+    assert (await campaigns.impact(campaign)).calls == 1
+
+
+async def test_a_local_partner_call_counts_at_once(fed):
+    """The host's own partner group publishes a call for its campaign with the space's hashtag: the space counts it in-process."""
+    collab, space, _berlin = await _space(fed)
+    lisbon = await collab.host_group
+    strike = await campaigns.create_campaign(space, "strike", "Strike", hashtags=["housingalliance"])
+    own = await campaigns.create_campaign(lisbon, "greve", "Greve", hashtags=["housingalliance"])
+    call = await calls.create_call(lisbon, what="Leaflets", needed=2, campaign=own)
+    await drain_events(fed)
+    impact = await campaigns.impact(strike)
+    assert (impact.calls, impact.by_group) == (1, ((fed.urls.group("lisbon"), 1, 0),))
+    assert await spaces_feature.share_call(fed, Event(kind="call.signup", payload={"call_id": call.id}), None) is False
