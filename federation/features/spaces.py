@@ -125,9 +125,12 @@ async def _claim(fed: Federation, item: Incoming) -> tuple[Account, Account] | N
     moderator_uri = id_of(item.activity.get("attributedTo"))
     if not moderator_uri:
         return None
-    partner = await account_for(fed, item.actor)
-    moderator = await Account.get_or_none(uri=moderator_uri) or await account_for(fed, moderator_uri)
-    return partner, moderator
+    return await _known(fed, item.actor), await _known(fed, moderator_uri)
+
+
+async def _known(fed: Federation, uri: str) -> Account:
+    """The account of ``uri``: already known (a local group's too), else fetched."""
+    return await Account.get_or_none(uri=uri) or await account_for(fed, uri)
 
 
 def _refused(group: Group, item: Incoming, exc: HubError) -> Outcome:
@@ -140,8 +143,8 @@ async def on_add_moderator(fed: Federation, item: Incoming) -> Outcome | None:
     group = await _space_target(fed, item, "/moderators")
     if group is None or not item.object_id:
         return None
-    partner = await account_for(fed, item.actor)
-    moderator = await account_for(fed, item.object_id)
+    partner = await _known(fed, item.actor)
+    moderator = await _known(fed, item.object_id)
     try:
         await spaces.record_moderator(group, await local_group_account(fed, group), partner, moderator)
     except HubError as exc:
@@ -175,7 +178,7 @@ async def on_block(fed: Federation, item: Incoming) -> Outcome | None:
         return _refused(group, item, HubError("a ban must name the account and the moderator (attributedTo)"))
     reason = item.activity.get("summary") if isinstance(item.activity.get("summary"), str) else None
     try:
-        await spaces.apply_ban(group, await local_group_account(fed, group), *claim, await account_for(fed, item.object_id), reason=reason)
+        await spaces.apply_ban(group, await local_group_account(fed, group), *claim, await _known(fed, item.object_id), reason=reason)
     except HubError as exc:
         return _refused(group, item, exc)
     return done(f"{item.object_id} banned from {group.slug}")
@@ -204,8 +207,8 @@ async def on_undo_announce(fed: Federation, item: Incoming) -> Outcome | None:
     uri = id_of(announce.get("object"))
     if space is None or not uri or id_of(announce.get("actor")) != item.actor:
         return None
-    partner_groups = [g for g in await collaborations.followers_of(space)]
-    originals = await Post.filter(uri=uri, via_id=None, group_id__in=[g.id for g in partner_groups], state__in=["published", "held"]).prefetch_related("group")
+    partner_ids = [follow.group_id for follow in await spaces.joined() if follow.target_id == space.id and follow.state == "accepted"]
+    originals = await Post.filter(uri=uri, via_id=None, group_id__in=partner_ids, state__in=["published", "held"]) if partner_ids else []
     if not originals:
         return None
     reason = f"removed from the shared space {space.handle or space.uri}"

@@ -14,7 +14,7 @@ from federation.handling import Incoming
 from federation.local_groups import local_group_account
 from federation.registry import REGISTRY
 from hub.clock import now
-from hub.models import Account, Collaboration, CollaborationModerator, Event, Group, GroupFollow, Post
+from hub.models import Account, Collaboration, CollaborationModerator, Event, Group, GroupFollow, Invite, Post
 from hub.services import calls, campaigns, collaborations, groups, moderation, posts
 from hub.services.members import request_join
 from hub.services.posts import PostDraft
@@ -138,6 +138,8 @@ async def test_partner_side_takes_down_its_original_when_the_space_withdraws_it(
     berlin = await groups.create_group("berlin", "Berlin")
     space = await remote_account("space", host="lisbon.test", software="causeway")
     await GroupFollow.create(group=berlin, target=space, follow_uri="https://hub.test/f/1", state="accepted", relay=True)
+    await Invite.create(group=berlin, counterpart=space, kind="collaboration", direction="incoming", state="accepted",
+                        invite_uri="https://lisbon.test/invites/1", object_uri=space.uri, expires_at=now() + timedelta(days=7))
     author = await remote_account("ana")
     draft = PostDraft(uri="https://masto.test/notes/9", activity_uri=None, object_type="Note", content_html="<p>x</p>",
                       visibility="public", published_at=now(), activity_json="{}")
@@ -150,6 +152,16 @@ async def test_partner_side_takes_down_its_original_when_the_space_withdraws_it(
     assert original.state == "removed"
     stranger = {**undo, "actor": "https://other.test/groups/x", "object": {**undo["object"], "actor": "https://other.test/groups/x"}}
     assert await spaces_feature.on_undo_announce(fed, Incoming(stranger, stranger["actor"], stranger["object"], None)) is None
+    # a group followed without being a space (no collaboration invite) withdrawing a boost leaves our own post alone
+    neighbour = await remote_account("neighbour", host="other.test", software="causeway")
+    await GroupFollow.create(group=berlin, target=neighbour, follow_uri="https://hub.test/f/2", state="accepted", relay=True)
+    draft2 = PostDraft(**{**draft.__dict__, "uri": "https://masto.test/notes/10"})
+    own = (await posts.submit(berlin, author, draft2)).post
+    withdraw = {"id": "https://other.test/u/1", "type": "Undo", "actor": neighbour.uri,
+                "object": {"type": "Announce", "actor": neighbour.uri, "object": own.uri}}
+    assert await spaces_feature.on_undo_announce(fed, Incoming(withdraw, neighbour.uri, withdraw["object"], None)) is None
+    await own.refresh_from_db()
+    assert own.state == "published"
 
 
 def test_spaces_run_first_on_what_moderation_and_membership_own():
