@@ -33,6 +33,7 @@ from federation.features import (
     organisers,
     posts,
     relays,
+    spaces,
 )
 from federation.handling import ANY, EventHandler, Feature, First, Handler, Incoming, Outcome
 
@@ -50,6 +51,7 @@ FEATURES: tuple[Feature, ...] = (
     organisers.FEATURE,
     gatherings.FEATURE,  # events: RSVPs, votes (reply hook), followed groups' Events; first on Accept/Reject/Delete
     library.FEATURE,
+    spaces.FEATURE,  # First on Add/Remove/Block aimed at a local space, Undo{Follow} of one, Undo{Announce} by one; reply hook after campaigns'
 )
 """Every feature, in the order their ``First`` handlers and hook functions run."""
 

@@ -78,7 +78,8 @@ async def _campaign_list(args: argparse.Namespace, settings: Settings) -> int:
         impact = await campaigns.impact(c)
         rows.append({"id": c.id, "slug": c.slug, "name": c.name, "hashtags": c.hashtags, "running": campaigns.is_running(c),
                      "signups": impact.signups, "needs_met": impact.needs_met, "calls_filled": impact.calls_filled,
-                     "posts_gathered": impact.posts_gathered, "partner_groups": impact.partner_groups,
+                     "posts_gathered": impact.posts_gathered, "partner_groups": impact.partner_groups, "calls": impact.calls,
+                     "by_group": [{"group": g, "calls": n, "signups": s} for g, n, s in impact.by_group],
                      "fundraising_progress": c.fundraising_progress, "fundraising_target": c.fundraising_target,
                      "pending": await CampaignPost.filter(campaign=c, state="pending").count(),
                      "url": f"{settings.base_url}/groups/{group.slug}/campaigns/{c.slug}"})
@@ -101,7 +102,8 @@ async def _campaign_posts(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.group)
     campaign = await campaigns.get_campaign(group, args.campaign)
     rows = [{"id": e.id, "state": e.state, "source": e.source, "uri": e.uri, "url": e.url,
-             "author": e.author.handle or e.author.uri, "published": e.published_at.isoformat()}
+             "author": e.author.handle or e.author.uri, "published": e.published_at.isoformat(),
+             "via": await campaigns.credited_group(e)}
             for e in await campaigns.gathered(campaign, state=args.state, limit=200)]
     if args.json:
         print_json(rows)

@@ -108,6 +108,19 @@ async def unfollow(request: Request) -> Response:
                            _("The group no longer follows %(who)s.") % {"who": row.target.handle or row.target.uri}, "/follows")
 
 
+async def relay(request: Request) -> Response:
+    """POST /console/groups/{slug}/follows/{follow_id}/relay: share the followed group's posts or not, filtered by a hashtag."""
+    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    form = await checked_form(request)
+    row = await GroupFollow.get_or_none(id=request.path_params["follow_id"], group=group).prefetch_related("target")
+    if row is None:
+        raise NotFound("this group has no such follow")
+    _ = gettext_for(request)
+    hashtag = str(form.get("hashtag", "")).strip()[:100]
+    change = collaborations.set_relay(group, row.target, form.get("relay") == "on", hashtag=hashtag, by=account)
+    return await carry_out(request, change, _("Done."), "/follows")
+
+
 async def collaborations_page(request: Request) -> Response:
     """GET /console/groups/{slug}/collaborations."""
     account, group, role = await console_group(request)
@@ -156,6 +169,7 @@ def routes(prefix: str) -> list[Route]:
         Route(f"{prefix}/follows", follows_page, name="console_follows"),
         Route(f"{prefix}/follows", follow, methods=["POST"], name="console_follow"),
         Route(f"{prefix}/follows/{{follow_id:int}}/undo", unfollow, methods=["POST"], name="console_unfollow"),
+        Route(f"{prefix}/follows/{{follow_id:int}}/relay", relay, methods=["POST"], name="console_relay"),
         Route(f"{prefix}/reports", reports_page, name="console_reports"),
         Route(f"{prefix}/reports/{{report_id:int}}/{{action}}", report_action, methods=["POST"], name="console_report_action"),
     ]

@@ -150,7 +150,8 @@ async def _publish(fed: Federation, group: Group, activity: dict) -> None:
         await enqueue(activity, actor_uri=fed.urls.group(group.slug), inboxes=inboxes)
 
 
-async def _question(fed: Federation, call: CallToAction, group: Group) -> dict:
+async def call_object(fed: Federation, call: CallToAction, group: Group) -> dict:
+    """The call as the group's Question, with its current count."""
     counted = (await calls.status(call)).counted
     campaign = await Campaign.get_or_none(id=call.campaign_id) if call.campaign_id else None
     image = await call.image
@@ -163,14 +164,14 @@ async def on_call_published(fed: Federation, event: Event, group: Group | None) 
     group = group or await Group.get(id=call.group_id)
     call.object_uri = object_uri(fed.urls, group.slug, "call", call.id)
     await call.save(update_fields=["object_uri"])
-    await _publish(fed, group, create_of(await _question(fed, call, group)))
+    await _publish(fed, group, create_of(await call_object(fed, call, group)))
 
 
 async def on_call_closed(fed: Federation, event: Event, group: Group | None) -> None:
     """The closed call goes out again as an Update of the Question (closed, final count)."""
     call = await CallToAction.get(id=event.payload["call_id"])
     group = group or await Group.get(id=call.group_id)
-    await _publish(fed, group, update_of(await _question(fed, call, group)))
+    await _publish(fed, group, update_of(await call_object(fed, call, group)))
 
 
 async def _direct(fed: Federation, group: Group, account_id: int, text: str, link: str | None) -> None:

@@ -7,8 +7,10 @@ an answer to one of our invites by anyone but the invitee. Local counterparts (t
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
+from datetime import datetime
 
 from federation import activities
 from federation.context import Federation
@@ -21,12 +23,14 @@ from federation.objects import clean_object, draft_from
 from federation.nodeinfo import announce_form
 from federation.remote import account_for, fetch_actor
 from federation.vocab import POST_TYPES, id_of, type_of
+from federation.features import spaces
 from federation.webfinger import resolve_actor_url
 from hub.clock import now
 from hub.errors import InvalidInput
 from hub.models import Account, Collaboration, Event, Group, GroupFollow, Invite, RemoteActor
 from hub.services import collaborations, groups, invites, members, posts
 
+log = logging.getLogger("causeway.spaces")
 
 async def account_of(fed: Federation, handle_or_url: str) -> Account:
     """The account of a handle or actor URL: a local group's own account, or a fetched remote actor's."""
@@ -47,7 +51,8 @@ def _slugify(name: str) -> str:
 
 
 async def start_collaboration(
-    fed: Federation, host: Group, name: str, *, description: str = "", by: Account | None = None
+    fed: Federation, host: Group, name: str, *, description: str = "", hashtag: str | None = None,
+    ends_at: datetime | None = None, by: Account | None = None,
 ) -> Collaboration:
     """The collaboration called ``name`` hosted by ``host``, created (with ``host`` as relaying partner) if new."""
     collab = await collaborations.find_collaboration(host, name)
@@ -56,12 +61,13 @@ async def start_collaboration(
     host_account = await local_group_account(fed, host)
     collab = await collaborations.create_collaboration(
         host, f"{host.slug}_{_slugify(name)}"[:64].strip("_"), name, host_account=host_account,
-        description=description, by=by,
+        description=description, hashtag=hashtag, ends_at=ends_at, by=by,
     )
     await collaborations.accept_local_partner(
         collab, host, host_account, await local_group_account(fed, await collab.group),
         follow_uri=fed.urls.group_activity(host.slug, "follow", uuid.uuid4().hex),
     )
+    await spaces.follow_partner(fed, collab, host_account)
     return collab
 
 
@@ -137,6 +143,7 @@ async def _answer(fed: Federation, item: Incoming, accepted: bool) -> Outcome:
         await invites.answered_remotely(invite, "accepted" if accepted else "rejected")
         if accepted and invite.collaboration is not None:
             await collaborations.add_partner(invite.collaboration, answerer)
+            await spaces.follow_partner(fed, invite.collaboration, answerer)
         return done(f"invite #{invite.id} {'accepted' if accepted else 'rejected'}")
     follow = await collaborations.follow_answered(object_id, answerer, accepted=accepted)
     if follow is not None:
@@ -180,12 +187,15 @@ async def _announced_object(fed: Federation, item: Incoming) -> dict:
 async def on_announce(fed: Federation, item: Incoming) -> Outcome:
     """A followed group (or a collaboration we partner in) announced a post: relaying groups re-announce it once."""
     source = await Account.get_or_none(uri=item.actor)
-    groups = await collaborations.relaying_groups(source) if source is not None else []
-    if not groups:
+    if source is None or not await collaborations.followers_of(source):
         return ignored("Announce by a group no local group relays")
     if item.obj is not None and type_of(item.obj) in ("Delete", "Undo"):
         return ignored("retractions reach relayed copies through the author's Delete")
     obj = await _announced_object(fed, item)
+    hashtags, addressed = spaces.shared_tags(fed, item.obj if type_of(item.obj) == "Create" else {}, obj)
+    groups = await collaborations.relaying_groups(source, hashtags=hashtags, addressed=addressed)
+    if not groups:
+        return ignored("the post carries no hashtag a relaying group follows for")
     author_uri = id_of(obj.get("attributedTo"))
     if type_of(obj) not in POST_TYPES or not author_uri or not same_host(author_uri, obj["id"]):
         return ignored("the announced object is not a post by an actor of its own server")
@@ -198,7 +208,15 @@ async def on_announce(fed: Federation, item: Incoming) -> Outcome:
         if draft.visibility not in ("public", "unlisted"):
             results.append(f"{group.slug}: not public, not relayed")
             continue
+        refused = await spaces.refusal(fed, group, source, author)
+        if refused is not None:
+            results.append(f"{group.slug}: refused ({refused})")
+            continue
         relayed = await posts.relay(group, source, author, draft)
+        if relayed is not None and group.kind == "collaboration":
+            results += [f"{group.slug}: {note}" for note in await spaces.gather_shared(group, relayed.post, obj, hashtags)]
+        if relayed is None:
+            log.info("%s already had %s (shared again by %s): not relayed twice", group.slug, obj["id"], source.uri)
         results.append(f"{group.slug}: {'relayed' if relayed else 'already had it'}")
     return done("; ".join(results))
 
@@ -293,7 +311,9 @@ async def _answer_local(fed: Federation, invite: Invite, state: str) -> bool:
     if outgoing is not None and outgoing.state == "pending":
         await invites.answered_remotely(outgoing, state)
         if state == "accepted" and outgoing.collaboration is not None:
-            await collaborations.add_partner(outgoing.collaboration, await local_group_account(fed, invite.group))
+            partner = await local_group_account(fed, invite.group)
+            await collaborations.add_partner(outgoing.collaboration, partner)
+            await spaces.follow_partner(fed, outgoing.collaboration, partner)
     return True
 
 

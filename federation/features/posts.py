@@ -22,6 +22,7 @@ from federation.context import Federation
 from federation.delivery import enqueue
 from federation.errors import OriginError
 from federation.fetch import fetch_document, same_host
+from federation.features.spaces import refusal, stored_tags
 from federation.handling import ANY, Feature, Incoming, Outcome, done, event_post, ignored
 from federation.hooks import GROUP_POST, POST_EDIT, REPLY
 from federation.local_groups import local_group, local_group_account
@@ -209,10 +210,13 @@ async def account_for_existing(uri: str) -> Account | None:
 async def _relay_to_local_members(fed: Federation, group: Group, post: Post) -> None:
     """Local groups that are members of ``group`` and relay it re-announce the post in-process."""
     source = await local_group_account(fed, group)
-    for follower in await collaborations.relaying_groups(source):
+    hashtags, addressed = stored_tags(fed, post)
+    for follower in await collaborations.relaying_groups(source, hashtags=hashtags, addressed=addressed):
         if follower.id == group.id:
             continue
         author = await Account.get(id=post.author_id)
+        if await refusal(fed, follower, source, author) is not None:
+            continue
         draft = PostDraft(
             uri=post.uri, activity_uri=post.activity_uri, object_type=post.object_type, content_html=post.content_html,
             visibility=post.visibility, published_at=post.published_at, activity_json=post.activity_json, url=post.url,

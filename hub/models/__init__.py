@@ -7,7 +7,7 @@ from hub.models.campaign import (
 from hub.models.gathering import Gathering, RemoteGathering, Rsvp
 from hub.models.decision import Decision, Vote
 from hub.models.library import LibraryEntry
-from hub.models.collaboration import Collaboration, GroupFollow, Invite
+from hub.models.collaboration import Collaboration, CollaborationModerator, GroupFollow, Invite, PartnerCall
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
 from hub.models.membership import Membership
@@ -36,7 +36,9 @@ __all__ = [
     "LibraryEntry",
     "Vote",
     "DomainBlock",
+    "CollaborationModerator",
     "GroupFollow",
+    "PartnerCall",
     "Invite",
     "LoginToken",
     "ModerationAction",

@@ -19,6 +19,8 @@ class GroupFollow(Model):
     """pending, accepted, rejected or undone."""
     relay = fields.BooleanField(default=False)
     """Whether the local group re-announces the followed group's posts to its own members."""
+    hashtag = fields.CharField(max_length=100, null=True)
+    """When set (hashtags separated by spaces), only the followed group's posts carrying one of them (or addressed to the follower) are relayed."""
     created_at = fields.DatetimeField(auto_now_add=True)
     """When the follow was sent."""
     updated_at = fields.DatetimeField(auto_now=True)
@@ -39,12 +41,58 @@ class Collaboration(Model):
     host_group = fields.ForeignKeyField("models.Group", related_name="hosted_collaborations", on_delete=fields.CASCADE)
     """The local group that started it and invites partners."""
     ends_at = fields.DatetimeField(null=True)
-    """Optional end date of the joint campaign."""
+    """Optional end date: after it the space relays nothing more."""
+    hashtag = fields.CharField(max_length=100, default="")
+    """Partners' posts carrying this hashtag (without ``#``) are shared into the space."""
     created_at = fields.DatetimeField(auto_now_add=True)
     """When it was created."""
 
     class Meta:
         table = "collaborations"
+
+
+class CollaborationModerator(Model):
+    """A moderator a partner group named for a shared space (kept by the partner's hub and by the space's host)."""
+
+    id = fields.IntField(primary_key=True)
+    """Row id."""
+    space = fields.ForeignKeyField("models.Account", related_name="space_moderators", on_delete=fields.CASCADE)
+    """The collaboration's Group actor (local at the host, remote at partners)."""
+    partner = fields.ForeignKeyField("models.Account", related_name="named_moderators", on_delete=fields.CASCADE)
+    """The partner group that named the moderator."""
+    moderator = fields.ForeignKeyField("models.Account", related_name="moderates_spaces", on_delete=fields.CASCADE)
+    """The person who may remove posts from and ban accounts in the space."""
+    created_at = fields.DatetimeField(auto_now_add=True)
+    """When the partner named them."""
+
+    class Meta:
+        table = "collaboration_moderators"
+        unique_together = (("space", "partner", "moderator"),)
+
+
+class PartnerCall(Model):
+    """A partner group's call to action counted in a space's campaign (its numbers as the partner last sent them)."""
+
+    id = fields.IntField(primary_key=True)
+    """Row id."""
+    campaign = fields.ForeignKeyField("models.Campaign", related_name="partner_calls", on_delete=fields.CASCADE)
+    """The space's campaign whose hashtag the call carries."""
+    partner = fields.ForeignKeyField("models.Account", related_name="partner_calls", on_delete=fields.CASCADE)
+    """The partner group that published the call (credited with it)."""
+    uri = fields.CharField(max_length=1024)
+    """The call's Question id."""
+    what = fields.CharField(max_length=500)
+    """What the call asks for (its name or text)."""
+    signups = fields.IntField()
+    """Members signed up, as the partner counts them (the Question's votersCount)."""
+    closed = fields.BooleanField(default=False)
+    """Whether the partner closed the call."""
+    updated_at = fields.DatetimeField(auto_now=True)
+    """When the partner's numbers last arrived."""
+
+    class Meta:
+        table = "partner_calls"
+        unique_together = (("campaign", "uri"),)
 
 
 class Invite(Model):

@@ -21,7 +21,7 @@ from hub.clock import now
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.lifecycle import CAMPAIGN_POST
 from hub.models import (
-    Account, BoardItem, CallToAction, Campaign, CampaignPost, Collaboration, Group, GroupFollow, Membership, Post, Signup,
+    Account, BoardItem, CallToAction, Campaign, CampaignPost, Collaboration, Group, GroupFollow, Membership, PartnerCall, Post, Signup,
     Tombstone,
 )
 from hub.services import blocks, events, moderation_log
@@ -50,7 +50,9 @@ class Impact:
     partner_groups: int
     """Groups working with the campaign's group (collaboration partners, followed groups)."""
     calls: int
-    """Calls published."""
+    """Calls published (the group's own and its partners')."""
+    by_group: tuple[tuple[str, int, int], ...] = ()
+    """(group, calls, sign-ups) for the campaign's own group (its slug) and each partner (its actor id) that has calls."""
 
 
 def normalise_hashtag(value: str) -> str:
@@ -212,6 +214,28 @@ async def gather_member_post(
     return out
 
 
+async def gather_shared_post(post: Post, hashtags: list[str], *, attachments: list[dict] | None = None) -> list[CampaignPost]:
+    """A post a partner group shared into a collaboration's space joins the space's running campaigns with its hashtags.
+
+    Approved at once (the partner's own member wrote it) with source ``partner``; the post's ``via``
+    credits the partner group it came through, whatever hub that group is on.
+    """
+    if post.visibility not in ("public", "unlisted") or post.via_id is None:
+        return []
+    out = []
+    for campaign in await campaigns_for(hashtags, group=await Group.get(id=post.group_id)):
+        entry, created = await CampaignPost.get_or_create(
+            campaign=campaign, uri=post.uri,
+            defaults={
+                "post": post, "author_id": post.author_id, "url": post.url, "content_html": post.content_html,
+                "attachments": attachments or [], "source": "partner", "state": "approved", "published_at": post.published_at,
+            },
+        )
+        if created:
+            out.append(entry)
+    return out
+
+
 async def gather_relay_post(
     author: Account, *, uri: str, url: str | None, content_html: str, published_at: datetime, hashtags: list[str],
     attachments: list[dict] | None = None,
@@ -241,6 +265,14 @@ async def gather_relay_post(
         if created:
             out.append(entry)
     return out
+
+
+async def credited_group(entry: CampaignPost) -> str | None:
+    """The actor id of the partner group a gathered post came through (None for the campaign's own group)."""
+    post = await Post.get_or_none(id=entry.post_id) if entry.post_id else None
+    if post is None or post.via_id is None:
+        return None
+    return (await Account.get(id=post.via_id)).uri
 
 
 async def moderate_gathered(entry: CampaignPost, action: str, *, by: Account | None = None, reason: str | None = None) -> CampaignPost:
@@ -323,7 +355,14 @@ async def impact(campaign: Campaign) -> Impact:
         Q(source="relay", post_id__isnull=True, uri__not_in=deleted) | Q(post__state="published")
     ).count()  # what the campaign page lists (gathered())
     needs_met = await BoardItem.filter(campaign=campaign, kind="need", state="met").count()
+    by_group: dict[str, list[int]] = {group.slug: [len(calls), signups]} if calls else {}
+    partner_calls = await PartnerCall.filter(campaign=campaign).prefetch_related("partner")
+    for row in partner_calls:
+        credit = by_group.setdefault(row.partner.uri, [0, 0])
+        credit[0] += 1
+        credit[1] += row.signups
     return Impact(
-        signups=signups, needs_met=needs_met, calls_filled=filled, posts_gathered=posts,
-        partner_groups=await partner_count(group), calls=len(calls),
+        signups=signups + sum(row.signups for row in partner_calls), needs_met=needs_met, calls_filled=filled,
+        posts_gathered=posts, partner_groups=await partner_count(group), calls=len(calls) + len(partner_calls),
+        by_group=tuple((name, n, s) for name, (n, s) in by_group.items()),
     )

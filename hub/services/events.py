@@ -61,6 +61,9 @@ KINDS: dict[str, str] = {
     "refusal.explained": "an author is told why their post was not shared (account_id, reason, text)",
     "relay.follow": "the hub subscribed to a relay (relay_id)",
     "relay.undo": "the hub unsubscribed from a relay (relay_id)",
+    "space.ban": "a partner's named moderator bans an account from a shared space (space_id, partner_id, moderator_id, account_id, reason)",
+    "space.moderator": "a partner group named a moderator of a shared space (space_id, partner_id, moderator_id)",
+    "space.removal": "a partner's named moderator removes a post from a shared space (space_id, partner_id, moderator_id, uri, reason)",
     "report.forwarded": "a report was forwarded to the reported account's server (report_id)",
     "report.received": "a report about something in the group waits for a moderator (report_id)",
 }

@@ -18,7 +18,7 @@ def test_the_tree_has_every_layers_commands_in_order() -> None:
     """Domain (migrate, campaign, announcement), federation (worker, relay, invite) and web (serve) commands are all registered."""
     tree = cli.build()
     names = list(tree._subparsers[()].choices)
-    assert {"migrate", "group", "member", "campaign", "call", "decision", "library", "event", "announcement", "organiser", "invite", "worker", "relay",
+    assert {"migrate", "group", "member", "campaign", "call", "decision", "library", "event", "announcement", "organiser", "invite", "collaboration", "worker", "relay",
             "moderation", "serve"} <= set(names)
     assert names[0] == "migrate" and names[-1] == "serve"
     assert len(set(cli.REGISTER)) == len(cli.REGISTER), "a layer's commands are registered twice"

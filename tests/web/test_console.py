@@ -38,6 +38,7 @@ def console_posts(s) -> list[tuple[str, dict]]:
         (f"{base}/invites", {"target": "@dana@social.example"}),
         (f"{base}/follows", {"target": "@neighbours@social.example"}),
         (f"{base}/follows/1/undo", {}),
+        (f"{base}/follows/1/relay", {"relay": "on", "hashtag": "x"}),
         (f"{base}/members/{s['carol_membership'].id}/role", {"role": "admin"}),
         (f"{base}/members/{s['carol_membership'].id}/unban", {}),
         (f"{base}/reports/1/resolve", {}),
@@ -223,6 +224,18 @@ async def test_send_person_invite_and_follow_a_group(web) -> None:
     assert followed.status_code == 303
     row = await GroupFollow.get(group=s["group"])
     assert row.relay and row.state == "pending"
+    filtered = await web.post_form(f"/console/groups/climate/follows/{row.id}/relay", {"relay": "on", "hashtag": "#RentStrike"}, token_from="/console")
+    assert filtered.status_code == 303
+    row = await GroupFollow.get(id=row.id)
+    assert (row.relay, row.hashtag) == (True, "rentstrike")
+    assert "#rentstrike" in (await web.client.get("/console/groups/climate/follows")).text
+    bad = await web.post_form(f"/console/groups/climate/follows/{row.id}/relay", {"hashtag": "not a tag!"}, token_from="/console")
+    assert "is not a hashtag" in (await web.client.get(bad.headers["location"])).text
+    assert (await GroupFollow.get(id=row.id)).relay
+    switched_off = await web.post_form(f"/console/groups/climate/follows/{row.id}/relay", {"hashtag": ""}, token_from="/console")
+    assert switched_off.status_code == 303
+    row = await GroupFollow.get(id=row.id)
+    assert (row.relay, row.hashtag) == (False, None)
     undone = await web.post_form(f"/console/groups/climate/follows/{row.id}/undo", token_from="/console")
     assert undone.status_code == 303 and (await GroupFollow.get(id=row.id)).state == "undone"
 
