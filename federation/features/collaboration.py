@@ -192,7 +192,7 @@ async def on_announce(fed: Federation, item: Incoming) -> Outcome:
     if item.obj is not None and type_of(item.obj) in ("Delete", "Undo"):
         return ignored("retractions reach relayed copies through the author's Delete")
     obj = await _announced_object(fed, item)
-    hashtags, addressed = spaces.shared_tags(fed, item.obj if type_of(item.obj) == "Create" else {}, obj)
+    hashtags, addressed = await spaces.shared_tags(fed, item.obj if type_of(item.obj) == "Create" else {}, obj)
     groups = await collaborations.relaying_groups(source, hashtags=hashtags, addressed=addressed)
     if not groups:
         return ignored("the post carries no hashtag a relaying group follows for")

@@ -39,7 +39,7 @@ from federation.handling import ANY, Feature, First, Incoming, Outcome, done, ig
 from federation.fetch import host_of
 from federation.nodeinfo import announce_form, peer_software
 from federation.remote import account_for
-from federation.sanitize import plain_text
+from federation.sanitize import off_loop, plain_text
 from federation.urls import Urls
 from federation.vocab import content_and_language, id_of, is_http_id, parse_time, type_of
 from hub.errors import Conflict, HubError, InvalidInput, PermissionDenied
@@ -376,7 +376,7 @@ async def _reply(fed: Federation, item: Incoming, obj: dict, gathering: Gatherin
         if answer is None:
             return ignored(f"event #{gathering.id}: the poll has no option {name[:60]!r}")
         return await _answer(fed, item, gathering, answer, "vote")
-    answer = rsvps.answer_in_text(plain_text(content, max_length=2000))
+    answer = rsvps.answer_in_text(await off_loop(plain_text, content, max_length=2000))
     if answer is None:
         return ignored(f"a reply to event #{gathering.id} that says neither going, maybe nor can't go")
     return await _answer(fed, item, gathering, answer, "reply")
@@ -424,7 +424,7 @@ def remote_details(obj: dict) -> RemoteDetails:
 async def _store_event(fed: Federation, item: Incoming, obj: dict) -> Outcome:
     origin = await account_for(fed, _origin_uri(item, obj))
     try:
-        stored = await gatherings.store_remote(origin, remote_details(obj))
+        stored = await gatherings.store_remote(origin, await off_loop(remote_details, obj))
     except HubError as exc:
         return ignored(f"event of {origin.uri}: {exc}")
     return done(f"event of a followed group stored: {stored.title}")

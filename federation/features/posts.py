@@ -210,7 +210,7 @@ async def account_for_existing(uri: str) -> Account | None:
 async def _relay_to_local_members(fed: Federation, group: Group, post: Post) -> None:
     """Local groups that are members of ``group`` and relay it re-announce the post in-process."""
     source = await local_group_account(fed, group)
-    hashtags, addressed = stored_tags(fed, post)
+    hashtags, addressed = await stored_tags(fed, post)
     for follower in await collaborations.relaying_groups(source, hashtags=hashtags, addressed=addressed):
         if follower.id == group.id:
             continue

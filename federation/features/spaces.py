@@ -30,7 +30,7 @@ from federation.delivery import enqueue
 from federation.handling import First, Feature, Incoming, Outcome, done, ignored
 from federation.local_groups import local_group, local_group_account, local_group_of
 from federation.remote import account_for
-from federation.campaign_objects import attachments_of, post_hashtags, text_lines, update_of
+from federation.campaign_objects import attachments_of, post_hashtags, text_lines_off_loop, update_of
 from federation.features.campaigns import call_object
 from federation.vocab import audience, content_and_language, id_of, mentions, type_of
 from hub.errors import HubError
@@ -40,23 +40,23 @@ from hub.services import campaigns, collaborations, moderation, spaces
 log = logging.getLogger("causeway.spaces")
 
 
-def shared_tags(fed: Federation, activity: dict, obj: dict) -> tuple[list[str], set[str]]:
+async def shared_tags(fed: Federation, activity: dict, obj: dict) -> tuple[list[str], set[str]]:
     """A post's hashtags, and the slugs of the local groups it is addressed to or mentions (for relay filters)."""
     content, _ = content_and_language(obj)
-    tags = post_hashtags(obj, text_lines(content))
+    tags = post_hashtags(obj, await text_lines_off_loop(content))
     addressed = set(audience(activity, obj)) | {href for href, _ in mentions(obj) if href}
     slugs = {slug for slug in (fed.urls.group_slug(url) for url in addressed) if slug}
     return tags, slugs
 
 
-def stored_tags(fed: Federation, post: Post) -> tuple[list[str], set[str]]:
+async def stored_tags(fed: Federation, post: Post) -> tuple[list[str], set[str]]:
     """:func:`shared_tags` of a stored post, read from the activity (or object) it arrived in."""
     try:
         doc = json.loads(post.activity_json or "{}")
     except ValueError:
         return [], set()
     obj = doc.get("object") if isinstance(doc.get("object"), dict) else doc
-    return shared_tags(fed, doc, obj) if isinstance(obj, dict) else ([], set())
+    return await shared_tags(fed, doc, obj) if isinstance(obj, dict) else ([], set())
 
 
 async def refusal(fed: Federation, group: Group, source: Account, author: Account) -> str | None:
@@ -221,10 +221,10 @@ async def on_undo_announce(fed: Federation, item: Incoming) -> Outcome | None:
 # --- partners' calls in the space's campaigns ----------------------------------------------------
 
 
-def _call_numbers(obj: dict) -> tuple[str, int, bool, list[str]]:
+async def _call_numbers(obj: dict) -> tuple[str, int, bool, list[str]]:
     """(what, sign-ups, closed, hashtags) of a partner's call Question."""
     content, _ = content_and_language(obj)
-    text = text_lines(content)
+    text = await text_lines_off_loop(content)
     name = obj.get("name") if isinstance(obj.get("name"), str) else ""
     what = (name or text.strip().split("\n")[0] or "a call")[:500]
     voters = obj.get("votersCount")
@@ -241,7 +241,7 @@ async def on_partner_call(fed: Federation, item: Incoming) -> Outcome | None:
     groups = await spaces.spaces_of(partner) if partner is not None else []
     if not groups or not isinstance(obj.get("id"), str):
         return None
-    what, signups, closed, tags = _call_numbers(obj)
+    what, signups, closed, tags = await _call_numbers(obj)
     counted = []
     for group in groups:
         counted += await spaces.record_partner_call(group, partner, uri=obj["id"], what=what, signups=signups, closed=closed, hashtags=tags)
@@ -258,7 +258,7 @@ async def share_call(fed: Federation, event: Event, group: Group | None) -> bool
         return False
     question = await call_object(fed, call, group)
     me = await local_group_account(fed, group)
-    what, signups, closed, tags = _call_numbers(question)
+    what, signups, closed, tags = await _call_numbers(question)
     for space_group in await spaces.spaces_of(me):
         await spaces.record_partner_call(space_group, me, uri=question["id"], what=what, signups=signups, closed=closed, hashtags=tags)
     if event.kind == "call.signup":

@@ -40,16 +40,16 @@ async def _shared_post(group: Group, source: Account, author: Account, uri: str)
     return published.post
 
 
-def test_shared_tags_reads_hashtags_and_addressed_local_groups(fed):
+async def test_shared_tags_reads_hashtags_and_addressed_local_groups(fed):
     """Hashtags from tags and text, and the slugs of local groups in to/cc/audience or mentions (remote ones left out)."""
     obj = {"content": "<p>Strike! #RentStrike</p>", "tag": [{"type": "Hashtag", "name": "#HousingAlliance"},
                                                             {"type": "Mention", "href": fed.urls.group("space")}],
            "to": [fed.urls.group("lisbon"), "https://elsewhere.test/groups/x"]}
-    tags, slugs = spaces_feature.shared_tags(fed, {}, obj)
+    tags, slugs = await spaces_feature.shared_tags(fed, {}, obj)
     assert set(tags) == {"rentstrike", "housingalliance"} and slugs == {"space", "lisbon"}
     stored = Post(activity_json=json.dumps({"type": "Create", "object": obj}))
-    assert spaces_feature.stored_tags(fed, stored) == (tags, slugs)
-    assert spaces_feature.stored_tags(fed, Post(activity_json="not json")) == ([], set())
+    assert await spaces_feature.stored_tags(fed, stored) == (tags, slugs)
+    assert await spaces_feature.stored_tags(fed, Post(activity_json="not json")) == ([], set())
 
 
 async def test_the_space_follows_each_partner_for_its_hashtag_and_refuses_strangers(fed, caplog):
