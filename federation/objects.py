@@ -21,7 +21,7 @@ def _link(value: object) -> str | None:
 
 def draft_from(activity: dict, obj: dict, raw: str, group: Group, fed: Federation) -> posts.PostDraft:
     """The domain's view of a posted object: sanitised, typed, bounded."""
-    content, language = content_and_language(obj)
+    content, language = content_and_language(obj, activity)
     to, cc = ids(obj.get("to")), ids(obj.get("cc"))
     return posts.PostDraft(
         uri=obj["id"],

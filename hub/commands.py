@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from hub import migrations
 from hub.clock import now
 from hub.errors import InvalidInput
-from hub.services import accounts, groups, instance, members, moderation
+from hub.services import accounts, groups, instance, members, moderation, profiles
 from hub.services.queue_stats import dead_deliveries, delivery_stats, queue_counts, retry_dead
 from hub.settings import Settings
 from hub.terminal import print_json, print_table, progress_line, read_password
@@ -37,8 +37,31 @@ async def _group_create(args: argparse.Namespace, settings: Settings) -> int:
         args.slug, args.name, summary=args.summary or "", closed=args.closed, private=args.private, owner=owner
     )
     await instance.instance_key()
+    if any(value is not None for value in (args.language, args.time_zone, args.city, args.country)):
+        await profiles.update_settings(group, by=None, language=args.language, time_zone=args.time_zone,
+                                       city=args.city, country=args.country)
     print(f"created @{group.slug}@{settings.domain} at {settings.base_url}/groups/{group.slug}")
     return 0
+
+
+async def _group_edit(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.slug)
+    if all(value is None for value in (args.language, args.time_zone, args.city, args.country)):
+        print("hub: nothing to change: give --language, --time-zone, --city or --country", file=sys.stderr)
+        return 2
+    group = await profiles.update_settings(group, by=None, language=args.language, time_zone=args.time_zone,
+                                           city=args.city, country=args.country)
+    place = ", ".join(part for part in (group.city, group.country) if part) or "no place"
+    print(f"{group.slug}: language {group.language}, time zone {group.time_zone}, {place}; the profile update is queued")
+    return 0
+
+
+def _add_settings_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--language", help="the group's language for messages to people whose own is unknown: "
+                                      "en, es, pt, de, sw or ar")
+    p.add_argument("--time-zone", help="IANA time zone of the group's pages, e.g. Europe/Lisbon")
+    p.add_argument("--city", help="the city the group works in (shown on collaboration maps); empty to clear")
+    p.add_argument("--country", help="two-letter ISO 3166 code of the group's country, e.g. PT; empty to clear")
 
 
 async def _group_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -174,6 +197,10 @@ def register(cli) -> None:
     p.add_argument("--closed", action="store_true", help="organisers approve each join")
     p.add_argument("--private", action="store_true", help="members-only posts, not listed (implies --closed)")
     p.add_argument("--owner", help="HANDLE of a known account to make owner")
+    _add_settings_arguments(p)
+    p = cli.command("group edit", "change a group's language, time zone, city or country", _group_edit)
+    p.add_argument("slug")
+    _add_settings_arguments(p)
     p = cli.command("group list", "list the hub's groups", _group_list)
     p.add_argument("--json", action="store_true")
     p = cli.command("member list", "list a group's members and join requests", _member_list)

@@ -114,6 +114,10 @@ class CallToAction(Model):
     """Where (plain text)."""
     when_text = fields.CharField(max_length=200, default="")
     """When (plain text, as organisers wrote it)."""
+    starts_at = fields.DatetimeField(null=True)
+    """When it starts (UTC); None for calls written before calls had a real time (``when_text`` then)."""
+    time_zone = fields.CharField(max_length=64, null=True)
+    """The IANA zone the organiser gave the time in (the group's zone by default)."""
     details = fields.TextField(default="")
     """More about it (plain text)."""
     needed = fields.IntField()

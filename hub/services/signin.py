@@ -50,8 +50,11 @@ async def request_link(
     link_for: Callable[[str], str],
     text: str,
     open_group_creation: bool,
+    language: str | None = None,
 ) -> LoginToken:
     """Create a sign-in token for a remote account and queue the direct message carrying ``link_for(token)``.
+
+    ``text`` is written in ``language``, the person's (see :func:`hub.languages.language_for`).
 
     Raises PermissionDenied for local accounts (they use their password) and for accounts that may not
     sign in (see :func:`may_sign_in`), RateLimited when the account or the address asked too often.
@@ -73,7 +76,7 @@ async def request_link(
         row = await LoginToken.create(
             account=account, token_hash=token_hash(token), requested_ip=address, expires_at=moment + LINK_LIFETIME
         )
-        await notices.send_notice(account, text, link=link_for(token))
+        await notices.send_notice(account, text, link=link_for(token), language=language)
     return row
 
 

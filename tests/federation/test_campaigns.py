@@ -41,7 +41,7 @@ async def test_call_answered_by_poll_vote_and_reply(database_url, tmp_path) -> N
         await hub.member(alice)
         await hub.member(bob)
         campaign = await campaigns.create_campaign(group, "heat", "Heat Action", hashtags=["heatwave"])
-        call = await calls.create_call(group, what="Staff the water station", where="Main square", when="Sat 10-14",
+        call = await calls.create_call(group, what="Staff the water station", where="Main square", when="2026-12-05T10:00",
                                        needed=3, campaign=campaign)
         await hub.drain()
         # Then the members' server got a Create of the group's Question with the option "I'm in"
@@ -78,7 +78,7 @@ async def test_call_answered_by_poll_vote_and_reply(database_url, tmp_path) -> N
         assert (await hub.counts()).posts == 0
         # And each got a direct message confirming it, with the call's page
         confirmations = [a for a in delivered(hub, "Create") if a["object"]["to"] in ([alice.id], [bob.id])]
-        assert len(confirmations) == 2 and "2 of 3 signed up" in confirmations[-1]["object"]["content"]
+        assert len(confirmations) == 2 and "2 of 3 people signed up" in confirmations[-1]["object"]["content"]
         # And the page shows who signed up and how many are still needed; the served Question counts the votes
         page = (await hub.get(f"/groups/climate/calls/{call.id}")).text
         assert "Test alice" in page and "Test bob" in page and "1 still needed" in page and "Test carol" in page

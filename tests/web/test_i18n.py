@@ -118,7 +118,7 @@ async def test_pages_follow_accept_language(web) -> None:
     """A Spanish browser gets Spanish pages, with lang="es" and Content-Language."""
     await web.group_with("climate", name="Climate Action")
     page = await web.client.get("/groups/climate", headers={"Accept-Language": "es-AR,es;q=0.9"})
-    assert '<html lang="es">' in page.text and page.headers["content-language"] == "es"
+    assert '<html lang="es" dir="ltr">' in page.text and page.headers["content-language"] == "es"
     assert "Únete desde tu instancia" in page.text and "0 miembros" in page.text
     assert "Join from your instance" not in page.text
     english = await web.client.get("/groups/climate", headers={"Accept-Language": "en-GB"})
@@ -133,7 +133,7 @@ async def test_language_switch(web) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/groups/climate"
     assert "lang=es" in response.headers["set-cookie"]
     page = await web.client.get("/groups/climate", headers={"Accept-Language": "en"})
-    assert '<html lang="es">' in page.text
+    assert '<html lang="es" dir="ltr">' in page.text
     assert 'hreflang="en"' in page.text and 'aria-current="true" lang="es"' in page.text
     bad = await web.post_form("/groups/climate/join", {"handle": "nope"}, token_from="/groups/climate")
     assert "no es un identificador del fediverso" in bad.text
