@@ -145,7 +145,7 @@ LANGUAGE_NAMES: dict[str, str] = {
     "en": N_("English"), "es": N_("Spanish"), "fr": N_("French"), "de": N_("German"), "it": N_("Italian"),
     "pt": N_("Portuguese"), "nl": N_("Dutch"), "ca": N_("Catalan"), "eu": N_("Basque"), "gl": N_("Galician"),
     "pl": N_("Polish"), "sv": N_("Swedish"), "ja": N_("Japanese"), "zh": N_("Chinese"), "ar": N_("Arabic"),
-    "uk": N_("Ukrainian"), "ru": N_("Russian"), "tr": N_("Turkish"), "eo": N_("Esperanto"),
+    "uk": N_("Ukrainian"), "ru": N_("Russian"), "tr": N_("Turkish"), "eo": N_("Esperanto"), "sw": N_("Swahili"),
 }
 """Names of the languages posts are most often written in; others are shown by their tag."""
 

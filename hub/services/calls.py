@@ -48,6 +48,10 @@ SIGNUP_PHRASES = (
     "ci sono", "contate su di me", "conta su di me", "io vengo",
     # Catalan, Dutch, Polish
     "m'apunto", "compteu amb mi", "ik doe mee", "ik ben erbij", "wchodzę", "jestem za",
+    # Swahili
+    "nimo", "niko ndani", "nitakuja", "nihesabu", "niandikishe",
+    # Arabic
+    "أنا معكم", "أنا مشارك", "أنا مشاركة", "سأشارك", "سجلني", "سجّلني", "سأحضر",
 )
 """Phrases that mean "I'm in" in a reply (compared lower-case, apostrophes and accents normalised)."""
 
