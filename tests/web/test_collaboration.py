@@ -21,8 +21,9 @@ NAIROBI = Partner("Nairobi Mutual Aid", "nairobi@ke.example", "ke.example", "Nai
 
 
 def dots(root: ET.Element) -> list[tuple[float, float]]:
-    """Centres of the partner dots (r=6) on a drawn map."""
-    return [(float(c.get("cx")), float(c.get("cy"))) for c in root.iter(f"{SVG}circle") if c.get("r") == "6"]
+    """Centres of the partner dots on a drawn map."""
+    return [(float(c.get("cx")), float(c.get("cy"))) for g in root.iter(f"{SVG}g") if g.get("class") == "partner"
+            for c in g.iter(f"{SVG}circle")]
 
 
 def at(latitude: float, longitude: float) -> tuple[float, float]:
@@ -42,6 +43,11 @@ def test_world_map_places_partners_where_they_are_and_escapes() -> None:
     assert at(-1.28, 36.82) == (nx, ny)
     assert len([p for p in root.iter(f"{SVG}path") if p.get("fill") == "none"]) == 2  # host to Berlin and to Nairobi
     assert "<Hilfe>" not in svg and "&lt;Hilfe&gt;" in svg
+    # framed around the three cities: from the mid-Atlantic to the Indian Ocean, not the whole world
+    x, y, w, h = map(float, root.get("viewBox").split())
+    assert x > 250 and x + w < 850 and w >= 1000 / 3
+    labels = [t for g in root.iter(f"{SVG}g") if g.get("class") == "partner" for t in g.iter(f"{SVG}text")]
+    assert len(labels) == 3
 
 
 def test_partners_without_a_place_are_left_to_the_list() -> None:
@@ -49,7 +55,8 @@ def test_partners_without_a_place_are_left_to_the_list() -> None:
     nowhere = Partner("Nowhere", "x@y.example", "y.example")
     root = ET.fromstring(collaboration_svg("Alone", [nowhere, NAIROBI], description="d"))
     assert len(dots(root)) == 1
-    assert dots(ET.fromstring(collaboration_svg("Alone", [], description="no partners"))) == []
+    empty = ET.fromstring(collaboration_svg("Alone", [], description="no partners"))
+    assert dots(empty) == [] and empty.get("viewBox") == "0.0 0.0 1000.0 394.4"
 
 
 @pytest.mark.db
