@@ -121,6 +121,13 @@ def in_language(doc: dict[str, Any], language: str) -> dict[str, Any]:
     return doc
 
 
+def when_of(call: CallToAction, language: str) -> str:
+    """When a call is, for a reader of ``language``: its time in its zone, named, or the free text of older calls."""
+    if call.starts_at is not None:
+        return format_moment(call.starts_at, call.time_zone, language)
+    return call.when_text
+
+
 def call_question(urls: Urls, group: Group, call: CallToAction, *, counted: int, campaign: Campaign | None,
                   image: MediaFile | None, translations: gettext.NullTranslations = ENGLISH) -> dict[str, Any]:
     """A call as the group's ``Question`` with the one option "I'm in" (votes = members signed up).
@@ -134,7 +141,7 @@ def call_question(urls: Urls, group: Group, call: CallToAction, *, counted: int,
     lines = [f"<strong>{html.escape(call.what)}</strong>"]
     if call.where_text:
         lines.append(html.escape(t.gettext("Where: %(where)s") % {"where": call.where_text}))
-    when = format_moment(call.starts_at, call.time_zone, group.language) if call.starts_at else call.when_text
+    when = when_of(call, group.language)
     if when:
         lines.append(html.escape(t.gettext("When: %(when)s") % {"when": when}))
     lines.append(html.escape(t.gettext("People needed: %(needed)d (%(count)d signed up)")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from federation import activities
 from federation.campaign_objects import (
-    alert_note, call_page, call_question, campaign_note, create_of, object_uri, update_of,
+    alert_note, call_page, call_question, campaign_note, create_of, object_uri, update_of, when_of,
 )
 from federation.context import Federation
 from federation.delivery import enqueue
@@ -23,7 +23,6 @@ from federation.urls import AS_PUBLIC
 from hub.models import Alert, CallToAction, Campaign, Event, Group, RelaySubscription, RemoteActor, Signup
 from hub.languages import language_for
 from hub.services import alerts, calls
-from hub.timezones import format_moment
 
 Compose = Callable[[gettext.NullTranslations, str], str]
 """Writes a message with a language's translations; also gets the language code (for times)."""
@@ -78,13 +77,6 @@ async def _direct(fed: Federation, group: Group, account_id: int, compose: Compo
     note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text,
                                   link=link, language=language)
     await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
-
-
-def when_of(call: CallToAction, language: str) -> str:
-    """When a call is, for a reader of ``language``: its time in its zone, or the free text of older calls."""
-    if call.starts_at is not None:
-        return format_moment(call.starts_at, call.time_zone, language)
-    return call.when_text
 
 
 async def on_call_signup(fed: Federation, event: Event, group: Group | None) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from hub.models import Account, Post
 from hub.services import profiles
+from web.preferences import preferences, save_preferences
 
 pytestmark = pytest.mark.db
 
@@ -27,6 +28,8 @@ async def test_preferences_change_language_and_times(web) -> None:
 
     person = await web.person("kamau")
     await web.sign_in(person)
+    endpoints = {(route.path, method): route.endpoint for route in web.app.routes for method in getattr(route, "methods", None) or ()}
+    assert endpoints[("/preferences", "GET")] is preferences and endpoints[("/preferences", "POST")] is save_preferences
     assert (await web.client.get("/preferences")).status_code == 200
     response = await web.post_form("/preferences", {"language": "sw", "time_zone": "Africa/Nairobi"}, token_from="/preferences")
     assert response.status_code == 303
