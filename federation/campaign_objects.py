@@ -121,10 +121,11 @@ def in_language(doc: dict[str, Any], language: str) -> dict[str, Any]:
     return doc
 
 
-def when_of(call: CallToAction, language: str) -> str:
-    """When a call is, for a reader of ``language``: its time in its zone, named, or the free text of older calls."""
+def when_of(call: CallToAction, language: str, zone: str | None = None) -> str:
+    """When a call is, for a reader of ``language``: its time in the reader's ``zone`` (else the call's), named,
+    or the free text of calls written before calls had a time."""
     if call.starts_at is not None:
-        return format_moment(call.starts_at, call.time_zone, language)
+        return format_moment(call.starts_at, zone or call.time_zone, language)
     return call.when_text
 
 

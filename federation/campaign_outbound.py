@@ -24,8 +24,8 @@ from hub.models import Alert, CallToAction, Campaign, Event, Group, RelaySubscri
 from hub.languages import language_for
 from hub.services import alerts, calls
 
-Compose = Callable[[gettext.NullTranslations, str], str]
-"""Writes a message with a language's translations; also gets the language code (for times)."""
+Compose = Callable[[gettext.NullTranslations, str, str | None], str]
+"""Writes a message with the reader's translations, language code and time zone (None: not chosen)."""
 
 
 async def member_inboxes(group: Group) -> list[str]:
@@ -72,7 +72,7 @@ async def _direct(fed: Federation, group: Group, account_id: int, compose: Compo
     if actor is None:
         return
     language = await language_for(actor.account, group)
-    text = compose(fed.catalogs.get(language), language)
+    text = compose(fed.catalogs.get(language), language, actor.account.time_zone)
     sender = fed.urls.group(group.slug)
     note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text,
                                   link=link, language=language)
@@ -87,8 +87,8 @@ async def on_call_signup(fed: Federation, event: Event, group: Group | None) -> 
     call = await CallToAction.get(id=signup.call_id)
     status = await calls.status(call)
 
-    def compose(t: gettext.NullTranslations, language: str) -> str:
-        when = when_of(call, language)
+    def compose(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
+        when = when_of(call, language, zone)
         if not signup.member:
             return t.gettext("Thanks! You are not a member of %(group)s, so your answer to “%(what)s” is listed apart.") % {
                 "group": group.name, "what": call.what}
@@ -111,7 +111,7 @@ async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> N
     await alert.save(update_fields=["object_uri"])
     await _publish(fed, group, create_of(note))
 
-    def compose(t: gettext.NullTranslations, language: str) -> str:
+    def compose(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
         return t.gettext("Urgent from %(group)s: %(text)s") % {"group": group.name, "text": alert.text}
 
     for account in await alerts.subscribers(group):
@@ -124,7 +124,7 @@ async def on_alert_subscription(fed: Federation, event: Event, group: Group | No
         return
     switched_on = bool(event.payload.get("on"))
 
-    def compose(t: gettext.NullTranslations, language: str) -> str:
+    def compose(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
         if switched_on:
             return t.gettext("Alerts on: you will get urgent alerts from %(group)s by direct message. "
                              "Reply “alerts off” to stop.") % {"group": group.name}

@@ -79,6 +79,9 @@ async def test_call_answered_by_poll_vote_and_reply(database_url, tmp_path) -> N
         # And each got a direct message confirming it, with the call's page
         confirmations = [a for a in delivered(hub, "Create") if a["object"]["to"] in ([alice.id], [bob.id])]
         assert len(confirmations) == 2 and "2 of 3 people signed up" in confirmations[-1]["object"]["content"]
+        # And carol, who wrote "Me apunto" without saying her language, hears the group's (English) framing
+        [to_carol] = [a["object"] for a in delivered(hub, "Create") if a["object"]["to"] == [carol.id]]
+        assert "listed apart" in to_carol["content"] and to_carol["contentMap"] == {"en": to_carol["content"]}
         # And the page shows who signed up and how many are still needed; the served Question counts the votes
         page = (await hub.get(f"/groups/climate/calls/{call.id}")).text
         assert "Test alice" in page and "Test bob" in page and "1 still needed" in page and "Test carol" in page
@@ -249,3 +252,24 @@ async def test_campaign_note_and_pages_for_phones(database_url, tmp_path) -> Non
         assert "Heat &lt;script&gt;" in listing
         assert json.loads(json.dumps(note))["url"].endswith("/campaigns/heat")
         assert await BoardItem.all().count() == 0
+
+
+async def test_confirmations_follow_the_persons_language_and_zone(database_url, tmp_path) -> None:
+    """A member who chose Arabic and Nairobi's zone gets the confirmation in Arabic, the time in East Africa Time."""
+    from hub.models import Account
+    from hub.services import accounts
+
+    async with running_hub(database_url, tmp_path) as hub:
+        group = await hub.group("climate")
+        amina = hub.world.person("amina")
+        await hub.member(amina)
+        account = await Account.get(uri=amina.id)
+        await accounts.set_preferences(account, language="ar", time_zone="Africa/Nairobi")
+        call = await calls.create_call(group, what="Water station", when="2026-12-05T09:00", time_zone="Europe/Lisbon",
+                                       needed=11)
+        await hub.drain()
+        await calls.sign_up(call, account, via="web")
+        await hub.drain()
+        [message] = [a["object"] for a in delivered(hub, "Create") if a["object"]["to"] == [amina.id]]
+        assert "أنت مشارك: Water station. سجّل 1 من أصل 11 شخصًا مطلوبًا." in message["content"]
+        assert "توقيت شرق أفريقيا" in message["content"] and list(message["contentMap"]) == ["ar"]
