@@ -58,7 +58,7 @@ catalogues: venv-test
 	  --project Causeway --version 0.1.0 .
 	@for lang in $(LANGS); do \
 	  if [ -f hub/locale/$$lang/LC_MESSAGES/causeway.po ]; then \
-	    $(BIN)/pybabel update -i hub/locale/causeway.pot -d hub/locale -D causeway -l $$lang --no-fuzzy-matching --omit-header; \
+	    $(BIN)/pybabel update -i hub/locale/causeway.pot -d hub/locale -D causeway -l $$lang --no-fuzzy-matching; \
 	  else $(BIN)/pybabel init -i hub/locale/causeway.pot -d hub/locale -D causeway -l $$lang; fi; \
 	done
 	$(BIN)/pybabel compile -d hub/locale -D causeway --statistics

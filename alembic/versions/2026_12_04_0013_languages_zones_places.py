@@ -1,5 +1,6 @@
 """Languages, time zones and places: a person's language and zone, a group's language, zone, city and
-country, where a remote group says it is, and calls with a real time in a zone (issue 19, items 4 and 5).
+country, where a remote group says it is, calls with a real time in a zone, and the language of posts a
+campaign gathers (issue 19, items 4 and 5).
 
 Revision ID: 0013
 Revises: 0005
@@ -32,9 +33,13 @@ def upgrade() -> None:
     with op.batch_alter_table("calls") as batch:
         batch.add_column(sa.Column("starts_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("time_zone", sa.String(64), nullable=True))
+    with op.batch_alter_table("campaign_posts") as batch:
+        batch.add_column(sa.Column("language", sa.String(16), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("campaign_posts") as batch:
+        batch.drop_column("language")
     with op.batch_alter_table("calls") as batch:
         batch.drop_column("time_zone")
         batch.drop_column("starts_at")

@@ -80,6 +80,8 @@ class CampaignPost(Model):
     """Its HTML page on its home server."""
     content_html = fields.TextField(default="")
     """Sanitised HTML content."""
+    language = fields.CharField(max_length=16, null=True)
+    """Language tag of the content (its contentMap key), when known."""
     attachments = fields.JSONField(default=list)
     """Images: [{url, media_type, alt}] with the alt text as sent."""
     source = fields.CharField(max_length=16)
