@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.campaign_objects import alert_note, call_question, campaign_note, with_context
-from federation.endpoints import ActivityResponse, error_response, fed_of, signed_fetch_refusal
+from federation.endpoints import signed_fetch_refusal
+from federation.responses import ActivityResponse, error_response, fed_of
 from hub.models import Alert, CallToAction, Campaign, Group
 from hub.services import calls
 

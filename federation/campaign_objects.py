@@ -21,14 +21,16 @@ from urllib.parse import urlsplit
 from federation.actors import AS_CONTEXT
 from federation.sanitize import plain_text
 from federation.urls import AS_PUBLIC, Urls
-from federation.vocab import is_http_id, type_of
+from federation.vocab import hashtags, is_http_id, type_of
 from hub.models import Alert, CallToAction, Campaign, Group, MediaFile
 from hub.services.calls import POLL_OPTION
+from hub.services.campaigns import hashtags_in_text
 from hub.timezones import format_moment
 
 ENGLISH = gettext.NullTranslations()
 """The source language, for callers without the hub's catalogues."""
 
+_BREAKS = re.compile(r"(?i)<br\s*/?>|</p\s*>|</li\s*>")
 OBJECT_KINDS = ("call", "alert", "campaign")
 MAX_ATTACHMENTS = 4
 _OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(call|alert|campaign)/(\d{1,12})$")
@@ -254,3 +256,13 @@ def attachments_of(obj: dict) -> list[dict[str, str]]:
         if len(out) == MAX_ATTACHMENTS:
             break
     return out
+
+
+def text_lines(content_html: str) -> str:
+    """The text of remote HTML with its line breaks kept (one line per paragraph or ``<br>``)."""
+    return "\n".join(line for line in (plain_text(part, max_length=5000) for part in _BREAKS.split(content_html or "")) if line)
+
+
+def post_hashtags(obj: dict, text: str) -> list[str]:
+    """Hashtags of a post: its Hashtag tags and any ``#word`` written in its text."""
+    return list(dict.fromkeys(hashtags(obj) + hashtags_in_text(text)))

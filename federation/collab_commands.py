@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import uuid
 
-from federation.collaboration import account_of, send_invite
+from federation.features.collaboration import account_of, send_invite
 from federation.context import Federation, build_federation
 from hub.services import collaborations, groups, invites
 from hub.settings import Settings

@@ -1,4 +1,4 @@
-"""The federation layer's ``hub`` commands (loaded through the ``causeway.cli`` entry point).
+"""The federation layer's ``hub`` commands (registered by the composition root, causeway.cli).
 
 ``register`` adds each command with its arguments; handlers are ``(args, settings) -> int``.
 ``hub worker`` connects to the database itself and runs until SIGTERM or SIGINT, leaving

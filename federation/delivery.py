@@ -5,15 +5,15 @@ queue, not a call). The worker leases due rows with :func:`claim_deliveries` (at
 host, fresh rows first and retries capped to their share of the slots, so retries cannot crowd
 fresh rows out), sends each with :func:`transmit` — signed afresh, "double-knocking" between
 signature schemes on 401 — and writes the outcomes of many sends at once with :func:`record`:
-delivered rows and their peers' health in a few bulk UPDATEs, failures one by one. :func:`send`
-does both for one row. Consecutive failures open a per-host circuit breaker (``Peer.paused_until``)
+delivered rows and their peers' health in a few bulk UPDATEs, failures one by one. Consecutive failures open a per-host circuit breaker (``Peer.paused_until``)
 during which claims skip the host; when the pause has expired the worker lets one delivery probe it.
 
 Outcomes:
 
 - ``delivered``: 2xx;
-- ``retry``: network error, 5xx, 401, 408, 429 (and other non-2xx that are not 4xx); requeued after
-  :func:`retry_delay`, or ``dead`` once the schedule is exhausted;
+- ``retry``: network error, 5xx, 401, 408, 429 (and other non-2xx that are not 4xx); requeued by the
+  delivery lifecycle's retry rules (hub.lifecycle.DELIVERY_RETRIES, applied by hub.queue.failed_try),
+  or ``dead`` once its schedule is exhausted;
 - ``dead``: any other 4xx, an exhausted schedule, or no local key for the signing actor — the
   dead-letter state, listed by ``hub deliveries --dead`` and the admin's health page, re-queued by
   ``hub deliveries --retry-dead``;
@@ -47,7 +47,7 @@ from federation.net import request
 from federation.signatures import SigningAuth, sign_cavage, sign_rfc9421
 from hub.clock import now
 from hub.models import Delivery, Group, Peer, RemoteActor
-from hub.queue import finish, retry_later
+from hub.queue import failed_try, finish, move
 from hub.services.instance import instance_key
 from hub.services.members import mark_gone
 
@@ -58,10 +58,6 @@ SCHEMES = ("cavage", "rfc9421")
 DEFAULT_SCHEME = "cavage"
 DEADLINE = 10.0
 """Seconds one POST may take, connect to last byte (a double knock may take two)."""
-MAX_RETRIES = 16
-"""Retries after the first attempt, as Mastodon (about two days in all)."""
-MAX_RETRY_AFTER = 6 * 3600.0
-"""A peer's Retry-After is honoured up to this many seconds."""
 BREAKER_THRESHOLD = 5
 """Consecutive retry-type failures after which a host is paused."""
 BREAKER_BASE = 60.0
@@ -107,24 +103,6 @@ async def enqueue(activity: dict, *, actor_uri: str, inboxes: Iterable[str], pri
     if rows:
         await Delivery.bulk_create(rows)
     return len(rows)
-
-
-def retry_delay(tries: int, retry_after: float | None = None, *, jitter: random.Random | None = None) -> float | None:
-    """Seconds before the next try after ``tries`` failed attempts; None when it is time to give up.
-
-    Mastodon's schedule: (tries-1)⁴ + 15 s + up to 30 s × tries of jitter (none without ``jitter``),
-    for at most MAX_RETRIES retries (≈ 2.1 days in all). A larger ``retry_after`` wins, capped at
-    MAX_RETRY_AFTER; it never extends the schedule past its end.
-    """
-    tries = max(tries, 1)
-    if tries > MAX_RETRIES:
-        return None
-    delay = float((tries - 1) ** 4 + 15)
-    if jitter is not None:
-        delay += jitter.uniform(0, 30) * tries
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-    return delay
 
 
 def classify(status: int | None) -> str:
@@ -273,15 +251,6 @@ async def transmit(fed: Federation, delivery: Delivery, key: SigningKey | None, 
                 time.perf_counter() - started)
 
 
-async def send(fed: Federation, delivery: Delivery, *, keys: SigningKeys | None = None, rng: random.Random | None = None) -> str:
-    """Send one leased delivery, record its outcome on the row and the peer; returns the outcome."""
-    key = await (keys or SigningKeys(fed)).get(delivery.actor_uri)
-    schemes = await peer_schemes([delivery.host]) if key is not None else {}
-    sent = await transmit(fed, delivery, key, scheme_for(schemes.get(delivery.host)))
-    (outcome,) = await record(fed, [sent], rng=rng)
-    return outcome
-
-
 async def record(fed: Federation, results: Sequence[Sent], *, rng: random.Random | None = None) -> list[str]:
     """Write the outcomes of sends; returns the final outcome of each (a retry past the schedule is dead).
 
@@ -313,7 +282,8 @@ async def _record_delivered(results: Sequence[Sent]) -> None:
         by_status[sent.status].append(sent.delivery.id)
         by_scheme[sent.scheme].add(sent.delivery.host)
         row = sent.delivery
-        row.state, row.tries, row.delivered_at, row.last_status = "delivered", row.tries + 1, moment, sent.status
+        move(row, "delivered")
+        row.tries, row.delivered_at, row.last_status = row.tries + 1, moment, sent.status
         row.last_error, row.lease_until = None, None
     async with in_transaction():
         for status, ids in by_status.items():
@@ -334,16 +304,13 @@ async def _record_failed(sent: Sent, rng: random.Random) -> str:
     tries = delivery.tries + 1
     if sent.outcome == "retry":
         peer = await record_failure(delivery.host)
-        delay = retry_delay(tries, sent.retry_after, jitter=rng)
+        delay = await failed_try(delivery, sent.error or "", retry_after=sent.retry_after, jitter=rng, last_status=sent.status)
         if delay is not None:
-            await retry_later(delivery, delay, sent.error, last_status=sent.status)
             log.info("delivery outcome=retry id=%s host=%s status=%s tries=%d retry_in=%.0fs host_failures=%d error=%r",
                      delivery.id, delivery.host, sent.status, tries, delay, peer.consecutive_failures, sent.error)
             return "retry"
-        error = f"gave up after {tries} tries: {sent.error}"
-        await finish(delivery, "dead", tries=tries, last_status=sent.status, last_error=error)
         log.warning("delivery outcome=dead id=%s host=%s status=%s tries=%d error=%r",
-                    delivery.id, delivery.host, sent.status, tries, error)
+                    delivery.id, delivery.host, sent.status, tries, delivery.last_error)
         return "dead"
     async with in_transaction():
         await finish(delivery, "dead", tries=tries, last_status=sent.status, last_error=sent.error)
@@ -452,13 +419,6 @@ async def host_trouble() -> tuple[set[str], set[str]]:
     return paused, {host for host, _ in rows} - paused
 
 
-async def record_success(host: str, scheme: str) -> None:
-    """A delivery to ``host`` worked with ``scheme``: close its circuit and remember the scheme."""
-    await Peer.filter(host=host).update(
-        consecutive_failures=0, paused_until=None, last_success_at=now(), signature_scheme=scheme
-    )
-
-
 async def record_failure(host: str) -> Peer:
     """Count a retry-type failure for ``host``; pause it once the breaker threshold is reached."""
     moment = now()
@@ -481,22 +441,3 @@ async def mark_inbox_gone(inbox: str) -> int:
             await actor.save(update_fields=["gone"])
         await mark_gone(actor.account)
     return len(actors)
-
-
-async def paused_hosts() -> list[str]:
-    """Hosts whose circuit is open right now (claims skip them)."""
-    return await Peer.filter(paused_until__gt=now()).values_list("host", flat=True)
-
-
-async def probing_hosts(hosts: Iterable[str]) -> set[str]:
-    """Among ``hosts``, those past the breaker threshold whose pause has expired: one delivery probes each."""
-    wanted = list(set(hosts))
-    if not wanted:
-        return set()
-    rows = await Peer.filter(host__in=wanted, consecutive_failures__gte=BREAKER_THRESHOLD).values_list("host", flat=True)
-    return set(rows)
-
-
-async def is_paused(host: str) -> bool:
-    """Whether the circuit of ``host`` is open right now."""
-    return await Peer.filter(host=host, paused_until__gt=now()).exists()

@@ -8,64 +8,26 @@ HUB_AUTHORIZED_FETCH is on, actor, object and collection GETs must carry a valid
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from federation import activities, actors
 from federation.context import Federation
 from federation.errors import BlockedError, FederationError, PayloadError, RateLimitError, SignatureError
 from federation.inbox import receive
 from federation.metrics import signature_failure_reason
-from federation.remote import lookup_key
-from federation.signatures import inspect_request, verify_claim
+from federation.responses import ActivityResponse, error_response, fed_of
+from federation.signer import get_signer, request_target
 from hub.models import Group, Post
 from hub.services.blocks import instance_blocked
 from hub.services.groups import member_counts
 from hub.services.instance import instance_key
 
 log = logging.getLogger("causeway.inbox")
-AS_MEDIA_TYPE = "application/activity+json"
 PAGE_SIZE = 20
-
-
-class ActivityResponse(JSONResponse):
-    """JSON served as application/activity+json."""
-
-    media_type = AS_MEDIA_TYPE
-
-    def render(self, content: object) -> bytes:
-        """Compact UTF-8 JSON."""
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def wants_activity_json(request: Request) -> bool:
-    """Whether the Accept header asks for ActivityStreams rather than HTML."""
-    accept = request.headers.get("accept", "").lower()
-    if "application/activity+json" in accept:
-        return True
-    return "application/ld+json" in accept and "activitystreams" in accept
-
-
-def fed_of(request: Request) -> Federation:
-    """The Federation runtime of the app."""
-    return request.app.state.federation
-
-
-def error_response(status: int, message: str) -> JSONResponse:
-    """A JSON error body a peer's operator can act on."""
-    return JSONResponse({"error": message}, status_code=status)
-
-
-def _path_with_query(request: Request) -> str:
-    """The request target as Starlette's ``request.url`` spells it, read from the scope without building the URL."""
-    scope = request.scope
-    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
-    query = scope.get("query_string", b"").decode("latin-1")
-    return path + (f"?{query}" if query else "")
 
 
 async def inbox(request: Request) -> Response:
@@ -75,7 +37,7 @@ async def inbox(request: Request) -> Response:
     if body is None:
         return error_response(413, "the body is larger than 1 MiB")
     try:
-        received = await receive(fed, method="POST", path_with_query=_path_with_query(request), headers=request.headers, body=body)
+        received = await receive(fed, method="POST", path_with_query=request_target(request), headers=request.headers, body=body)
     except FederationError as exc:
         fed.metrics.inbox.inc(result="refused")
         return _refusal(fed, exc)
@@ -118,16 +80,13 @@ async def signed_fetch_refusal(request: Request) -> Response | None:
     fed = fed_of(request)
     if not fed.settings.authorized_fetch:
         return None
-    path = _path_with_query(request)
     try:
-        claim = inspect_request("GET", f"{fed.urls.base}{path}", path, request.headers, None, expected_host=fed.urls.host)
-        key = await lookup_key(fed, claim.key_id)
-        verify_claim(claim, key.public_key_pem)
+        signer = await get_signer(fed, request)
     except BlockedError as exc:
         return error_response(403, exc.reason)
     except FederationError as exc:
         return error_response(401, f"this hub requires signed requests (authorized fetch): {exc.reason}")
-    if await instance_blocked(key.actor_uri):
+    if await instance_blocked(signer):
         return error_response(403, "this server does not serve your domain")
     return None
 

@@ -11,7 +11,8 @@
     │   ├── UnsafeAddressError  the target resolves to a private/loopback/reserved address
     │   ├── ResponseTooLarge    the response went past the byte cap
     │   └── DocumentError       the response is not a usable document (media type, JSON, id): a retry won't help
-    └── DiscoveryError          WebFinger / NodeInfo / actor lookup found nothing usable
+    ├── DiscoveryError          WebFinger / NodeInfo / actor lookup found nothing usable
+    └── RegistryError           two features declare one handler key (raised at import, a programming error)
 
 Every error carries a short ``reason`` fit to be sent back to a peer or shown to a person.
 """
@@ -75,3 +76,7 @@ class DocumentError(FetchError):
 
 class DiscoveryError(FederationError):
     """WebFinger, NodeInfo or actor discovery found nothing usable."""
+
+
+class RegistryError(FederationError):
+    """Two features own one handler key, a ``First`` has no owner to fall back to, or a hook point is unknown."""

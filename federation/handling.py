@@ -1,13 +1,17 @@
-"""The vocabulary of inbound handlers: what they receive (``Incoming``) and return (``Outcome``)."""
+"""The vocabulary of features: what inbound handlers receive (``Incoming``) and return (``Outcome``),
+what outbound handlers look like, and how a feature declares both (``Feature``, ``First``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hub.models import Event, Post
 
 if TYPE_CHECKING:
     from federation.context import Federation
+    from hub.models import Group
 
 ANY = "*"
 """Object-type wildcard in handler tables."""
@@ -42,3 +46,44 @@ class Incoming:
 
 
 Handler = Callable[["Federation", Incoming], Awaitable[Outcome]]
+
+
+EventHandler = Callable[["Federation", "Event", "Group | None"], Awaitable[None]]
+"""An outbound handler: turns one domain event into enqueued deliveries (or in-process calls)."""
+
+
+@dataclass(frozen=True)
+class First:
+    """A handler that runs before the owner of its key and may decline, so the owner runs.
+
+    Inbound it returns an ``Outcome`` or None (not mine); outbound it returns True when it handled the
+    event. Several features may put a ``First`` on one key; they run in the registry's feature order.
+    """
+
+    handler: Callable[..., Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """What one feature module does on the wire, declared in one place and assembled by federation.registry.
+
+    - ``inbound``: (activity type, object type or ANY) -> handler (or ``First``);
+    - ``outbound``: event kind -> event handler (or ``First``);
+    - ``hooks``: hook point name (federation.hooks) -> function the feature adds there;
+    - ``quiet``: event kinds it records knowingly without a federation side (e.g. ``group.created``).
+    """
+
+    name: str
+    inbound: Mapping[tuple[str, str], Handler | First] = field(default_factory=dict)
+    outbound: Mapping[str, EventHandler | First] = field(default_factory=dict)
+    hooks: Mapping[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
+    quiet: frozenset[str] = frozenset()
+
+
+async def event_post(event: Event) -> Post:
+    """The post an event names, loaded once per event however many handlers of its chain ask."""
+    cached = event.__dict__.get("_federation_post")
+    if cached is None:
+        cached = await Post.get(id=event.payload["post_id"])
+        event.__dict__["_federation_post"] = cached
+    return cached

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from federation.collaboration import precheck as collaboration_precheck
 from federation.context import Federation
 from federation.errors import BlockedError, FetchError, OriginError, PayloadError, RateLimitError, SignatureError
 from federation.fetch import host_of, parse_object, same_host
-from federation.remote import MAX_HOST_LENGTH, lookup_key, may_refetch
-from federation.signatures import SignatureClaim, inspect_request, verify_claim
+from federation.registry import precheck
+from federation.remote import MAX_HOST_LENGTH
+from federation.signatures import inspect_request
+from federation.signer import verify
 from federation.vocab import MAX_ID_LENGTH, id_of, is_http_id, type_of
 from hub.intake import InboxEntry
 
@@ -62,19 +63,6 @@ def check_origin(activity: dict, actor: str) -> None:
         owner = id_of(obj.get("attributedTo")) or id_of(obj.get("actor"))
         if owner is not None and owner != actor and type_of(activity) in ("Create", "Update"):
             raise OriginError("the embedded object is attributed to someone else")
-
-
-async def _verify(fed: Federation, claim: SignatureClaim) -> str:
-    """Verify the claim with the signer's key (one rate-limited refetch for rotation); the signer's actor id."""
-    key = await lookup_key(fed, claim.key_id)
-    try:
-        verify_claim(claim, key.public_key_pem)
-    except SignatureError:
-        if not may_refetch(fed, claim.key_id):
-            raise
-        key = await lookup_key(fed, claim.key_id, refresh=True)
-        verify_claim(claim, key.public_key_pem)
-    return key.actor_uri
 
 
 def _limit(fed: Federation, key_id: str) -> None:
@@ -131,11 +119,11 @@ async def receive(fed: Federation, *, method: str, path_with_query: str, headers
     if max(len(key_host), len(host_of(actor))) > MAX_HOST_LENGTH:
         raise SignatureError(f"the keyId or actor host is longer than {MAX_HOST_LENGTH} characters")
     await _refuse_blocked(fed, key_host, host_of(actor))
-    signer = await _verify(fed, claim)
+    signer = await verify(fed, claim)
     if signer != actor:
         raise SignatureError("the request is signed by another actor than the activity's")
     check_origin(activity, actor)
-    await collaboration_precheck(fed, activity, actor)
+    await precheck(fed, activity, actor)
     if fed.urls.is_local(activity_id):
         raise OriginError("activities with this hub's ids are not accepted from elsewhere")
     if not await fed.inbox_writer.store(InboxEntry(activity_id, actor, body.decode("utf-8"))):

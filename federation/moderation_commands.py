@@ -1,4 +1,4 @@
-"""CLI for moderation (loaded through the ``causeway.cli`` entry point).
+"""CLI for moderation (registered by the composition root, causeway.cli).
 
 ``hub member unban|role``, ``hub post list|remove|restore``, ``hub domain block|unblock|list``,
 ``hub report list|resolve|dismiss|send`` and ``hub moderation log``. Everything done here is done

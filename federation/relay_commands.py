@@ -1,4 +1,4 @@
-"""CLI for relays (loaded through the ``causeway.cli`` entry point ``relays``):
+"""CLI for relays (registered by the composition root, causeway.cli):
 
     hub relay follow RELAY_ACTOR_URL     the instance actor follows the relay (Follow of Public)
     hub relay unfollow RELAY_ACTOR_URL

@@ -11,7 +11,7 @@ The worker does not know ActivityPub processing itself: it is given ``process_in
 and ``handle_event(fed, event)`` (federation.processing.process_item and
 federation.outbound.handle_event in production, see federation.runtime.build_worker). Each
 callable records the final state of its row; if it raises, the row is retried after a short
-backoff and ``failed`` after ITEM_MAX_TRIES tries. One that returns without recording anything
+backoff and ``failed`` once the retry rules of their lifecycle (hub.lifecycle.ITEM_RETRIES) are spent. One that returns without recording anything
 leaves the row ``done``.
 
 Deliveries flow through a pipeline rather than batches: whenever enough of the ``concurrency``
@@ -73,7 +73,7 @@ from federation.delivery import (
 )
 from hub.clock import now
 from hub.models import Delivery, Event, InboxItem
-from hub.queue import ACTIVE_STATE, claim, finish, retry_later
+from hub.queue import ACTIVE_STATE, claim, failed_try, finish
 from hub.services import moderation
 from hub.services.queue_stats import record_sample
 
@@ -90,7 +90,6 @@ SEND_LEASE_MARGIN = 2 * DEADLINE + 5.0
 ITEM_LEASE_MARGIN = 20.0
 """An inbox item or event is only started while at least this much of its lease is left."""
 ITEM_BATCH = 32
-ITEM_MAX_TRIES = 5
 IDLE_MIN = 0.05
 IDLE_MAX = 1.0
 STOP_GRACE = 2.0
@@ -115,13 +114,6 @@ RECORD_DELAY = 0.05
 """Seconds a finished send's outcome may wait to be written with others (or until half the slots' worth finished)."""
 SAMPLE_EVERY = 60.0
 """Seconds between two additions to the QueueSample of the minute."""
-
-
-def item_retry_delay(tries: int) -> float | None:
-    """Seconds before retrying an inbox item or event after ``tries`` failures (5, 20, 80, 320); None: give up."""
-    if tries >= ITEM_MAX_TRIES:
-        return None
-    return 5.0 * 4 ** (max(tries, 1) - 1)
 
 
 @dataclass
@@ -344,7 +336,7 @@ class Worker:
     # Inbox items and events: one after the other, in claim order.
 
     async def _drain(self, model: type[InboxItem] | type[Event], handler: Callable) -> int:
-        rows = await claim(model, owner=self.owner, limit=self.batch, lease_seconds=self.lease_seconds)
+        rows = await claim(model, limit=self.batch, lease_seconds=self.lease_seconds)
         self._held[model].update(row.id for row in rows)
         done = 0
         try:
@@ -373,17 +365,13 @@ class Worker:
         self._held[model].discard(row.id)
 
     async def _failed(self, model: type[InboxItem] | type[Event], row: InboxItem | Event, exc: Exception) -> None:
-        tries = row.tries + 1
         error = f"{type(exc).__name__}: {exc}"
         row.state = ACTIVE_STATE[model]  # whatever the handler set in memory was rolled back
-        delay = item_retry_delay(tries)
+        delay = await failed_try(row, error, given_up={"processed_at": now()} if model is InboxItem else {})
         if delay is None:
-            log.warning("%s %s failed for good after %d tries", model.__name__, row.id, tries, exc_info=exc)
-            extra = {"processed_at": now()} if model is InboxItem else {}
-            await finish(row, "failed", tries=tries, last_error=error[:2000], **extra)
+            log.warning("%s %s failed for good after %d tries", model.__name__, row.id, row.tries, exc_info=exc)
         else:
-            log.warning("%s %s failed (try %d), retrying in %.0f s: %s", model.__name__, row.id, tries, delay, error)
-            await retry_later(row, delay, error)
+            log.warning("%s %s failed (try %d), retrying in %.0f s: %s", model.__name__, row.id, row.tries, delay, error)
 
     # Deliveries: a pipeline of concurrent sends.
 

@@ -1,4 +1,4 @@
-"""CLI for organisers without the web (loaded through the ``causeway.cli`` entry point ``campaigns``):
+"""CLI for organisers without the web (registered by the composition root, causeway.cli):
 
     hub campaign create GROUP NAME --hashtag TAG ... [--slug SLUG] [--goal TEXT] [--donation-url URL --target N]
                                    [--unit EUR] [--starts DATE] [--ends DATE]

@@ -1,8 +1,8 @@
-"""The ``hub`` command line (INTERFACE.md): domain commands here, network commands from plugins.
+"""The machinery of the ``hub`` command line (INTERFACE.md): a command tree and running one command.
 
-The federation and web layers add their commands (``serve``, ``worker``, ``group follow``, ``invite``…)
-through the ``causeway.cli`` entry-point group, so this domain module never imports them.
-Exit codes: 0 done, 1 failed (message on stderr), 2 usage or configuration error.
+Each layer adds its commands with a ``register(cli)`` function; the composition root above the
+layers (causeway.cli) registers them all, so this domain module never assembles the commands of the
+layers above it. Exit codes: 0 done, 1 failed (message on stderr), 2 usage or configuration error.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from importlib.metadata import entry_points
 
-from hub import __version__, commands
+from hub import __version__
 from hub.db import connected
 from hub.errors import SettingsError
 from hub.settings import Settings, load_settings
@@ -48,15 +47,6 @@ class CommandLine:
         return parser
 
 
-def build() -> CommandLine:
-    """The full command tree: domain commands plus every installed plugin's."""
-    cli = CommandLine()
-    commands.register(cli)
-    for entry in sorted(entry_points(group="causeway.cli"), key=lambda e: e.name):
-        entry.load()(cli)
-    return cli
-
-
 async def _run_async(handler: Handler, args: argparse.Namespace, settings: Settings, needs_db: bool) -> int:
     if not needs_db:
         result = handler(args, settings)
@@ -66,9 +56,8 @@ async def _run_async(handler: Handler, args: argparse.Namespace, settings: Setti
         return await result if asyncio.iscoroutine(result) else result
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run(cli: CommandLine, argv: Sequence[str] | None = None) -> int:
     """Parse the command line, validate settings and run the command; returns the exit code."""
-    cli = build()
     args = cli.parser.parse_args(argv)
     try:
         settings = load_settings()

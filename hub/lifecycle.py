@@ -1,15 +1,44 @@
 """Declared lifecycles: each stateful row's states and allowed transitions, checked once at import.
 
-A service moves a row with :meth:`Lifecycle.check`; anything not declared here is a Conflict.
-Retry and give-up policy lives with the worker that drives a lifecycle, not in ad-hoc loops.
+A service moves a row with :meth:`Lifecycle.check`; anything not declared here is a Conflict. The
+queues (inbox items, events, deliveries) move their rows only through hub.queue, which checks every
+transition against these declarations. Their retry and give-up rules are declared here with them
+(:class:`Retries`): how long a failed row waits before its next try, and the state it ends in when
+the schedule is exhausted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hub.errors import Conflict
+
+
+@dataclass(frozen=True)
+class Retries:
+    """A queue's retry rules: ``delay(tries)`` seconds after ``tries`` failed tries, up to ``max_retries``
+    retries after the first try, then ``give_up``; random ``jitter`` up to that many seconds × tries, and a
+    peer's Retry-After honoured up to ``max_retry_after`` seconds (never past the end of the schedule)."""
+
+    give_up: str
+    max_retries: int
+    delay: Callable[[int], float]
+    jitter: float = 0.0
+    max_retry_after: float = 0.0
+
+    def next_delay(self, tries: int, retry_after: float | None = None, *, jitter: random.Random | None = None) -> float | None:
+        """Seconds before the next try after ``tries`` failed tries; None when it is time to give up."""
+        tries = max(tries, 1)
+        if tries > self.max_retries:
+            return None
+        delay = float(self.delay(tries))
+        if jitter is not None and self.jitter:
+            delay += jitter.uniform(0, self.jitter) * tries
+        if retry_after is not None and self.max_retry_after:
+            delay = max(delay, min(retry_after, self.max_retry_after))
+        return delay
 
 
 @dataclass(frozen=True)
@@ -20,6 +49,7 @@ class Lifecycle:
     initial: frozenset[str]
     terminal: frozenset[str]
     transitions: Mapping[str, frozenset[str]]
+    retries: Retries | None = None
 
     def __post_init__(self) -> None:
         states = set(self.transitions)
@@ -32,7 +62,18 @@ class Lifecycle:
         for state in self.terminal:
             if self.transitions[state]:
                 raise ValueError(f"{self.name}: terminal state {state} has transitions")
+        if self.retries is not None:
+            if len(self.initial) != 1:
+                raise ValueError(f"{self.name}: a retried queue has one initial (active) state")
+            active = next(iter(self.initial))
+            if not self.can(active, active) or not self.can(active, self.retries.give_up):
+                raise ValueError(f"{self.name}: retries need {active} -> {active} and {active} -> {self.retries.give_up}")
 
+    @property
+    def active(self) -> str:
+        """The state of a row waiting in a queue (its one initial state)."""
+        (state,) = self.initial
+        return state
     @property
     def states(self) -> frozenset[str]:
         """Every declared state."""
@@ -48,8 +89,8 @@ class Lifecycle:
             raise Conflict(f"{self.name} cannot go from {current} to {target}")
 
 
-def _graph(name: str, initial: set[str], terminal: set[str], edges: dict[str, set[str]]) -> Lifecycle:
-    return Lifecycle(name, frozenset(initial), frozenset(terminal), {k: frozenset(v) for k, v in edges.items()})
+def _graph(name: str, initial: set[str], terminal: set[str], edges: dict[str, set[str]], retries: Retries | None = None) -> Lifecycle:
+    return Lifecycle(name, frozenset(initial), frozenset(terminal), {k: frozenset(v) for k, v in edges.items()}, retries)
 
 
 MEMBERSHIP = _graph(
@@ -81,13 +122,23 @@ POST = _graph(
 )
 """A group post: held for approval, published (announced), removed by moderators, deleted by its author."""
 
+ITEM_RETRIES = Retries(give_up="failed", max_retries=4, delay=lambda tries: 5.0 * 4 ** (tries - 1))
+"""Inbox items and events whose handler raised: retried after 5, 20, 80 and 320 s, failed after the fifth try."""
+
 INBOX_ITEM = _graph(
     "inbox item",
     initial={"pending"},
     terminal={"done", "ignored", "failed"},
     edges={"pending": {"pending", "done", "ignored", "failed"}, "done": set(), "ignored": set(), "failed": set()},
+    retries=ITEM_RETRIES,
 )
 """A received activity: processed once by a worker, ignored with a reason, or failed after retries."""
+
+DELIVERY_RETRIES = Retries(
+    give_up="dead", max_retries=16, delay=lambda tries: (tries - 1) ** 4 + 15, jitter=30.0, max_retry_after=6 * 3600.0,
+)
+"""Mastodon's schedule: (tries-1)⁴ + 15 s plus up to 30 s × tries of jitter, 16 retries after the first try
+(about 2.1 days in all), then dead; a peer's Retry-After wins up to six hours."""
 
 DELIVERY = _graph(
     "delivery",
@@ -99,6 +150,7 @@ DELIVERY = _graph(
         "dead": {"queued"},
         "cancelled": set(),
     },
+    retries=DELIVERY_RETRIES,
 )
 """One signed POST to one inbox: retried while queued, then delivered, dead (given up: the dead letter, which
 an operator may queue again) or cancelled."""
@@ -108,6 +160,7 @@ EVENT = _graph(
     initial={"pending"},
     terminal={"done", "failed"},
     edges={"pending": {"pending", "done", "failed"}, "done": set(), "failed": set()},
+    retries=ITEM_RETRIES,
 )
 """A domain event waiting for the federation layer to turn it into activities."""
 

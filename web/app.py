@@ -15,8 +15,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from federation import discovery_endpoints, endpoints, members_only
+from federation import discovery_endpoints, endpoints
 from federation.context import build_federation
+from federation.features import members_only
 from federation.runtime import build_worker
 from federation.urls import Urls
 from hub import db

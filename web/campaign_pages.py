@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from federation.campaign_endpoints import object_document
 from federation.campaign_objects import OBJECT_KINDS
-from federation.endpoints import wants_activity_json
+from federation.responses import wants_activity_json
 from federation.sanitize import plain_text
 from hub.errors import Conflict, NotFound, PermissionDenied
 from hub.models import Alert, Campaign, Group

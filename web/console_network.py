@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from federation.collaboration import account_of, send_invite
+from federation.features.collaboration import account_of, send_invite
 from federation.errors import FederationError
 from hub.errors import HubError, NotFound
 from hub.models import Account, GroupFollow

@@ -25,7 +25,7 @@ from functools import wraps
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation.endpoints import wants_activity_json
+from federation.responses import wants_activity_json
 from hub import changes
 from web import csrf
 from web.i18n import language_of

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation.endpoints import group_document, wants_activity_json
+from federation.endpoints import group_document
+from federation.responses import wants_activity_json
 from federation.sanitize import render_local_text
 from hub import __version__
 from hub.errors import NotFound

@@ -28,6 +28,7 @@ from hub.clock import now
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hub.lifecycle import MEMBERSHIP, POST, REPORT
 from hub.models import Account, Delivery, DomainBlock, Group, Membership, Peer, Post, Report
+from hub.queue import move_all
 from hub.services import blocks, events, members, moderation_log, posts
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES, require_role
 from hub.services.moderation_log import LogEntry, group_log, instance_log, public_log
@@ -240,8 +241,8 @@ async def block_domain(domain: str, *, group: Group | None = None, by: Account |
             peer, _ = await Peer.get_or_create(host=domain)
             peer.blocked, peer.block_reason = True, reason
             await peer.save(update_fields=["blocked", "block_reason"])
-            await Delivery.filter(state="queued", host=domain).update(state="cancelled", last_error="domain blocked")
-            await Delivery.filter(state="queued", host__endswith=f".{domain}").update(state="cancelled", last_error="domain blocked")
+            await move_all(Delivery.filter(host=domain), "queued", "cancelled", last_error="domain blocked")
+            await move_all(Delivery.filter(host__endswith=f".{domain}"), "queued", "cancelled", last_error="domain blocked")
         else:
             row, created = await DomainBlock.get_or_create(group=group, domain=domain, defaults={"reason": reason})
             if not created:

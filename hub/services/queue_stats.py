@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 from hub.clock import now
 from hub.lifecycle import DELIVERY
 from hub.models import Delivery, Peer, QueueSample
+from hub.queue import move_all
 
 
 async def delivery_stats() -> dict:
@@ -84,11 +85,8 @@ async def dead_deliveries(*, host: str | None = None, limit: int = DEAD_LISTED) 
 
 async def retry_dead(*, host: str | None = None) -> int:
     """Queue the dead deliveries (of ``host``, or all) again with a fresh schedule; returns how many."""
-    DELIVERY.check("dead", "queued")
-    query = Delivery.filter(state="dead")
-    if host:
-        query = query.filter(host=host)
-    return await query.update(state="queued", tries=0, next_try_at=now(), lease_until=None, lease_owner=None)
+    query = Delivery.filter(host=host) if host else Delivery.all()
+    return await move_all(query, "dead", "queued", tries=0, next_try_at=now(), lease_until=None, lease_owner=None)
 
 
 async def instance_health(*, limit: int = 200) -> list[dict]:

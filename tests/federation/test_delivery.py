@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
@@ -13,19 +12,21 @@ import pytest
 from federation.context import Federation, build_federation
 from federation.delivery import (
     BREAKER_MAX,
-    MAX_RETRY_AFTER,
+    SigningKeys,
     breaker_pause,
+    claim_deliveries,
     classify,
     enqueue,
-    paused_hosts,
+    host_trouble,
     parse_retry_after,
-    retry_delay,
-    send,
+    peer_schemes,
+    record,
+    scheme_for,
+    transmit,
 )
 from federation.signatures import inspect_request, verify_claim
 from hub.clock import now
 from hub.models import Account, Delivery, Group, Membership, Peer, RemoteActor
-from hub.queue import claim
 from hub.services.instance import instance_key
 from hub.settings import load_settings
 from tests.federation.signatures.fixtures import PRIVATE_PEM, PUBLIC_PEM
@@ -74,9 +75,18 @@ async def fed(db, network: Network) -> AsyncIterator[Federation]:
 async def queued(inbox: str, *, actor_uri: str = GROUP_URI) -> Delivery:
     """Enqueue ACTIVITY to one inbox and lease the row, as the worker would."""
     await enqueue(ACTIVITY, actor_uri=actor_uri, inboxes=[inbox])
-    rows = await claim(Delivery, owner="test", limit=1)
+    rows = await claim_deliveries("test", limit=1)
     assert rows, "the delivery should be due"
     return rows[0]
+
+
+async def send(fed: Federation, delivery: Delivery) -> str:
+    """Send one leased delivery and record its outcome, as the worker does for a batch; the outcome."""
+    key = await SigningKeys(fed).get(delivery.actor_uri)
+    schemes = await peer_schemes([delivery.host]) if key is not None else {}
+    sent = await transmit(fed, delivery, key, scheme_for(schemes.get(delivery.host)))
+    (outcome,) = await record(fed, [sent])
+    return outcome
 
 
 def verify(request: httpx.Request, public_pem: str = PUBLIC_PEM) -> str:
@@ -86,36 +96,6 @@ def verify(request: httpx.Request, public_pem: str = PUBLIC_PEM) -> str:
         expected_host=request.url.netloc.decode(),
     )
     return verify_claim(claim_, public_pem).key_id
-
-
-def test_retry_delay_grows_and_gives_up_after_about_two_days() -> None:
-    """The schedule grows with every try, spans 2-3 days even with maximal jitter, then gives up."""
-    plain = [retry_delay(tries) for tries in range(1, 40)]
-    schedule = [d for d in plain if d is not None]
-    assert schedule[0] == 15
-    assert all(b > a for a, b in zip(schedule, schedule[1:], strict=False))
-    assert plain[len(schedule):] == [None] * (len(plain) - len(schedule))
-    assert 10 <= len(schedule) <= 20
-    assert 2 * 86400 <= sum(schedule) <= 3 * 86400
-
-    class Max(random.Random):
-        def uniform(self, a: float, b: float) -> float:
-            return b
-
-    jittered = [retry_delay(tries, jitter=Max()) for tries in range(1, len(schedule) + 1)]
-    assert all(j > s for j, s in zip(jittered, schedule, strict=True))
-    assert sum(jittered) <= 3 * 86400
-    seeded = [retry_delay(3, jitter=random.Random(seed)) for seed in range(20)]
-    assert all(schedule[2] <= d <= schedule[2] + 90 for d in seeded) and len(set(seeded)) > 1
-
-
-@pytest.mark.parametrize(
-    ("tries", "retry_after", "expected"),
-    [(1, 3600, 3600), (1, 10, 15), (5, 1, 4**4 + 15), (1, 10**7, MAX_RETRY_AFTER), (17, 60, None)],
-)
-def test_retry_after_is_honoured_when_larger(tries: int, retry_after: float, expected: float | None) -> None:
-    """A larger Retry-After wins (capped at 6 h); a smaller one or an exhausted schedule does not."""
-    assert retry_delay(tries, retry_after) == expected
 
 
 @pytest.mark.parametrize(
@@ -297,13 +277,14 @@ async def test_five_failures_open_the_circuit_and_claims_skip_the_host(fed: Fede
     peer = await Peer.get(host="down.example")
     assert peer.consecutive_failures == 5
     assert now() + timedelta(seconds=50) < peer.paused_until <= now() + timedelta(seconds=61)
-    assert await paused_hosts() == ["down.example"]
+    paused, _probing = await host_trouble()
+    assert paused == {"down.example"}
     await enqueue(ACTIVITY, actor_uri=GROUP_URI, inboxes=["https://down.example/inbox", "https://up.example/inbox"])
-    rows = await claim(Delivery, owner="test", limit=10, exclude_hosts=tuple(await paused_hosts()))
+    rows = await claim_deliveries("test", limit=10, exclude_hosts=paused)
     assert [r.host for r in rows] == ["up.example"]
     # A success closes the circuit again.
     network.answer("down.example", 202)
     await Peer.filter(host="down.example").update(paused_until=now() - timedelta(seconds=1))
-    assert await send(fed, (await claim(Delivery, owner="test", limit=1))[0]) == "delivered"
+    assert await send(fed, (await claim_deliveries("test", limit=1))[0]) == "delivered"
     peer = await Peer.get(host="down.example")
     assert (peer.consecutive_failures, peer.paused_until) == (0, None)

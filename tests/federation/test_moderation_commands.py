@@ -8,7 +8,7 @@ import json
 import pytest
 
 import hub.db
-from hub.cli import main
+from causeway.cli import main
 from hub.clock import now
 from hub.services import accounts, members, moderation, posts
 from hub.services.groups import create_group

@@ -6,10 +6,7 @@ import pytest
 
 from federation.errors import DocumentError, FetchError, ResponseTooLarge, UnsafeAddressError
 from federation.fetch import FetchStatusError, GoneError
-from federation.handling import Incoming
-from federation.processing import is_permanent, printable, unusable_post
-
-ACTOR = "https://remote.test/users/alice"
+from federation.processing import is_permanent, printable
 
 
 @pytest.mark.parametrize(
@@ -29,23 +26,6 @@ ACTOR = "https://remote.test/users/alice"
 def test_only_failures_a_retry_cannot_fix_are_permanent(exc: FetchError, permanent: bool):
     """Unusable documents and definite 4xx end the item (ignored); network trouble and 5xx are retried."""
     assert is_permanent(exc) is permanent
-
-
-def _incoming(obj: dict) -> Incoming:
-    return Incoming({"id": f"{ACTOR}/a/1", "type": "Create", "actor": ACTOR, "object": obj}, ACTOR, obj, obj.get("id"))
-
-
-def test_unusable_post_reasons():
-    """A post needs an id, well-typed fields and at most MAX_MENTIONS mentions."""
-    good = {"id": f"{ACTOR}/s/1", "type": "Note", "attributedTo": ACTOR, "content": "<p>x</p>"}
-    assert unusable_post(good, _incoming(good)) is None
-    no_id = dict(good, id=None)
-    assert "no id" in unusable_post(no_id, _incoming(no_id)).reason
-    typed = dict(good, content=42)
-    assert "content" in unusable_post(typed, _incoming(typed)).reason
-    spam = dict(good, tag=[{"type": "Mention", "href": f"https://r.test/u{n}"} for n in range(51)])
-    outcome = unusable_post(spam, _incoming(spam))
-    assert outcome.state == "ignored" and "51 accounts" in outcome.reason
 
 
 def test_recorded_reasons_carry_no_control_characters():

@@ -6,8 +6,9 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HUB_FORBIDDEN = {"starlette", "httpx", "aiohttp", "web", "federation"}
-FEDERATION_FORBIDDEN = {"web"}
+HUB_FORBIDDEN = {"starlette", "httpx", "aiohttp", "web", "federation", "causeway"}
+FEDERATION_FORBIDDEN = {"web", "causeway"}
+WEB_FORBIDDEN = {"causeway"}
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -39,8 +40,15 @@ def test_hub_imports_no_web_federation_or_http_library() -> None:
 
 
 def test_federation_does_not_import_web() -> None:
-    """No module under federation/ imports web."""
+    """No module under federation/ imports web (or the composition root)."""
     assert violations("federation", FEDERATION_FORBIDDEN) == []
+
+
+def test_only_the_composition_root_imports_every_layer() -> None:
+    """No layer imports causeway, the application that composes them (its command line)."""
+    assert violations("web", WEB_FORBIDDEN) == []
+    assert {module.split(".")[0] for path in (ROOT / "causeway").rglob("*.py") for _, module in imported_modules(path)} >= {
+        "hub", "federation", "web"}
 
 
 def test_checker_sees_nested_and_aliased_imports(tmp_path: Path) -> None:

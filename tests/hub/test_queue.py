@@ -11,16 +11,16 @@ from tortoise.transactions import in_transaction
 
 from hub import queue
 from hub.clock import now
+from hub.errors import Conflict
 from hub.models import Delivery, Event, Group, InboxItem
 
 pytestmark = pytest.mark.db
 
 
-async def delivery(n: int, *, host: str = "a.example", tries: int = 0, due: datetime | None = None) -> Delivery:
-    """A queued delivery to ``host``, due now unless told otherwise."""
-    return await Delivery.create(
-        inbox=f"https://{host}/inbox", host=host, actor_uri="https://hub.example/climate",
-        activity_uri=f"https://hub.example/activities/{n}", body="{}", tries=tries,
+async def item(n: int, *, tries: int = 0, due: datetime | None = None) -> InboxItem:
+    """A pending inbox item, due now unless told otherwise."""
+    return await InboxItem.create(
+        activity_uri=f"https://x.example/activities/{n}", actor_uri="https://x.example/users/a", body="{}", tries=tries,
         next_try_at=due or now() - timedelta(seconds=1),
     )
 
@@ -31,80 +31,72 @@ def later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     monkeypatch.setattr(queue, "now", lambda: moment)
 
 
-async def test_claim_leases_rows_to_the_owner(db) -> None:
-    """claim() returns due rows leased to the worker until now + lease_seconds."""
-    rows = [await delivery(n) for n in range(3)]
+async def test_claim_leases_rows(db) -> None:
+    """claim() returns due rows leased until now + lease_seconds."""
+    rows = [await item(n) for n in range(3)]
     before = now()
-    claimed = await queue.claim(Delivery, owner="worker-1", limit=10, lease_seconds=60)
+    claimed = await queue.claim(InboxItem, limit=10, lease_seconds=60)
     assert [r.id for r in claimed] == [r.id for r in rows]
-    for row in await Delivery.all():
-        assert row.lease_owner == "worker-1"
+    for row in await InboxItem.all():
         assert before + timedelta(seconds=59) < row.lease_until < now() + timedelta(seconds=61)
 
 
 async def test_second_claim_does_not_return_leased_rows(db) -> None:
     """While a lease holds, another claim gets nothing; the limit caps each claim."""
     for n in range(3):
-        await delivery(n)
-    assert len(await queue.claim(Delivery, owner="w1", limit=2)) == 2
-    assert len(await queue.claim(Delivery, owner="w2", limit=5)) == 1
-    assert await queue.claim(Delivery, owner="w3", limit=5) == []
+        await item(n)
+    assert len(await queue.claim(InboxItem, limit=2)) == 2
+    assert len(await queue.claim(InboxItem, limit=5)) == 1
+    assert await queue.claim(InboxItem, limit=5) == []
 
 
 async def test_expired_lease_is_claimable_again(db, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker that died lets its lease run out; the row is then claimed by another worker."""
-    await delivery(1)
-    [first] = await queue.claim(Delivery, owner="dead-worker", limit=1, lease_seconds=30)
+    await item(1)
+    [first] = await queue.claim(InboxItem, limit=1, lease_seconds=30)
+    assert await queue.claim(InboxItem, limit=1, lease_seconds=30) == []
     later(monkeypatch, 31)
-    [again] = await queue.claim(Delivery, owner="worker-2", limit=1, lease_seconds=30)
+    [again] = await queue.claim(InboxItem, limit=1, lease_seconds=30)
     assert again.id == first.id
-    assert again.lease_owner == "worker-2"
 
 
 async def test_rows_not_yet_due_are_not_claimed(db) -> None:
     """A row whose next_try_at lies in the future waits."""
-    await delivery(1, due=now() + timedelta(minutes=5))
-    assert await queue.claim(Delivery, owner="w", limit=5) == []
+    await item(1, due=now() + timedelta(minutes=5))
+    assert await queue.claim(InboxItem, limit=5) == []
 
 
 async def test_fresh_rows_come_before_retried_ones(db) -> None:
     """Rows with fewer tries are claimed first, even when a retried row has been due longer."""
-    retried = await delivery(1, tries=3, due=now() - timedelta(hours=1))
-    fresh = await delivery(2, tries=0)
-    [first] = await queue.claim(Delivery, owner="w", limit=1)
-    [second] = await queue.claim(Delivery, owner="w", limit=1)
+    retried = await item(1, tries=3, due=now() - timedelta(hours=1))
+    fresh = await item(2, tries=0)
+    [first] = await queue.claim(InboxItem, limit=1)
+    [second] = await queue.claim(InboxItem, limit=1)
     assert (first.id, second.id) == (fresh.id, retried.id)
 
 
 async def test_retry_later_pushes_next_try_at(db, monkeypatch: pytest.MonkeyPatch) -> None:
     """retry_later counts the try, releases the lease and makes the row due only after the delay."""
-    await delivery(1)
-    [row] = await queue.claim(Delivery, owner="w", limit=1)
-    await queue.retry_later(row, 120, "connection refused", last_status=None)
-    stored = await Delivery.get(id=row.id)
-    assert (stored.tries, stored.lease_until, stored.last_error, stored.state) == (1, None, "connection refused", "queued")
+    await item(1)
+    [row] = await queue.claim(InboxItem, limit=1)
+    await queue.retry_later(row, 120, "connection refused")
+    stored = await InboxItem.get(id=row.id)
+    assert (stored.tries, stored.lease_until, stored.last_error, stored.state) == (1, None, "connection refused", "pending")
     assert stored.next_try_at > now() + timedelta(seconds=110)
-    assert await queue.claim(Delivery, owner="w", limit=1) == []
+    assert await queue.claim(InboxItem, limit=1) == []
     later(monkeypatch, 121)
-    assert [r.id for r in await queue.claim(Delivery, owner="w", limit=1)] == [row.id]
+    assert [r.id for r in await queue.claim(InboxItem, limit=1)] == [row.id]
 
 
 async def test_finish_ends_the_row(db) -> None:
     """finish() moves a row out of the active state, so it is never claimed again and leaves the depth."""
-    await delivery(1)
-    await delivery(2)
-    [row] = await queue.claim(Delivery, owner="w", limit=1)
-    await queue.finish(row, "delivered", last_status=202, delivered_at=now())
-    stored = await Delivery.get(id=row.id)
-    assert (stored.state, stored.lease_until, stored.last_status) == ("delivered", None, 202)
-    assert await queue.depth(Delivery) == 1
-
-
-async def test_exclude_hosts_skips_paused_hosts(db) -> None:
-    """Deliveries to excluded (paused) hosts are left in the queue."""
-    await delivery(1, host="down.example")
-    ok = await delivery(2, host="up.example")
-    assert [r.id for r in await queue.claim(Delivery, owner="w", limit=5, exclude_hosts=("down.example",))] == [ok.id]
+    await item(1)
+    await item(2)
+    [row] = await queue.claim(InboxItem, limit=1)
+    await queue.finish(row, "done", processed_at=now())
+    stored = await InboxItem.get(id=row.id)
+    assert (stored.state, stored.lease_until) == ("done", None) and stored.processed_at is not None
+    assert await queue.depth(InboxItem) == 1
 
 
 async def test_events_and_inbox_items_are_claimed_too(db) -> None:
@@ -112,8 +104,8 @@ async def test_events_and_inbox_items_are_claimed_too(db) -> None:
     event = await Event.create(kind="group.created", payload={}, next_try_at=now())
     await Event.create(kind="done.already", payload={}, state="done", next_try_at=now())
     item = await InboxItem.create(activity_uri="https://x.example/a/1", actor_uri="https://x.example/u", body="{}", next_try_at=now())
-    assert [e.id for e in await queue.claim(Event, owner="w", limit=5)] == [event.id]
-    assert [i.id for i in await queue.claim(InboxItem, owner="w", limit=5)] == [item.id]
+    assert [e.id for e in await queue.claim(Event, limit=5)] == [event.id]
+    assert [i.id for i in await queue.claim(InboxItem, limit=5)] == [item.id]
 
 
 async def group(slug: str) -> Group:
@@ -127,12 +119,12 @@ async def test_a_groups_events_are_claimed_one_at_a_time_in_id_order(db) -> None
     second = await Event.create(kind="post.deleted", group=climate, payload={}, next_try_at=now())
     other = await Event.create(kind="post.published", group=housing, payload={}, next_try_at=now())
     loose = await Event.create(kind="instance.flag", payload={}, next_try_at=now())
-    assert [e.id for e in await queue.claim(Event, owner="w1", limit=10)] == [first.id, other.id, loose.id]
-    assert await queue.claim(Event, owner="w2", limit=10) == []  # the second waits for the first, leased by w1
+    assert [e.id for e in await queue.claim(Event, limit=10)] == [first.id, other.id, loose.id]
+    assert await queue.claim(Event, limit=10) == []  # the second waits for the first, leased by w1
     await queue.retry_later(first, 60, "remote down")
-    assert await queue.claim(Event, owner="w2", limit=10) == []  # ... and for its retry
+    assert await queue.claim(Event, limit=10) == []  # ... and for its retry
     await queue.finish(await Event.get(id=first.id), "done")
-    assert [e.id for e in await queue.claim(Event, owner="w2", limit=10)] == [second.id]
+    assert [e.id for e in await queue.claim(Event, limit=10)] == [second.id]
 
 
 async def claim_at_once(model, *, limit: int) -> list[list]:
@@ -141,7 +133,7 @@ async def claim_at_once(model, *, limit: int) -> list[list]:
 
     async def worker(name: str) -> list:
         async with in_transaction():
-            rows = await queue.claim(model, owner=name, limit=limit)
+            rows = await queue.claim(model, limit=limit)
             # When the other worker is blocked on our locks, stop waiting: commit and let it go on.
             with contextlib.suppress(TimeoutError, asyncio.BrokenBarrierError):
                 await asyncio.wait_for(both_claimed.wait(), timeout=2)
@@ -156,18 +148,18 @@ async def test_concurrent_claims_never_share_a_row(db, database_backend: str) ->
         pytest.skip("row locking (FOR UPDATE SKIP LOCKED) needs PostgreSQL; SQLite runs one worker")
     for round_no in range(20):
         # Given 50 due rows
-        await Delivery.all().delete()
-        await Delivery.bulk_create([
-            Delivery(inbox="https://a.example/inbox", host="a.example", actor_uri="https://hub.example/g",
-                     activity_uri=f"https://hub.example/a/{round_no}/{n}", body="{}", next_try_at=now() - timedelta(seconds=1))
+        await InboxItem.all().delete()
+        await InboxItem.bulk_create([
+            InboxItem(activity_uri=f"https://x.example/a/{round_no}/{n}", actor_uri="https://x.example/u", body="{}",
+                      next_try_at=now() - timedelta(seconds=1))
             for n in range(50)
         ])
         # When two workers claim at the same time
-        first, second = [[r.id for r in rows] for rows in await claim_at_once(Delivery, limit=30)]
+        first, second = [[r.id for r in rows] for rows in await claim_at_once(InboxItem, limit=30)]
         # Then no row was given to both, and between them they took every row
         assert not set(first) & set(second), f"round {round_no}: both claimed {sorted(set(first) & set(second))}"
         assert len(first) + len(second) == 50, f"round {round_no}: {len(first)} + {len(second)} rows claimed"
-        assert await Delivery.filter(lease_owner__isnull=True).count() == 0
+        assert await InboxItem.filter(lease_until__isnull=True).count() == 0
 
 
 async def test_concurrent_event_claims_keep_each_groups_order(db, database_backend: str) -> None:
@@ -186,3 +178,38 @@ async def test_concurrent_event_claims_keep_each_groups_order(db, database_backe
         assert len(held) == len(set(held)) == 10, f"round {round_no}: groups held {sorted(held)}"
         oldest = {g.id: min(e.id for e in await Event.filter(group=g)) for g in groups}
         assert {e.id for e in first + second} == set(oldest.values())
+
+
+async def test_illegal_transitions_raise_and_change_nothing(db) -> None:
+    """finish, retry_later and move_all refuse moves their lifecycle does not declare, before touching the row."""
+    await item(1)
+    [row] = await queue.claim(InboxItem, limit=1)
+    await queue.finish(row, "done", processed_at=now())
+    with pytest.raises(Conflict, match="inbox item cannot go from done to failed"):
+        await queue.finish(row, "failed")
+    with pytest.raises(Conflict, match="from done to pending"):
+        await queue.retry_later(row, 5, "again")
+    assert (await InboxItem.get(id=row.id)).state == "done"
+    delivery = await Delivery.create(inbox="https://a.example/inbox", host="a.example", actor_uri="https://hub.example/g",
+                                     activity_uri="https://hub.example/a/1", body="{}", next_try_at=now())
+    with pytest.raises(Conflict, match="delivery cannot go from delivered to queued"):
+        await queue.move_all(Delivery.all(), "delivered", "queued")
+    assert await queue.move_all(Delivery.all(), "queued", "cancelled", last_error="blocked") == 1
+    assert (await Delivery.get(id=delivery.id)).state == "cancelled"
+    with pytest.raises(Conflict, match="from cancelled to dead"):
+        await queue.finish(await Delivery.get(id=delivery.id), "dead")
+
+
+async def test_failed_try_follows_the_lifecycles_retry_rules(db) -> None:
+    """A failed inbox item waits 5, 20, 80, 320 s, then ends failed with the give-up fields and the tries counted."""
+    await item(1)
+    delays = []
+    for _ in range(5):
+        [row] = await queue.claim(InboxItem, limit=1)
+        delays.append(await queue.failed_try(row, "boom", given_up={"processed_at": now()}))
+        await InboxItem.filter(id=row.id).update(next_try_at=now() - timedelta(seconds=1))
+    stored = await InboxItem.get(id=row.id)
+    assert delays == [5, 20, 80, 320, None]
+    assert (stored.state, stored.tries, stored.last_error) == ("failed", 5, "gave up after 5 tries: boom")
+    assert stored.processed_at is not None
+

@@ -9,16 +9,11 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from federation.errors import SignatureError
-from federation.signatures import (
-    SigningAuth,
-    inspect_request,
-    load_private_key,
-    parse_signature_header,
-    public_pem_of,
-    sign_cavage,
-    signing_string,
-    verify_claim,
-)
+from federation.signatures.auth import SigningAuth
+from federation.signatures.cavage import parse_signature_header, signing_string
+from federation.signatures.cavage import sign as sign_cavage
+from federation.signatures.keys import load_private_key, public_pem_of
+from federation.signatures.verify import inspect_request, verify_claim
 
 from .fixtures import BODY, HOST, INBOX, KEY_ID, NOW, PRIVATE_PEM, PUBLIC_PEM
 

@@ -3,7 +3,7 @@
 import pytest
 
 from federation.errors import SignatureError
-from federation.signatures import (
+from federation.signatures.digest import (
     check_content_digest,
     check_digest,
     check_digest_header,

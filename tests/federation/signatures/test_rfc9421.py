@@ -7,16 +7,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from federation.errors import SignatureError
-from federation.signatures import (
-    inspect_request,
-    load_public_key,
-    parse_signature,
-    parse_signature_input,
-    public_pem_of,
-    sign_rfc9421,
-    signature_base,
-    verify_claim,
-)
+from federation.signatures.keys import load_public_key, public_pem_of
+from federation.signatures.rfc9421 import parse_signature, parse_signature_input, signature_base
+from federation.signatures.rfc9421 import sign as sign_rfc9421
+from federation.signatures.verify import inspect_request, verify_claim
 from federation.signatures.keys import verify_bytes
 
 from .fixtures import (

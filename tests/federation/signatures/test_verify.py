@@ -8,17 +8,9 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from starlette.datastructures import Headers
 
 from federation.errors import SignatureError
-from federation.signatures import (
-    content_digest_header,
-    digest_header,
-    inspect_request,
-    load_private_key,
-    parse_signature_input,
-    sign_cavage,
-    sign_rfc9421,
-    signature_base,
-    verify_claim,
-)
+from federation.signatures import load_private_key, parse_signature_input, sign_cavage, sign_rfc9421, signature_base
+from federation.signatures.digest import content_digest_header, digest_header
+from federation.signatures.verify import inspect_request, verify_claim
 from federation.signatures._util import format_http_date
 
 from .fixtures import BODY, HOST, INBOX, KEY_ID, NOW, OTHER_PRIVATE_PEM, OTHER_PUBLIC_PEM, PRIVATE_PEM, PUBLIC_PEM

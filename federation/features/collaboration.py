@@ -1,7 +1,7 @@
 """Groups with groups on the wire: Invite / Accept / Reject / Undo of invites, group follows, relayed Announces.
 
-Inbound handlers join processing.HANDLERS; outbound handlers join outbound.EVENT_HANDLERS.
-Local counterparts (two groups on this hub) are answered in-process, never over HTTP to ourselves.
+Its inbound and outbound handlers are declared in ``FEATURE``; ``precheck`` refuses at the inbox door
+an answer to one of our invites by anyone but the invitee. Local counterparts (two groups on this hub) are answered in-process, never over HTTP to ourselves.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from federation.context import Federation
 from federation.delivery import enqueue
 from federation.errors import FetchError, PayloadError
 from federation.fetch import fetch_document, same_host
-from federation.handling import ANY, Incoming, Outcome, done, ignored
+from federation.handling import ANY, Feature, Incoming, Outcome, done, ignored
+from federation.local_groups import local_group_account, local_group_of
 from federation.objects import draft_from
 from federation.nodeinfo import announce_form
 from federation.remote import account_for, fetch_actor
@@ -26,18 +27,6 @@ from hub.errors import InvalidInput
 from hub.languages import language_for
 from hub.models import Account, Collaboration, Event, Group, GroupFollow, Invite, RemoteActor
 from hub.services import collaborations, groups, invites, members, posts
-from hub.services.collaborations import group_account
-
-
-async def local_group_account(fed: Federation, group: Group) -> Account:
-    """The account standing for a local group."""
-    return await group_account(group, fed.urls.group(group.slug), f"{group.slug}@{fed.urls.host}")
-
-
-async def local_group_of(fed: Federation, account: Account) -> Group | None:
-    """The local group an account stands for, if it is one."""
-    slug = fed.urls.group_slug(account.uri)
-    return await Group.get_or_none(slug=slug) if slug else None
 
 
 async def account_of(fed: Federation, handle_or_url: str) -> Account:
@@ -214,16 +203,6 @@ async def on_announce(fed: Federation, item: Incoming) -> Outcome:
     return done("; ".join(results))
 
 
-INBOUND_HANDLERS = {
-    ("Invite", ANY): on_invite,
-    ("Accept", ANY): on_accept,
-    ("Reject", ANY): on_reject,
-    ("Undo", "Invite"): on_undo_invite,
-    ("Announce", ANY): on_announce,
-}
-"""Collaboration handlers, merged into processing.HANDLERS."""
-
-
 # --- outbound ------------------------------------------------------------------------------------
 
 
@@ -380,12 +359,23 @@ async def on_invite_revoked(fed: Federation, event: Event, group: Group | None) 
     await enqueue(undo, actor_uri=me, inboxes=[remote.inbox])
 
 
-OUTBOUND_HANDLERS = {
-    "group_follow.requested": on_group_follow_requested,
-    "group_follow.undone": on_group_follow_undone,
-    "invite.sent": on_invite_sent,
-    "invite.accepted": on_invite_answered,
-    "invite.rejected": on_invite_answered,
-    "invite.revoked": on_invite_revoked,
-}
-"""Collaboration event handlers, merged into outbound.EVENT_HANDLERS."""
+FEATURE = Feature(
+    name="collaboration",
+    inbound={
+        ("Invite", ANY): on_invite,
+        ("Accept", ANY): on_accept,
+        ("Reject", ANY): on_reject,
+        ("Undo", "Invite"): on_undo_invite,
+        ("Announce", ANY): on_announce,
+    },
+    outbound={
+        "group_follow.requested": on_group_follow_requested,
+        "group_follow.undone": on_group_follow_undone,
+        "invite.sent": on_invite_sent,
+        "invite.accepted": on_invite_answered,
+        "invite.rejected": on_invite_answered,
+        "invite.revoked": on_invite_revoked,
+    },
+    hooks={"precheck": precheck},
+)
+"""Invites, group follows and relayed Announces; relays' Accepts and Announces run first (federation.features.relays)."""

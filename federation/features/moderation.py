@@ -1,6 +1,6 @@
 """Moderation on the wire: reports (Flag), bans (Block), moderators (Add/Remove), removals, and retractions.
 
-Inbound handlers join processing.HANDLERS; outbound handlers join outbound.EVENT_HANDLERS.
+Inbound and outbound handlers are declared in ``FEATURE``.
 
 Inbound:
 
@@ -23,24 +23,23 @@ Outbound (``{group}`` is the local group actor):
   the Reject of their Follow, which Mastodon needs to drop the follow), announced to group-aware members;
   ``membership.unbanned`` → ``Undo{Block}`` the same way;
 - ``post.removed`` → ``Undo`` of the group's boost for microblogs and ``Announce{Delete}`` for
-  group-aware servers; members-only posts get a ``Delete`` of the group's Note (federation.members_only);
+  group-aware servers; members-only posts get a ``Delete`` of the group's Note (federation.features.members_only);
 - ``report.forwarded`` → ``Flag`` from the instance actor to the reported account's server.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
-from federation import activities, members_only
+from federation import activities
 from federation.activities import new_id
 from federation.actors import AS_CONTEXT
-from federation.collaboration import local_group_account, local_group_of
+from federation.audience import group_audience
 from federation.context import Federation
 from federation.delivery import enqueue
-from federation.fetch import FetchStatusError, fetch_document, host_of
-from federation.handling import ANY, Incoming, Outcome, done, ignored
-from federation.nodeinfo import announce_form, peer_software
+from federation.fetch import FetchStatusError, fetch_document
+from federation.handling import ANY, Feature, Incoming, Outcome, done, event_post, ignored
+from federation.local_groups import local_group, local_group_account, local_group_of
 from federation.sanitize import plain_text
 from federation.urls import AS_PUBLIC
 from federation.vocab import audience, id_of, ids, type_of
@@ -55,11 +54,6 @@ MAX_FLAG_OBJECTS = 40
 # --- helpers -------------------------------------------------------------------------------------
 
 
-async def _local_group(fed: Federation, url: str | None) -> Group | None:
-    slug = fed.urls.group_slug(url) if url else None
-    return await Group.get_or_none(slug=slug) if slug else None
-
-
 def _public(group: Group) -> bool:
     return group.visibility == "public"
 
@@ -69,19 +63,6 @@ def _addressing(fed: Federation, group: Group, *extra_to: str) -> dict:
     followers = fed.urls.group_followers(group.slug)
     to = [AS_PUBLIC, *extra_to] if _public(group) else [*extra_to]
     return {"to": to or [followers], "cc": [followers] if to else [], "audience": fed.urls.group(group.slug)}
-
-
-async def member_inboxes(fed: Federation, group: Group) -> dict[str, list[str]]:
-    """Inboxes of the group's remote members by Announce form; private groups: only ones fit for members-only."""
-    if not _public(group):
-        return await members_only.private_inboxes(fed, group)
-    rows = await RemoteActor.filter(
-        account__memberships__group=group, account__memberships__state="accepted", gone=False
-    ).prefetch_related("peer")
-    out: dict[str, set[str]] = defaultdict(set)
-    for actor in rows:
-        out[announce_form(actor.peer.software)].add(actor.shared_inbox or actor.inbox)
-    return {form: sorted(inboxes) for form, inboxes in out.items()}
 
 
 def _announce(fed: Federation, group: Group, inner: dict, kind: str) -> dict:
@@ -97,8 +78,8 @@ async def _send(fed: Federation, group: Group, activity: dict, inboxes: list[str
 
 
 async def _announce_to_group_aware(fed: Federation, group: Group, inner: dict, kind: str, *, skip: set[str] = frozenset()) -> None:
-    forms = await member_inboxes(fed, group)
-    await _send(fed, group, _announce(fed, group, inner, kind), [i for i in forms.get("activity", []) if i not in skip])
+    forms = await group_audience(fed, group)
+    await _send(fed, group, _announce(fed, group, inner, kind), [i for i in forms.get("activity") if i not in skip])
 
 
 # --- inbound: reports ----------------------------------------------------------------------------
@@ -108,7 +89,7 @@ async def _post_of(fed: Federation, uri: str) -> Post | None:
     """A post this hub has under ``uri``: a group's own Note id ({group}/posts/N) or a member's object id."""
     if fed.urls.is_local(uri):
         group_part, sep, number = uri.rstrip("/").rpartition("/posts/")
-        group = await _local_group(fed, group_part) if sep and number.isdigit() else None
+        group = await local_group(fed, group_part) if sep and number.isdigit() else None
         return await Post.get_or_none(id=int(number), group=group) if group is not None else None
     rows = await Post.filter(uri=uri).order_by("id")
     own = [p for p in rows if p.via_id is None]
@@ -122,11 +103,11 @@ async def on_flag(fed: Federation, item: Incoming) -> Outcome:
         return ignored("Flag names nothing")
     addressed = None
     for url in audience(item.activity):
-        addressed = addressed or await _local_group(fed, url)
+        addressed = addressed or await local_group(fed, url)
     reported_group = target = None
     found: list[Post] = []
     for uri in named:
-        group = await _local_group(fed, uri)
+        group = await local_group(fed, uri)
         if group is not None:
             reported_group = reported_group or group
             target = target or uri
@@ -161,7 +142,7 @@ async def on_flag(fed: Federation, item: Incoming) -> Outcome:
 async def on_block(fed: Federation, item: Incoming) -> Outcome:
     """Someone blocked a local group (their membership ends), or a group we follow banned one of ours."""
     blocked = item.object_id
-    group = await _local_group(fed, blocked)
+    group = await local_group(fed, blocked)
     if group is not None:
         account = await Account.get_or_none(uri=item.actor)
         left = await members.leave(group, account) if account is not None else None
@@ -263,46 +244,6 @@ async def on_announced_moderation(fed: Federation, item: Incoming) -> Outcome:
     return ignored(f"a remote group's {type_of(item.obj)} concerns its own members")
 
 
-# --- inbound: follows from leaky software --------------------------------------------------------
-
-
-async def refuse_leaky_follow(fed: Federation, group: Group, account: Account, *, follow_uri: str) -> Outcome | None:
-    """Reject a follow of a closed group from software that would show members-only posts to everyone.
-
-    Called by the Follow handler before joining; None lets the follow through. The software comes
-    from the follower's NodeInfo (cached per peer); HUB_REFUSE_LEAKY_SOFTWARE lists the names.
-    """
-    if group.join_policy == "open" and group.visibility == "public":
-        return None
-    leaky = set(fed.settings.refuse_leaky_software)
-    if not leaky:
-        return None
-    software = await peer_software(fed, host_of(account.uri))
-    if software not in leaky:
-        return None
-    reason = f"{software} shows followers-only posts to everyone, so its accounts cannot join closed groups here"
-    decision = await members.request_join(group, account, follow_uri=follow_uri)
-    if decision.outcome == "pending":
-        await members.reject(group, account, reason=reason)
-    return done(f"join refused: {reason}")
-
-
-INBOUND_HANDLERS = {
-    ("Flag", ANY): on_flag,
-    ("Block", ANY): on_block,
-    ("Undo", "Block"): on_undo_block,
-    ("Add", ANY): on_collection_change,
-    ("Remove", ANY): on_collection_change,
-    ("Announce", "Delete"): on_announced_retraction,
-    ("Announce", "Remove"): on_announced_retraction,
-    ("Announce", "Undo"): on_announced_retraction,
-    ("Announce", "Block"): on_announced_moderation,
-    ("Announce", "Add"): on_announced_moderation,
-    ("Undo", "Announce"): on_undo_announce,
-}
-"""Moderation handlers, merged into processing.HANDLERS."""
-
-
 # --- outbound ------------------------------------------------------------------------------------
 
 
@@ -378,28 +319,22 @@ async def on_unbanned(fed: Federation, event: Event, group: Group | None) -> Non
 
 async def on_post_removed(fed: Federation, event: Event, group: Group | None) -> None:
     """Retract a removed post: Undo of the boost for microblogs, Announce{Delete} for group-aware servers."""
-    post = await Post.get(id=event.payload["post_id"])
-    if group is None:
+    post = await event_post(event)
+    if group is None or not post.announce_uri:
         return
-    if post.visibility == "members":
-        await members_only.retract(fed, group, post)
-        return
-    if not post.announce_uri:
-        return
-    forms = await member_inboxes(fed, group)
-    everyone = sorted({i for inboxes in forms.values() for i in inboxes})
+    forms = await group_audience(fed, group)
     undo = activities.undo_announce(fed.urls, group, post)
     if post.via_id is not None:
-        await _send(fed, group, undo, everyone)
+        await _send(fed, group, undo, forms.everyone)
         return
-    await _send(fed, group, undo, forms.get("object", []))
+    await _send(fed, group, undo, forms.get("object"))
     removal = {
         "@context": AS_CONTEXT, "id": new_id(fed.urls, group, "delete"), "type": "Delete",
         "actor": fed.urls.group(group.slug), "object": post.uri, **activities.addressing(fed.urls, group, post),
     }
     if event.payload.get("reason"):
         removal["summary"] = event.payload["reason"]
-    await _send(fed, group, _announce(fed, group, removal, "announce-delete"), forms.get("activity", []))
+    await _send(fed, group, _announce(fed, group, removal, "announce-delete"), forms.get("activity"))
 
 
 async def on_report_forwarded(fed: Federation, event: Event, group: Group | None) -> None:
@@ -419,13 +354,27 @@ async def on_report_forwarded(fed: Federation, event: Event, group: Group | None
     await report.save(update_fields=["flag_uri"])
 
 
-OUTBOUND_HANDLERS = {
-    "membership.role": on_role,
-    "membership.banned": on_banned,
-    "membership.unbanned": on_unbanned,
-    "post.removed": on_post_removed,
-    "report.forwarded": on_report_forwarded,
-}
-"""Moderation event handlers, merged into outbound.EVENT_HANDLERS (after its own, which they replace)."""
-
-__all__ = ["INBOUND_HANDLERS", "OUTBOUND_HANDLERS", "block_activity", "member_inboxes", "refuse_leaky_follow"]
+FEATURE = Feature(
+    name="moderation",
+    inbound={
+        ("Flag", ANY): on_flag,
+        ("Block", ANY): on_block,
+        ("Undo", "Block"): on_undo_block,
+        ("Add", ANY): on_collection_change,
+        ("Remove", ANY): on_collection_change,
+        ("Announce", "Delete"): on_announced_retraction,
+        ("Announce", "Remove"): on_announced_retraction,
+        ("Announce", "Undo"): on_announced_retraction,
+        ("Announce", "Block"): on_announced_moderation,
+        ("Announce", "Add"): on_announced_moderation,
+        ("Undo", "Announce"): on_undo_announce,
+    },
+    outbound={
+        "membership.role": on_role,
+        "membership.banned": on_banned,
+        "membership.unbanned": on_unbanned,
+        "post.removed": on_post_removed,
+        "report.forwarded": on_report_forwarded,
+    },
+)
+"""Reports, bans, moderators, removals and retractions."""

@@ -9,10 +9,12 @@ addressed to the group's followers collection and never to Public — as:
 - ``Create{Note}`` to microblog members (the "object" Announce form), and
 - ``Announce{Create{Note}}`` to group-aware members (FEP-1b12, the "activity" form),
 
-delivered to members' **personal** inboxes. A server's shared inbox is used only when every
-account of that server that ever asked to join is an accepted member, so the server cannot fan it
-out to a removed, banned or pending account that it still believes follows the group. Servers
-running software listed in ``HUB_REFUSE_LEAKY_SOFTWARE`` and blocked servers get nothing.
+delivered as private content under the one audience policy (federation.audience): to members'
+**personal** inboxes, a server's shared inbox only when every account of that server that ever asked
+to join is an accepted member (so the server cannot fan it out to a removed, banned or pending account
+it still believes follows the group); servers running software listed in ``HUB_REFUSE_LEAKY_SOFTWARE``
+and blocked servers get nothing. This feature runs ``First`` on the post events and declines posts
+that are not members-only.
 
 Edits go out as ``Update{Note}``, removals and deletions as ``Delete{Tombstone}``, to the same inboxes.
 
@@ -26,7 +28,6 @@ never in the outbox, the featured collection, pages or feeds (those show public 
 from __future__ import annotations
 
 import html
-from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,18 +36,19 @@ from starlette.responses import Response
 
 from federation.activities import new_id
 from federation.actors import AS_CONTEXT
+from federation.audience import Audience, group_audience
 from federation.context import Federation
 from federation.delivery import enqueue
-from federation.endpoints import ActivityResponse, error_response, fed_of
+from federation.responses import ActivityResponse, error_response, fed_of
 from federation.errors import BlockedError, FederationError
-from federation.nodeinfo import announce_form
-from federation.remote import lookup_key
-from federation.signatures import inspect_request, verify_claim
+from federation.fetch import host_of
+from federation.handling import Feature, First, Outcome, done, event_post
+from federation.nodeinfo import peer_software
+from federation.signer import get_signer, is_signed
 from federation.urls import Urls
-from hub.models import Account, Group, Membership, Post, RemoteActor
+from hub.models import Account, Event, Group, Membership, Post, RemoteActor
+from hub.services import members
 
-NOT_SAFE_FOR_SHARED = ("pending", "rejected", "removed", "banned", "gone")
-"""Membership states of accounts a server may still count as followers: their server gets personal deliveries."""
 SERVER_ACTOR_TYPES = frozenset({"Application"})
 """Actor types that stand for a whole server (Mastodon's and Lemmy's instance actors) when fetching."""
 
@@ -115,39 +117,14 @@ def _wrap(urls: Urls, group: Group, kind: str, ident: str, obj: Any) -> dict[str
     }
 
 
-async def private_inboxes(fed: Federation, group: Group) -> dict[str, list[str]]:
-    """Inboxes of the group's accepted remote members by Announce form: personal ones unless a server is all members."""
-    actors = await RemoteActor.filter(
-        account__memberships__group=group, account__memberships__state="accepted", gone=False
-    ).prefetch_related("peer")
-    unsafe_peers = set(await RemoteActor.filter(
-        account__memberships__group=group, account__memberships__state__in=list(NOT_SAFE_FOR_SHARED)
-    ).values_list("peer_id", flat=True))
-    leaky = set(fed.settings.refuse_leaky_software)
-    by_peer: dict[int, list[RemoteActor]] = defaultdict(list)
-    for actor in actors:
-        if actor.peer.blocked or (actor.peer.software or "") in leaky:
-            continue
-        by_peer[actor.peer_id].append(actor)
-    out: dict[str, set[str]] = defaultdict(set)
-    for peer_id, members in by_peer.items():
-        form = announce_form(members[0].peer.software)
-        shared = {m.shared_inbox for m in members}
-        if peer_id not in unsafe_peers and len(shared) == 1 and None not in shared:
-            out[form].add(shared.pop())
-        else:
-            out[form].update(m.inbox for m in members)
-    return {form: sorted(inboxes) for form, inboxes in out.items()}
-
-
-async def _send(fed: Federation, group: Group, forms: dict[str, list[str]], activity: dict, *, announce_kind: str | None) -> None:
+async def _send(fed: Federation, group: Group, forms: Audience, activity: dict, *, announce_kind: str | None) -> None:
     """The activity to microblog inboxes; group-aware ones get it wrapped in an Announce when ``announce_kind``."""
     sender = fed.urls.group(group.slug)
     if forms.get("object"):
-        await enqueue(activity, actor_uri=sender, inboxes=forms["object"])
+        await enqueue(activity, actor_uri=sender, inboxes=forms.get("object"))
     if forms.get("activity"):
         wrapped = _wrap(fed.urls, group, "Announce", new_id(fed.urls, group, announce_kind), activity) if announce_kind else activity
-        await enqueue(wrapped, actor_uri=sender, inboxes=forms["activity"])
+        await enqueue(wrapped, actor_uri=sender, inboxes=forms.get("activity"))
 
 
 async def publish(fed: Federation, group: Group, post: Post) -> None:
@@ -155,7 +132,7 @@ async def publish(fed: Federation, group: Group, post: Post) -> None:
     note = await group_note(fed.urls, group, post)
     create = _wrap(fed.urls, group, "Create", f"{note['id']}/activity", note)
     create["published"] = note["published"]
-    await _send(fed, group, await private_inboxes(fed, group), create, announce_kind="announce-create")
+    await _send(fed, group, await group_audience(fed, group, members_only=True), create, announce_kind="announce-create")
     post.announce_uri = create["id"]
     await post.save(update_fields=["announce_uri"])
 
@@ -167,7 +144,7 @@ async def update(fed: Federation, group: Group, post: Post) -> None:
     note = await group_note(fed.urls, group, post)
     moment = post.edited_at or datetime.now(UTC)
     activity = _wrap(fed.urls, group, "Update", f"{note['id']}#updates/{int(moment.timestamp())}", note)
-    await _send(fed, group, await private_inboxes(fed, group), activity, announce_kind="announce-update")
+    await _send(fed, group, await group_audience(fed, group, members_only=True), activity, announce_kind="announce-update")
 
 
 async def retract(fed: Federation, group: Group, post: Post) -> None:
@@ -176,7 +153,66 @@ async def retract(fed: Federation, group: Group, post: Post) -> None:
         return
     ident = note_id(fed.urls, group, post)
     activity = _wrap(fed.urls, group, "Delete", new_id(fed.urls, group, "delete"), {"id": ident, "type": "Tombstone"})
-    await _send(fed, group, await private_inboxes(fed, group), activity, announce_kind="announce-delete")
+    await _send(fed, group, await group_audience(fed, group, members_only=True), activity, announce_kind="announce-delete")
+
+
+# --- the post events, taken first when the post is members-only ----------------------------------
+
+
+async def _members_post(event: Event, group: Group | None) -> Post | None:
+    if group is None:
+        return None
+    post = await event_post(event)
+    return post if post.visibility == "members" else None
+
+
+async def on_published(fed: Federation, event: Event, group: Group | None) -> bool:
+    """A members-only post published: the group's Note to its members (other posts: False, for the posts feature)."""
+    post = await _members_post(event, group)
+    if post is not None:
+        await publish(fed, group, post)
+    return post is not None
+
+
+async def on_updated(fed: Federation, event: Event, group: Group | None) -> bool:
+    """A members-only post edited: the Note's Update to its members."""
+    post = await _members_post(event, group)
+    if post is not None:
+        await update(fed, group, post)
+    return post is not None
+
+
+async def on_gone(fed: Federation, event: Event, group: Group | None) -> bool:
+    """A members-only post deleted or removed: the Note's Delete to its members."""
+    post = await _members_post(event, group)
+    if post is not None:
+        await retract(fed, group, post)
+    return post is not None
+
+
+# --- follows from leaky software ----------------------------------------------------------------
+
+
+async def refuse_leaky_follow(fed: Federation, group: Group, account: Account, *, follow_uri: str) -> Outcome | None:
+    """Reject a follow of a closed group from software that would show members-only posts to everyone.
+
+    Connected to the ``follow`` hook point (the Follow handler asks before joining); None lets the follow through. The software comes
+    from the follower's NodeInfo (cached per peer); HUB_REFUSE_LEAKY_SOFTWARE lists the names.
+    """
+    if group.join_policy == "open" and group.visibility == "public":
+        return None
+    leaky = set(fed.settings.refuse_leaky_software)
+    if not leaky:
+        return None
+    software = await peer_software(fed, host_of(account.uri))
+    if software not in leaky:
+        return None
+    reason = f"{software} shows followers-only posts to everyone, so its accounts cannot join closed groups here"
+    decision = await members.request_join(group, account, follow_uri=follow_uri)
+    if decision.outcome == "pending":
+        await members.reject(group, account, reason=reason)
+    return done(f"join refused: {reason}")
+
 
 
 # --- serving the Note ----------------------------------------------------------------------------
@@ -198,20 +234,14 @@ async def may_read(fed: Federation, group: Group, signer_uri: str) -> bool:
 
 async def _signer(request: Request) -> str | Response:
     """The verified signer's actor id, or the 401/403 response for an unsigned or badly signed GET."""
-    fed = fed_of(request)
-    query = request.url.query
-    path = request.url.path + (f"?{query}" if query else "")
-    if "signature" not in request.headers and "signature-input" not in request.headers:
+    if not is_signed(request):
         return error_response(401, "members-only: sign the request as a member or as a member's server")
     try:
-        claim = inspect_request("GET", f"{fed.urls.base}{path}", path, request.headers, None, expected_host=fed.urls.host)
-        key = await lookup_key(fed, claim.key_id)
-        verify_claim(claim, key.public_key_pem)
+        return await get_signer(fed_of(request), request)
     except BlockedError as exc:
         return error_response(403, exc.reason)
     except FederationError as exc:
         return error_response(401, f"members-only: {exc.reason}")
-    return key.actor_uri
 
 
 async def group_post(request: Request) -> Response:
@@ -228,3 +258,16 @@ async def group_post(request: Request) -> Response:
     if post is None or not await may_read(fed, group, signer):
         return not_found
     return ActivityResponse(await group_note(fed.urls, group, post), headers={"Cache-Control": "private, no-store", "Vary": "Signature"})
+
+
+FEATURE = Feature(
+    name="members_only",
+    outbound={
+        "post.published": First(on_published),
+        "post.updated": First(on_updated),
+        "post.deleted": First(on_gone),
+        "post.removed": First(on_gone),
+    },
+    hooks={"follow": refuse_leaky_follow},
+)
+"""Members-only posts as the group's own Note, and closed groups kept from leaky software."""

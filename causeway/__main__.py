@@ -1,0 +1,5 @@
+"""``python -m causeway``: the ``hub`` command line."""
+
+from causeway.cli import main
+
+raise SystemExit(main())
