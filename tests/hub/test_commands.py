@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 import hub.db
-from hub.cli import main
+from causeway.cli import main
 from hub.models import Group
 
 pytestmark = pytest.mark.db
