@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= $(or $(HUB_TEST_POSTGRES_URL),postgres://root@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres venv venv-test browser axe catalogues clean
+.PHONY: run test test-sqlite test-postgres venv venv-test browser nginx pg-client axe catalogues clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,12 +30,28 @@ browser:
 	  else echo "chromium is missing and apt-get is not usable: browser tests will be skipped"; fi; \
 	fi
 
+# Debian's nginx for the deployment-recipe test (tests/deploy: the repo's site file in front of `hub serve`).
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else echo "nginx is missing and apt-get is not usable: the deployment-recipe test will be skipped"; fi; \
+	fi
+
+# pg_dump/pg_restore for `hub backup`/`hub restore` on PostgreSQL (installed only when missing).
+pg-client:
+	@if ! command -v pg_dump >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; \
+	  else echo "pg_dump is missing and apt-get is not usable: PostgreSQL backup tests will fail"; fi; \
+	fi
+
 # axe-core for the browser tests' accessibility checks (pinned by tests/browser/package-lock.json).
 axe:
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
 	else echo "npm is missing: the accessibility checks will be skipped"; fi
 
-test: venv-test browser axe
+test: venv-test browser nginx pg-client axe
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$HUB_TEST_REQUIRE_POSTGRES" ] || $(BIN)/python -c "import psycopg2,sys; psycopg2.connect(sys.argv[1].replace('postgres://','postgresql://',1), connect_timeout=3).close()" "$(PG_URL)" 2>/dev/null; then \
 	  $(MAKE) --no-print-directory test-postgres; \

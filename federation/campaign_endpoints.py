@@ -12,8 +12,9 @@ from starlette.responses import Response
 
 from federation.campaign_objects import alert_note, call_question, campaign_note, with_context
 from federation.endpoints import signed_fetch_refusal
+from federation.features import organisers
 from federation.responses import ActivityResponse, error_response, fed_of
-from hub.models import Alert, CallToAction, Campaign, Group
+from hub.models import Alert, Announcement, CallToAction, Campaign, Group
 from hub.services import calls
 
 
@@ -45,6 +46,13 @@ async def object_document(request: Request, group: Group, kind: str, ident: int)
         if campaign is None:
             return error_response(404, "no such campaign")
         doc = campaign_note(urls, group, campaign, translations=translations)
+    elif kind == organisers.KIND:
+        announcement = await Announcement.get_or_none(id=ident, group=group)
+        if announcement is None:
+            return error_response(404, "no such announcement")
+        if announcement.state != "published":
+            return error_response(410, "the announcement was deleted")
+        doc = await organisers.document(urls, group, announcement)
     else:
         return error_response(404, "no such object")
     return ActivityResponse(with_context(doc), headers={"Vary": "Accept"})

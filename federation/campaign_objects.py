@@ -31,9 +31,9 @@ ENGLISH = gettext.NullTranslations()
 """The source language, for callers without the hub's catalogues."""
 
 _BREAKS = re.compile(r"(?i)<br\s*/?>|</p\s*>|</li\s*>")
-OBJECT_KINDS = ("call", "alert", "campaign")
+OBJECT_KINDS = ("call", "alert", "campaign", "announcement")
 MAX_ATTACHMENTS = 4
-_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(call|alert|campaign)/(\d{1,12})$")
+_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(call|alert|campaign|announcement)/(\d{1,12})$")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from federation.inbox import receive
 from federation.metrics import signature_failure_reason
 from federation.responses import ActivityResponse, error_response, fed_of
 from federation.signer import get_signer, request_target
-from hub.models import Group, Post
+from hub.models import Announcement, Group, Post
 from hub.services.blocks import instance_blocked
 from hub.services.groups import member_counts
 from hub.services.instance import instance_key
@@ -114,6 +114,8 @@ def group_collection(handler: Callable[[Request, Group], Awaitable[Response]]) -
         group = await Group.get_or_none(slug=request.path_params["slug"])
         if group is None:
             return error_response(404, "no such group")
+        if group.deleted_at is not None:
+            return error_response(410, "this group was deleted")
         refusal = await signed_fetch_refusal(request)
         if refusal is not None:
             return refusal
@@ -141,8 +143,10 @@ async def moderators(request: Request, group: Group) -> Response:
 
 @group_collection
 async def featured(request: Request, group: Group) -> Response:
-    """Pinned posts, as ids."""
+    """Pinned announcements of the group, then pinned posts, as ids."""
     uris = await Post.filter(group=group, pinned=True, state="published", visibility__in=["public", "unlisted"]).order_by("-id").values_list("uri", flat=True)
+    pinned = Announcement.filter(group=group, pinned=True, state="published", object_uri__not_isnull=True)
+    uris = list(await pinned.order_by("-id").values_list("object_uri", flat=True)) + list(uris)  # the group's own first
     doc = actors.ordered_collection(fed_of(request).urls.group_featured(group.slug), len(uris))
     doc["orderedItems"] = list(uris)
     return ActivityResponse(doc)

@@ -10,7 +10,10 @@ before anything runs). The feature that owns a flow calls its point:
 - ``reply(fed, item, obj)`` — a Create, before it is matched to groups: the first ``Outcome``
   returned handles it (an answer to the group's own object), None makes it a post like any other;
 - ``group_post(fed, group, post, obj)`` — a member's post newly stored in a group: each function
-  returns notes (strings) for the inbox item's record.
+  returns notes (strings) for the inbox item's record;
+- ``post_edit(fed, author, obj)`` — an author's Update of a post (one the hub stores, or one it only
+  gathered from a relay): each function makes what it derived from the post follow the edit and
+  returns notes.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ PRECHECK = HookPoint("precheck", "refuse an activity at the inbox door (raise Pa
 FOLLOW = HookPoint("follow", "refuse a Follow of a local group before joining (return an Outcome)")
 REPLY = HookPoint("reply", "take a Create as an answer to the group's own object (return an Outcome)")
 GROUP_POST = HookPoint("group_post", "act on a member's post newly stored in a group (return notes)")
+POST_EDIT = HookPoint("post_edit", "follow an author's edit of a post (return notes)")
 
-POINTS = {point.name: point for point in (PRECHECK, FOLLOW, REPLY, GROUP_POST)}
+POINTS = {point.name: point for point in (PRECHECK, FOLLOW, REPLY, GROUP_POST, POST_EDIT)}
 """Every hook point by name: a feature naming another is refused by the registry."""

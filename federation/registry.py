@@ -23,9 +23,11 @@ from federation.features import (
     campaigns,
     collaboration,
     group_actor,
+    group_deletion,
     members_only,
     membership,
     moderation,
+    organisers,
     posts,
     relays,
 )
@@ -40,6 +42,8 @@ FEATURES: tuple[Feature, ...] = (
     collaboration.FEATURE,
     moderation.FEATURE,
     campaigns.FEATURE,
+    group_deletion.FEATURE,
+    organisers.FEATURE,
 )
 """Every feature, in the order their ``First`` handlers and hook functions run."""
 

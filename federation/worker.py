@@ -71,6 +71,7 @@ from federation.delivery import (
     scheme_for,
     transmit,
 )
+from federation.heartbeat import beat_until_stopped
 from hub.clock import now
 from hub.models import Delivery, Event, InboxItem
 from hub.queue import ACTIVE_STATE, claim, failed_try, finish
@@ -229,6 +230,7 @@ class Worker:
             asyncio.create_task(self._item_loop(), name="causeway-worker-items"),
             asyncio.create_task(self._delivery_loop(), name="causeway-worker-deliveries"),
             asyncio.create_task(self._sample_loop(), name="causeway-worker-samples"),
+            asyncio.create_task(self._heartbeat_loop(), name="causeway-worker-heartbeat"),
         ]
         try:
             await stop.wait()
@@ -289,6 +291,10 @@ class Worker:
             if not self._stopping:
                 await self._db(self._flush_sample())
                 await self._db(self._expire_bans())
+
+    async def _heartbeat_loop(self) -> None:
+        """Write this worker's heartbeat until it stops, then delete it (federation.heartbeat)."""
+        await beat_until_stopped(self.owner, lambda: self._stopping, self._db, lambda s: self._pause(None, s))
 
     async def _expire_bans(self) -> None:
         """Lift the bans whose end time passed (their Undo of the Block federates like a moderator's unban)."""

@@ -13,6 +13,7 @@
     hub alert send GROUP TEXT [--campaign SLUG] [--image FILE --alt TEXT]
     hub board list GROUP [--json]
     hub board met ID [--with OFFER_ID]
+    hub board remove ID [--reason TEXT]
 
 GROUP is a group's (or a collaboration's) slug; a campaign's own slug comes from its name unless ``--slug``.
 """
@@ -39,11 +40,13 @@ def _date(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def _image(settings: Settings, path: str | None, alt: str | None):
+async def image_from_file(settings: Settings, path: str | None, alt: str | None):
+    """The image file at ``path`` stored with its alt text (checked, cleaned); None without a path."""
     if not path:
         return None
     try:
-        data = Path(path).read_bytes()[: media.MAX_BYTES + 1]
+        with Path(path).open("rb") as handle:
+            data = handle.read(media.MAX_BYTES + 1)
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     return await media.store_image(settings.data_dir, data, alt)
@@ -119,7 +122,7 @@ async def _campaign_moderate(args: argparse.Namespace, settings: Settings) -> in
 async def _call_create(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.group)
     campaign = await campaigns.get_campaign(group, args.campaign) if args.campaign else None
-    image = await _image(settings, args.image, args.alt)
+    image = await image_from_file(settings, args.image, args.alt)
     call = await calls.create_call(
         group, what=args.what, where=args.where or "", when=args.when or "", time_zone=args.zone, details=args.details or "", needed=args.needed,
         kind=args.kind, campaign=campaign, non_members=args.non_members, image=image,
@@ -154,7 +157,7 @@ async def _call_close(args: argparse.Namespace, settings: Settings) -> int:
 async def _alert_send(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.group)
     campaign = await campaigns.get_campaign(group, args.campaign) if args.campaign else None
-    image = await _image(settings, args.image, args.alt)
+    image = await image_from_file(settings, args.image, args.alt)
     alert = await alerts.send_alert(group, args.text, campaign=campaign, image=image)
     print(f"alert #{alert.id} pinned; direct messages to {alert.recipients} member(s) are queued")
     return 0
@@ -184,6 +187,13 @@ async def _board_met(args: argparse.Namespace, settings: Settings) -> int:
     other = await board.get_item(args.with_item) if args.with_item else None
     await board.mark_met(item, matched_with=other)
     print(f"{item.kind} #{item.id} is met" + (f" by #{other.id}" if other else ""))
+    return 0
+
+
+async def _board_remove(args: argparse.Namespace, settings: Settings) -> int:
+    item = await board.get_item(args.item_id)
+    await board.remove_item(item, reason=args.reason)
+    print(f"{item.kind} #{item.id} is off the board")
     return 0
 
 
@@ -245,3 +255,6 @@ def register(cli) -> None:
     p = cli.command("board met", "mark a need (or offer) met", _board_met)
     p.add_argument("item_id", type=int)
     p.add_argument("--with", dest="with_item", type=int, help="the offer (or need) that met it")
+    p = cli.command("board remove", "take a need or offer off the public board for good", _board_remove)
+    p.add_argument("item_id", type=int)
+    p.add_argument("--reason", help="why (kept in the moderation log)")

@@ -1,4 +1,4 @@
-"""The domain's CLI commands: migrate, admin, group create/list, member list/approve/remove, deliveries (--watch, --dead)."""
+"""The domain's CLI commands: migrate, backup, restore, admin, group create/list/edit/delete, member list/approve/remove, deliveries (--watch, --dead)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hub import migrations
+from hub.backup import write_backup
 from hub.clock import now
 from hub.errors import InvalidInput
-from hub.services import accounts, groups, instance, members, moderation, profiles
+from hub.restore import restore_backup
+from hub.services import accounts, group_settings, groups, instance, members, moderation, profiles
 from hub.services.queue_stats import dead_deliveries, delivery_stats, queue_counts, retry_dead
 from hub.settings import Settings
 from hub.terminal import print_json, print_table, progress_line, read_password
@@ -21,6 +24,31 @@ from hub.terminal import print_json, print_table, progress_line, read_password
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     migrations.upgrade(settings.database_url)
     print("database is at the latest schema")
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.path)
+    summary = write_backup(settings, path)
+    print(f"backup written to {path} ({path.stat().st_size / 1024:,.0f} KiB): {summary.database} database at schema "
+          f"{summary.schema_revision} with {summary.groups} groups, {summary.media} media files"
+          + (", the secret key" if "secret.key" in summary.files else ""))
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    restored = restore_backup(settings, Path(args.path))
+    print(f"restored the backup of {restored.domain} made {restored.created_at}: {restored.groups} groups, "
+          f"{restored.media} media files; the database is at the latest schema")
+    if restored.domain != settings.domain:
+        print(f"warning: HUB_DOMAIN is {settings.domain} but the backup is of {restored.domain}; groups keep their ids "
+              f"only under their own domain: set HUB_DOMAIN={restored.domain}", file=sys.stderr)
+    return 0
+
+
+async def _media_clean(args: argparse.Namespace, settings: Settings) -> int:
+    cleaned, dropped = await profiles.clean_stored_avatars(settings.data_dir)
+    print(f"re-encoded {cleaned} avatars without metadata" + (f"; dropped {dropped} that were not readable images" if dropped else ""))
     return 0
 
 
@@ -44,18 +72,6 @@ async def _group_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _group_edit(args: argparse.Namespace, settings: Settings) -> int:
-    group = await groups.get_group(args.slug)
-    if all(value is None for value in (args.language, args.time_zone, args.city, args.country)):
-        print("hub: nothing to change: give --language, --time-zone, --city or --country", file=sys.stderr)
-        return 2
-    group = await profiles.update_settings(group, by=None, language=args.language, time_zone=args.time_zone,
-                                           city=args.city, country=args.country)
-    place = ", ".join(part for part in (group.city, group.country) if part) or "no place"
-    print(f"{group.slug}: language {group.language}, time zone {group.time_zone}, {place}; the profile update is queued")
-    return 0
-
-
 def _add_settings_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--language", help="the group's language for messages to people whose own is unknown: "
                                       "en, es, pt, de, sw or ar")
@@ -75,6 +91,43 @@ async def _group_list(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print_table([(f"@{g.slug}@{settings.domain}", g.name, g.visibility, g.join_policy, g.members) for g in rows],
                     ["handle", "name", "visibility", "joining", "members"])
+    return 0
+
+
+async def _group_edit(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.slug)
+    values = {"name": args.name, "summary": args.summary, "rules": args.rules, "posting_mode": args.posting_mode,
+              "access": args.access}
+    place = {"language": args.language, "time_zone": args.time_zone, "city": args.city, "country": args.country}
+    if all(value is None for value in (*values.values(), *place.values())):
+        print("hub group edit: nothing to change: give --name, --summary, --rules, --posting-mode, --access, "
+              "--language, --time-zone, --city or --country", file=sys.stderr)
+        return 2
+    await profiles.check_settings(group, **place)  # refused before anything changes
+    if any(value is not None for value in values.values()):
+        if args.access is not None:
+            change = await group_settings.preview_access(group, args.access)
+            if change.hides_public_posts:
+                print(f"note: {change.public_posts} public posts stay public on the servers that received them; "
+                      "the hub's pages now show them to members only, and new posts are for members only")
+            elif change.changes and change.current == "private":
+                print(f"note: {change.members_posts} members-only posts stay members-only; new posts are public")
+        await group_settings.edit(group, by=None, **values)
+        print(f"updated {group.slug} ({group_settings.access_of(group)}); the Update is queued")
+    if any(value is not None for value in place.values()):
+        group = await profiles.update_settings(await groups.get_group(args.slug), by=None, **place)
+        where = ", ".join(part for part in (group.city, group.country) if part) or "no place"
+        print(f"{group.slug}: language {group.language}, time zone {group.time_zone}, {where}; the profile update is queued")
+    return 0
+
+
+async def _group_delete(args: argparse.Namespace, settings: Settings) -> int:
+    group = await groups.get_group(args.slug)
+    if args.confirm != group.slug:
+        print(f"hub group delete: to delete {group.slug} for good, repeat its slug: --confirm {group.slug}", file=sys.stderr)
+        return 2
+    told = await group_settings.delete_group(group, by=None, notice=group_settings.deletion_notice(group, settings.domain))
+    print(f"deleted {group.slug}: {told} members will be told; the Delete is queued and its pages answer 410")
     return 0
 
 
@@ -187,6 +240,12 @@ async def _watch_deliveries(interval: float) -> int:
 def register(cli) -> None:
     """Add the domain commands to the ``hub`` command tree."""
     cli.command("migrate", "apply alembic migrations (idempotent)", _migrate, needs_db=False)
+    p = cli.command("backup", "write a consistent snapshot of the database, media and key file (the hub keeps running)",
+                    _backup, needs_db=False)
+    p.add_argument("path", help="archive file to write (must not exist), e.g. causeway-2026-12-04.tar.gz")
+    p = cli.command("restore", "restore a backup into an empty HUB_DATA_DIR and an empty database", _restore, needs_db=False)
+    p.add_argument("path", help="archive written by `hub backup`")
+    cli.command("media clean", "re-encode the groups' stored avatars without metadata (once, after upgrading)", _media_clean)
     p = cli.command("admin create", "create a local administrator account", _admin_create)
     p.add_argument("username")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
@@ -198,11 +257,22 @@ def register(cli) -> None:
     p.add_argument("--private", action="store_true", help="members-only posts, not listed (implies --closed)")
     p.add_argument("--owner", help="HANDLE of a known account to make owner")
     _add_settings_arguments(p)
-    p = cli.command("group edit", "change a group's language, time zone, city or country", _group_edit)
-    p.add_argument("slug")
-    _add_settings_arguments(p)
     p = cli.command("group list", "list the hub's groups", _group_list)
     p.add_argument("--json", action="store_true")
+    p = cli.command("group edit", "change a group's profile, access, language, time zone or place (only the options given)",
+                    _group_edit)
+    p.add_argument("slug")
+    p.add_argument("--name")
+    p.add_argument("--summary")
+    p.add_argument("--rules")
+    p.add_argument("--posting-mode", choices=groups.POSTING_MODES)
+    p.add_argument("--access", choices=tuple(group_settings.ACCESS_MODES),
+                   help="open: anyone joins; closed: organisers approve; private: members-only posts, approval")
+    _add_settings_arguments(p)
+    p = cli.command("group delete", "delete a group: members are told, its actor's Delete federates, pages answer 410",
+                    _group_delete)
+    p.add_argument("slug")
+    p.add_argument("--confirm", metavar="SLUG", help="the group's slug again, to confirm")
     p = cli.command("member list", "list a group's members and join requests", _member_list)
     p.add_argument("slug")
     p.add_argument("--json", action="store_true")

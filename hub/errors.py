@@ -3,9 +3,12 @@
     HubError
     ├── SettingsError       a HUB_* variable has a value the hub cannot use (exit 2)
     ├── NotFound            the group, account, membership or post does not exist
+    │   └── Gone            it existed and was deleted (pages answer 410)
     ├── PermissionDenied    the acting account lacks the role the action needs
+    │   └── Refused         a post the group will not share, with the reason code its author is told
     ├── Conflict            the action clashes with the current state (slug taken, already a member)
     ├── InvalidInput        a value is malformed (bad slug, empty name, text too long)
+    │   └── ImageRejected   an upload is empty, too large, not an accepted image or unreadable
     └── RateLimited         the same thing was asked for too often; try again later
 
 Messages are written for a person: they say what was wrong and what would be accepted.
@@ -30,8 +33,20 @@ class NotFound(HubError):
     """The thing asked for does not exist."""
 
 
+class Gone(NotFound):
+    """The thing asked for was deleted (a group its organisers deleted)."""
+
+
 class PermissionDenied(HubError):
     """The acting account may not do this."""
+
+
+class Refused(PermissionDenied):
+    """A post the group does not share; ``code`` is one of hub.services.refusals.REASONS."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Conflict(HubError):
@@ -44,3 +59,11 @@ class InvalidInput(HubError):
 
 class RateLimited(HubError):
     """Asked for too often (sign-in links per account or per address); the message says when to retry."""
+
+
+class ImageRejected(InvalidInput):
+    """An uploaded image was refused; ``code`` says why (``empty``, ``too_large``, ``type``, ``pixels``, ``unreadable``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -211,8 +211,16 @@ CAMPAIGN_POST = _graph(
 CALL = _graph("call", initial={"open"}, terminal={"closed"}, edges={"open": {"closed"}, "closed": set()})
 """A call to action: open for answers until organisers close it."""
 
-BOARD_ITEM = _graph("board item", initial={"open"}, terminal=set(), edges={"open": {"met"}, "met": {"open"}})
-"""A need or an offer: open until organisers mark it met (reopened if that was a mistake)."""
+BOARD_ITEM = _graph(
+    "board item", initial={"open"}, terminal={"removed"},
+    edges={"open": {"met", "removed"}, "met": {"open", "removed"}, "removed": set()},
+)
+"""A need or an offer: open until organisers mark it met (reopened if that was a mistake); organisers may remove it,
+and it is removed when its author edits it out of the post."""
+
+ANNOUNCEMENT = _graph("announcement", initial={"published"}, terminal={"deleted"},
+                      edges={"published": {"deleted"}, "deleted": set()})
+"""A group's own announcement: published (editable, pinnable) until organisers delete it."""
 
 RELAY = _graph(
     "relay subscription",
@@ -227,4 +235,4 @@ RELAY = _graph(
 )
 """The hub's subscription to a relay."""
 
-ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY)
+ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY, ANNOUNCEMENT)

@@ -18,6 +18,7 @@ from hub.errors import SettingsError
 
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+SMTP_SECURITY = ("starttls", "tls", "none")
 _DOMAIN_RE = re.compile(r"^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::\d{1,5})?$")
 _SOFTWARE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 LEAKY_SOFTWARE = ("lemmy", "mbin", "kbin", "lotide")
@@ -26,6 +27,26 @@ whatever they receive to everyone (FEDERATION-NOTES: "private posts leaking thro
 members-only notion"). Microblogs (Mastodon, Pleroma, Misskey…) and Friendica keep followers-only posts private."""
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """A mail server for organisers' notifications (HUB_SMTP_*)."""
+
+    host: str
+    """HUB_SMTP_HOST: the mail server's name or address."""
+    port: int = 587
+    """HUB_SMTP_PORT."""
+    sender: str = ""
+    """HUB_SMTP_FROM: the From address (default ``causeway@`` the hub's host name)."""
+    username: str = ""
+    """HUB_SMTP_USERNAME: log in when set (with HUB_SMTP_PASSWORD)."""
+    password: str = field(default="", repr=False)
+    """HUB_SMTP_PASSWORD."""
+    security: str = "starttls"
+    """HUB_SMTP_SECURITY: ``starttls`` (default), ``tls`` (implicit, port 465) or ``none`` (a local relay)."""
+    timeout: float = 10.0
+    """Seconds allowed for one message."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,12 @@ class Settings:
     """Inbox POSTs one remote actor may make per minute (0: no limit); more get 429 with Retry-After."""
     inbox_rate_per_host: int = 1200
     """Inbox POSTs one remote server may make per minute, all its actors together (0: no limit)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """CIDRs of reverse proxies whose X-Forwarded-For names the client (empty: forwarding headers ignored)."""
+    metrics_token: str | None = None
+    """Bearer token /metrics requires; unset: /metrics answers only to loopback and private addresses."""
+    smtp: SmtpSettings | None = None
+    """Where organisers' emails go; None (HUB_SMTP_HOST unset): the hub sends no email."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised HUB_* variables, kept only to warn about typos."""
 
@@ -102,7 +129,7 @@ def _database_url(raw: str) -> str:
     return "postgres://" + raw.split("://", 1)[1]
 
 
-def _cidrs(raw: str) -> tuple[str, ...]:
+def _cidrs(raw: str, name: str = "HUB_ALLOW_PRIVATE_ADDRESSES") -> tuple[str, ...]:
     out = []
     for item in (part.strip() for part in raw.split(",")):
         if not item:
@@ -110,7 +137,7 @@ def _cidrs(raw: str) -> tuple[str, ...]:
         try:
             out.append(str(ipaddress.ip_network(item, strict=False)))
         except ValueError:
-            raise SettingsError("HUB_ALLOW_PRIVATE_ADDRESSES", raw, "comma-separated CIDRs such as 127.0.0.0/8") from None
+            raise SettingsError(name, raw, "comma-separated CIDRs such as 127.0.0.0/8") from None
     return tuple(out)
 
 
@@ -131,6 +158,39 @@ def _per_minute(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) > 1_000_000:
         raise SettingsError(name, raw, "a whole number of requests per minute (0 turns the limit off)")
     return int(raw)
+
+
+def _token(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "")
+    if not raw:
+        return None
+    if len(raw) < 16 or any(c.isspace() or not c.isprintable() for c in raw):
+        # the value is a secret: say how long it is, not what it is
+        raise SettingsError(name, f"<{len(raw)} characters, not shown>",
+                            "a token of at least 16 printable characters without spaces (e.g. from `openssl rand -hex 32`)")
+    return raw
+
+
+def _smtp(env: Mapping[str, str], domain: str) -> SmtpSettings | None:
+    host = env.get("HUB_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    if not _DOMAIN_RE.match(host) or ":" in host:
+        raise SettingsError("HUB_SMTP_HOST", host, "a mail server's host name or address, without a port")
+    security = env.get("HUB_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise SettingsError("HUB_SMTP_SECURITY", security, ", ".join(SMTP_SECURITY))
+    raw_port = env.get("HUB_SMTP_PORT", "").strip()
+    port = 465 if security == "tls" else 587
+    if raw_port:
+        if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
+            raise SettingsError("HUB_SMTP_PORT", raw_port, "a port number from 1 to 65535")
+        port = int(raw_port)
+    sender = env.get("HUB_SMTP_FROM", "").strip() or f"causeway@{domain.rsplit(':', 1)[0].strip('[]')}"
+    if sender.count("@") != 1 or any(c.isspace() or c in "<>,;\"" for c in sender):
+        raise SettingsError("HUB_SMTP_FROM", sender, "one email address such as causeway@hub.example")
+    return SmtpSettings(host=host, port=port, sender=sender, username=env.get("HUB_SMTP_USERNAME", "").strip(),
+                        password=env.get("HUB_SMTP_PASSWORD", ""), security=security)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -155,6 +215,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "HUB_DOMAIN", "HUB_SCHEME", "HUB_DATABASE_URL", "HUB_DATA_DIR", "HUB_ALLOW_PRIVATE_ADDRESSES",
         "HUB_AUTHORIZED_FETCH", "HUB_OPEN_GROUP_CREATION", "HUB_LOG_LEVEL",
         "HUB_REFUSE_LEAKY_SOFTWARE", "HUB_INBOX_RATE_PER_ACTOR", "HUB_INBOX_RATE_PER_HOST",
+        "HUB_TRUSTED_PROXIES", "HUB_METRICS_TOKEN",
+        "HUB_SMTP_HOST", "HUB_SMTP_PORT", "HUB_SMTP_FROM", "HUB_SMTP_USERNAME", "HUB_SMTP_PASSWORD", "HUB_SMTP_SECURITY",
     }
     return Settings(
         domain=domain,
@@ -168,5 +230,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         refuse_leaky_software=_software_names(env),
         inbox_rate_per_actor=_per_minute(env, "HUB_INBOX_RATE_PER_ACTOR", 300),
         inbox_rate_per_host=_per_minute(env, "HUB_INBOX_RATE_PER_HOST", 1200),
+        trusted_proxies=_cidrs(env.get("HUB_TRUSTED_PROXIES", ""), "HUB_TRUSTED_PROXIES"),
+        metrics_token=_token(env, "HUB_METRICS_TOKEN"),
+        smtp=_smtp(env, domain),
         extra={k: v for k, v in env.items() if k.startswith("HUB_") and k not in known},
     )

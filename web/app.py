@@ -23,11 +23,12 @@ from federation.urls import Urls
 from hub import db
 from hub.secret import load_or_create_secret
 from hub.settings import Settings
-from web import admin_health, console, console_network, feeds, i18n, join, media, metrics, pages, preferences, sessions, signin
-from web import campaign_console, campaign_pages
+from web import admin_health, console, console_network, feeds, health, i18n, join, media, metrics, pages, preferences, sessions, signin
+from web import campaign_console, campaign_pages, console_organisers, console_settings, member_home
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.pagecache import PageCache
+from web.proxies import ClientAddressMiddleware, TrustedProxies
 from web.security import SecurityHeadersMiddleware
 from web.templating import build_templates
 
@@ -54,6 +55,7 @@ def routes() -> list:
         Route("/login/link/{token}", signin.link_landing, name="login_link_landing"),
         Route("/login/link/{token}", signin.link_redeem, methods=["POST"], name="login_link_redeem"),
         Route("/logout", signin.logout, methods=["POST"], name="logout"),
+        *member_home.routes(),
         Route("/console", console.index, name="console"),
         Route("/console/admin/health", admin_health.health, name="admin_health"),
         Route("/console/admin/health/queue.svg", admin_health.queue_chart, name="admin_health_chart"),
@@ -67,7 +69,9 @@ def routes() -> list:
         Route(f"{group_console}/posts", console.posts_page, name="console_posts"),
         Route(f"{group_console}/posts/{{post_id:int}}/{{action}}", console.post_action, methods=["POST"], name="console_post_action"),
         *console_network.routes(group_console),
+        *console_settings.routes(group_console),
         *campaign_console.routes(group_console),
+        *console_organisers.routes(group_console),
         Route("/media/{name}", media.serve, name="media"),
         Route("/groups/{slug}", pages.group, name="group"),
         Route("/groups/{slug}/join", join.join, methods=["POST"], name="join"),
@@ -97,6 +101,7 @@ def routes() -> list:
         Route("/.well-known/nodeinfo", discovery_endpoints.nodeinfo_links),
         Route("/nodeinfo/{version}", discovery_endpoints.nodeinfo),
         Route("/metrics", metrics.metrics),
+        Route("/healthz", health.healthz),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -128,7 +133,9 @@ def create_app(
             await db.disconnect()
 
     secret = load_or_create_secret(settings.data_dir)
+    proxies = TrustedProxies(settings.trusted_proxies)
     middleware = [
+        *([Middleware(ClientAddressMiddleware, proxies=proxies)] if proxies else []),
         Middleware(InboxLane),
         Middleware(SecurityHeadersMiddleware),
         Middleware(

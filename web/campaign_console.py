@@ -40,6 +40,7 @@ def routes(group_console: str) -> list[Route]:
         Route(f"{base}/alerts", send_alert, methods=["POST"], name="console_alert_send"),
         Route(f"{base}/alerts/{{alert_id:int}}/unpin", unpin_alert, methods=["POST"], name="console_alert_unpin"),
         Route(f"{base}/board/{{item_id:int}}/met", board_met, methods=["POST"], name="console_board_met"),
+        Route(f"{base}/board/{{item_id:int}}/remove", board_remove, methods=["POST"], name="console_board_remove"),
     ]
 
 
@@ -228,3 +229,12 @@ async def board_met(request: Request) -> Response:
         return back(request)
     flash(request, _("Marked as met."))
     return back(request)
+
+
+async def board_remove(request: Request) -> Response:
+    """POST …/campaigns/board/{item_id}/remove: take a need or offer off the public board for good."""
+    account, group, _role = await console_group(request, MODERATOR_ROLES)
+    await checked_form(request)
+    _ = gettext_for(request)
+    item = await board.get_item(request.path_params["item_id"], group=group)
+    return await carry_out(request, board.remove_item(item, by=account), _("Removed from the board."), SECTION)

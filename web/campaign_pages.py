@@ -190,6 +190,8 @@ async def group_object(request: Request) -> Response:
     base = f"/groups/{group.slug}"
     if kind == "call":
         return RedirectResponse(f"{base}/calls/{ident}", status_code=303)
+    if kind == "announcement":
+        return RedirectResponse(f"{base}#announcement-{ident}", status_code=303)
     if kind == "campaign":
         campaign = await Campaign.get_or_none(id=ident, group=group)
         return RedirectResponse(f"{base}/campaigns/{campaign.slug}" if campaign else base, status_code=303)

@@ -13,12 +13,11 @@ from collections.abc import Awaitable
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from hub.errors import HubError, NotFound, PermissionDenied
+from hub.errors import HubError, ImageRejected, NotFound, PermissionDenied
 from hub.models import Account, Group, Membership, Post
-from hub.services import directory, groups, members, moderation, profiles
+from hub.services import directory, groups, media, members, moderation, profiles
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
 from hub.timezones import zone_names
-from web import media
 from web.csrf import checked_form
 from web.errors import UploadRejected
 from web.i18n import gettext_for
@@ -134,27 +133,26 @@ async def update_profile(request: Request) -> Response:
 
 
 async def upload_avatar(request: Request) -> Response:
-    """POST /console/groups/{slug}/avatar: a PNG, JPEG, GIF or WebP image of at most 1 MiB."""
+    """POST /console/groups/{slug}/avatar: a PNG, JPEG, GIF or WebP image of at most 1 MiB, stored cleaned (hub.services.media)."""
     account, group, _role = await console_group(request, ORGANISER_ROLES)
     _ = gettext_for(request)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > media.MAX_BYTES + 64 * 1024:
+    if declared.isdigit() and int(declared) > media.AVATAR_MAX_BYTES + 64 * 1024:
         raise UploadRejected(_("The image is larger than 1 MiB."))
     form = await checked_form(request, max_part_size=64 * 1024)
     upload = form.get("avatar")
     if upload is None or isinstance(upload, str):
         raise UploadRejected(_("Choose an image file to upload."))
+    data_dir = request.app.state.settings.data_dir
     try:
-        data, ext = await media.read_upload(upload)
-    except media.BadImage as exc:
+        name = media.store_avatar(data_dir, await upload.read(media.AVATAR_MAX_BYTES + 1))
+    except ImageRejected as exc:
         messages = {
             "empty": _("The file is empty."),
             "too_large": _("The image is larger than 1 MiB."),
             "type": _("Only PNG, JPEG, GIF and WebP images are accepted."),
         }
-        raise UploadRejected(messages[exc.code]) from None
-    data_dir = request.app.state.settings.data_dir
-    name = media.store(data_dir, data, ext)
+        raise UploadRejected(messages.get(exc.code, str(exc))) from None
     try:
         previous = await profiles.set_icon(group, name, by=account)
     except HubError:

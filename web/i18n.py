@@ -4,9 +4,10 @@ Every piece of UI text goes through gettext: templates with Jinja2's i18n extens
 ``_()``), Python code with :func:`gettext_for`. The catalogues are the hub's (:mod:`hub.languages`,
 ``hub/locale``; ``make catalogues`` extracts, updates and compiles them; a test checks they match).
 
-A request's language is the signed-in person's stored preference, else the ``lang`` cookie set by the
-switch on every page, else the best match of its ``Accept-Language`` header, else English. Choosing a
-language with the switch while signed in also stores it as the account's preference.
+A request's language is the ``lang`` cookie set by the switch on every page, else the language a
+signed-in member chose (``Account.language``: on their page, in /preferences, or with the switch, which
+also stores it), else the best match of its ``Accept-Language`` header, else English. Messages the hub
+sends a person are in their language too (:func:`hub.languages.language_for`).
 """
 
 from __future__ import annotations
@@ -50,10 +51,12 @@ def parse_accept_language(header: str) -> list[str]:
     return [tag for _, _, tag in sorted(ranked)]
 
 
-def negotiate(cookie: str | None, accept_language: str) -> str:
-    """The language for a request: a valid cookie wins, then Accept-Language, then English."""
+def negotiate(cookie: str | None, accept_language: str, chosen: str | None = None) -> str:
+    """The language for a request: a valid cookie wins, then the member's choice, then Accept-Language, then English."""
     if cookie in LANGUAGES:
         return cookie
+    if chosen in LANGUAGES:
+        return chosen
     for tag in parse_accept_language(accept_language):
         if tag in LANGUAGES:
             return tag
@@ -66,7 +69,9 @@ def language_of(request: Request) -> str:
     """The request's language code (cached on the request)."""
     code = getattr(request.state, "language", None)
     if code is None:
-        code = negotiate(request.cookies.get(COOKIE), request.headers.get("accept-language", ""))
+        account = getattr(request.state, "account", None)
+        code = negotiate(request.cookies.get(COOKIE), request.headers.get("accept-language", ""),
+                         account.language if account is not None else None)
         request.state.language = code
     return code
 
@@ -126,14 +131,19 @@ async def switch_language(request: Request) -> Response:
     if code not in LANGUAGES:
         log.info("language ignored code=%r source=switch", code[:40])
         return response
-    response.set_cookie(
-        COOKIE, code, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
-        secure=request.app.state.settings.scheme == "https",
-    )
+    remember_language(request, response, code)
     account = await current_account(request)
     if account is not None:
         await accounts.set_preferences(account, language=code, time_zone=account.time_zone)
     return response
+
+
+def remember_language(request: Request, response: Response, code: str) -> None:
+    """Keep ``code`` in this browser's language cookie."""
+    response.set_cookie(
+        COOKIE, code, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
+        secure=request.app.state.settings.scheme == "https",
+    )
 
 
 def N_(message: str) -> str:

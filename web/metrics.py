@@ -14,9 +14,17 @@ gauges below come from the database at scrape time and so describe every worker'
 - ``causeway_peers_paused``: servers whose circuit breaker is open.
 
 Only counts are exposed (no host names), so the page stays small and says nothing about members.
+
+Who may read it: with HUB_METRICS_TOKEN set, requests carrying ``Authorization: Bearer <token>``
+(401 otherwise); without it, only clients on loopback or private addresses (403 otherwise). The
+client address is the one web.proxies settled on, so behind a trusted proxy a visitor from the
+internet is refused even though the proxy itself connects from loopback.
 """
 
 from __future__ import annotations
+
+import hmac
+import ipaddress
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -46,8 +54,36 @@ async def queue_gauges() -> list[list[str]]:
     ]
 
 
+def _private(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_private
+
+
+def refusal(request: Request) -> Response | None:
+    """The 401/403 answer for a request that may not read the metrics, or None when it may."""
+    token = request.app.state.settings.metrics_token
+    if token is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return None
+        return Response("a bearer token is required (HUB_METRICS_TOKEN)\n", status_code=401, media_type="text/plain",
+                        headers={"WWW-Authenticate": 'Bearer realm="metrics"', "Cache-Control": "no-store"})
+    if request.client is not None and _private(request.client.host):
+        return None
+    return Response("metrics are served to loopback and private addresses only; set HUB_METRICS_TOKEN to read them "
+                    "from elsewhere\n", status_code=403, media_type="text/plain", headers={"Cache-Control": "no-store"})
+
+
 async def metrics(request: Request) -> Response:
-    """The exposition (text format 0.0.4)."""
+    """The exposition (text format 0.0.4), to those :func:`refusal` lets through."""
+    refused = refusal(request)
+    if refused is not None:
+        return refused
     fed = request.app.state.federation
     body = fed.metrics.render(await queue_gauges())
     return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})

@@ -30,7 +30,7 @@ from hub import changes
 from web import csrf
 from web.i18n import language_of
 from web.rendering import FLASH_KEY
-from web.sessions import ACCOUNT_KEY
+from web.sessions import SESSION_KEY
 
 SECONDS = 1.0
 """How long a rendered page is served to anonymous visitors at most."""
@@ -106,7 +106,7 @@ def cache_key(request: Request) -> tuple[str, str, str] | None:
     if request.method != "GET" or "session" not in request.scope or wants_activity_json(request):
         return None
     session = request.session
-    if session.get(ACCOUNT_KEY) is not None or session.get(FLASH_KEY):
+    if session.get(SESSION_KEY) is not None or session.get(FLASH_KEY):
         return None
     return request.url.path, request.scope.get("query_string", b"").decode("latin-1"), language_of(request)
 

@@ -1,4 +1,10 @@
-"""Public HTML pages: home (directory), about, group, thread. Each parses, calls a service, renders."""
+"""Public HTML pages: home (directory), about, group, thread. Each parses, calls a service, renders.
+
+Members-only posts show on a group's page and thread pages only to its signed-in accepted members;
+everyone else (visitors, other accounts, pending, banned and former members, members of other
+groups, instance admins who are not members) sees the public posts of public groups only.
+A deleted group's page and actor answer 410 Gone.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +17,15 @@ from federation.endpoints import group_document
 from federation.responses import wants_activity_json
 from federation.sanitize import render_local_text
 from hub import __version__
-from hub.errors import NotFound
+from hub.errors import Gone, NotFound
 from hub.models import Account, Collaboration, Group, Post, RemoteActor
 from hub.places import locate
-from hub.services import alerts, collaborations, directory, groups, moderation, posts
+from hub.services import alerts, announcements, collaborations, directory, groups, members, moderation, posts
 from web.graph import Partner, collaboration_svg
 from web.i18n import gettext_for
 from web.pagecache import cached_page
 from web.rendering import error_page, render
+from web.sessions import current_account
 
 
 def group_handle(request: Request, group: Group) -> str:
@@ -40,10 +47,17 @@ async def about(request: Request) -> Response:
     return await render(request, "about.html", software_version=__version__, admins=list(admins))
 
 
+async def reads_members_posts(request: Request, group: Group) -> bool:
+    """Whether the visitor is a signed-in accepted member of ``group`` (and so reads its members-only posts)."""
+    account = await current_account(request)
+    return account is not None and await members.is_member(group, account)
+
+
 async def group_page(request: Request, group: Group, *, status: int = 200, **extra: object) -> Response:
     """Render a group's page (also used by the join form to show its outcome)."""
-    public = group.visibility == "public"
-    recent = await posts.recent_posts(group, limit=20) if public else []
+    member = await reads_members_posts(request, group)
+    public = group.visibility == "public" or member
+    recent = await posts.recent_posts(group, limit=20, public_only=not member) if public else []
     pinned = await directory.pinned_posts(group) if public else []
     count = (await groups.member_counts([group.id])).get(group.id, 0)
     context = dict(
@@ -56,9 +70,11 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
         handle=group_handle(request, group),
         collaborations=await directory.collaborations_of(group, request.app.state.urls.group(group.slug)),
         alerts=await alerts.pinned_alerts(group) if public else [],
+        announcements=await announcements.shown(group) if public else [],
         join_handle="",
         join_error=None,
         join_search=False,
+        members_view=member,
     )
     context.update(extra)
     return await render(request, "group.html", status=status, **context)
@@ -69,6 +85,11 @@ async def group(request: Request) -> Response:
     """A group's page for browsers, its Group actor for ActivityPub clients (same URL, Vary: Accept)."""
     try:
         found = await groups.get_group(request.path_params["slug"])
+    except Gone:
+        if wants_activity_json(request):
+            return Response(status_code=410)
+        _ = gettext_for(request)
+        return await error_page(request, 410, _("Deleted"), _("This group was deleted by its organisers."))
     except NotFound:
         if wants_activity_json(request):
             return Response(status_code=404)
@@ -83,10 +104,13 @@ async def group(request: Request) -> Response:
 async def thread(request: Request) -> Response:
     """A post and its replies."""
     post = await Post.get_or_none(id=request.path_params["post_id"], state="published").prefetch_related("group", "author", "via")
-    if post is None or post.visibility not in ("public", "unlisted"):
+    member = post is not None and post.group.deleted_at is None and await reads_members_posts(request, post.group)
+    shown = ["public", "unlisted", "members"] if member else ["public", "unlisted"]
+    if post is None or post.visibility not in shown or post.group.deleted_at is not None \
+            or (post.group.visibility != "public" and not member):
         _ = gettext_for(request)
         return await error_page(request, 404, _("Not found"), _("This post does not exist or is not public."))
-    replies = await Post.filter(thread_uri=post.thread_uri, state="published", visibility__in=["public", "unlisted"]).exclude(id=post.id).order_by("id").prefetch_related("author", "via")
+    replies = await Post.filter(thread_uri=post.thread_uri, group=post.group, state="published", visibility__in=shown).exclude(id=post.id).order_by("id").prefetch_related("author", "via")
     return await render(request, "thread.html", post=post, replies=replies, group=post.group)
 
 
@@ -165,6 +189,8 @@ async def moderation_log(request: Request) -> Response:
     _ = gettext_for(request)
     try:
         found = await groups.get_group(request.path_params["slug"])
+    except Gone:
+        raise
     except NotFound:
         return await error_page(request, 404, _("Not found"), _("There is no group with this name on this hub."))
     if found.visibility != "public":

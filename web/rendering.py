@@ -13,11 +13,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.errors import Conflict, HubError, InvalidInput, NotFound, PermissionDenied, RateLimited
-from web import csrf
-from web.errors import CsrfRejected, SignInRequired, UploadRejected
+from hub.errors import Conflict, Gone, HubError, InvalidInput, NotFound, PermissionDenied, RateLimited
 from hub.timezones import DEFAULT_ZONE
-from web.i18n import LANGUAGES, direction, gettext_for, language_of, use_account_language
+from web import csrf
+from web.errors import BodyTooLarge, CsrfRejected, SignInRequired, UploadRejected
+from web.i18n import LANGUAGES, direction, gettext_for, language_of
 from web.sessions import current_account
 
 FLASH_KEY = "flash"
@@ -48,8 +48,6 @@ async def render(request: Request, template: str, *, status: int = 200, **contex
     Times are shown in the signed-in person's zone, else in the zone of the page's group, else UTC.
     """
     account = await current_account(request)
-    if account is not None:
-        use_account_language(request, account.language)
     has_session = "session" in request.scope
     group = context.get("group")
     lang = language_of(request)
@@ -77,6 +75,8 @@ async def error_page(request: Request, status: int, title: str, message: str) ->
 
 def domain_error_status(exc: HubError) -> int:
     """The HTTP status that fits a domain error."""
+    if isinstance(exc, Gone):
+        return 410
     if isinstance(exc, NotFound):
         return 404
     if isinstance(exc, PermissionDenied):
@@ -91,6 +91,8 @@ def domain_error_status(exc: HubError) -> int:
 def domain_error_title(request: Request, exc: HubError) -> str:
     """A translated one-line title for a domain error."""
     _ = gettext_for(request)
+    if isinstance(exc, Gone):
+        return _("Deleted")
     if isinstance(exc, NotFound):
         return _("Not found")
     if isinstance(exc, PermissionDenied):
@@ -119,6 +121,12 @@ async def _upload_rejected(request: Request, exc: Exception) -> Response:
     return await error_page(request, 400, _("The file was not accepted"), str(exc))
 
 
+async def _body_too_large(request: Request, exc: Exception) -> Response:
+    _ = gettext_for(request)
+    return await error_page(request, 413, _("Too large"),
+                            _("What you sent is larger than this form accepts. Sign in first to upload files."))
+
+
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HubError)
     return await error_page(request, domain_error_status(exc), domain_error_title(request, exc), str(exc))
@@ -140,6 +148,7 @@ def exception_handlers() -> dict:
         CsrfRejected: _csrf_rejected,
         SignInRequired: _sign_in_required,
         UploadRejected: _upload_rejected,
+        BodyTooLarge: _body_too_large,
         HubError: _domain_error,
         HTTPException: _http_error,
     }

@@ -1,21 +1,23 @@
-"""Who is signed in: the account id in the signed session cookie (Starlette's SessionMiddleware).
+"""Who is signed in: a server-side session (hub.services.sessions) named by a token in the signed cookie.
 
-The cookie is signed with the hub's secret (itsdangerous), HttpOnly, SameSite=Lax and Secure when
-the hub runs under https; it expires after :data:`MAX_AGE`.
+The cookie (Starlette's SessionMiddleware, signed with the hub's secret, HttpOnly, SameSite=Lax and
+Secure under https) carries the session token; the account comes from the session row on the
+server, so signing out, or ending a session from the member's page, stops the cookie working
+everywhere at once.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
-from hub.models import Account
-from hub.services import signin
-from web import csrf
+from hub.models import Account, Session
+from hub.services import sessions
 from web.errors import SignInRequired
 
 COOKIE = "causeway_session"
-MAX_AGE = 14 * 24 * 3600
-ACCOUNT_KEY = "account_id"
+MAX_AGE = int(sessions.LIFETIME.total_seconds())
+SESSION_KEY = "session_token"
+"""Key of the session token in the cookie's data."""
 
 
 async def current_account(request: Request) -> Account | None:
@@ -23,8 +25,19 @@ async def current_account(request: Request) -> Account | None:
     if "session" not in request.scope:
         return None
     if not hasattr(request.state, "account"):
-        request.state.account = await signin.session_account(request.session.get(ACCOUNT_KEY))
+        found = await sessions.resume(request.session.get(SESSION_KEY))
+        if found is None and SESSION_KEY in request.session:
+            request.session.pop(SESSION_KEY)
+        request.state.server_session, request.state.account = found if found else (None, None)
+        if found and found[1].language and hasattr(request.state, "language"):
+            del request.state.language  # negotiated before the account was known: ask again (web.i18n.language_of)
     return request.state.account
+
+
+async def current_session(request: Request) -> Session | None:
+    """The server-side session of this request, or None."""
+    await current_account(request)
+    return getattr(request.state, "server_session", None)
 
 
 async def require_account(request: Request) -> Account:
@@ -35,16 +48,17 @@ async def require_account(request: Request) -> Account:
     return account
 
 
-def sign_in(request: Request, account: Account) -> None:
-    """Start a new session for ``account`` (the old session's contents are dropped, the CSRF token renewed)."""
+async def sign_in(request: Request, account: Account) -> None:
+    """Start a new server-side session for ``account`` (the old cookie's contents, CSRF token included, dropped)."""
+    await sessions.end(request.session.get(SESSION_KEY))
+    started = await sessions.start(account, user_agent=request.headers.get("user-agent", ""))
     request.session.clear()
-    request.session[ACCOUNT_KEY] = account.id
-    csrf.rotate(request)
-    request.state.account = account
+    request.session[SESSION_KEY] = started.token  # the cleared session's CSRF token is gone: a new one is made on use
+    request.state.server_session, request.state.account = started.session, account
 
 
-def sign_out(request: Request) -> None:
-    """End the session."""
-    request.session.clear()
-    csrf.rotate(request)
-    request.state.account = None
+async def sign_out(request: Request) -> None:
+    """End the session on the server and clear the cookie's contents."""
+    await sessions.end(request.session.get(SESSION_KEY))
+    request.session.clear()  # drops the CSRF token too: a new one is made on use
+    request.state.server_session, request.state.account = None, None

@@ -1,4 +1,4 @@
-"""Sign-in pages: the instance admin's password, organisers' one-time links sent by direct message, sign-out.
+"""Sign-in pages: the instance admin's password, members' one-time links sent by direct message, sign-out.
 
 Opening a link shows a button rather than signing in at once: servers fetch links in messages to
 build previews, and such a fetch must not use up the single-use link.
@@ -6,6 +6,7 @@ build previews, and such a fetch must not use up the single-use link.
 
 from __future__ import annotations
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -14,7 +15,7 @@ from federation.remote import account_for
 from federation.webfinger import parse_handle, resolve_handle
 from hub.errors import NotFound, PermissionDenied, RateLimited
 from hub.languages import language_for
-from hub.services import accounts, signin
+from hub.services import accounts, directory, profiles, signin
 from web import sessions
 from web.csrf import checked_form
 from web.i18n import gettext_for, language_of, safe_next
@@ -22,7 +23,7 @@ from web.rendering import flash, render
 
 
 def client_address(request: Request) -> str:
-    """The peer address of the request (uvicorn runs without proxy headers)."""
+    """The client address of the request: the TCP peer, or the forwarded client behind a trusted proxy (web.proxies)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -43,7 +44,7 @@ async def login_password(request: Request) -> Response:
             request, "login.html", status=401, next=target, handle="", username=username,
             password_error=_("That user name and password do not match."),
         )
-    sessions.sign_in(request, account)
+    await sessions.sign_in(request, account)
     flash(request, _("You are signed in."))
     return RedirectResponse(target if target != "/" else "/console", status_code=303)
 
@@ -62,31 +63,38 @@ async def login_link(request: Request) -> Response:
         parse_handle(handle)
     except FederationError:
         return await again(400, _("“%(handle)s” is not a fediverse handle. Write it as @name@server.example.") % {"handle": handle})
+    try:
+        await signin.charge_address(client_address(request))
+    except RateLimited:
+        return await again(429, _("Too many sign-in links were asked for from your address. Use the last one you received, or try again in an hour."))
     fed = request.app.state.federation
     try:
         account = await account_for(fed, await resolve_handle(fed, handle))
     except FederationError as exc:
         return await again(502, _("We could not look up %(handle)s: %(reason)s") % {"handle": handle, "reason": exc.reason})
     settings = request.app.state.settings
-    # The message is in the person's language (their choice, else their posts'), else the page's.
-    language = await language_for(account, fallback=language_of(request))
-    translations = request.app.state.catalogs.get(language)
-    try:
-        await signin.request_link(
-            account,
-            address=client_address(request),
-            link_for=lambda token: f"{settings.base_url}/login/link/{token}",
-            text=translations.gettext("Your sign-in link for Causeway at %(domain)s. It works once, for 15 minutes. If you did not ask for it, ignore this message.") % {"domain": settings.domain},
-            open_group_creation=settings.open_group_creation,
-            language=language,
-        )
-    except RateLimited:
-        return await again(429, _("Too many sign-in links were asked for. Use the last one you received, or wait 15 minutes."))
-    except PermissionDenied:
-        # Say the same as on success: whether someone organises a group here is not told to strangers.
-        pass
-    fed.wake_worker()
-    return await render(request, "login_sent.html", handle=handle)
+    page_language = language_of(request)
+
+    async def send_link() -> None:
+        # The message is in the person's language (their choice, else their posts'), else the page's.
+        language = await language_for(account, fallback=page_language)
+        text = request.app.state.catalogs.get(language).gettext(
+            "Your sign-in link for Causeway at %(domain)s. It works once, for 15 minutes. If you did not ask for it, "
+            "ignore this message.") % {"domain": settings.domain}
+        try:
+            await signin.request_link(
+                account, address=client_address(request), text=text, open_group_creation=settings.open_group_creation,
+                link_for=lambda token: f"{settings.base_url}/login/link/{token}", language=language,
+            )
+        except PermissionDenied:
+            return  # a local account: nothing is sent (they use their password)
+        fed.wake_worker()
+
+    # Whether a link is sent (a member) or not (anyone else) is decided after the answer has gone,
+    # so neither the page nor its timing tells a stranger who is a member here.
+    response = await render(request, "login_sent.html", handle=handle)
+    response.background = BackgroundTask(send_link)
+    return response
 
 
 async def link_landing(request: Request) -> Response:
@@ -110,15 +118,18 @@ async def link_redeem(request: Request) -> Response:
     except NotFound:
         return await render(request, "login_link.html", status=410, token=None, link_account=None,
                             message=_("This sign-in link is unknown, already used or expired. Ask for a new one."))
-    sessions.sign_in(request, account)
+    await sessions.sign_in(request, account)
     flash(request, _("You are signed in."))
-    return RedirectResponse("/console", status_code=303)
+    settings = request.app.state.settings
+    organises = profiles.may_create_groups(account, open_group_creation=settings.open_group_creation) \
+        or bool(await directory.organised_groups(account))
+    return RedirectResponse("/console" if organises else "/me", status_code=303)
 
 
 async def logout(request: Request) -> Response:
     """POST /logout."""
     await checked_form(request)
-    sessions.sign_out(request)
+    await sessions.sign_out(request)
     _ = gettext_for(request)
     flash(request, _("You are signed out."))
     return RedirectResponse("/", status_code=303)

@@ -1,9 +1,9 @@
-"""Languages, time zones and places: a person's language and zone, a group's language, zone, city and
+"""Languages, time zones and places: a person's time zone (their language column comes with 0006), a group's language, zone, city and
 country, where a remote group says it is, calls with a real time in a zone, and the language of posts a
 campaign gathers (issue 19, items 4 and 5).
 
 Revision ID: 0013
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-04
 """
 
@@ -12,14 +12,13 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        batch.add_column(sa.Column("language", sa.String(16), nullable=True))
+    with op.batch_alter_table("accounts") as batch:  # accounts.language comes with 0006 (members)
         batch.add_column(sa.Column("time_zone", sa.String(64), nullable=True))
     with op.batch_alter_table("groups") as batch:
         batch.add_column(sa.Column("language", sa.String(16), nullable=False, server_default="en"))
@@ -52,4 +51,3 @@ def downgrade() -> None:
             batch.drop_column(name)
     with op.batch_alter_table("accounts") as batch:
         batch.drop_column("time_zone")
-        batch.drop_column("language")

@@ -7,6 +7,8 @@
   switches urgent alerts.
 - :func:`after_group_post` (hook point ``group_post``) runs after a member's post is stored in a group: its hashtags gather it
   into running campaigns, ``need: …``/``offer: …`` lines put it on the board, "alerts on" opts in.
+- :func:`after_post_edit` (hook point ``post_edit``) runs after an author's Update: campaign entries and
+  board items of the post say what the post now says (a need edited out leaves the board).
 - Outbound, the group's own objects go to every member's server as a plain ``Create`` (Mastodon
   shows posts of accounts its users follow), once per server (the shared inbox where there is one).
   Alerts also go as a direct message to each member who opted in. Direct messages are written in
@@ -30,6 +32,7 @@ from federation.delivery import enqueue
 from federation.handling import Feature, Incoming, Outcome, done, ignored
 from federation.local_groups import local_group_account
 from federation.remote import account_for
+from federation.sanitize import sanitize_html
 from federation.vocab import audience, content_and_language, id_of, ids, is_public, mentions
 from hub.errors import Conflict, HubError, PermissionDenied
 from hub.models import Account, Alert, CallToAction, Campaign, Event, Group, Post, RemoteActor, Signup
@@ -133,6 +136,20 @@ async def after_group_post(fed: Federation, group: Group, post: Post, obj: dict)
     return notes
 
 
+async def after_post_edit(fed: Federation, author: Account, obj: dict) -> list[str]:
+    """An author's Update: campaign entries and board items of the post say what the post now says."""
+    content, _ = content_and_language(obj)
+    text = text_lines(content)
+    notes = []
+    if await campaigns.follow_edit(author, obj["id"], sanitize_html(content)):
+        notes.append("campaign entries follow the edit")
+    stated = board.parse_post(text, post_hashtags(obj, text))
+    for post in await Post.filter(uri=obj["id"], author=author, via_id=None).prefetch_related("group"):
+        if await board.follow_edit(post.group, author, post.uri, stated):
+            notes.append(f"{post.group.slug}: board follows the edit")
+    return notes
+
+
 # --- outbound: the group's own objects -------------------------------------------------------
 
 
@@ -214,7 +231,7 @@ async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> N
     def compose(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
         return t.gettext("Urgent from %(group)s: %(text)s") % {"group": group.name, "text": alert.text}
 
-    for account in await alerts.subscribers(group):
+    for account in await alerts.subscribers(group, campaign=campaign):
         await _direct(fed, group, account.id, compose, note["url"])
 
 
@@ -250,6 +267,6 @@ FEATURE = Feature(
         "alert.subscription": on_alert_subscription,
         "campaign.created": on_campaign_created,
     },
-    hooks={"reply": route_reply, "group_post": after_group_post},
+    hooks={"reply": route_reply, "group_post": after_group_post, "post_edit": after_post_edit},
 )
 """Calls, alerts and campaigns: answers to the group's own objects come in through posts' hook points."""

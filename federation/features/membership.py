@@ -3,7 +3,8 @@
 Inbound: ``Follow`` of a local group asks to join (accepted, pending or rejected by the group's
 join policy; an invite pre-approves it); the ``follow`` hook point lets features refuse first (see
 federation.features.members_only). ``Undo{Follow}`` leaves. Outbound: the group's ``Accept`` or
-``Reject`` of the Follow goes to the member's personal inbox (in-process for a local group).
+``Reject`` of the Follow goes to the member's personal inbox (in-process for a local group); a member
+who leaves from the hub's own page (``membership.quit``) is sent the Reject, so their server ends the follow.
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ FEATURE = Feature(
         "membership.accepted": on_membership_answer,
         "membership.rejected": on_membership_answer,
         "membership.removed": on_membership_answer,
+        "membership.quit": on_membership_answer,  # left from the hub's page: the Reject ends the follow on their server
     },
-    quiet=frozenset({"membership.requested", "membership.left"}),
+    quiet=frozenset({"membership.left"}),
 )
-"""Joining and leaving; a request waiting for approval, and leaving (the member's own Undo), send nothing."""
+"""Joining and leaving; leaving (the member's own Undo) sends nothing. A request waiting for approval is
+the organisers feature's (its organisers are told)."""

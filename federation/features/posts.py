@@ -3,7 +3,7 @@
 Inbound: a post addressed to (or mentioning, or replying in) a local group is published or held
 for each group whose member wrote it; the author's edits and deletions follow it. Hook points let
 other features take part: ``reply`` (answers to the group's own objects) runs before a Create is
-matched to groups, ``group_post`` after a member's post is stored.
+matched to groups, ``group_post`` after a member's post is stored, ``post_edit`` after an author's edit.
 
 Outbound: a published post is announced to every member's server in the form that server shows
 (``Announce`` of the object for microblogs, of the activity for group-aware servers, FEP-1b12);
@@ -23,7 +23,7 @@ from federation.delivery import enqueue
 from federation.errors import OriginError
 from federation.fetch import fetch_document, same_host
 from federation.handling import ANY, Feature, Incoming, Outcome, done, event_post, ignored
-from federation.hooks import GROUP_POST, REPLY
+from federation.hooks import GROUP_POST, POST_EDIT, REPLY
 from federation.local_groups import local_group, local_group_account
 from federation.objects import draft_from
 from federation.remote import account_for
@@ -128,7 +128,7 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
             if published.created:
                 results += [f"{group.slug}: {note}" for notes in await GROUP_POST.each(fed, group, published.post, obj) for note in notes]
         except PermissionDenied as exc:
-            await posts.refuse(group, author, activity_uri=item.activity["id"], reason=str(exc))
+            await posts.refuse(group, author, activity_uri=item.activity["id"], reason=str(exc), code=getattr(exc, "code", None))
             results.append(f"{group.slug}: refused ({exc})")
         except Conflict as exc:
             results.append(f"{group.slug}: {exc}")
@@ -136,7 +136,8 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
 
 
 async def on_update(fed: Federation, item: Incoming) -> Outcome:
-    """An author's edit of a post the hub knows; other Updates (profiles) refresh the actor cache."""
+    """An author's edit of a post the hub knows (then the ``post_edit`` hook: campaign entries and board
+    items follow it, also for a post only gathered from a relay); other Updates (profiles) refresh the actor cache."""
     obj = await _object_of(fed, item)
     if type_of(obj) not in POST_TYPES:
         if obj.get("id") == item.actor:
@@ -150,7 +151,9 @@ async def on_update(fed: Federation, item: Incoming) -> Outcome:
         return refusal
     post = await Post.filter(uri=obj["id"]).prefetch_related("group").first()
     if post is None:
-        return ignored("Update of a post this hub does not have")
+        known = await account_for_existing(item.actor)  # a post gathered from a relay has a known author
+        edited = await _followed_edit(fed, known, obj) if known is not None else []
+        return done("; ".join(edited)) if edited else ignored("Update of a post this hub does not have")
     author = await account_for(fed, item.actor)
     raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
     draft = draft_from(item.activity, obj, raw, post.group, fed)
@@ -158,7 +161,12 @@ async def on_update(fed: Federation, item: Incoming) -> Outcome:
         await posts.edit(author, draft, edited_at=parse_time(obj.get("updated")))
     except (PermissionDenied, Conflict, NotFound) as exc:
         return ignored(str(exc))
-    return done("post edited")
+    return done("; ".join(["post edited", *await _followed_edit(fed, author, obj)]))
+
+
+async def _followed_edit(fed: Federation, author: Account, obj: dict) -> list[str]:
+    """The ``post_edit`` hook's notes: what other features derived from the post now follows the edit."""
+    return [note for notes in await POST_EDIT.each(fed, author, obj) for note in notes]
 
 
 async def on_delete(fed: Federation, item: Incoming) -> Outcome:
@@ -287,6 +295,6 @@ FEATURE = Feature(
         "post.pinned": on_post_featured,
         "post.unpinned": on_post_featured,
     },
-    quiet=frozenset({"post.held"}),
 )
-"""Posts on the wire: held posts have no federation side until a moderator publishes them."""
+"""Posts on the wire: a held post is not sent until a moderator publishes it (its organisers are told:
+``post.held`` is the organisers feature's)."""

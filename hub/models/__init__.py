@@ -2,18 +2,24 @@
 
 from hub.models.account import Account, RemoteActor
 from hub.models.campaign import (
-    Alert, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
+    Alert, AlertMute, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
 )
 from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
 from hub.models.membership import Membership
+from hub.models.organisers import Announcement, OrganiserSettings, RefusalNotice
 from hub.models.moderation import DomainBlock, LoginToken, ModerationAction, QueueSample, Report
 from hub.models.post import Post, Tombstone
-from hub.models.queue import Delivery, Event, InboxItem
+from hub.models.queue import Delivery, Event, InboxItem, WorkerHeartbeat
+from hub.models.session import Session, SignInRequest
 
 __all__ = [
+    "Announcement",
+    "OrganiserSettings",
+    "RefusalNotice",
     "Alert",
+    "AlertMute",
     "AlertSubscription",
     "BoardItem",
     "CallToAction",
@@ -40,5 +46,8 @@ __all__ = [
     "Peer",
     "Post",
     "RemoteActor",
+    "Session",
+    "SignInRequest",
     "Tombstone",
+    "WorkerHeartbeat",
 ]

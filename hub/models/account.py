@@ -23,7 +23,7 @@ class Account(Model):
     """``name@host`` for display, when known."""
     display_name = fields.CharField(max_length=200, null=True)
     """Display name (plain text)."""
-    language = fields.CharField(max_length=16, null=True)
+    language = fields.CharField(max_length=8, null=True)
     """The language the person chose for pages and messages (a code of hub.languages.LANGUAGES), if any."""
     time_zone = fields.CharField(max_length=64, null=True)
     """The IANA time zone the person chose for times shown to them, if any."""

@@ -249,6 +249,23 @@ class AlertSubscription(Model):
         unique_together = (("group", "account"),)
 
 
+class AlertMute(Model):
+    """A member who switched off the alerts of one campaign (they still get the group's other alerts)."""
+
+    id = fields.IntField(primary_key=True)
+    """Row id."""
+    campaign = fields.ForeignKeyField("models.Campaign", related_name="alert_mutes", on_delete=fields.CASCADE)
+    """The campaign whose alerts they do not want."""
+    account = fields.ForeignKeyField("models.Account", related_name="alert_mutes", on_delete=fields.CASCADE)
+    """The member."""
+    created_at = fields.DatetimeField(auto_now_add=True)
+    """When they switched them off."""
+
+    class Meta:
+        table = "alert_mutes"
+        unique_together = (("campaign", "account"),)
+
+
 class RelaySubscription(Model):
     """The hub's subscription to an ActivityPub relay (Follow of Public by the instance actor, then Announces)."""
 

@@ -39,6 +39,9 @@ class Group(Model):
     """ISO 3166-1 alpha-2 code of the group's country, or empty."""
     icon_path = fields.CharField(max_length=255, null=True)
     """Generated file name of the avatar under the media directory."""
+    deleted_at = fields.DatetimeField(null=True)
+    """When organisers deleted the group: its pages and actor then answer 410 Gone (the row keeps its key
+    so the federated Delete can be signed)."""
     created_at = fields.DatetimeField(auto_now_add=True)
     """When the group was created."""
     updated_at = fields.DatetimeField(auto_now=True)

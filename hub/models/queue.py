@@ -101,3 +101,19 @@ class Delivery(Model):
     class Meta:
         table = "deliveries"
         indexes = (("state", "next_try_at"), ("host", "state"))
+
+
+class WorkerHeartbeat(Model):
+    """The last sign of life of one running worker (``hub worker`` or the worker inside ``hub serve``), for /healthz."""
+
+    id = fields.IntField(primary_key=True)
+    """Row id."""
+    owner = fields.CharField(max_length=64, unique=True)
+    """The worker's lease owner name (``host:pid:random``)."""
+    started_at = fields.DatetimeField()
+    """When the worker started."""
+    beat_at = fields.DatetimeField(db_index=True)
+    """When it last wrote this row; the row is deleted when the worker stops cleanly."""
+
+    class Meta:
+        table = "worker_heartbeats"

@@ -1,5 +1,7 @@
 """Urgent alerts: organisers send one; it is pinned on the group's pages and sent by direct message
-to every member who opted in by replying "alerts on" (and opted out with "alerts off").
+to every member who opted in by replying "alerts on" (and opted out with "alerts off"), or switched
+them on from their page on the hub. From that page a member may also switch off one campaign's
+alerts (:class:`~hub.models.AlertMute`) and keep the group's others.
 
 Events recorded: ``alert.sent`` {alert_id} (the group publishes the alert and sends the direct messages),
 ``alert.subscription`` {account_id, on} (the member gets a direct message confirming it).
@@ -13,7 +15,7 @@ import unicodedata
 from tortoise.transactions import in_transaction
 
 from hub.errors import InvalidInput, PermissionDenied
-from hub.models import Account, Alert, AlertSubscription, Campaign, Group, MediaFile
+from hub.models import Account, Alert, AlertMute, AlertSubscription, Campaign, Group, MediaFile
 from hub.services import events
 from hub.services.members import ORGANISER_ROLES, is_member, require_role
 
@@ -60,12 +62,34 @@ async def unsubscribe(group: Group, account: Account) -> bool:
     return bool(removed)
 
 
-async def subscribers(group: Group) -> list[Account]:
-    """Opted-in accounts that are still members."""
+async def subscribers(group: Group, *, campaign: Campaign | None = None) -> list[Account]:
+    """Opted-in accounts that are still members (for a campaign's alert: less those who muted that campaign)."""
     rows = await AlertSubscription.filter(
         group=group, account__memberships__group=group, account__memberships__state="accepted",
     ).prefetch_related("account")
-    return list({row.account_id: row.account for row in rows}.values())
+    muted = set(await AlertMute.filter(campaign=campaign).values_list("account_id", flat=True)) if campaign else set()
+    return list({row.account_id: row.account for row in rows if row.account_id not in muted}.values())
+
+
+async def set_campaign_alerts(campaign: Campaign, account: Account, *, on: bool) -> bool:
+    """Switch one campaign's alerts on or off for a member; whether anything changed. PermissionDenied for non-members."""
+    group = await Group.get(id=campaign.group_id)
+    if not await is_member(group, account):
+        raise PermissionDenied(f"only members of {group.slug} can choose its alerts")
+    if on:
+        return bool(await AlertMute.filter(campaign=campaign, account=account).delete())
+    _, created = await AlertMute.get_or_create(campaign=campaign, account=account)
+    return created
+
+
+async def subscribed_groups(account: Account) -> list[int]:
+    """Ids of the groups whose alerts the account opted in to."""
+    return list(await AlertSubscription.filter(account=account).values_list("group_id", flat=True))
+
+
+async def muted_campaigns(account: Account) -> set[int]:
+    """Ids of the campaigns whose alerts the account switched off."""
+    return set(await AlertMute.filter(account=account).values_list("campaign_id", flat=True))
 
 
 async def send_alert(
@@ -79,7 +103,7 @@ async def send_alert(
     if campaign is not None and campaign.group_id != group.id:
         raise InvalidInput("the campaign belongs to another group")
     async with in_transaction():
-        count = len(await subscribers(group))
+        count = len(await subscribers(group, campaign=campaign))
         alert = await Alert.create(group=group, campaign=campaign, text=text, pinned=True, recipients=count,
                                    image=image, created_by=by)
         await events.record("alert.sent", group, alert_id=alert.id)

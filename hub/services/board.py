@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from hub.clock import now
 from hub.errors import InvalidInput, NotFound
 from hub.lifecycle import BOARD_ITEM
-from hub.models import Account, BoardItem, Campaign, Group, Tombstone
+from hub.models import Account, BoardItem, Campaign, Group, Membership, Post, Tombstone
 from hub.services import moderation_log
 from hub.services.members import MODERATOR_ROLES, require_role
 
@@ -128,11 +128,20 @@ async def get_item(item_id: int, *, group: Group | None = None) -> BoardItem:
 
 
 async def items(group: Group, *, state: str | None = "open", kind: str | None = None, campaign: Campaign | None = None) -> list[BoardItem]:
-    """Board items, newest first, with their authors; items whose post its author deleted are gone."""
+    """Board items, newest first, with their authors; what moderation or the author took away is gone.
+
+    Items whose post was deleted, removed by moderators or is held, items by authors banned from the
+    group, and items organisers removed are never listed (``state=None``: open and met ones).
+    """
     deleted = Subquery(Tombstone.all().values("uri"))
-    query = BoardItem.filter(group=group).filter(Q(post_uri__isnull=True) | Q(post_uri__not_in=deleted))
-    if state is not None:
-        query = query.filter(state=state)
+    unpublished = Subquery(Post.filter(group=group).exclude(state="published").values("uri"))
+    banned = Subquery(Membership.filter(group=group, state="banned").values("account_id"))
+    query = (
+        BoardItem.filter(group=group)
+        .filter(Q(post_uri__isnull=True) | (Q(post_uri__not_in=deleted) & Q(post_uri__not_in=unpublished)))
+        .filter(author_id__not_in=banned)
+    )
+    query = query.filter(state=state) if state is not None else query.exclude(state="removed")
     if kind is not None:
         query = query.filter(kind=kind)
     if campaign is not None:
@@ -175,6 +184,44 @@ async def mark_met(item: BoardItem, *, by: Account | None = None, matched_with: 
             await row.save(update_fields=["state", "met_at", "matched_with_id"])
         await moderation_log.record(f"{item.kind}_met", item.post_uri or f"board item #{item.id}", group=group, by=by)
     return item
+
+
+async def remove_item(item: BoardItem, *, by: Account | None = None, reason: str | None = None) -> BoardItem:
+    """Organisers take a need or offer off the board for good (logged as ``board_item_removed``)."""
+    group = await Group.get(id=item.group_id)
+    await require_role(group, by, MODERATOR_ROLES)
+    if item.state == "removed":
+        return item
+    async with in_transaction():
+        BOARD_ITEM.check(item.state, "removed")
+        item.state = "removed"
+        await item.save(update_fields=["state"])
+        await moderation_log.record("board_item_removed", item.post_uri or f"board item #{item.id}", group=group, by=by, reason=reason)
+    return item
+
+
+async def follow_edit(group: Group, author: Account, post_uri: str, stated: list[tuple[str, str]]) -> int:
+    """The author edited their post: its needs and offers now say what the post says; how many items changed.
+
+    An item whose kind the post no longer states is removed (the text the author took out must not stay
+    public); the others get the new text. Items organisers marked met keep their state but not old text.
+    """
+    new = dict(stated)
+    changed = 0
+    async with in_transaction():
+        for item in await BoardItem.filter(group=group, post_uri=post_uri, author=author).exclude(state="removed"):
+            if item.kind in new:
+                text = " ".join(new.pop(item.kind).split())[:MAX_TEXT]
+                if text and text != item.text:
+                    item.text, item.keywords = text, keywords(text)
+                    await item.save(update_fields=["text", "keywords"])
+                    changed += 1
+                continue
+            BOARD_ITEM.check(item.state, "removed")
+            item.state = "removed"
+            await item.save(update_fields=["state"])
+            changed += 1
+    return changed
 
 
 async def reopen(item: BoardItem, *, by: Account | None = None) -> BoardItem:

@@ -197,11 +197,18 @@ async def sign_up(call: CallToAction, account: Account, *, via: str, activity_ur
     return SignupResult(signup, True)
 
 
-async def withdraw(call: CallToAction, account: Account) -> bool:
-    """Take back an answer while the call is open; whether there was one."""
+async def withdraw(call: CallToAction, account: Account) -> None:
+    """Take back an answer while the call is open. Conflict when the call is closed; NotFound when the
+    account has no answer to take back (never answered, or already withdrew)."""
     if call.state != "open":
-        raise Conflict("this call is closed")
-    return bool(await Signup.filter(call=call, account=account).delete())
+        raise Conflict("this call is closed: answers can no longer be withdrawn")
+    if not await Signup.filter(call=call, account=account).delete():
+        raise NotFound("you have no sign-up to this call to withdraw (it may have been withdrawn already)")
+
+
+async def signups_of(account: Account) -> list[Signup]:
+    """The account's answers to calls of groups that still exist, newest first, with call and group."""
+    return await Signup.filter(account=account, call__group__deleted_at__isnull=True).order_by("-id").prefetch_related("call__group")
 
 
 async def status(call: CallToAction) -> CallStatus:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
@@ -22,6 +22,7 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.lifecycle import CAMPAIGN_POST
 from hub.models import (
     Account, BoardItem, CallToAction, Campaign, CampaignPost, Collaboration, Group, GroupFollow, Membership, Post, Signup,
+    Tombstone,
 )
 from hub.services import blocks, events, moderation_log
 from hub.services.groups import SLUG_RE
@@ -228,14 +229,16 @@ async def gather_relay_post(
         if banned or await blocks.group_blocked(group, author.uri):
             continue
         state = "approved" if await is_member(group, author) else "pending"
-        entry, created = await CampaignPost.get_or_create(
-            campaign=campaign, uri=uri,
-            defaults={
-                "author": author, "url": url, "content_html": content_html, "language": language,
-                "attachments": attachments or [],
-                "source": "relay", "state": state, "published_at": published_at,
-            },
-        )
+        async with in_transaction():
+            entry, created = await CampaignPost.get_or_create(
+                campaign=campaign, uri=uri,
+                defaults={
+                    "author": author, "url": url, "content_html": content_html, "language": language,
+                    "attachments": attachments or [], "source": "relay", "state": state, "published_at": published_at,
+                },
+            )
+            if created and state == "pending":
+                await events.record("campaign.post_pending", group, entry_id=entry.id, campaign_id=campaign.id)
         if created:
             out.append(entry)
     return out
@@ -274,8 +277,19 @@ async def gathered(campaign: Campaign, *, state: str = "approved", limit: int = 
     if before_id is not None:
         query = query.filter(id__lt=before_id)
     rows = await query.order_by("-id").limit(limit * 2).prefetch_related("author", "post")
-    shown = [r for r in rows if (r.post is None and r.source == "relay") or (r.post is not None and r.post.state == "published")]
+    banned = set(await Membership.filter(group_id=campaign.group_id, state="banned").values_list("account_id", flat=True))
+    deleted = set(await Tombstone.filter(uri__in=[r.uri for r in rows if r.post is None]).values_list("uri", flat=True))
+    shown = [
+        r for r in rows
+        if r.author_id not in banned
+        and ((r.post is None and r.source == "relay" and r.uri not in deleted) or (r.post is not None and r.post.state == "published"))
+    ]
     return shown[:limit]
+
+
+async def follow_edit(author: Account, uri: str, content_html: str) -> int:
+    """The author edited a gathered post: every campaign shows the new text (sanitised HTML); how many entries changed."""
+    return await CampaignPost.filter(uri=uri, author=author).exclude(content_html=content_html).update(content_html=content_html)
 
 
 # --- impact --------------------------------------------------------------------------------------
@@ -304,9 +318,11 @@ async def impact(campaign: Campaign) -> Impact:
         counted = await Signup.filter(call=call, member=True).count()
         signups += counted
         filled += counted >= call.needed
-    posts = await CampaignPost.filter(campaign=campaign, state="approved").filter(
-        Q(source="relay", post_id__isnull=True) | Q(post__state="published")
-    ).count()
+    banned = Subquery(Membership.filter(group_id=campaign.group_id, state="banned").values("account_id"))
+    deleted = Subquery(Tombstone.all().values("uri"))
+    posts = await CampaignPost.filter(campaign=campaign, state="approved").exclude(author_id__in=banned).filter(
+        Q(source="relay", post_id__isnull=True, uri__not_in=deleted) | Q(post__state="published")
+    ).count()  # what the campaign page lists (gathered())
     needs_met = await BoardItem.filter(campaign=campaign, kind="need", state="met").count()
     return Impact(
         signups=signups, needs_met=needs_met, calls_filled=filled, posts_gathered=posts,

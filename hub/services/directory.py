@@ -45,7 +45,7 @@ class OrganisedGroup:
 
 async def public_directory(query: str = "", *, limit: int = 200) -> list[DirectoryEntry]:
     """Public groups by name, optionally those whose name, handle or summary contains ``query``."""
-    rows = Group.filter(visibility="public")
+    rows = Group.filter(visibility="public", deleted_at__isnull=True)
     needle = (query or "").strip()[:100]
     if needle:
         rows = rows.filter(Q(name__icontains=needle) | Q(slug__icontains=needle.lower()) | Q(summary__icontains=needle))
@@ -86,10 +86,12 @@ def _aware(value: object) -> datetime | None:
 
 async def organised_groups(account: Account) -> list[OrganisedGroup]:
     """The groups ``account`` may run (owner, admin or moderator); every group for instance administrators."""
-    rows = await Membership.filter(account=account, state="accepted", role__in=list(MODERATOR_ROLES)).prefetch_related("group")
+    rows = await Membership.filter(
+        account=account, state="accepted", role__in=list(MODERATOR_ROLES), group__deleted_at__isnull=True,
+    ).prefetch_related("group")
     found = {m.group.id: OrganisedGroup(m.group, m.role) for m in rows}
     if account.is_admin:
-        for group in await Group.all():
+        for group in await Group.filter(deleted_at__isnull=True):
             found.setdefault(group.id, OrganisedGroup(group, "admin"))
     return sorted(found.values(), key=lambda entry: entry.group.name.lower())
 

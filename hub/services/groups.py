@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.errors import Conflict, Gone, InvalidInput, NotFound
 from hub.keys import generate_rsa_keypair
 from hub.models import Account, Group, Membership
 from hub.services import events
@@ -63,7 +63,7 @@ async def create_group(
     if len(summary) > 5000 or len(rules) > 10000:
         raise InvalidInput("summary is limited to 5,000 characters and rules to 10,000")
     if await Group.filter(slug=slug).exists():
-        raise Conflict(f"a group with the slug {slug!r} already exists")
+        raise Conflict(f"a group with the slug {slug!r} already exists (or existed: a deleted group's name is not given again)")
     private_pem, public_pem = generate_rsa_keypair()
     async with in_transaction():
         group = await Group.create(
@@ -85,16 +85,18 @@ async def create_group(
 
 
 async def get_group(slug: str) -> Group:
-    """The group with this slug, or NotFound."""
+    """The group with this slug, or NotFound (Gone, a NotFound, when its organisers deleted it)."""
     group = await Group.get_or_none(slug=slug)
     if group is None:
         raise NotFound(f"no group {slug!r} on this hub")
+    if group.deleted_at is not None:
+        raise Gone(f"the group {slug!r} was deleted by its organisers")
     return group
 
 
 async def list_groups(*, include_private: bool = False) -> list[GroupSummary]:
     """Groups by name with their accepted member counts; private groups only when asked."""
-    query = Group.all().order_by("name")
+    query = Group.filter(deleted_at__isnull=True).order_by("name")
     if not include_private:
         query = query.filter(visibility="public")
     groups = await query

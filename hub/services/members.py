@@ -176,6 +176,28 @@ async def leave(group: Group, account: Account) -> Membership | None:
     return await _move(group, account, "left", "membership.left", by=account, reason=None)
 
 
+async def leave_here(group: Group, account: Account) -> Membership:
+    """The member leaves (or withdraws a join request) from their page on the hub: event ``membership.quit``,
+    on which the group Rejects their Follow, which ends the follow on their server as a removal does.
+
+    NotFound when they are not a member or asking to join; PermissionDenied for the group's owner.
+    """
+    membership = await Membership.get_or_none(group=group, account=account)
+    if membership is None or membership.state not in ("accepted", "pending"):
+        raise NotFound(f"you are not a member of {group.slug} (you may have left already)")
+    if membership.role == "owner":
+        raise PermissionDenied("the owner cannot leave the group: make someone else owner first, or delete the group")
+    return await _move(group, account, "left", "membership.quit", by=account, reason=None)
+
+
+async def memberships_of(account: Account) -> list[Membership]:
+    """The account's memberships (accepted or pending) of groups that still exist, by group name, with groups."""
+    rows = await Membership.filter(
+        account=account, state__in=["accepted", "pending"], group__deleted_at__isnull=True,
+    ).prefetch_related("group")
+    return sorted(rows, key=lambda m: m.group.name.lower())
+
+
 async def remove(
     group: Group, account: Account, *, ban: bool = False, reason: str | None = None, by: Account | None = None,
     until: datetime | None = None,

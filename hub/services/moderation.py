@@ -305,10 +305,13 @@ async def receive_report(
         existing = await Report.get_or_none(flag_uri=flag_uri)
         if existing is not None:
             return existing
-    return await Report.create(
-        group=group, flag_uri=flag_uri, reporter_uri=reporter_uri[:1024], target_uri=target_uri[:1024] if target_uri else None,
-        object_uris=_bounded(object_uris), comment=(comment or "")[:MAX_COMMENT], state="open",
-    )
+    async with in_transaction():
+        report = await Report.create(
+            group=group, flag_uri=flag_uri, reporter_uri=reporter_uri[:1024], target_uri=target_uri[:1024] if target_uri else None,
+            object_uris=_bounded(object_uris), comment=(comment or "")[:MAX_COMMENT], state="open",
+        )
+        await events.record("report.received", group, report_id=report.id)
+    return report
 
 
 async def forward_report(

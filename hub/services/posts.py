@@ -8,10 +8,10 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
-from hub.errors import Conflict, NotFound, PermissionDenied
+from hub.errors import Conflict, NotFound, PermissionDenied, Refused
 from hub.lifecycle import POST
 from hub.models import Account, Group, Membership, Post, Tombstone
-from hub.services import blocks, events, moderation_log
+from hub.services import blocks, events, moderation_log, refusals
 from hub.services.members import MODERATOR_ROLES, require_role
 
 VISIBILITIES = ("public", "unlisted", "members", "direct")
@@ -96,13 +96,13 @@ async def submit(group: Group, author: Account, draft: PostDraft) -> Published:
         return Published(existing, False)
     if await is_tombstoned(draft.uri, by=author.uri):
         raise Conflict("this post was deleted before it arrived")
-    membership = await Membership.get_or_none(group=group, account=author, state="accepted")
-    if membership is None:
-        raise PermissionDenied(f"only members of {group.slug} can post to it")
+    membership = await Membership.get_or_none(group=group, account=author)
+    if membership is None or membership.state != "accepted":
+        raise Refused(_not_member_reason(group, membership), f"only members of {group.slug} can post to it")
     if await blocks.group_blocked(group, author.uri):
         raise PermissionDenied(f"{group.slug} does not take posts from this domain")
     if group.posting_mode == "moderators" and membership.role not in MODERATOR_ROLES:
-        raise PermissionDenied(f"only moderators can post to {group.slug}")
+        raise Refused("moderators_only", f"only moderators can post to {group.slug}")
     state = "published"
     if group.posting_mode == "held_first" and membership.role not in MODERATOR_ROLES:
         has_published = await Post.filter(group=group, author=author, state="published").exists()
@@ -113,7 +113,17 @@ async def submit(group: Group, author: Account, draft: PostDraft) -> Published:
     async with in_transaction():
         post = await _store(group, author, draft, state=state, visibility=visibility)
         await events.record(f"post.{state}", group, post_id=post.id)
+        if state == "held":
+            await refusals.explain(group, author, "held")
     return Published(post, True)
+
+
+def _not_member_reason(group: Group, membership: Membership | None) -> str:
+    """Why a post by someone who is not an accepted member is refused (a code of refusals.REASONS)."""
+    state = membership.state if membership is not None else None
+    if state in ("banned", "pending"):
+        return state
+    return "members_only" if group.visibility == "private" else "not_member"
 
 
 async def edit(author: Account, draft: PostDraft, *, edited_at: datetime | None = None) -> list[Post]:
@@ -173,9 +183,15 @@ async def relay(group: Group, source: Account, author: Account, draft: PostDraft
     return Published(post, True)
 
 
-async def refuse(group: Group, author: Account, *, activity_uri: str, reason: str) -> None:
-    """Record that a post sent to the group was refused, so the author's server is told (Reject)."""
-    await events.record("post.refused", group, author_id=author.id, activity_uri=activity_uri, reason=reason)
+async def refuse(group: Group, author: Account, *, activity_uri: str, reason: str, code: str | None = None) -> None:
+    """Record that a post sent to the group was refused, so the author's server is told (Reject).
+
+    With ``code`` (a Refused error's), the author also gets a direct message saying why, once a day at most.
+    """
+    async with in_transaction():
+        await events.record("post.refused", group, author_id=author.id, activity_uri=activity_uri, reason=reason)
+        if code is not None:
+            await refusals.explain(group, author, code)
 
 
 MODERATION_LOG_ACTIONS = {("held", "published"): "approve_post", ("removed", "published"): "restore_post"}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tortoise.transactions import in_transaction
 
-from hub.errors import InvalidInput, PermissionDenied
+from hub.errors import ImageRejected, InvalidInput, PermissionDenied
 from hub.languages import check_language
 from hub.models import Account, Group
-from hub.services import events
+from hub.services import events, media
 from hub.services.groups import JOIN_POLICIES, POSTING_MODES, create_group
 from hub.services.members import ORGANISER_ROLES, require_role
 from hub.places import check_city, check_country
@@ -105,3 +107,24 @@ async def set_icon(group: Group, icon_path: str | None, *, by: Account | None) -
         await group.save(update_fields=["icon_path", "updated_at"])
         await events.record("group.updated", group, by=by.uri if by else None)
     return previous
+
+
+async def clean_stored_avatars(data_dir: Path) -> tuple[int, int]:
+    """Re-encode every group's stored avatar through :func:`hub.services.media.store_avatar`.
+
+    Avatars uploaded before uploads were cleaned kept their EXIF (GPS positions included). Each one
+    is replaced by a cleaned copy under a new name (the actor's Update tells peers); a file that is no
+    longer a readable image is dropped. Returns (re-encoded, dropped). Run once: ``hub media clean``.
+    """
+    cleaned = dropped = 0
+    for group in await Group.filter(icon_path__isnull=False).order_by("id"):
+        path = media.media_dir(data_dir) / group.icon_path
+        try:
+            with path.open("rb") as handle:
+                name = media.store_avatar(data_dir, handle.read(media.AVATAR_MAX_BYTES + 1))
+        except (OSError, ImageRejected):
+            name = None
+        previous = await set_icon(group, name, by=None)
+        media.discard(data_dir, previous)
+        cleaned, dropped = (cleaned + 1, dropped) if name else (cleaned, dropped + 1)
+    return cleaned, dropped

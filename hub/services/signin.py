@@ -1,10 +1,21 @@
 """Signing in: who may, single-use links sent by direct message, and the accounts sessions point at.
 
-Organisers are usually fediverse accounts with no password here. They ask for a link; the hub
-stores only the SHA-256 of a random token (:class:`~hub.models.LoginToken`), sends the link to the
-account as a direct message (:func:`hub.services.notices.send_notice`) and signs in whoever opens it
-within 15 minutes, once. Requests are limited per account and per address, counted from the
-LoginToken rows themselves, so the limits hold across processes and restarts.
+Members and organisers are usually fediverse accounts with no password here. They ask for a link;
+the hub stores only the SHA-256 of a random token (:class:`~hub.models.LoginToken`), sends the link
+to the account as a direct message (:func:`hub.services.notices.send_notice`) and signs in whoever
+opens it within 15 minutes, once. Any accepted member of any group may sign in (and admins, and
+anyone under open group creation).
+
+Limits, counted from rows so they hold across processes and restarts:
+
+- per address (:class:`~hub.models.SignInRequest`, charged for *every* request, whoever it names,
+  before the handle is looked up): :data:`PER_ADDRESS_LIMIT` an hour, then RateLimited;
+- per account: while :data:`PER_ACCOUNT_LIMIT` of its links are unused and unexpired, no further one
+  is sent, silently. Strangers who name an organiser therefore cannot lock them out: whenever a
+  request of the organiser sends nothing, working links already wait in the organiser's messages.
+
+Requests naming an account that may not sign in get exactly the answer a member's request gets
+(:func:`request_link` returns None in both "nothing sent" cases): no membership oracle.
 """
 
 from __future__ import annotations
@@ -18,16 +29,14 @@ from tortoise.transactions import in_transaction
 
 from hub.clock import now
 from hub.errors import NotFound, PermissionDenied, RateLimited
-from hub.models import Account, LoginToken, Membership
+from hub.models import Account, LoginToken, Membership, SignInRequest
 from hub.services import notices
-from hub.services.members import MODERATOR_ROLES
 
 LINK_LIFETIME = timedelta(minutes=15)
 PER_ACCOUNT_LIMIT = 3
-"""Links one account may be sent per :data:`PER_ACCOUNT_WINDOW`."""
-PER_ACCOUNT_WINDOW = timedelta(minutes=15)
+"""Unused, unexpired links an account may hold at once; further requests send nothing."""
 PER_ADDRESS_LIMIT = 10
-"""Links one address may ask for per :data:`PER_ADDRESS_WINDOW`, whatever the accounts."""
+"""Link requests one address may make per :data:`PER_ADDRESS_WINDOW`, whatever the accounts."""
 PER_ADDRESS_WINDOW = timedelta(hours=1)
 
 
@@ -37,10 +46,24 @@ def token_hash(token: str) -> str:
 
 
 async def may_sign_in(account: Account, *, open_group_creation: bool) -> bool:
-    """Whether the account has something to do here: an admin, a group's moderator or more, or anyone under open creation."""
+    """Whether the account may sign in: an admin, an accepted member of any group, or anyone under open creation."""
     if account.is_admin or open_group_creation:
         return True
-    return await Membership.filter(account=account, state="accepted", role__in=list(MODERATOR_ROLES)).exists()
+    return await Membership.filter(account=account, state="accepted").exists()
+
+
+async def charge_address(address: str) -> None:
+    """Count one link request from ``address``; RateLimited when it asked :data:`PER_ADDRESS_LIMIT` times this hour.
+
+    Called before the handle is looked up, for every request, so the answer cannot depend on who was named.
+    """
+    address = (address or "unknown")[:64]
+    async with in_transaction():
+        await SignInRequest.filter(created_at__lt=now() - PER_ADDRESS_WINDOW).delete()  # nothing looks further back
+        recent = await SignInRequest.filter(requested_ip=address, created_at__gte=now() - PER_ADDRESS_WINDOW).count()
+        if recent >= PER_ADDRESS_LIMIT:
+            raise RateLimited("too many sign-in links were asked for from this address in the last hour; try again later")
+        await SignInRequest.create(requested_ip=address)
 
 
 async def request_link(
@@ -51,27 +74,26 @@ async def request_link(
     text: str,
     open_group_creation: bool,
     language: str | None = None,
-) -> LoginToken:
+) -> LoginToken | None:
     """Create a sign-in token for a remote account and queue the direct message carrying ``link_for(token)``.
 
     ``text`` is written in ``language``, the person's (see :func:`hub.languages.language_for`).
 
-    Raises PermissionDenied for local accounts (they use their password) and for accounts that may not
-    sign in (see :func:`may_sign_in`), RateLimited when the account or the address asked too often.
+    Returns None, sending nothing, when the account may not sign in (see :func:`may_sign_in`) or already
+    holds :data:`PER_ACCOUNT_LIMIT` working links: callers answer both like a sent link. Raises
+    PermissionDenied for local accounts (they use their password; their names are not secret).
+    The address is charged separately by :func:`charge_address`.
     """
     if account.is_local:
         raise PermissionDenied("local accounts sign in with their password")
     if not await may_sign_in(account, open_group_creation=open_group_creation):
-        raise PermissionDenied("this account organises no group here")
+        return None
     moment = now()
     address = (address or "unknown")[:64]
     async with in_transaction():
-        recent_for_account = await LoginToken.filter(account=account, created_at__gte=moment - PER_ACCOUNT_WINDOW).count()
-        if recent_for_account >= PER_ACCOUNT_LIMIT:
-            raise RateLimited("this account was sent several sign-in links in the last 15 minutes; use one of them or wait")
-        recent_for_address = await LoginToken.filter(requested_ip=address, created_at__gte=moment - PER_ADDRESS_WINDOW).count()
-        if recent_for_address >= PER_ADDRESS_LIMIT:
-            raise RateLimited("too many sign-in links were asked for from this address in the last hour; try again later")
+        working = await LoginToken.filter(account=account, used_at__isnull=True, expires_at__gt=moment).count()
+        if working >= PER_ACCOUNT_LIMIT:
+            return None
         token = secrets.token_urlsafe(32)
         row = await LoginToken.create(
             account=account, token_hash=token_hash(token), requested_ip=address, expires_at=moment + LINK_LIFETIME
@@ -97,10 +119,3 @@ async def redeem_link(token: str) -> Account:
         raise NotFound("this sign-in link is unknown, used or expired; ask for a new one")
     row = await LoginToken.get(token_hash=digest).prefetch_related("account")
     return row.account
-
-
-async def session_account(account_id: object) -> Account | None:
-    """The account a session names, or None when the id is missing or unknown."""
-    if not isinstance(account_id, int):
-        return None
-    return await Account.get_or_none(id=account_id)

@@ -15,12 +15,12 @@ HUB = Path(sys.executable).with_name("hub")
 
 
 def test_the_tree_has_every_layers_commands_in_order() -> None:
-    """Domain (migrate, campaign), federation (worker, relay, invite) and web (serve) commands are all registered."""
+    """Domain (migrate, campaign, announcement), federation (worker, relay, invite) and web (serve) commands are all registered."""
     tree = cli.build()
     names = list(tree._subparsers[()].choices)
-    assert {"migrate", "group", "member", "campaign", "call", "invite", "worker", "relay", "moderation", "serve"} <= set(names)
+    assert {"migrate", "group", "member", "campaign", "call", "announcement", "organiser", "invite", "worker", "relay", "moderation", "serve"} <= set(names)
     assert names[0] == "migrate" and names[-1] == "serve"
-    assert len(cli.REGISTER) == 7
+    assert len(cli.REGISTER) == 8
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -82,9 +82,10 @@ async def test_call_answered_by_poll_vote_and_reply(database_url, tmp_path) -> N
         # And carol, who wrote "Me apunto" without saying her language, hears the group's (English) framing
         [to_carol] = [a["object"] for a in delivered(hub, "Create") if a["object"]["to"] == [carol.id]]
         assert "listed apart" in to_carol["content"] and to_carol["contentMap"] == {"en": to_carol["content"]}
-        # And the page shows who signed up and how many are still needed; the served Question counts the votes
+        # And the page shows how many signed up (never who: votes are private) and how many are still needed
         page = (await hub.get(f"/groups/climate/calls/{call.id}")).text
-        assert "Test alice" in page and "Test bob" in page and "1 still needed" in page and "Test carol" in page
+        assert "2 members signed up" in page and "1 still needed" in page and "not a member also answered" in page
+        assert "Test alice" not in page and "Test carol" not in page
         served = (await hub.get(f"/groups/climate/objects/call/{call.id}", accept="application/activity+json")).json()
         assert served["votersCount"] == 2
 

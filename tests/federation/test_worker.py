@@ -22,9 +22,9 @@ from federation.delivery import Sent, claim_deliveries, enqueue
 from federation.worker import Worker
 from hub.clock import now
 from hub.lifecycle import ITEM_RETRIES
-from hub.models import Account, Delivery, Event, Group, InboxItem, Membership, Peer, QueueSample
+from hub.models import Account, Delivery, Event, Group, InboxItem, Membership, Peer, QueueSample, WorkerHeartbeat
 from hub.queue import depth, finish
-from hub.services import events
+from hub.services import events, health
 from hub.settings import load_settings
 from tests.federation.signatures.fixtures import PRIVATE_PEM, PUBLIC_PEM
 from tests.support import wait_until
@@ -420,3 +420,16 @@ async def test_outcomes_waiting_to_be_written_are_written_on_stop(fed: Federatio
     await w.release_held()
     delivered = await Delivery.get(id=row.id)
     assert (delivered.state, delivered.last_status, delivered.lease_until) == ("delivered", 202, None)
+
+
+async def test_running_worker_writes_its_heartbeat_and_removes_it_on_stop(fed: Federation, network: Network) -> None:
+    """While run() goes, the worker's WorkerHeartbeat row is there (so /healthz is 200); a clean stop deletes it."""
+    w = worker(fed)
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop))
+    row = await wait_until(lambda: WorkerHeartbeat.get_or_none(owner=w.owner), timeout=5, message="a heartbeat")
+    assert (now() - row.beat_at).total_seconds() < 5 and (await health.check()).ok
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert not await WorkerHeartbeat.filter(owner=w.owner).exists()
+    assert "no worker heartbeat" in (await health.check()).worker

@@ -7,8 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from hub.errors import InvalidInput
-from hub.services import media
+from hub.errors import ImageRejected, InvalidInput
+from hub.models import Group
+from hub.services import groups, media, profiles
 
 
 def jpeg_with_exif(size=(3200, 1800)) -> bytes:
@@ -64,3 +65,45 @@ async def test_store_image_writes_a_served_name(db, tmp_path) -> None:
     row = await media.store_image(tmp_path, jpeg_with_exif((400, 300)), "Volunteers at a water station")
     assert (tmp_path / "media" / row.name).is_file()
     assert row.alt == "Volunteers at a water station" and row.media_type == "image/jpeg"
+
+
+def test_avatar_limits_and_codes() -> None:
+    """Avatars have their own byte cap and side; every refusal carries a code the web layer translates."""
+    out = io.BytesIO()
+    Image.new("RGB", (2000, 1000), "navy").save(out, "PNG")
+    prepared = media.prepare_image(out.getvalue(), max_bytes=media.AVATAR_MAX_BYTES, max_side=media.AVATAR_SIDE)
+    assert (prepared.width, prepared.height) == (512, 256)
+    with pytest.raises(ImageRejected, match="1 MiB") as refused:
+        media.prepare_image(out.getvalue() + b"\0" * media.AVATAR_MAX_BYTES, max_bytes=media.AVATAR_MAX_BYTES)
+    assert refused.value.code == "too_large"
+
+
+def test_written_files_are_whole_and_names_strict(tmp_path) -> None:
+    """write_image leaves only the final name (no partial file); discard ignores names that are not ours."""
+    name = media.write_image(tmp_path, media.prepare_image(jpeg_with_exif((40, 30))))
+    assert media.NAME_RE.match(name) and [p.name for p in (tmp_path / "media").iterdir()] == [name]
+    (tmp_path / "media" / "keep.txt").write_text("x")
+    media.discard(tmp_path, "keep.txt")
+    media.discard(tmp_path, name)
+    assert [p.name for p in (tmp_path / "media").iterdir()] == ["keep.txt"]
+
+
+async def test_stored_avatars_are_cleaned_once(db, tmp_path, reuse_rsa_key_pair) -> None:
+    """Avatars stored as uploaded (before cleaning) are re-encoded without their EXIF; unreadable files are dropped."""
+    # Given two groups whose avatars were stored raw: a JPEG with EXIF and a file that only starts like a PNG
+    (tmp_path / "media").mkdir()
+    raw, junk = "a" * 32 + ".jpg", "b" * 32 + ".png"
+    (tmp_path / "media" / raw).write_bytes(jpeg_with_exif((1200, 900)))
+    (tmp_path / "media" / junk).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    photo = await groups.create_group("photo", "Photo")
+    broken = await groups.create_group("broken", "Broken")
+    await Group.filter(id=photo.id).update(icon_path=raw)
+    await Group.filter(id=broken.id).update(icon_path=junk)
+    # When the operator runs the clean-up
+    assert await profiles.clean_stored_avatars(tmp_path) == (1, 1)
+    # Then the photo has a new, clean file and the old ones are gone
+    cleaned = (await Group.get(id=photo.id)).icon_path
+    data = (tmp_path / "media" / cleaned).read_bytes()
+    assert cleaned != raw and b"SecretCam" not in data and max(Image.open(io.BytesIO(data)).size) == media.AVATAR_SIDE
+    assert (await Group.get(id=broken.id)).icon_path is None
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == [cleaned]

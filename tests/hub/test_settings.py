@@ -48,6 +48,7 @@ def test_postgresql_scheme_is_normalised() -> None:
         ("HUB_ALLOW_PRIVATE_ADDRESSES", "10.0.0.0/8,not-a-network", "CIDRs"),
         ("HUB_AUTHORIZED_FETCH", "maybe", "true or false"),
         ("HUB_OPEN_GROUP_CREATION", "sometimes", "true or false"),
+        ("HUB_TRUSTED_PROXIES", "127.0.0.1,proxy.internal", "CIDRs"),
     ],
 )
 def test_bad_values_name_the_variable_the_value_and_what_is_accepted(name: str, value: str, accepted: str) -> None:
@@ -129,3 +130,20 @@ def test_default_scheme_is_http_only_for_loopback(domain: str, scheme: str) -> N
 def test_explicit_scheme_overrides_the_default() -> None:
     """HUB_SCHEME=https is honoured even for localhost (behind a TLS proxy)."""
     assert load_settings({"HUB_DOMAIN": "localhost:8000", "HUB_SCHEME": "HTTPS"}).scheme == "https"
+
+
+def test_trusted_proxies_and_metrics_token() -> None:
+    """HUB_TRUSTED_PROXIES takes CIDRs (empty by default); HUB_METRICS_TOKEN is kept as given (unset: None)."""
+    assert load_settings({}).trusted_proxies == () and load_settings({}).metrics_token is None
+    settings = load_settings({"HUB_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8,::1", "HUB_METRICS_TOKEN": "s3cret-token-0123456789"})
+    assert settings.trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8", "::1/128")
+    assert settings.metrics_token == "s3cret-token-0123456789"
+
+
+@pytest.mark.parametrize("token", ["short", "has a space in it, long enough"])
+def test_weak_metrics_token_is_refused_without_showing_it(token: str) -> None:
+    """A token that is too short or has spaces stops the start; the message does not repeat the secret."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"HUB_METRICS_TOKEN": token})
+    message = str(caught.value)
+    assert "HUB_METRICS_TOKEN" in message and "at least 16" in message and token not in message

@@ -130,6 +130,6 @@ async def test_signed_in_accounts_say_im_in_on_the_web(web) -> None:
     response = await web.post_form(path, token_from=f"/groups/climate/calls/{call.id}")
     assert response.status_code == 303
     page = (await web.client.get(f"/groups/climate/calls/{call.id}")).text
-    assert "You are signed up." in page and "1 of 2 signed up" in page and "Mallory" in page
+    assert "You are signed up." in page and "1 of 2 signed up" in page and "1 member signed up" in page
     [signup] = await Signup.filter(call=call)
     assert signup.via == "web" and signup.member

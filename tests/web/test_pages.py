@@ -177,3 +177,72 @@ async def test_links_use_the_hubs_scheme_behind_a_tls_proxy(web_factory) -> None
     hub = await web_factory(HUB_SCHEME="https")
     page = await hub.client.get("/")
     assert 'href="https://127.0.0.1:8123/static/causeway.css"' in page.text and "http://127.0.0.1:8123/" not in page.text
+
+
+async def test_members_only_posts_show_to_signed_in_members_and_nobody_else(web) -> None:
+    """A private group's members-only post: on its page and thread page for a signed-in accepted member only.
+
+    Everyone else sees neither: anonymous visitors, signed-in non-members, pending, banned and former
+    members, members of another group, and an instance admin who is not a member (admins moderate
+    from the console's posts page, which is not a reading room).
+    """
+    from hub.models import Membership
+
+    people = {name: await web.person(name) for name in ("alice", "carol", "dave", "erin", "fay", "frank")}
+    secret = await web.group_with("secret", name="Secret Society", private=True, role_of={people["alice"]: "member"})
+    other = await web.group_with("other", name="Other Group", private=True, role_of={people["frank"]: "member"})
+    for name, state in (("dave", "pending"), ("erin", "banned"), ("fay", "left")):
+        await Membership.create(group=secret, account=people[name], state=state)
+    post = await make_post(secret, people["alice"], "Members-only plan", visibility="members")
+    await make_post(other, people["frank"], "Other group's plan", visibility="members")
+    admin = await web.admin()
+    pages = ("/groups/secret", f"/posts/{post.id}")
+
+    async def sees(account) -> list[bool]:
+        web.client.cookies.clear()
+        if account is not None:
+            await web.sign_in(account)
+        return [("Members-only plan" in (await web.client.get(path)).text) for path in pages]
+
+    assert await sees(people["alice"]) == [True, True]
+    assert (await web.client.get(f"/posts/{post.id}")).status_code == 200
+    for who in (None, people["carol"], people["dave"], people["erin"], people["fay"], people["frank"], admin):
+        assert await sees(who) == [False, False], who
+        assert (await web.client.get(f"/posts/{post.id}")).status_code == 404
+    # The member does not read another private group's posts either
+    await sees(people["alice"])
+    assert "Other group's plan" not in (await web.client.get("/groups/other")).text
+
+
+async def test_followers_only_posts_of_a_public_group_show_to_its_members_only(web) -> None:
+    """A public group's members-only post: its members read it on the group page, visitors and others do not."""
+    alice, carol = await web.person("alice"), await web.person("carol")
+    open_group = await web.group_with("climate", name="Climate", role_of={alice: "member"})
+    await make_post(open_group, alice, "Public rally")
+    hidden = await make_post(open_group, alice, "Followers-only note", visibility="members")
+    for who, shown in ((None, False), (carol, False), (alice, True)):
+        web.client.cookies.clear()
+        if who is not None:
+            await web.sign_in(who)
+        page = (await web.client.get("/groups/climate")).text
+        assert "Public rally" in page and ("Followers-only note" in page) is shown, who
+        assert ((await web.client.get(f"/posts/{hidden.id}")).status_code == 200) is shown, who
+
+
+async def test_a_deleted_groups_pages_and_actor_answer_410(web) -> None:
+    """After deletion the group's page, actor and collections answer 410 Gone; WebFinger no longer finds it."""
+    from hub.services import group_settings
+
+    group = await web.group_with("climate", name="Climate Action")
+    await group_settings.delete_group(group, by=None, notice="deleted")
+    page = await web.client.get("/groups/climate")
+    assert page.status_code == 410 and "deleted" in page.text
+    actor = await web.client.get("/groups/climate", headers={"Accept": "application/activity+json"})
+    assert actor.status_code == 410
+    for path in ("/groups/climate/outbox", "/groups/climate/followers", "/groups/climate/featured"):
+        assert (await web.client.get(path, headers={"Accept": "application/activity+json"})).status_code == 410, path
+    for path in ("/groups/climate/moderation", "/groups/climate/campaigns", "/groups/climate/feed.atom"):
+        assert (await web.client.get(path)).status_code == 410, path
+    finger = await web.client.get("/.well-known/webfinger", params={"resource": "acct:climate@127.0.0.1:8123"})
+    assert finger.status_code == 404
+    assert "Climate Action" not in (await web.client.get("/")).text

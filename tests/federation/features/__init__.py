@@ -1,0 +1,1 @@
+"""Tests of federation.features, one module per feature."""

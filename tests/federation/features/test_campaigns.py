@@ -32,4 +32,5 @@ async def test_replies_to_the_groups_objects_and_alert_commands_are_answers_othe
     command = _create({"id": f"{ACTOR}/s/3", "content": "<p>alerts on</p>", "to": [fed.urls.group("aid")]})
     assert (await campaigns.route_reply(fed, command, command.obj)).reason == "aid: alerts on"
     assert await AlertSubscription.filter(group=group, account=ann).exists()
-    assert campaigns.FEATURE.hooks == {"reply": campaigns.route_reply, "group_post": campaigns.after_group_post}
+    assert campaigns.FEATURE.hooks == {"reply": campaigns.route_reply, "group_post": campaigns.after_group_post,
+                                       "post_edit": campaigns.after_post_edit}

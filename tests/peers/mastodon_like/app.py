@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from tests.peers.mastodon_like import activities, signing
+from tests.peers.mastodon_like import activities, signing, timeline
 from tests.peers.mastodon_like.remote import Remote, RemoteError, new_client
 from tests.peers.mastodon_like.state import Config, LocalActor, PeerState
 
@@ -183,6 +183,7 @@ class Peer:
         kind = activity.get("type")
         obj = activity.get("object")
         obj_id = obj.get("id") if isinstance(obj, dict) else obj
+        timeline.apply(self.state, activity, actor_id)
         if kind == "Follow" and isinstance(obj_id, str):
             local = self.state.actor_by_id(obj_id)
             if local is not None and local is not self.state.instance:
@@ -200,6 +201,10 @@ class Peer:
                                if f["actor"] == obj.get("actor") and f["target"] == obj.get("object")), None)
             if follow is not None and follow["target"] == actor_id:
                 follow["state"] = "accepted" if kind == "Accept" else "rejected"
+        elif kind == "Delete" and obj_id == actor_id:  # the actor deleted itself: Mastodon drops it and its follows
+            for follow in self.state.follows.values():
+                if follow["target"] == actor_id:
+                    follow["state"] = "deleted"
         return None
 
     async def _accept_follow(self, local: LocalActor, follower: str, follow: dict[str, Any]) -> None:

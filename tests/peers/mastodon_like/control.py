@@ -325,13 +325,18 @@ def control_routes(peer: Peer) -> list[Route]:
 
     @_json_errors
     async def follows(request: Request) -> list[dict[str, Any]]:
-        """GET: outgoing follows and their state (pending/accepted/rejected/undone)."""
+        """GET: outgoing follows and their state (pending/accepted/rejected/undone, deleted when the target deleted itself)."""
         return list(state.follows.values())
 
     @_json_errors
     async def notes(request: Request) -> list[dict[str, Any]]:
         """GET: notes posted through the control API."""
         return [{"note_id": k, **v} for k, v in state.notes.items()]
+
+    @_json_errors
+    async def timeline(request: Request) -> list[dict[str, Any]]:
+        """GET: remote statuses the peer's users see, as Create/Update/Delete left them (timeline.py)."""
+        return list(state.timeline.values())
 
     @_json_errors
     async def interactions(request: Request) -> list[str]:
@@ -361,6 +366,7 @@ def control_routes(peer: Peer) -> list[Route]:
         Route("/_control/sent", sent),
         Route("/_control/follows", follows),
         Route("/_control/notes", notes),
+        Route("/_control/timeline", timeline),
         Route("/_control/interactions", interactions),
         Route("/_control/reset", reset, methods=["POST"]),
     ]

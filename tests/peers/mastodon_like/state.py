@@ -77,6 +77,7 @@ class PeerState:
         self.fetches: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
         self.interactions: list[str] = []
+        self.timeline: dict[str, dict[str, Any]] = {}  # remote status id -> status as shown (see timeline.py)
 
     def reset(self, everything: bool = False) -> None:
         """Forget recorded traffic; with `everything`, also actors, notes, follows and keys."""
@@ -89,6 +90,7 @@ class PeerState:
             self.actors.clear()
             self.notes.clear()
             self.follows.clear()
+            self.timeline.clear()
 
     def next_status_id(self) -> str:
         """A Mastodon-snowflake-like id: milliseconds << 16 | sequence (unique across restarts)."""
