@@ -32,6 +32,13 @@ RIGHT_TO_LEFT = frozenset({"ar"})
 """Languages written right to left: their pages carry ``dir="rtl"``."""
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 log = logging.getLogger("causeway.languages")
+ENGLISH = gettext.NullTranslations()
+"""The source language's translations (the identity), for callers without the catalogues."""
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated later, in the reader's language."""
+    return message
 
 
 def primary(tag: str | None) -> str:
