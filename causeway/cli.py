@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from federation import collab_commands, moderation_commands, relay_commands
 from federation import commands as federation_commands
-from hub import campaign_commands, organiser_commands
+from hub import campaign_commands, decision_commands, gathering_commands, library_commands, organiser_commands
 from hub import commands as hub_commands
 from hub.cli import CommandLine, run
 from web import commands as web_commands
@@ -20,6 +20,9 @@ REGISTER: tuple[Callable[[CommandLine], None], ...] = (
     hub_commands.register,
     campaign_commands.register,
     organiser_commands.register,
+    gathering_commands.register,
+    decision_commands.register,
+    library_commands.register,
     collab_commands.register,
     federation_commands.register,
     moderation_commands.register,

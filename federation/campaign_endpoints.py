@@ -12,10 +12,15 @@ from starlette.responses import Response
 
 from federation.campaign_objects import alert_note, call_question, campaign_note, with_context
 from federation.endpoints import signed_fetch_refusal
-from federation.features import organisers
+from federation.features import decisions, library, organisers
 from federation.responses import ActivityResponse, error_response, fed_of
 from hub.models import Alert, Announcement, CallToAction, Campaign, Group
 from hub.services import calls
+
+FEATURE_DOCUMENTS = {**decisions.OBJECT_DOCUMENTS, **library.OBJECT_DOCUMENTS}
+"""Object kinds of other features: kind -> (urls, group, id) -> document or None."""
+FEATURE_PAGES = {**decisions.OBJECT_PAGES, **library.OBJECT_PAGES}
+"""Object kinds of other features: kind -> (urls, slug, id) -> the HTML page browsers are sent to."""
 
 
 async def object_document(request: Request, group: Group, kind: str, ident: int) -> Response:
@@ -27,7 +32,11 @@ async def object_document(request: Request, group: Group, kind: str, ident: int)
     translations = fed_of(request).catalogs.get(group.language)
     if group.visibility != "public":
         return error_response(404, "no such object")
-    if kind == "call":
+    if kind in FEATURE_DOCUMENTS:
+        doc = await FEATURE_DOCUMENTS[kind](urls, group, ident)
+        if doc is None:
+            return error_response(404, f"no such {kind}")
+    elif kind == "call":
         call = await CallToAction.get_or_none(id=ident, group=group)
         if call is None:
             return error_response(404, "no such call")

@@ -33,7 +33,9 @@ ENGLISH = gettext.NullTranslations()
 _BREAKS = re.compile(r"(?i)<br\s*/?>|</p\s*>|</li\s*>")
 OBJECT_KINDS = ("call", "alert", "campaign", "announcement")
 MAX_ATTACHMENTS = 4
-_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(call|alert|campaign|announcement)/(\d{1,12})$")
+GROUP_OBJECT_KINDS = OBJECT_KINDS + ("decision", "library")
+"""Every kind of the group's own objects: campaigns' here, decisions' and the library's (federation.features)."""
+_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(" + "|".join(GROUP_OBJECT_KINDS) + r")/(\d{1,12})$")
 
 
 @dataclass(frozen=True)

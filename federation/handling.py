@@ -70,7 +70,8 @@ class Feature:
     - ``inbound``: (activity type, object type or ANY) -> handler (or ``First``);
     - ``outbound``: event kind -> event handler (or ``First``);
     - ``hooks``: hook point name (federation.hooks) -> function the feature adds there;
-    - ``quiet``: event kinds it records knowingly without a federation side (e.g. ``group.created``).
+    - ``quiet``: event kinds it records knowingly without a federation side (e.g. ``group.created``);
+    - ``timers``: time-driven work the worker runs every few seconds (``async fn(fed) -> int`` done).
     """
 
     name: str
@@ -78,6 +79,7 @@ class Feature:
     outbound: Mapping[str, EventHandler | First] = field(default_factory=dict)
     hooks: Mapping[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
     quiet: frozenset[str] = frozenset()
+    timers: tuple[Callable[..., Awaitable[int]], ...] = ()
 
 
 async def event_post(event: Event) -> Post:

@@ -22,8 +22,11 @@ from federation.errors import RegistryError
 from federation.features import (
     campaigns,
     collaboration,
+    decisions,
+    gatherings,
     group_actor,
     group_deletion,
+    library,
     members_only,
     membership,
     moderation,
@@ -41,9 +44,12 @@ FEATURES: tuple[Feature, ...] = (
     group_actor.FEATURE,
     collaboration.FEATURE,
     moderation.FEATURE,
+    decisions.FEATURE,  # before campaigns on the reply hook: votes on the group's decisions
     campaigns.FEATURE,
     group_deletion.FEATURE,
     organisers.FEATURE,
+    gatherings.FEATURE,  # events: RSVPs, votes (reply hook), followed groups' Events; first on Accept/Reject/Delete
+    library.FEATURE,
 )
 """Every feature, in the order their ``First`` handlers and hook functions run."""
 
@@ -66,6 +72,7 @@ class Registry:
     outbound_chains: dict[str, Chain]
     hooks: dict[str, tuple[Callable[..., Awaitable[Any]], ...]]
     quiet: frozenset[str]
+    timers: tuple[Callable[..., Awaitable[int]], ...]
 
 
 def _chains(features: Iterable[Feature], table: str) -> dict[Any, Chain]:
@@ -145,6 +152,7 @@ def assemble(features: Iterable[Feature]) -> Registry:
         outbound_chains=outbound_chains,
         hooks={name: tuple(fns) for name, fns in connected.items()},
         quiet=quiet,
+        timers=tuple(timer for feature in features for timer in feature.timers),
     )
 
 

@@ -36,7 +36,9 @@ once, see :func:`federation.leases.release_orphaned_leases`), and another worker
 at-least-once repeat of a send whose acknowledgement was not recorded. Every SAMPLE_EVERY seconds
 the worker adds what it sent to the minute's QueueSample row (the admin's chart) and lifts the
 bans whose end time passed (hub.services.moderation.expire_bans; a ban is lifted once however many
-workers look).
+workers look). Every TIMER_EVERY seconds (and at the start of ``run_once``) it runs the ``timers``
+it was given — time-driven work of features (federation.registry assembles them), such as closing
+decisions whose time has come and queueing the reminders of events.
 
 While ``run`` loops, ``fed.wake_worker()`` wakes it (the inbox and services call it after storing
 work).
@@ -83,6 +85,7 @@ log = logging.getLogger("causeway.worker")
 T = TypeVar("T")
 ProcessInbox = Callable[[Federation, InboxItem], Awaitable[None]]
 HandleEvent = Callable[[Federation, Event], Awaitable[None]]
+Timer = Callable[[Federation], Awaitable[int]]  # time-driven work (closing due decisions); returns how much it did
 
 LEASE_SECONDS = 60.0
 """How long a claim holds a row; longer than any single send (two POSTs of DEADLINE each)."""
@@ -115,6 +118,8 @@ RECORD_DELAY = 0.05
 """Seconds a finished send's outcome may wait to be written with others (or until half the slots' worth finished)."""
 SAMPLE_EVERY = 60.0
 """Seconds between two additions to the QueueSample of the minute."""
+TIMER_EVERY = 5.0
+"""Seconds between two runs of the timers (time-driven work such as closing due decisions)."""
 
 
 @dataclass
@@ -145,6 +150,8 @@ class Worker:
         retry_share: float = RETRY_SHARE,
         slow_after: float | None = None,
         sample_every: float = SAMPLE_EVERY,
+        timers: Sequence[Timer] = (),
+        timer_every: float = TIMER_EVERY,
     ) -> None:
         if concurrency < 1 or per_host < 1 or batch < 1:
             raise ValueError("concurrency, per_host and batch must be at least 1")
@@ -164,6 +171,8 @@ class Worker:
         """Moving average of successful sends' durations (seconds)."""
         self.max_flights = max(concurrency, min(concurrency * FLIGHTS_PER_SLOT, MAX_FLIGHTS))
         self.sample_every = sample_every
+        self.timers = tuple(timers)
+        self.timer_every = timer_every
         self._process_inbox = process_inbox
         self._handle_event = handle_event
         self._wake_items = asyncio.Event()
@@ -212,6 +221,7 @@ class Worker:
         """Handle due inbox items, then events, then deliveries until none is due; returns how many rows were handled."""
         self._context = contextvars.copy_context()
         self._breakers.forget()  # each pass starts from a fresh reading of the circuit breakers
+        await self._db(self._run_timers())
         handled = await self._db(self._drain(InboxItem, self._process_inbox))
         handled += await self._db(self._drain(Event, self._handle_event))
         handled += await self._pump(until_idle=True)
@@ -231,6 +241,7 @@ class Worker:
             asyncio.create_task(self._delivery_loop(), name="causeway-worker-deliveries"),
             asyncio.create_task(self._sample_loop(), name="causeway-worker-samples"),
             asyncio.create_task(self._heartbeat_loop(), name="causeway-worker-heartbeat"),
+            asyncio.create_task(self._timer_loop(), name="causeway-worker-timers"),
         ]
         try:
             await stop.wait()
@@ -295,6 +306,19 @@ class Worker:
     async def _heartbeat_loop(self) -> None:
         """Write this worker's heartbeat until it stops, then delete it (federation.heartbeat)."""
         await beat_until_stopped(self.owner, lambda: self._stopping, self._db, lambda s: self._pause(None, s))
+    async def _timer_loop(self) -> None:
+        while not self._stopping and self.timers:
+            await self._db(self._run_timers())
+            await self._pause(None, self.timer_every)
+
+    async def _run_timers(self) -> None:
+        """Run each timer once; wake the item loop for the events they recorded."""
+        for timer in self.timers:
+            try:
+                if await timer(self.fed):
+                    self.wake()
+            except Exception as exc:
+                log.warning("timer %s failed: %s", getattr(timer, "__name__", timer), exc)
 
     async def _expire_bans(self) -> None:
         """Lift the bans whose end time passed (their Undo of the Block federates like a moderator's unban)."""

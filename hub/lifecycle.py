@@ -235,4 +235,29 @@ RELAY = _graph(
 )
 """The hub's subscription to a relay."""
 
-ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY, ANNOUNCEMENT)
+GATHERING = _graph("gathering", initial={"scheduled"}, terminal={"cancelled"}, edges={"scheduled": {"cancelled"}, "cancelled": set()})
+"""A group's event (hub.models.gathering): scheduled until organisers cancel it."""
+
+RSVP = _graph(
+    "rsvp",
+    initial={"going", "maybe", "declined", "waiting", "pending"},
+    terminal={"refused"},
+    edges={
+        "going": {"maybe", "declined"},
+        "maybe": {"going", "declined", "waiting", "pending"},
+        "declined": {"going", "maybe", "waiting", "pending"},
+        "waiting": {"going", "maybe", "declined"},
+        "pending": {"going", "waiting", "maybe", "declined", "refused"},
+        "refused": set(),
+    },
+)
+"""An answer to a gathering: a place (going), on the waiting list, awaiting approval, maybe, not going, or refused."""
+
+DECISION = _graph("decision", initial={"open"}, terminal={"closed"}, edges={"open": {"closed"}, "closed": set()})
+"""A decision: open for votes until its closing time (or until organisers close it early), then closed with a result."""
+
+LIBRARY_ENTRY = _graph("library entry", initial={"listed"}, terminal={"removed"}, edges={"listed": {"removed"}, "removed": set()})
+"""An entry of a group's resource library: listed until organisers remove it."""
+
+ALL = (MEMBERSHIP, POST, INBOX_ITEM, DELIVERY, EVENT, INVITE, GROUP_FOLLOW, REPORT, CAMPAIGN_POST, CALL, BOARD_ITEM, RELAY,
+       ANNOUNCEMENT, GATHERING, RSVP, DECISION, LIBRARY_ENTRY)

@@ -25,6 +25,7 @@ from hub.secret import load_or_create_secret
 from hub.settings import Settings
 from web import admin_health, console, console_network, feeds, health, i18n, join, media, metrics, pages, preferences, sessions, signin
 from web import campaign_console, campaign_pages, console_organisers, console_settings, member_home
+from web import decision_pages, gathering_console, gathering_pages, library_pages
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.pagecache import PageCache
@@ -72,12 +73,16 @@ def routes() -> list:
         *console_settings.routes(group_console),
         *campaign_console.routes(group_console),
         *console_organisers.routes(group_console),
+        *gathering_console.routes(group_console),
+        *decision_pages.routes(group_console),
+        *library_pages.routes(group_console),
         Route("/media/{name}", media.serve, name="media"),
         Route("/groups/{slug}", pages.group, name="group"),
         Route("/groups/{slug}/join", join.join, methods=["POST"], name="join"),
         Route("/groups/{slug}/moderation", pages.moderation_log, name="moderation_log"),
         Route("/groups/{slug}/feed.rss", feeds.rss, name="feed_rss"),
         Route("/groups/{slug}/feed.atom", feeds.atom, name="feed_atom"),
+        *gathering_pages.routes(),
         Route("/groups/{slug}/campaigns", campaign_pages.campaigns_index, name="campaigns"),
         Route("/groups/{slug}/campaigns/{campaign}", campaign_pages.campaign_page, name="campaign"),
         Route("/groups/{slug}/campaigns/{campaign}/feed.atom", campaign_pages.campaign_feed, name="campaign_feed"),

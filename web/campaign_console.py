@@ -88,7 +88,7 @@ async def console_page(request: Request) -> Response:
     )
 
 
-async def _image(request: Request, form) -> MediaFile | None:
+async def uploaded_image(request: Request, form) -> MediaFile | None:
     """The uploaded image with its alt text, checked and cleaned; None when no file was chosen."""
     upload = form.get("image")
     if upload is None or isinstance(upload, str) or not upload.filename:
@@ -102,7 +102,8 @@ async def _image(request: Request, form) -> MediaFile | None:
         raise UploadRejected(str(exc)) from None
 
 
-async def _upload_form(request: Request):
+async def upload_form(request: Request):
+    """The CSRF-checked form of a request that may carry an image (refused early when larger than 5 MiB)."""
     _ = gettext_for(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > media.MAX_BYTES + UPLOAD_SLACK:
@@ -153,13 +154,13 @@ async def _campaign_and_image(request: Request, group, form):
     """The campaign a call or alert belongs to (if the form names one) and its checked image (if uploaded)."""
     campaign_slug = str(form.get("campaign", "")).strip()
     campaign = await campaigns.get_campaign(group, campaign_slug) if campaign_slug else None
-    return campaign, await _image(request, form)
+    return campaign, await uploaded_image(request, form)
 
 
 async def create_call(request: Request) -> Response:
     """POST …/campaigns/calls: publish a call (what, where, when, how many), optionally with an image and its alt text."""
     account, group, _role = await console_group(request, ORGANISER_ROLES)
-    form = await _upload_form(request)
+    form = await upload_form(request)
     _ = gettext_for(request)
     try:
         campaign, image = await _campaign_and_image(request, group, form)
@@ -189,7 +190,7 @@ async def close_call(request: Request) -> Response:
 async def send_alert(request: Request) -> Response:
     """POST …/campaigns/alerts: an urgent alert, pinned and sent to members who opted in."""
     account, group, _role = await console_group(request, ORGANISER_ROLES)
-    form = await _upload_form(request)
+    form = await upload_form(request)
     _ = gettext_for(request)
     try:
         campaign, image = await _campaign_and_image(request, group, form)

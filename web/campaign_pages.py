@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from federation.campaign_endpoints import object_document
+from federation.campaign_endpoints import FEATURE_PAGES, object_document
 from federation.campaign_objects import OBJECT_KINDS
 from federation.responses import wants_activity_json
 from federation.sanitize import plain_text
@@ -181,13 +181,15 @@ async def group_object(request: Request) -> Response:
     """GET /groups/{slug}/objects/{kind}/{id}: the group's own object as AS2, or its HTML page for browsers."""
     kind, ident = request.path_params["kind"], request.path_params["object_id"]
     group = await Group.get_or_none(slug=request.path_params["slug"])
-    if group is None or kind not in OBJECT_KINDS:
+    if group is None or (kind not in OBJECT_KINDS and kind not in FEATURE_PAGES):
         if wants_activity_json(request):
             return Response(status_code=404)
         raise NotFound("there is no such object")
     if wants_activity_json(request):
         return await object_document(request, group, kind, ident)
     base = f"/groups/{group.slug}"
+    if kind in FEATURE_PAGES:
+        return RedirectResponse(FEATURE_PAGES[kind](request.app.state.urls, group.slug, ident), status_code=303)
     if kind == "call":
         return RedirectResponse(f"{base}/calls/{ident}", status_code=303)
     if kind == "announcement":

@@ -21,6 +21,7 @@ from hub.errors import Gone, NotFound
 from hub.models import Account, Collaboration, Group, Post, RemoteActor
 from hub.places import locate
 from hub.services import alerts, announcements, collaborations, directory, groups, members, moderation, posts
+from web.gathering_pages import gathering_section
 from web.graph import Partner, collaboration_svg
 from web.i18n import gettext_for
 from web.pagecache import cached_page
@@ -71,6 +72,7 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
         collaborations=await directory.collaborations_of(group, request.app.state.urls.group(group.slug)),
         alerts=await alerts.pinned_alerts(group) if public else [],
         announcements=await announcements.shown(group) if public else [],
+        **(await gathering_section(group) if public else {}),
         join_handle="",
         join_error=None,
         join_search=False,

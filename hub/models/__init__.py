@@ -4,6 +4,9 @@ from hub.models.account import Account, RemoteActor
 from hub.models.campaign import (
     Alert, AlertMute, AlertSubscription, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, RelaySubscription, Signup,
 )
+from hub.models.gathering import Gathering, RemoteGathering, Rsvp
+from hub.models.decision import Decision, Vote
+from hub.models.library import LibraryEntry
 from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
@@ -29,6 +32,9 @@ __all__ = [
     "RelaySubscription",
     "Signup",
     "Collaboration",
+    "Decision",
+    "LibraryEntry",
+    "Vote",
     "DomainBlock",
     "GroupFollow",
     "Invite",
@@ -39,6 +45,7 @@ __all__ = [
     "Account",
     "Delivery",
     "Event",
+    "Gathering",
     "Group",
     "InboxItem",
     "InstanceKey",
@@ -48,6 +55,8 @@ __all__ = [
     "RemoteActor",
     "Session",
     "SignInRequest",
+    "RemoteGathering",
+    "Rsvp",
     "Tombstone",
     "WorkerHeartbeat",
 ]

@@ -25,6 +25,8 @@ class Group(Model):
     """``open`` (follow = join) or ``approval`` (organisers approve each follow)."""
     posting_mode = fields.CharField(max_length=16, default="members")
     """``members``, ``moderators`` (postingRestrictedToMods) or ``held_first`` (first posts held)."""
+    decisions_by = fields.CharField(max_length=16, default="organisers")
+    """Who may open decisions: ``organisers`` (owners and admins) or ``members`` (any accepted member)."""
     private_key_pem = fields.TextField()
     """The group actor's RSA private key (PKCS#8 PEM)."""
     public_key_pem = fields.TextField()

@@ -47,16 +47,18 @@ def host_of_uri(uri: str) -> str | None:
 
 
 def covering(host: str) -> list[str]:
-    """The host and each parent domain that would block it: ``a.b.c`` -> ``[a.b.c, b.c, c]`` (port kept on the first)."""
+    """The host and each parent domain that would block it: ``a.b.c`` -> ``[a.b.c, b.c, c]`` (port kept on the first;
+    an address, including numeric forms such as ``10.0.1``, has no parents)."""
     out = [host]
     bare = host.rsplit(":", 1)[0] if not host.startswith("[") else host
+    labels = bare.split(".")
     try:
         ipaddress.ip_address(bare.strip("[]"))
     except ValueError:
-        labels = bare.split(".")
-        out += [parent for parent in (".".join(labels[i:]) for i in range(len(labels))) if parent not in out]
-    else:
-        out += [bare] if bare not in out else []
+        if not all(label.isdigit() for label in labels):  # numeric forms such as 10.0.1 are addresses: no parents
+            out += [parent for parent in (".".join(labels[i:]) for i in range(len(labels))) if parent not in out]
+            return out
+    out += [bare] if bare not in out else []
     return out
 
 

@@ -26,3 +26,4 @@ def test_the_groups_own_object_ids_are_recognised_and_others_not():
     assert (ref.slug, ref.kind, ref.id) == ("aid", "call", 4)
     assert local_object(URLS, uri.replace("hub.test", "evil.test")) is None
     assert local_object(URLS, f"{URLS.group('aid')}/objects/poll/4") is None and local_object(URLS, None) is None
+    assert local_object(URLS, object_uri(URLS, "aid", "decision", 7)).kind == "decision"

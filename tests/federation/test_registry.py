@@ -10,7 +10,7 @@ import pytest
 
 from federation import hooks, registry
 from federation.errors import RegistryError
-from federation.features import campaigns, collaboration, members_only, relays
+from federation.features import campaigns, collaboration, decisions, gatherings, members_only, relays
 from federation.handling import ANY, Feature, First, Incoming, done, ignored
 from federation.processing import UNSUPPORTED
 from hub.services import events
@@ -66,7 +66,7 @@ def test_payloads_reach_the_owning_features():
     assert owner("mbin/activities/flag.json") == "moderation"
     assert owner("lemmy/activities/block/undo_block_user.json") == "moderation"
     chain = registry.REGISTRY.inbound_chains[_key(keys["mbin/activities/accept.json"])]
-    assert (chain.owner[0], [name for name, _ in chain.firsts]) == ("collaboration", ["relays"])
+    assert (chain.owner[0], [name for name, _ in chain.firsts]) == ("collaboration", ["relays", "gatherings"])
 
 
 def _key(key: tuple[str, str]) -> tuple[str, str]:
@@ -115,10 +115,11 @@ def test_no_declaration_is_shadowed():
 
 
 def test_the_fallbacks_are_the_declared_ones():
-    """relays runs first on Accept/Reject/Announce, collaboration owns them; members_only runs first on post events."""
-    for kind in ("Accept", "Reject", "Announce"):
+    """relays (and, on Accept/Reject, gatherings: RSVPs to events) run first on Accept/Reject/Announce, collaboration
+    owns them; members_only runs first on post events."""
+    for kind, firsts in (("Accept", ["relays", "gatherings"]), ("Reject", ["relays", "gatherings"]), ("Announce", ["relays"])):
         chain = registry.REGISTRY.inbound_chains[(kind, ANY)]
-        assert [n for n, _ in chain.firsts] == ["relays"] and chain.owner[0] == "collaboration"
+        assert [n for n, _ in chain.firsts] == firsts and chain.owner[0] == "collaboration"
     for kind in ("post.published", "post.updated", "post.deleted", "post.removed"):
         assert [n for n, _ in registry.REGISTRY.outbound_chains[kind].firsts] == ["members_only"]
     assert registry.REGISTRY.inbound_chains[("Accept", ANY)].firsts[0][1] is relays.on_accept
@@ -128,7 +129,7 @@ def test_hooks_are_connected_in_feature_order():
     """The registry connected every feature's hook functions to their points."""
     assert hooks.PRECHECK.functions == (collaboration.precheck,)
     assert hooks.FOLLOW.functions == (members_only.refuse_leaky_follow,)
-    assert hooks.REPLY.functions == (campaigns.route_reply,)
+    assert hooks.REPLY.functions == (decisions.route_vote, campaigns.route_reply, gatherings.route_reply)  # votes before answers to calls
     assert hooks.GROUP_POST.functions == (campaigns.after_group_post,)
 
 
