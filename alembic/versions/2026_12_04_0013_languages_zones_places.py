@@ -3,7 +3,7 @@ country, where a remote group says it is, calls with a real time in a zone, and 
 campaign gathers (issue 19, items 4 and 5).
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
