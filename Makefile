@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= $(or $(HUB_TEST_POSTGRES_URL),postgres://root@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres venv venv-test browser nginx pg-client axe clean
+.PHONY: run test test-sqlite test-postgres venv venv-test browser nginx pg-client axe catalogues clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,19 @@ test-sqlite:
 test-postgres:
 	HUB_TEST_DATABASE=postgres HUB_TEST_POSTGRES_URL=$(PG_URL) HUB_TEST_ALLOW_PG_RESTART=$(or $(HUB_TEST_ALLOW_PG_RESTART),1) \
 	  $(BIN)/pytest -q -m "(db and not integration) or postgres" $(PYTEST_ARGS)
+
+# Translations: extract every message (hub, federation, web) into hub/locale/causeway.pot, merge it into each
+# language's catalogue (new entries come untranslated: translate them, then run this again to compile).
+LANGS := en es pt de sw ar
+catalogues: venv-test
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o hub/locale/causeway.pot --no-location --omit-header --sort-output \
+	  --project Causeway --version 0.1.0 .
+	@for lang in $(LANGS); do \
+	  if [ -f hub/locale/$$lang/LC_MESSAGES/causeway.po ]; then \
+	    $(BIN)/pybabel update -i hub/locale/causeway.pot -d hub/locale -D causeway -l $$lang --no-fuzzy-matching; \
+	  else $(BIN)/pybabel init -i hub/locale/causeway.pot -d hub/locale -D causeway -l $$lang; fi; \
+	done
+	$(BIN)/pybabel compile -d hub/locale -D causeway --statistics
 
 clean:
 	rm -rf $(VENV) .venv-bovine .pytest_cache

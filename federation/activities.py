@@ -82,8 +82,12 @@ def undo_announce(urls: Urls, group: Group, post: Post) -> dict[str, Any]:
     }
 
 
-def direct_note(urls: Urls, sender_id: str, kind_root: str, *, to: str, handle: str | None, text: str, link: str | None) -> dict[str, Any]:
-    """A direct message (Create of a Note addressed only to ``to``) with an optional link, readable everywhere."""
+def direct_note(
+    urls: Urls, sender_id: str, kind_root: str, *, to: str, handle: str | None, text: str, link: str | None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """A direct message (Create of a Note addressed only to ``to``) with an optional link, readable everywhere;
+    with ``language``, the content is also given as ``contentMap`` so the reader's server knows its language."""
     note_id = f"{kind_root}/notes/{uuid.uuid4().hex}"
     mention = f'<span class="h-card"><a class="u-url mention" href="{to}">@<span>{html.escape(handle or to)}</span></a></span> '
     body = html.escape(text)
@@ -99,6 +103,8 @@ def direct_note(urls: Urls, sender_id: str, kind_root: str, *, to: str, handle: 
         "tag": [{"type": "Mention", "href": to, "name": f"@{handle}" if handle else to}],
         "published": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
     }
+    if language:
+        note["contentMap"] = {language: note["content"]}
     return {
         "@context": AS_CONTEXT,
         "id": f"{note_id}/activity",

@@ -9,6 +9,7 @@ from federation.sanitize import render_local_text
 from federation.urls import Urls
 from hub import __version__
 from hub.models import Group
+from hub.places import locate
 
 CONTEXT: list[Any] = [
     "https://www.w3.org/ns/activitystreams",
@@ -55,6 +56,10 @@ def group_actor(group: Group, urls: Urls, *, member_count: int | None = None) ->
     }
     if group.icon_path:
         doc["icon"] = {"type": "Image", "url": f"{urls.base}/media/{group.icon_path}"}
+    place = locate(group.city, group.country) if group.country else None
+    if place is not None:
+        # AS2 Place: partners draw the group on their collaboration maps from it.
+        doc["location"] = {"type": "Place", "name": place.name, "latitude": place.latitude, "longitude": place.longitude}
     return doc
 
 

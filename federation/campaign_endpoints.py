@@ -29,6 +29,7 @@ async def object_document(request: Request, group: Group, kind: str, ident: int)
     if refusal is not None:
         return refusal
     urls = fed_of(request).urls
+    translations = fed_of(request).catalogs.get(group.language)
     if group.visibility != "public":
         return error_response(404, "no such object")
     if kind in FEATURE_DOCUMENTS:
@@ -41,18 +42,19 @@ async def object_document(request: Request, group: Group, kind: str, ident: int)
             return error_response(404, "no such call")
         campaign = await Campaign.get_or_none(id=call.campaign_id) if call.campaign_id else None
         counted = (await calls.status(call)).counted
-        doc = call_question(urls, group, call, counted=counted, campaign=campaign, image=await call.image)
+        doc = call_question(urls, group, call, counted=counted, campaign=campaign, image=await call.image,
+                            translations=translations)
     elif kind == "alert":
         alert = await Alert.get_or_none(id=ident, group=group)
         if alert is None:
             return error_response(404, "no such alert")
         campaign = await Campaign.get_or_none(id=alert.campaign_id) if alert.campaign_id else None
-        doc = alert_note(urls, group, alert, campaign=campaign, image=await alert.image)
+        doc = alert_note(urls, group, alert, campaign=campaign, image=await alert.image, translations=translations)
     elif kind == "campaign":
         campaign = await Campaign.get_or_none(id=ident, group=group)
         if campaign is None:
             return error_response(404, "no such campaign")
-        doc = campaign_note(urls, group, campaign)
+        doc = campaign_note(urls, group, campaign, translations=translations)
     elif kind == organisers.KIND:
         announcement = await Announcement.get_or_none(id=ident, group=group)
         if announcement is None:

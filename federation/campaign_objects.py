@@ -9,6 +9,7 @@ Images go as ``attachment: [{type: Image, mediaType, url, name: alt text}]``, wh
 
 from __future__ import annotations
 
+import gettext
 import html
 import re
 import uuid
@@ -24,6 +25,10 @@ from federation.vocab import hashtags, is_http_id, type_of
 from hub.models import Alert, CallToAction, Campaign, Group, MediaFile
 from hub.services.calls import POLL_OPTION
 from hub.services.campaigns import hashtags_in_text
+from hub.timezones import format_moment
+
+ENGLISH = gettext.NullTranslations()
+"""The source language, for callers without the hub's catalogues."""
 
 TEXT_SOURCE_CAP = 100_000
 """Characters of a post's HTML read for its text lines (the sanitiser's own cap)."""
@@ -116,29 +121,51 @@ def public_addressing(urls: Urls, group: Group) -> dict[str, Any]:
     return {"to": [urls.group_followers(group.slug)], "cc": cc, "audience": urls.group(group.slug)}
 
 
+def in_language(doc: dict[str, Any], language: str) -> dict[str, Any]:
+    """``doc`` with its ``content`` also as ``contentMap`` in ``language`` (so readers' servers know it)."""
+    doc["contentMap"] = {language: doc["content"]}
+    return doc
+
+
+def when_of(call: CallToAction, language: str, zone: str | None = None) -> str:
+    """When a call is, for a reader of ``language``: its time in the reader's ``zone`` (else the call's), named,
+    or the free text of calls written before calls had a time."""
+    if call.starts_at is not None:
+        return format_moment(call.starts_at, zone or call.time_zone, language)
+    return call.when_text
+
+
 def call_question(urls: Urls, group: Group, call: CallToAction, *, counted: int, campaign: Campaign | None,
-                  image: MediaFile | None) -> dict[str, Any]:
-    """A call as the group's ``Question`` with the one option "I'm in" (votes = members signed up)."""
+                  image: MediaFile | None, translations: gettext.NullTranslations = ENGLISH) -> dict[str, Any]:
+    """A call as the group's ``Question`` with the one option "I'm in" (votes = members signed up).
+
+    The framing text is in the group's language (``translations``); a call with a real time gives it in the
+    call's zone, named, and as ``startTime``.
+    """
+    t = translations
     uri = object_uri(urls, group.slug, "call", call.id)
     page = call_page(urls, group.slug, call.id)
     lines = [f"<strong>{html.escape(call.what)}</strong>"]
     if call.where_text:
-        lines.append(f"Where: {html.escape(call.where_text)}")
-    if call.when_text:
-        lines.append(f"When: {html.escape(call.when_text)}")
-    lines.append(f"People needed: {call.needed} ({counted} signed up)")
+        lines.append(html.escape(t.gettext("Where: %(where)s") % {"where": call.where_text}))
+    when = when_of(call, group.language)
+    if when:
+        lines.append(html.escape(t.gettext("When: %(when)s") % {"when": when}))
+    lines.append(html.escape(t.gettext("People needed: %(needed)d (%(count)d signed up)")
+                             % {"needed": call.needed, "count": counted}))
     if call.details:
         lines.append(html.escape(call.details))
     if call.state == "open":
-        answer = "Vote “I’m in” in the poll, or reply “I’m in”."
+        answer = t.gettext("Vote “I’m in” in the poll, or reply “I’m in”.")
     else:
-        answer = "This call is closed."
-    content = "<p>" + "<br>".join(lines) + "</p><p>" + answer + " " + _link(page) + _tags_text(campaign) + "</p>"
+        answer = t.gettext("This call is closed.")
+    content = "<p>" + "<br>".join(lines) + "</p><p>" + html.escape(answer) + " " + _link(page) + _tags_text(campaign) + "</p>"
     doc: dict[str, Any] = {
         "id": uri,
         "type": "Question",
         "attributedTo": urls.group(group.slug),
         "content": content,
+        "contentMap": {group.language: content},
         "url": page,
         "published": _time(call.created_at),
         "oneOf": [{"type": "Note", "name": POLL_OPTION, "replies": {"type": "Collection", "totalItems": counted}}],
@@ -148,35 +175,44 @@ def call_question(urls: Urls, group: Group, call: CallToAction, *, counted: int,
         "sensitive": False,
         **public_addressing(urls, group),
     }
+    if call.starts_at is not None:
+        doc["startTime"] = _time(call.starts_at)
     if call.state == "closed":
         doc["closed"] = _time(call.closed_at)
         doc["endTime"] = _time(call.closed_at)
     return doc
 
 
-def alert_note(urls: Urls, group: Group, alert: Alert, *, campaign: Campaign | None, image: MediaFile | None) -> dict[str, Any]:
-    """An alert as the group's public ``Note`` (the text, the campaign's hashtags and a link)."""
+def alert_note(urls: Urls, group: Group, alert: Alert, *, campaign: Campaign | None, image: MediaFile | None,
+               translations: gettext.NullTranslations = ENGLISH) -> dict[str, Any]:
+    """An alert as the group's public ``Note`` (the text, the campaign's hashtags and a link), framed in the group's language."""
     uri = object_uri(urls, group.slug, "alert", alert.id)
     page = campaign_page(urls, group.slug, campaign.slug) if campaign else urls.group(group.slug)
-    content = (f"<p><strong>Urgent:</strong> {html.escape(alert.text)}</p>"
+    urgent = translations.gettext("Urgent:")
+    content = (f"<p><strong>{html.escape(urgent)}</strong> {html.escape(alert.text)}</p>"
                f"<p>{_link(page)}{_tags_text(campaign)}</p>")
     return {
-        "id": uri, "type": "Note", "attributedTo": urls.group(group.slug), "content": content, "url": page,
+        "id": uri, "type": "Note", "attributedTo": urls.group(group.slug), "content": content,
+        "contentMap": {group.language: content}, "url": page,
         "published": _time(alert.created_at), "attachment": image_attachment(urls, image),
         "tag": hashtag_tags(urls, group, campaign), "sensitive": False, **public_addressing(urls, group),
     }
 
 
-def campaign_note(urls: Urls, group: Group, campaign: Campaign) -> dict[str, Any]:
-    """A new campaign announced as the group's public ``Note``."""
+def campaign_note(urls: Urls, group: Group, campaign: Campaign, *,
+                  translations: gettext.NullTranslations = ENGLISH) -> dict[str, Any]:
+    """A new campaign announced as the group's public ``Note``, framed in the group's language."""
     uri = object_uri(urls, group.slug, "campaign", campaign.id)
     page = campaign_page(urls, group.slug, campaign.slug)
     goal = f"<br>{html.escape(campaign.goal)}" if campaign.goal else ""
     tags = " ".join(f"#{html.escape(t)}" for t in campaign.hashtags or [])
-    content = (f"<p>New campaign: <strong>{html.escape(campaign.name)}</strong>{goal}</p>"
-               f"<p>Post with {tags} to take part. {_link(page)}</p>")
+    heading = translations.gettext("New campaign:")
+    invitation = translations.gettext("Post with %(tags)s to take part.") % {"tags": tags}
+    content = (f"<p>{html.escape(heading)} <strong>{html.escape(campaign.name)}</strong>{goal}</p>"
+               f"<p>{html.escape(invitation)} {_link(page)}</p>")
     return {
-        "id": uri, "type": "Note", "attributedTo": urls.group(group.slug), "content": content, "url": page,
+        "id": uri, "type": "Note", "attributedTo": urls.group(group.slug), "content": content,
+        "contentMap": {group.language: content}, "url": page,
         "published": _time(campaign.created_at), "tag": hashtag_tags(urls, group, campaign), "sensitive": False,
         **public_addressing(urls, group),
     }

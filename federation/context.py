@@ -19,6 +19,7 @@ from federation.signatures import SigningAuth
 from federation.urls import Urls
 from hub import __version__
 from hub.intake import InboxWriter
+from hub.languages import Catalogs
 from hub.services.blocks import BlockedDomains
 from hub.services.instance import instance_key
 from hub.settings import Settings
@@ -46,6 +47,8 @@ class Federation:
     """Stores received activities, the POSTs that arrive together in one transaction (group commit)."""
     blocked_domains: BlockedDomains = field(default_factory=BlockedDomains)
     """This process's copy of the instance's blocked domains, for the inbox's door check."""
+    catalogs: Catalogs = field(default_factory=Catalogs.load)
+    """The hub's translations: direct messages are written in each recipient's language."""
     wake_worker: Callable[[], None] = lambda: None
     """Called after the inbox stores an item or a service records an event, to wake an in-process worker."""
     _instance_auth: dict[str, SigningAuth] = field(default_factory=dict)

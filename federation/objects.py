@@ -71,5 +71,5 @@ def draft_from(activity: dict, obj: dict, raw: str, group: Group, fed: Federatio
         in_reply_to=id_of(obj.get("inReplyTo")),
         title=cleaned.title,
         summary=cleaned.summary,
-        language=cleaned.language,
+        language=cleaned.language or content_and_language(obj, activity)[1],
     )

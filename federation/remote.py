@@ -6,6 +6,7 @@ one refetch on failure for key rotation, rate-limited per key so a sender cannot
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -78,6 +79,21 @@ def _public_key(document: dict, actor_id: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def place_of(document: dict) -> tuple[str | None, float | None, float | None]:
+    """(name, latitude, longitude) of an actor's ``location`` Place; Nones for anything missing or out of range."""
+    location = document.get("location")
+    if isinstance(location, list):
+        location = next((item for item in location if isinstance(item, dict)), None)
+    if not isinstance(location, dict):
+        return None, None, None
+    name = plain_text(location["name"], max_length=200) or None if isinstance(location.get("name"), str) else None
+    lat, lon = location.get("latitude"), location.get("longitude")
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (lat, lon))
+    if not numbers or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return name, None, None
+    return name, float(lat), float(lon)
+
+
 async def store_actor(document: dict) -> RemoteActor:
     """Check an actor document (fetched from its own id) and upsert its cache row and account."""
     actor_id = document.get("id")
@@ -98,6 +114,7 @@ async def store_actor(document: dict) -> RemoteActor:
     name = await off_loop(plain_text, raw_name[:MAX_NAME_SOURCE], max_length=200) if isinstance(raw_name, str) else None
     icon = document.get("icon")
     icon_url = _http_url(icon.get("url")) if isinstance(icon, dict) else None
+    place = place_of(document)
     fields = {
         "actor_type": actor_type,
         "inbox": inbox,
@@ -108,6 +125,9 @@ async def store_actor(document: dict) -> RemoteActor:
         "name": name,
         "url": _http_url(document.get("url")),
         "icon_url": icon_url,
+        "place_name": place[0],
+        "latitude": place[1],
+        "longitude": place[2],
         "fetched_at": now(),
         "gone": False,
     }

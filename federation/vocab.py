@@ -6,6 +6,7 @@ plain values or None; none raises on odd input.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ MAX_MENTIONS = 50
 MAX_ID_LENGTH = 1024
 """Longest id (URL) the hub stores; the database columns are this wide."""
 _UNSAFE_IN_ID = re.compile(r"[\x00-\x20\x7f]")
+log = logging.getLogger("causeway.federation")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,3}")
 _REFERENCE = (str, dict, list)
 _POST_FIELD_TYPES: dict[str, tuple[type, ...]] = {
@@ -193,18 +195,43 @@ def parse_time(value: Any) -> datetime | None:
         return None
 
 
-def content_and_language(obj: dict) -> tuple[str, str | None]:
-    """The HTML content and its language: ``content``, else the first ``contentMap`` entry."""
+def _tag(value: object, source: str) -> str | None:
+    """A well-formed language tag, else None (a malformed one is logged and ignored)."""
+    if not isinstance(value, str):
+        return None
+    if _LANGUAGE.fullmatch(value) and len(value) <= 16:
+        return value
+    log.info("language ignored code=%r source=%s", value[:40], source)
+    return None
+
+
+def context_language(document: dict) -> str | None:
+    """The JSON-LD default language (``"@language"`` in the ``@context``), if the document declares one."""
+    context = document.get("@context")
+    for item in context if isinstance(context, list) else [context]:
+        if isinstance(item, dict) and "@language" in item:
+            return _tag(item["@language"], "@language")
+    return None
+
+
+def content_and_language(obj: dict, activity: dict | None = None) -> tuple[str, str | None]:
+    """The HTML content and its language: ``content``, else the first ``contentMap`` entry; the language from
+    the ``contentMap`` key, else the object's ``language``, else the ``@language`` of the object's or the
+    activity's ``@context``. Malformed tags are ignored with a log line."""
     content = obj.get("content") if isinstance(obj.get("content"), str) else None
     content_map = obj.get("contentMap")
     language = None
     if isinstance(content_map, dict):
         for lang, text in content_map.items():
             if isinstance(lang, str) and isinstance(text, str):
-                language = lang if _LANGUAGE.fullmatch(lang) and len(lang) <= 16 else None
+                language = _tag(lang, "contentMap")
                 if content is None:
                     content = text
                 break
+    if language is None:
+        language = _tag(obj.get("language"), "language") or context_language(obj)
+    if language is None and activity is not None:
+        language = context_language(activity)
     if content is None and isinstance(obj.get("source"), dict) and isinstance(obj["source"].get("content"), str):
         content = obj["source"]["content"]
     return content or "", language

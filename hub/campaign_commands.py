@@ -6,7 +6,7 @@
     hub campaign progress GROUP/SLUG AMOUNT [--target N]
     hub campaign posts GROUP CAMPAIGN [--state pending|approved|hidden] [--json]
     hub campaign moderate ENTRY_ID approve|hide|block
-    hub call create GROUP --what ... [--where ...] [--when ...] --needed N [--campaign SLUG] [--kind K]
+    hub call create GROUP --what ... [--where ...] [--when 2026-12-05T09:00 [--zone Europe/Lisbon]] --needed N [--campaign SLUG] [--kind K]
                           [--non-members apart|ignore] [--image FILE --alt TEXT]
     hub call list GROUP [--json]
     hub call close ID
@@ -126,7 +126,7 @@ async def _call_create(args: argparse.Namespace, settings: Settings) -> int:
     campaign = await campaigns.get_campaign(group, args.campaign) if args.campaign else None
     image = await image_from_file(settings, args.image, args.alt)
     call = await calls.create_call(
-        group, what=args.what, where=args.where or "", when=args.when or "", details=args.details or "", needed=args.needed,
+        group, what=args.what, where=args.where or "", when=args.when or "", time_zone=args.zone, details=args.details or "", needed=args.needed,
         kind=args.kind, campaign=campaign, non_members=args.non_members, image=image,
     )
     print(f"published call #{call.id} at {settings.base_url}/groups/{group.slug}/calls/{call.id}; it is queued for the members")
@@ -138,7 +138,7 @@ async def _call_list(args: argparse.Namespace, settings: Settings) -> int:
     rows = []
     for call in await calls.list_calls(group):
         status = await calls.status(call)
-        rows.append({"id": call.id, "what": call.what, "where": call.where_text, "when": call.when_text, "needed": call.needed,
+        rows.append({"id": call.id, "what": call.what, "where": call.where_text, "when": call.starts_at.isoformat() if call.starts_at else call.when_text, "time_zone": call.time_zone, "needed": call.needed,
                      "signed_up": status.counted, "remaining": status.remaining, "state": call.state,
                      "members": [s.account.handle or s.account.uri for s in status.members],
                      "others": [s.account.handle or s.account.uri for s in status.others]})
@@ -231,7 +231,8 @@ def register(cli) -> None:
     p.add_argument("group")
     p.add_argument("--what", required=True)
     p.add_argument("--where")
-    p.add_argument("--when")
+    p.add_argument("--when", help="local date and time, e.g. 2026-12-05T09:00 (in --zone)")
+    p.add_argument("--zone", help="IANA time zone of --when, e.g. Europe/Lisbon (default: the group's)")
     p.add_argument("--details")
     p.add_argument("--needed", type=int, required=True)
     p.add_argument("--campaign", help="the campaign's short name")

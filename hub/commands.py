@@ -65,8 +65,19 @@ async def _group_create(args: argparse.Namespace, settings: Settings) -> int:
         args.slug, args.name, summary=args.summary or "", closed=args.closed, private=args.private, owner=owner
     )
     await instance.instance_key()
+    if any(value is not None for value in (args.language, args.time_zone, args.city, args.country)):
+        await profiles.update_settings(group, by=None, language=args.language, time_zone=args.time_zone,
+                                       city=args.city, country=args.country)
     print(f"created @{group.slug}@{settings.domain} at {settings.base_url}/groups/{group.slug}")
     return 0
+
+
+def _add_settings_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--language", help="the group's language for messages to people whose own is unknown: "
+                                      "en, es, pt, de, sw or ar")
+    p.add_argument("--time-zone", help="IANA time zone of the group's pages, e.g. Europe/Lisbon")
+    p.add_argument("--city", help="the city the group works in (shown on collaboration maps); empty to clear")
+    p.add_argument("--country", help="two-letter ISO 3166 code of the group's country, e.g. PT; empty to clear")
 
 
 async def _group_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,19 +98,26 @@ async def _group_edit(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.slug)
     values = {"name": args.name, "summary": args.summary, "rules": args.rules, "posting_mode": args.posting_mode,
               "access": args.access}
-    if all(value is None for value in values.values()):
-        print("hub group edit: nothing to change: give --name, --summary, --rules, --posting-mode or --access",
-              file=sys.stderr)
+    place = {"language": args.language, "time_zone": args.time_zone, "city": args.city, "country": args.country}
+    if all(value is None for value in (*values.values(), *place.values())):
+        print("hub group edit: nothing to change: give --name, --summary, --rules, --posting-mode, --access, "
+              "--language, --time-zone, --city or --country", file=sys.stderr)
         return 2
-    if args.access is not None:
-        change = await group_settings.preview_access(group, args.access)
-        if change.hides_public_posts:
-            print(f"note: {change.public_posts} public posts stay public on the servers that received them; "
-                  "the hub's pages now show them to members only, and new posts are for members only")
-        elif change.changes and change.current == "private":
-            print(f"note: {change.members_posts} members-only posts stay members-only; new posts are public")
-    await group_settings.edit(group, by=None, **values)
-    print(f"updated {group.slug} ({group_settings.access_of(group)}); the Update is queued")
+    await profiles.check_settings(group, **place)  # refused before anything changes
+    if any(value is not None for value in values.values()):
+        if args.access is not None:
+            change = await group_settings.preview_access(group, args.access)
+            if change.hides_public_posts:
+                print(f"note: {change.public_posts} public posts stay public on the servers that received them; "
+                      "the hub's pages now show them to members only, and new posts are for members only")
+            elif change.changes and change.current == "private":
+                print(f"note: {change.members_posts} members-only posts stay members-only; new posts are public")
+        await group_settings.edit(group, by=None, **values)
+        print(f"updated {group.slug} ({group_settings.access_of(group)}); the Update is queued")
+    if any(value is not None for value in place.values()):
+        group = await profiles.update_settings(await groups.get_group(args.slug), by=None, **place)
+        where = ", ".join(part for part in (group.city, group.country) if part) or "no place"
+        print(f"{group.slug}: language {group.language}, time zone {group.time_zone}, {where}; the profile update is queued")
     return 0
 
 
@@ -238,9 +256,11 @@ def register(cli) -> None:
     p.add_argument("--closed", action="store_true", help="organisers approve each join")
     p.add_argument("--private", action="store_true", help="members-only posts, not listed (implies --closed)")
     p.add_argument("--owner", help="HANDLE of a known account to make owner")
+    _add_settings_arguments(p)
     p = cli.command("group list", "list the hub's groups", _group_list)
     p.add_argument("--json", action="store_true")
-    p = cli.command("group edit", "change a group's profile or access (only the options given)", _group_edit)
+    p = cli.command("group edit", "change a group's profile, access, language, time zone or place (only the options given)",
+                    _group_edit)
     p.add_argument("slug")
     p.add_argument("--name")
     p.add_argument("--summary")
@@ -248,6 +268,7 @@ def register(cli) -> None:
     p.add_argument("--posting-mode", choices=groups.POSTING_MODES)
     p.add_argument("--access", choices=tuple(group_settings.ACCESS_MODES),
                    help="open: anyone joins; closed: organisers approve; private: members-only posts, approval")
+    _add_settings_arguments(p)
     p = cli.command("group delete", "delete a group: members are told, its actor's Delete federates, pages answer 410",
                     _group_delete)
     p.add_argument("slug")

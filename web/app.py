@@ -23,7 +23,7 @@ from federation.urls import Urls
 from hub import db
 from hub.secret import load_or_create_secret
 from hub.settings import Settings
-from web import admin_health, console, console_network, feeds, health, i18n, join, media, metrics, pages, sessions, signin
+from web import admin_health, console, console_network, feeds, health, i18n, join, media, metrics, pages, preferences, sessions, signin
 from web import campaign_console, campaign_pages, console_organisers, console_settings, member_home
 from web import decision_pages, gathering_console, gathering_pages, library_pages
 from web.rendering import exception_handlers
@@ -48,6 +48,8 @@ def routes() -> list:
         Route("/", pages.home, name="home"),
         Route("/about", pages.about, name="about"),
         Route("/language/{code}", i18n.switch_language, name="language"),
+        Route("/preferences", preferences.preferences, name="preferences"),
+        Route("/preferences", preferences.save_preferences, methods=["POST"], name="preferences_save"),
         Route("/login", signin.login, name="login"),
         Route("/login/password", signin.login_password, methods=["POST"], name="login_password"),
         Route("/login/link", signin.login_link, methods=["POST"], name="login_link"),

@@ -16,6 +16,7 @@ from hub.errors import HubError, InvalidInput, NotFound
 from hub.models import Alert, CampaignPost, MediaFile
 from hub.services import alerts, board, calls, campaigns, media
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
+from hub.timezones import zone_names
 from web.console import back as console_back
 from web.console import carry_out, console_group, report_error
 from web.csrf import checked_form
@@ -79,7 +80,7 @@ async def console_page(request: Request) -> Response:
     approved = {c.id: await campaigns.gathered(c, limit=10) for c in rows}
     open_calls = [await calls.status(c) for c in await calls.list_calls(group, state="open")]
     return await render(
-        request, "campaign/console.html", group=group, role=role, section="campaigns", campaigns=rows,
+        request, "campaign/console.html", group=group, role=role, section="campaigns", campaigns=rows, zone_names=zone_names(),
         pending=pending, approved=approved, calls=open_calls, matches=await board.suggest_matches(group),
         needs=await board.items(group, kind="need"), offers=await board.items(group, kind="offer"),
         alerts=await alerts.pinned_alerts(group, limit=10), subscribers=len(await alerts.subscribers(group)),
@@ -165,6 +166,7 @@ async def create_call(request: Request) -> Response:
         campaign, image = await _campaign_and_image(request, group, form)
         await calls.create_call(
             group, what=str(form.get("what", "")), where=str(form.get("where", "")), when=str(form.get("when", "")),
+            time_zone=str(form.get("time_zone", "")) or None,
             details=str(form.get("details", ""))[:5000], needed=_int(form.get("needed"), 0) or 0,
             kind=str(form.get("kind", "shift")), campaign=campaign,
             non_members="ignore" if form.get("non_members") == "ignore" else "apart", image=image, by=account,

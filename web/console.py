@@ -17,6 +17,7 @@ from hub.errors import HubError, ImageRejected, NotFound, PermissionDenied
 from hub.models import Account, Group, Membership, Post
 from hub.services import directory, groups, media, members, moderation, profiles
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
+from hub.timezones import zone_names
 from web.csrf import checked_form
 from web.errors import UploadRejected
 from web.i18n import gettext_for
@@ -104,7 +105,8 @@ async def group_home(request: Request) -> Response:
     """GET /console/groups/{slug}: the profile form, the avatar and a summary of what waits."""
     account, group, role = await console_group(request)
     pending = await members.list_members(group, state="pending")
-    return await render(request, "console/profile.html", group=group, role=role, pending_count=len(pending), section="profile")
+    return await render(request, "console/profile.html", group=group, role=role, pending_count=len(pending), section="profile",
+                        zone_names=zone_names())
 
 
 async def update_profile(request: Request) -> Response:
@@ -117,6 +119,8 @@ async def update_profile(request: Request) -> Response:
             name=str(form.get("name", ""))[:200], summary=str(form.get("summary", ""))[:5000],
             rules=str(form.get("rules", ""))[:10000], join_policy=str(form.get("join_policy", group.join_policy)),
             posting_mode=str(form.get("posting_mode", group.posting_mode)),
+            language=str(form.get("language", group.language)), time_zone=str(form.get("time_zone", group.time_zone)),
+            city=str(form.get("city", group.city))[:200], country=str(form.get("country", group.country))[:10],
         )
     except (NotFound, PermissionDenied):
         raise

@@ -1,52 +1,33 @@
 """Languages of the web interface: gettext catalogs, choosing one per request, and the switch.
 
 Every piece of UI text goes through gettext: templates with Jinja2's i18n extension (``{% trans %}``,
-``_()``), Python code with :func:`gettext_for`. Catalogs live in ``web/locale/<lang>/LC_MESSAGES/causeway.po``
-and their compiled ``.mo`` files are committed beside them (``pybabel compile -d web/locale -D causeway``
-after editing a ``.po``; a test checks they match).
+``_()``), Python code with :func:`gettext_for`. The catalogues are the hub's (:mod:`hub.languages`,
+``hub/locale``; ``make catalogues`` extracts, updates and compiles them; a test checks they match).
 
 A request's language is the ``lang`` cookie set by the switch on every page, else the language a
-signed-in member chose on their page (``Account.language``), else the best match of its
-``Accept-Language`` header, else English.
+signed-in member chose (``Account.language``: on their page, in /preferences, or with the switch, which
+also stores it), else the best match of its ``Accept-Language`` header, else English. Messages the hub
+sends a person are in their language too (:func:`hub.languages.language_for`).
 """
 
 from __future__ import annotations
 
 import gettext
-from dataclasses import dataclass
-from pathlib import Path
+import logging
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "causeway"
-DEFAULT_LANGUAGE = "en"
-LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
-"""Supported languages: code -> the language's name in itself (shown in the switch)."""
+from hub.languages import DEFAULT_LANGUAGE, LANGUAGES, Catalogs, direction
+from hub.services import accounts
+from web.sessions import current_account
+
+__all__ = ["Catalogs", "DEFAULT_LANGUAGE", "LANGUAGES", "direction", "gettext_for", "language_of", "negotiate"]
+log = logging.getLogger("causeway.web")
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class Catalogs:
-    """The loaded translations, one per supported language (English is the identity)."""
-
-    translations: dict[str, gettext.NullTranslations]
-
-    @classmethod
-    def load(cls, locale_dir: Path = LOCALE_DIR) -> Catalogs:
-        """Read every supported language's compiled catalog (missing ones fall back to English)."""
-        loaded: dict[str, gettext.NullTranslations] = {}
-        for code in LANGUAGES:
-            loaded[code] = gettext.translation(DOMAIN, localedir=str(locale_dir), languages=[code], fallback=True)
-        return cls(loaded)
-
-    def get(self, code: str) -> gettext.NullTranslations:
-        """The translations of ``code`` (English for anything unknown)."""
-        return self.translations.get(code) or self.translations[DEFAULT_LANGUAGE]
 
 
 def parse_accept_language(header: str) -> list[str]:
@@ -134,12 +115,26 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def use_account_language(request: Request, code: str | None) -> None:
+    """Make a signed-in person's stored language the request's (it beats the cookie and the browser's)."""
+    if code in LANGUAGES:
+        request.state.language = code
+
+
 async def switch_language(request: Request) -> Response:
-    """GET /language/{code}?next=PATH: remember the chosen language in a cookie and go back."""
+    """GET /language/{code}?next=PATH: remember the chosen language in a cookie (and on the account) and go back.
+
+    An unknown code changes nothing and is logged.
+    """
     code = request.path_params["code"]
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
-    if code in LANGUAGES:
-        remember_language(request, response, code)
+    if code not in LANGUAGES:
+        log.info("language ignored code=%r source=switch", code[:40])
+        return response
+    remember_language(request, response, code)
+    account = await current_account(request)
+    if account is not None:
+        await accounts.set_preferences(account, language=code, time_zone=account.time_zone)
     return response
 
 
@@ -160,7 +155,7 @@ LANGUAGE_NAMES: dict[str, str] = {
     "en": N_("English"), "es": N_("Spanish"), "fr": N_("French"), "de": N_("German"), "it": N_("Italian"),
     "pt": N_("Portuguese"), "nl": N_("Dutch"), "ca": N_("Catalan"), "eu": N_("Basque"), "gl": N_("Galician"),
     "pl": N_("Polish"), "sv": N_("Swedish"), "ja": N_("Japanese"), "zh": N_("Chinese"), "ar": N_("Arabic"),
-    "uk": N_("Ukrainian"), "ru": N_("Russian"), "tr": N_("Turkish"), "eo": N_("Esperanto"),
+    "uk": N_("Ukrainian"), "ru": N_("Russian"), "tr": N_("Turkish"), "eo": N_("Esperanto"), "sw": N_("Swahili"),
 }
 """Names of the languages posts are most often written in; others are shown by their tag."""
 

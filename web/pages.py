@@ -18,7 +18,8 @@ from federation.responses import wants_activity_json
 from federation.sanitize import render_local_text
 from hub import __version__
 from hub.errors import Gone, NotFound
-from hub.models import Account, Collaboration, Group, Post
+from hub.models import Account, Collaboration, Group, Post, RemoteActor
+from hub.places import locate
 from hub.services import alerts, announcements, collaborations, directory, groups, members, moderation, posts
 from web.gathering_pages import gathering_section
 from web.graph import Partner, collaboration_svg
@@ -115,41 +116,70 @@ async def thread(request: Request) -> Response:
     return await render(request, "thread.html", post=post, replies=replies, group=post.group)
 
 
-async def _collaboration(request: Request) -> tuple[Collaboration, list[Partner]]:
-    """The collaboration of the path and its partners as the map shows them; NotFound otherwise."""
+def _local_slug(request: Request, uri: str) -> str | None:
+    """The slug of a local group whose actor id is ``uri``, else None."""
+    urls = request.app.state.urls
+    if not urls.is_local(uri):
+        return None
+    path = urlsplit(uri).path
+    return path.removeprefix("/groups/") if path.startswith("/groups/") and path.count("/") == 2 else None
+
+
+async def _as_partner(request: Request, account: Account) -> Partner:
+    """An account of a partner group as the map shows it, with where it says it is."""
+    handle = account.handle or account.uri
+    instance = handle.rpartition("@")[2] if account.handle else (urlsplit(account.uri).netloc or account.uri)
+    name = account.display_name or handle.partition("@")[0]
+    slug = _local_slug(request, account.uri)
+    local = await Group.get_or_none(slug=slug) if slug else None
+    if local is not None:
+        place = locate(local.city, local.country) if local.country else None
+        if place is not None:
+            return Partner(name, handle, instance, place.name, place.latitude, place.longitude)
+        return Partner(name, handle, instance)
+    actor = await RemoteActor.get_or_none(account_id=account.id)
+    if actor is None:
+        return Partner(name, handle, instance)
+    return Partner(name, handle, instance, actor.place_name, actor.latitude, actor.longitude)
+
+
+async def _collaboration(request: Request) -> tuple[Collaboration, list[Partner], Partner]:
+    """The collaboration of the path, its partners and its host as the map shows them; NotFound otherwise."""
     found = await groups.get_group(request.path_params["slug"])
     collab = await Collaboration.get_or_none(group=found).prefetch_related("group", "host_group")
     if collab is None:
         raise NotFound("this group is not a collaboration")
-    shown = []
-    for account in await collaborations.partners(collab):
-        handle = account.handle or account.uri
-        instance = handle.rpartition("@")[2] if account.handle else (urlsplit(account.uri).netloc or account.uri)
-        shown.append(Partner(name=account.display_name or handle.partition("@")[0], handle=handle, instance=instance))
+    shown = [await _as_partner(request, account) for account in await collaborations.partners(collab)]
     shown.sort(key=lambda p: (p.instance, p.name.lower()))
-    return collab, shown
+    host_group = collab.host_group
+    place = locate(host_group.city, host_group.country) if host_group.country else None
+    host = Partner(host_group.name, f"{host_group.slug}@{request.app.state.settings.domain}", request.app.state.settings.domain,
+                   *((place.name, place.latitude, place.longitude) if place else ()))
+    return collab, shown, host
 
 
 async def collaboration(request: Request) -> Response:
-    """A collaboration: its partner groups by instance, and the map of who works with whom."""
-    collab, partners = await _collaboration(request)
+    """A collaboration: its partner groups on a world map, and the same as a text list (by instance, with places)."""
+    collab, partners, host = await _collaboration(request)
     by_instance: dict[str, list[Partner]] = {}
     for partner in partners:
         by_instance.setdefault(partner.instance, []).append(partner)
     return await render(
         request, "collaboration.html", collab=collab, group=collab.group, by_instance=by_instance,
-        partner_count=len(partners), summary_html=render_local_text(collab.group.summary),
+        partner_count=len(partners), located_count=sum(1 for p in partners if p.located), host=host,
+        summary_html=render_local_text(collab.group.summary),
     )
 
 
 async def collaboration_map(request: Request) -> Response:
     """The collaboration map as an SVG image."""
-    collab, partners = await _collaboration(request)
+    collab, partners, host = await _collaboration(request)
     _ = gettext_for(request)
-    description = _("%(name)s: %(groups)d partner groups on %(instances)d instances") % {
-        "name": collab.group.name, "groups": len(partners), "instances": len({p.instance for p in partners}),
+    located = [p for p in partners if p.located]
+    description = _("%(name)s: %(groups)d partner groups on a world map, in %(places)d places") % {
+        "name": collab.group.name, "groups": len(located), "places": len({(p.latitude, p.longitude) for p in located}),
     }
-    svg = collaboration_svg(collab.group.name, partners, description=description)
+    svg = collaboration_svg(collab.group.name, partners, description=description, host=host)
     return Response(svg, media_type="image/svg+xml", headers={
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
         "Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie",

@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hub.errors import Conflict, Gone, HubError, InvalidInput, NotFound, PermissionDenied, RateLimited
+from hub.timezones import DEFAULT_ZONE
 from web import csrf
 from web.errors import BodyTooLarge, CsrfRejected, SignInRequired, UploadRejected
-from web.i18n import LANGUAGES, gettext_for, language_of
+from web.i18n import LANGUAGES, direction, gettext_for, language_of
 from web.sessions import current_account
 
 FLASH_KEY = "flash"
@@ -42,13 +43,20 @@ def here(request: Request) -> str:
 
 
 async def render(request: Request, template: str, *, status: int = 200, **context: object) -> HTMLResponse:
-    """Render ``template`` with the request, account, CSRF token, language and notices in its context."""
+    """Render ``template`` with the request, account, CSRF token, language, time zone and notices in its context.
+
+    Times are shown in the signed-in person's zone, else in the zone of the page's group, else UTC.
+    """
     account = await current_account(request)
     has_session = "session" in request.scope
+    group = context.get("group")
+    lang = language_of(request)
     context.update(
         account=account,
         csrf_token=csrf.form_token(request) if has_session else "",
-        lang=language_of(request),
+        lang=lang,
+        dir=direction(lang),
+        time_zone=(account.time_zone if account is not None else None) or getattr(group, "time_zone", None) or DEFAULT_ZONE,
         languages=LANGUAGES,
         here=quote(here(request), safe="/"),
         flashes=_take_flashes(request),

@@ -14,10 +14,11 @@ from federation.errors import FederationError
 from federation.remote import account_for
 from federation.webfinger import parse_handle, resolve_handle
 from hub.errors import NotFound, PermissionDenied, RateLimited
+from hub.languages import language_for
 from hub.services import accounts, directory, profiles, signin
 from web import sessions
 from web.csrf import checked_form
-from web.i18n import gettext_for, safe_next
+from web.i18n import gettext_for, language_of, safe_next
 from web.rendering import flash, render
 
 
@@ -72,13 +73,18 @@ async def login_link(request: Request) -> Response:
     except FederationError as exc:
         return await again(502, _("We could not look up %(handle)s: %(reason)s") % {"handle": handle, "reason": exc.reason})
     settings = request.app.state.settings
-    text = _("Your sign-in link for Causeway at %(domain)s. It works once, for 15 minutes. If you did not ask for it, ignore this message.") % {"domain": settings.domain}
+    page_language = language_of(request)
 
     async def send_link() -> None:
+        # The message is in the person's language (their choice, else their posts'), else the page's.
+        language = await language_for(account, fallback=page_language)
+        text = request.app.state.catalogs.get(language).gettext(
+            "Your sign-in link for Causeway at %(domain)s. It works once, for 15 minutes. If you did not ask for it, "
+            "ignore this message.") % {"domain": settings.domain}
         try:
             await signin.request_link(
                 account, address=client_address(request), text=text, open_group_creation=settings.open_group_creation,
-                link_for=lambda token: f"{settings.base_url}/login/link/{token}",
+                link_for=lambda token: f"{settings.base_url}/login/link/{token}", language=language,
             )
         except PermissionDenied:
             return  # a local account: nothing is sent (they use their password)

@@ -7,20 +7,24 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.datastructures import URL, URLPath
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from hub import __version__
+from hub.languages import DEFAULT_LANGUAGE
 from hub.settings import Settings
+from hub.timezones import format_moment
 from web import i18n
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
-def format_time(value: datetime | None) -> str:
-    """``2026-11-26 14:05 UTC`` (the same in every language; the ``<time>`` element carries ISO 8601)."""
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+@pass_context
+def format_time(context: Context, value: datetime | None) -> str:
+    """A moment in the page's time zone and language, the zone named (the ``<time>`` element carries ISO 8601)."""
+    return format_moment(value, context.get("time_zone"), context.get("lang") or DEFAULT_LANGUAGE)
 
 
 class RouteCache:

@@ -11,16 +11,21 @@
   board items of the post say what the post now says (a need edited out leaves the board).
 - Outbound, the group's own objects go to every member's server as a plain ``Create`` (Mastodon
   shows posts of accounts its users follow), once per server (the shared inbox where there is one).
-  Alerts also go as a direct message to each member who opted in.
+  Alerts also go as a direct message to each member who opted in. Direct messages are written in
+  each recipient's language (:func:`hub.languages.language_for`: their preference, the language of
+  their posts, else the group's); the group's own objects in the group's language.
 """
 
 from __future__ import annotations
+
+import gettext
+from collections.abc import Callable
 
 from federation import activities
 from federation.audience import group_audience
 from federation.campaign_objects import (
     alert_note, attachments_of, call_page, call_question, campaign_note, create_of, local_object, object_uri,
-    post_hashtags, text_lines_off_loop, update_of,
+    post_hashtags, text_lines_off_loop, update_of, when_of,
 )
 from federation.context import Federation
 from federation.delivery import enqueue
@@ -31,7 +36,11 @@ from federation.objects import clean_object
 from federation.vocab import audience, content_and_language, id_of, ids, is_public, mentions
 from hub.errors import Conflict, HubError, PermissionDenied
 from hub.models import Account, Alert, CallToAction, Campaign, Event, Group, Post, RemoteActor, Signup
+from hub.languages import language_for
 from hub.services import alerts, board, calls, campaigns
+
+Compose = Callable[[gettext.NullTranslations, str, str | None], str]
+"""Writes a message with the reader's translations, language code and time zone (None: not chosen)."""
 
 # --- answers to the group's own objects ---------------------------------------------------------
 
@@ -155,7 +164,8 @@ async def call_object(fed: Federation, call: CallToAction, group: Group) -> dict
     counted = (await calls.status(call)).counted
     campaign = await Campaign.get_or_none(id=call.campaign_id) if call.campaign_id else None
     image = await call.image
-    return call_question(fed.urls, group, call, counted=counted, campaign=campaign, image=image)
+    return call_question(fed.urls, group, call, counted=counted, campaign=campaign, image=image,
+                         translations=fed.catalogs.get(group.language))
 
 
 async def on_call_published(fed: Federation, event: Event, group: Group | None) -> None:
@@ -174,27 +184,38 @@ async def on_call_closed(fed: Federation, event: Event, group: Group | None) -> 
     await _publish(fed, group, update_of(await call_object(fed, call, group)))
 
 
-async def _direct(fed: Federation, group: Group, account_id: int, text: str, link: str | None) -> None:
+async def _direct(fed: Federation, group: Group, account_id: int, compose: Compose, link: str | None) -> None:
+    """A direct message from the group to one remote account, written in that person's language."""
     actor = await RemoteActor.get_or_none(account_id=account_id, gone=False).prefetch_related("account")
     if actor is None:
         return
+    language = await language_for(actor.account, group)
+    text = compose(fed.catalogs.get(language), language, actor.account.time_zone)
     sender = fed.urls.group(group.slug)
-    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text, link=link)
+    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text,
+                                  link=link, language=language)
     await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
 
 
 async def on_call_signup(fed: Federation, event: Event, group: Group | None) -> None:
-    """A direct message confirming someone's "I'm in", with the count and the call's page."""
+    """A direct message confirming someone's "I'm in", with the count, the time and the call's page."""
     signup = await Signup.get_or_none(id=event.payload["signup_id"])
     if signup is None or group is None:
         return
     call = await CallToAction.get(id=signup.call_id)
     status = await calls.status(call)
-    if signup.member:
-        text = f"You're in: {call.what}. {status.counted} of {call.needed} signed up."
-    else:
-        text = f"Thanks! You are not a member of {group.name}, so your answer to “{call.what}” is listed apart."
-    await _direct(fed, group, signup.account_id, text, call_page(fed.urls, group.slug, call.id))
+
+    def compose(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
+        when = when_of(call, language, zone)
+        if not signup.member:
+            return t.gettext("Thanks! You are not a member of %(group)s, so your answer to “%(what)s” is listed apart.") % {
+                "group": group.name, "what": call.what}
+        text = t.ngettext("You're in: %(what)s. %(count)d of %(needed)d person signed up.",
+                          "You're in: %(what)s. %(count)d of %(needed)d people signed up.", call.needed) % {
+            "what": call.what, "count": status.counted, "needed": call.needed}
+        return text + (" " + t.gettext("When: %(when)s") % {"when": when} + "." if when else "")
+
+    await _direct(fed, group, signup.account_id, compose, call_page(fed.urls, group.slug, call.id))
 
 
 async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> None:
@@ -202,30 +223,39 @@ async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> N
     alert = await Alert.get(id=event.payload["alert_id"])
     group = group or await Group.get(id=alert.group_id)
     campaign = await Campaign.get_or_none(id=alert.campaign_id) if alert.campaign_id else None
-    note = alert_note(fed.urls, group, alert, campaign=campaign, image=await alert.image)
+    note = alert_note(fed.urls, group, alert, campaign=campaign, image=await alert.image,
+                      translations=fed.catalogs.get(group.language))
     alert.object_uri = note["id"]
     await alert.save(update_fields=["object_uri"])
     await _publish(fed, group, create_of(note))
+
+    def compose(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
+        return t.gettext("Urgent from %(group)s: %(text)s") % {"group": group.name, "text": alert.text}
+
     for account in await alerts.subscribers(group, campaign=campaign):
-        await _direct(fed, group, account.id, f"Urgent from {group.name}: {alert.text}", note["url"])
+        await _direct(fed, group, account.id, compose, note["url"])
 
 
 async def on_alert_subscription(fed: Federation, event: Event, group: Group | None) -> None:
     """Confirm "alerts on" / "alerts off" by direct message."""
     if group is None:
         return
-    if event.payload.get("on"):
-        text = f"Alerts on: you will get urgent alerts from {group.name} by direct message. Reply “alerts off” to stop."
-    else:
-        text = f"Alerts off: you will no longer get urgent alerts from {group.name}."
-    await _direct(fed, group, event.payload["account_id"], text, fed.urls.group(group.slug))
+    switched_on = bool(event.payload.get("on"))
+
+    def compose(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
+        if switched_on:
+            return t.gettext("Alerts on: you will get urgent alerts from %(group)s by direct message. "
+                             "Reply “alerts off” to stop.") % {"group": group.name}
+        return t.gettext("Alerts off: you will no longer get urgent alerts from %(group)s.") % {"group": group.name}
+
+    await _direct(fed, group, event.payload["account_id"], compose, fed.urls.group(group.slug))
 
 
 async def on_campaign_created(fed: Federation, event: Event, group: Group | None) -> None:
     """The group announces a new campaign as its own public Note."""
     campaign = await Campaign.get(id=event.payload["campaign_id"])
     group = group or await Group.get(id=campaign.group_id)
-    await _publish(fed, group, create_of(campaign_note(fed.urls, group, campaign)))
+    await _publish(fed, group, create_of(campaign_note(fed.urls, group, campaign, translations=fed.catalogs.get(group.language))))
 
 
 FEATURE = Feature(

@@ -27,6 +27,7 @@ from federation.features import spaces
 from federation.webfinger import resolve_actor_url
 from hub.clock import now
 from hub.errors import InvalidInput
+from hub.languages import language_for
 from hub.models import Account, Collaboration, Event, Group, GroupFollow, Invite, RemoteActor
 from hub.services import collaborations, groups, invites, members, posts
 
@@ -292,14 +293,18 @@ async def on_invite_sent(fed: Federation, event: Event, group: Group | None) -> 
     await enqueue(_invite_activity(fed, invite, inviter), actor_uri=inviter, inboxes=[remote.inbox])
     if invite.kind == "membership" or announce_form(remote.peer.software) == "object":
         handle = f"@{invite.group.slug}@{fed.urls.host}"
+        language = await language_for(invite.counterpart, invite.group)
+        t = fed.catalogs.get(language)
         if invite.kind == "membership":
-            text = f"You are invited to join {invite.group.name} ({handle}). Follow {handle} and you are in."
+            text = t.gettext("You are invited to join %(group)s (%(handle)s). Follow %(handle)s and you are in.") % {
+                "group": invite.group.name, "handle": handle}
         else:
-            text = f"{invite.group.name} ({handle}) invites you to collaborate in {invite.object_name or invite.object_uri}."
+            text = t.gettext("%(group)s (%(handle)s) invites you to collaborate in %(space)s.") % {
+                "group": invite.group.name, "handle": handle, "space": invite.object_name or invite.object_uri}
         if invite.message:
             text += f" {invite.message}"
         note = activities.direct_note(fed.urls, inviter, inviter, to=remote.uri, handle=invite.counterpart.handle,
-                                      text=text, link=invite.object_uri)
+                                      text=text, link=invite.object_uri, language=language)
         await enqueue(note, actor_uri=inviter, inboxes=[remote.inbox])
 
 

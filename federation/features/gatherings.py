@@ -22,11 +22,13 @@ to list it with its origin.
 
 from __future__ import annotations
 
+import gettext
 import html
 import re
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,11 +45,14 @@ from federation.sanitize import off_loop, plain_text
 from federation.urls import Urls
 from federation.vocab import content_and_language, id_of, is_http_id, parse_time, type_of
 from hub.errors import Conflict, HubError, InvalidInput, PermissionDenied
+from hub.languages import language_for
 from hub.models import DomainBlock, Event, Gathering, Group, MediaFile, RemoteActor, RemoteGathering, Rsvp
 from hub.services import gatherings, rsvps
 from hub.services.gatherings import RemoteDetails, local_when, place_of, where
 
 KINDS = ("event", "eventpoll")
+Compose = Callable[[gettext.NullTranslations], Awaitable[str]]
+"""Writes a direct message with the reader's translations."""
 """The group's own objects of a gathering: ``{group}/objects/event/{id}`` (Event) and ``…/eventpoll/{id}`` (Question)."""
 _PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(event|eventpoll)/(\d{1,12})$")
 MOBILIZON_CONTEXT = {
@@ -242,17 +247,23 @@ async def _publish(fed: Federation, group: Group, gathering: Gathering, wrap) ->
             await enqueue(activity, actor_uri=actor, inboxes=sorted(forms[form]))
 
 
-async def direct_message(fed: Federation, group: Group, account_id: int, text: str, link: str | None) -> None:
-    """A direct message from the group to one remote account (nothing when it is gone or local)."""
+async def direct_message(fed: Federation, group: Group, account_id: int, text: Compose | str, link: str | None) -> None:
+    """A direct message from the group to one remote account (nothing when it is gone or local), written in
+    that person's language when ``text`` is a function of their translations."""
     actor = await RemoteActor.get_or_none(account_id=account_id, gone=False).prefetch_related("account")
     if actor is None:
         return
+    language = None
+    if callable(text):
+        language = await language_for(actor.account, group)
+        text = await text(fed.catalogs.get(language))
     sender = fed.urls.group(group.slug)
-    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text, link=link)
+    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text, link=link,
+                                  language=language)
     await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
 
 
-async def _tell_people(fed: Federation, group: Group, gathering: Gathering, text: str, statuses: tuple[str, ...]) -> None:
+async def _tell_people(fed: Federation, group: Group, gathering: Gathering, text: Compose, statuses: tuple[str, ...]) -> None:
     link = page_url(fed.urls, group.slug, gathering.id)
     for account_id in await Rsvp.filter(gathering_id=gathering.id, status__in=list(statuses)).values_list("account_id", flat=True):
         await direct_message(fed, group, account_id, text, link)
@@ -271,8 +282,17 @@ async def on_updated(fed: Federation, event: Event, group: Group | None) -> None
     await _publish(fed, group, gathering, update_of)
     changed = [c for c in event.payload.get("changed", []) if c in ("time", "place")]
     if changed:
-        text = f"Changed {' and '.join(changed)}: “{gathering.title}” is now {local_when(gathering)}"
-        await _tell_people(fed, group, gathering, text + (f", {where(gathering)}." if where(gathering) else "."), ("going",))
+        async def text(t: gettext.NullTranslations) -> str:
+            values = {"title": gathering.title, "when": local_when(gathering), "where": where(gathering)}
+            if changed == ["time"]:
+                message = t.gettext("New time: “%(title)s” is now %(when)s")
+            elif changed == ["place"]:
+                message = t.gettext("New place: “%(title)s” is now %(when)s")
+            else:
+                message = t.gettext("New time and place: “%(title)s” is now %(when)s")
+            return (message % values) + (", " + values["where"] + "." if values["where"] else ".")
+
+        await _tell_people(fed, group, gathering, text, ("going",))
 
 
 async def on_cancelled(fed: Federation, event: Event, group: Group | None) -> None:
@@ -280,7 +300,10 @@ async def on_cancelled(fed: Federation, event: Event, group: Group | None) -> No
     gathering = await Gathering.get(id=event.payload["gathering_id"])
     group = group or await Group.get(id=gathering.group_id)
     await _publish(fed, group, gathering, update_of)
-    text = f"Cancelled: “{gathering.title}” ({local_when(gathering)}) will not take place."
+    async def text(t: gettext.NullTranslations) -> str:
+        return t.gettext("Cancelled: “%(title)s” (%(when)s) will not take place.") % {
+            "title": gathering.title, "when": local_when(gathering)}
+
     await _tell_people(fed, group, gathering, text, ("going", "waiting", "pending"))
 
 
@@ -291,7 +314,9 @@ async def on_rsvp(fed: Federation, event: Event, group: Group | None) -> None:
         return
     gathering = await Gathering.get(id=rsvp.gathering_id)
     group = group or await Group.get(id=gathering.group_id)
-    text = await rsvps.confirmation(gathering, rsvp, promoted=bool(event.payload.get("promoted")))
+    async def text(t: gettext.NullTranslations) -> str:
+        return await rsvps.confirmation(gathering, rsvp, promoted=bool(event.payload.get("promoted")), translations=t)
+
     await direct_message(fed, group, rsvp.account_id, text, page_url(fed.urls, group.slug, gathering.id))
     actor = await RemoteActor.get_or_none(account_id=rsvp.account_id, gone=False)
     if actor is not None and rsvp.via == "join" and rsvp.activity_uri and rsvp.status in ("going", "refused"):
@@ -313,9 +338,18 @@ async def on_reminder(fed: Federation, event: Event, group: Group | None) -> Non
         return
     group = group or await Group.get(id=gathering.group_id)
     minutes = int(event.payload["minutes"])
-    span = f"{minutes // 1440} day(s)" if minutes % 1440 == 0 else f"{minutes // 60} hour(s)" if minutes % 60 == 0 else f"{minutes} minutes"
     place = f" {where(gathering)}." if where(gathering) else ""
-    text = f"Reminder: “{gathering.title}” starts in {span}: {local_when(gathering)}.{place}"
+
+    async def text(t: gettext.NullTranslations) -> str:
+        if minutes % 1440 == 0:
+            span = t.ngettext("%(n)d day", "%(n)d days", minutes // 1440) % {"n": minutes // 1440}
+        elif minutes % 60 == 0:
+            span = t.ngettext("%(n)d hour", "%(n)d hours", minutes // 60) % {"n": minutes // 60}
+        else:
+            span = t.ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+        return t.gettext("Reminder: “%(title)s” starts in %(span)s: %(when)s.") % {
+            "title": gathering.title, "span": span, "when": local_when(gathering)} + place
+
     await _tell_people(fed, group, gathering, text, ("going",))
 
 

@@ -23,7 +23,7 @@ async def on_notice(fed: Federation, event: Event, group: Group | None) -> None:
     sender = fed.urls.group(group.slug) if group is not None else fed.urls.instance_actor
     note = activities.direct_note(
         fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle,
-        text=event.payload.get("text", ""), link=event.payload.get("link"),
+        text=event.payload.get("text", ""), link=event.payload.get("link"), language=event.payload.get("language"),
     )
     await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
 

@@ -35,8 +35,9 @@ from federation.delivery import enqueue
 from federation.handling import Feature
 from federation.urls import Urls
 from hub import mail
+from hub.languages import language_for
 from hub.models import Account, Announcement, CampaignPost, Event, Group, Membership, Post, RemoteActor, Report
-from hub.services import announcements, attention, events
+from hub.services import announcements, attention, events, refusals
 
 KIND = "announcement"
 """The object kind in ``{group}/objects/{kind}/{id}``."""
@@ -148,13 +149,22 @@ async def on_announcement_pinned(fed: Federation, event: Event, group: Group | N
 # --- direct messages ----------------------------------------------------------------------------
 
 
-async def _direct(fed: Federation, group: Group, account_id: int, text: str, link: str | None) -> bool:
-    """A direct message from the group to one remote account; whether there was an inbox to send to."""
+async def _direct(fed: Federation, group: Group, account_id: int, text: str, link: str | None,
+                  *, reason: str | None = None) -> bool:
+    """A direct message from the group to one remote account; whether there was an inbox to send to.
+
+    With a refusal ``reason``, the text is the explanation in the person's language instead.
+    """
     actor = await RemoteActor.get_or_none(account_id=account_id, gone=False).prefetch_related("account")
     if actor is None:
         return False
+    language = None
+    if reason in refusals.REASONS:
+        language = await language_for(actor.account, group)
+        text = refusals.explanation(group, reason, fed.catalogs.get(language))
     sender = fed.urls.group(group.slug)
-    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text, link=link)
+    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text, link=link,
+                                  language=language)
     await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
     return True
 
@@ -163,7 +173,8 @@ async def on_refusal_explained(fed: Federation, event: Event, group: Group | Non
     """Tell the author why their post was not shared, with the group's page."""
     if group is None:
         return
-    await _direct(fed, group, event.payload["account_id"], event.payload["text"], fed.urls.group(group.slug))
+    await _direct(fed, group, event.payload["account_id"], event.payload["text"], fed.urls.group(group.slug),
+                  reason=event.payload.get("reason"))
 
 
 async def _tell_organisers(fed: Federation, group: Group, kind: str, what: str, section: str, *, skip: int | None = None) -> None:

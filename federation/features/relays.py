@@ -66,7 +66,7 @@ async def on_relay_announce(fed: Federation, item: Incoming) -> Outcome:
         return ignored("the relayed object is not a post by an actor of its own server")
     if not (is_public(ids(obj.get("to"))) or is_public(ids(obj.get("cc")))):
         return ignored("the relayed post is not public")
-    content, _ = content_and_language(obj)
+    content, language = content_and_language(obj)
     text = await text_lines_off_loop(content)
     tags = post_hashtags(obj, text)
     if not await campaigns.campaigns_for(tags):
@@ -75,7 +75,7 @@ async def on_relay_announce(fed: Federation, item: Incoming) -> Outcome:
     url = obj.get("url") if isinstance(obj.get("url"), str) and obj["url"].startswith(("http://", "https://")) else None
     gathered = await campaigns.gather_relay_post(
         author, uri=obj["id"], url=url, content_html=(await clean_object(obj)).content_html, published_at=parse_time(obj.get("published")) or now(),
-        hashtags=tags, attachments=attachments_of(obj),
+        hashtags=tags, attachments=attachments_of(obj), language=language,
     )
     return done(f"relayed post gathered by {len(gathered)} campaign(s)" if gathered else "relayed post already gathered or refused")
 

@@ -24,7 +24,9 @@ class Account(Model):
     display_name = fields.CharField(max_length=200, null=True)
     """Display name (plain text)."""
     language = fields.CharField(max_length=8, null=True)
-    """The interface language the person chose on their page (a code of web.i18n.LANGUAGES), or None."""
+    """The language the person chose for pages and messages (a code of hub.languages.LANGUAGES), if any."""
+    time_zone = fields.CharField(max_length=64, null=True)
+    """The IANA time zone the person chose for times shown to them, if any."""
     created_at = fields.DatetimeField(auto_now_add=True)
     """When the hub first saw this account."""
 
@@ -65,6 +67,12 @@ class RemoteActor(Model):
     """When the document was last fetched."""
     gone = fields.BooleanField(default=False)
     """The actor answered 410 Gone or was deleted."""
+    place_name = fields.CharField(max_length=200, null=True)
+    """Where the actor says it is (``location.name`` of its document), plain text."""
+    latitude = fields.FloatField(null=True)
+    """``location.latitude`` in degrees (-90..90), when given."""
+    longitude = fields.FloatField(null=True)
+    """``location.longitude`` in degrees (-180..180), when given."""
 
     class Meta:
         table = "remote_actors"

@@ -80,6 +80,8 @@ class CampaignPost(Model):
     """Its HTML page on its home server."""
     content_html = fields.TextField(default="")
     """Sanitised HTML content."""
+    language = fields.CharField(max_length=16, null=True)
+    """Language tag of the content (its contentMap key), when known."""
     attachments = fields.JSONField(default=list)
     """Images: [{url, media_type, alt}] with the alt text as sent."""
     source = fields.CharField(max_length=16)
@@ -114,6 +116,10 @@ class CallToAction(Model):
     """Where (plain text)."""
     when_text = fields.CharField(max_length=200, default="")
     """When (plain text, as organisers wrote it)."""
+    starts_at = fields.DatetimeField(null=True)
+    """When it starts (UTC); None for calls written before calls had a real time (``when_text`` then)."""
+    time_zone = fields.CharField(max_length=64, null=True)
+    """The IANA zone the organiser gave the time in (the group's zone by default)."""
     details = fields.TextField(default="")
     """More about it (plain text)."""
     needed = fields.IntField()

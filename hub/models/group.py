@@ -31,6 +31,14 @@ class Group(Model):
     """The group actor's RSA private key (PKCS#8 PEM)."""
     public_key_pem = fields.TextField()
     """The group actor's public key (SPKI PEM)."""
+    language = fields.CharField(max_length=16, default="en")
+    """The group's language: for messages to people whose own language is not known."""
+    time_zone = fields.CharField(max_length=64, default="UTC")
+    """The group's IANA time zone: times on its pages for visitors without a zone of their own."""
+    city = fields.CharField(max_length=100, default="")
+    """The city the group is based in (shown on collaboration maps), or empty."""
+    country = fields.CharField(max_length=2, default="")
+    """ISO 3166-1 alpha-2 code of the group's country, or empty."""
     icon_path = fields.CharField(max_length=255, null=True)
     """Generated file name of the avatar under the media directory."""
     deleted_at = fields.DatetimeField(null=True)

@@ -8,7 +8,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from hub.errors import Conflict, InvalidInput
+from hub.languages import check_language
 from hub.models import Account
+from hub.timezones import check_zone
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _hasher = PasswordHasher()
@@ -56,4 +58,20 @@ async def remote_account(uri: str, *, handle: str | None = None, display_name: s
         account.handle = handle or account.handle
         account.display_name = display_name or account.display_name
         await account.save(update_fields=["handle", "display_name"])
+    return account
+
+
+async def set_preferences(account: Account, *, language: str | None, time_zone: str | None) -> Account:
+    """Store a person's language and time zone (None or empty: none chosen); InvalidInput names what is accepted."""
+    language = language or None
+    time_zone = time_zone or None
+    try:
+        if language is not None:
+            check_language(language)
+        if time_zone is not None:
+            check_zone(time_zone)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    account.language, account.time_zone = language, time_zone
+    await account.save(update_fields=["language", "time_zone"])
     return account

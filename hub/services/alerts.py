@@ -21,9 +21,11 @@ from hub.services.members import ORGANISER_ROLES, is_member, require_role
 
 MAX_TEXT = 2000
 ON_PHRASES = ("alerts on", "alert on", "alertas sí", "alertas si", "alertas on", "alertes oui", "alertes on",
-              "alarm an", "alarme an", "alertas ligadas", "avvisi sì", "avvisi si")
+              "alarm an", "alarme an", "alertas ligadas", "avvisi sì", "avvisi si", "arifa washa", "washa arifa",
+              "تنبيهات نعم", "شغل التنبيهات", "شغّل التنبيهات")
 OFF_PHRASES = ("alerts off", "alert off", "alertas no", "alertas off", "alertes non", "alertes off",
-               "alarm aus", "alarme aus", "alertas desligadas", "avvisi no")
+               "alarm aus", "alarme aus", "alertas desligadas", "avvisi no", "arifa zima", "zima arifa",
+               "تنبيهات لا", "أوقف التنبيهات")
 
 
 def _fold(text: str) -> str:

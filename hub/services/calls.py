@@ -23,6 +23,7 @@ from hub.lifecycle import CALL
 from hub.models import Account, CallToAction, Campaign, Group, MediaFile, Membership, Signup
 from hub.services import blocks, events
 from hub.services.members import ORGANISER_ROLES, is_member, require_role
+from hub.timezones import parse_local
 
 KINDS = ("shift", "petition", "demonstration", "other")
 NON_MEMBER_POLICIES = ("apart", "ignore")
@@ -47,6 +48,10 @@ SIGNUP_PHRASES = (
     "ci sono", "contate su di me", "conta su di me", "io vengo",
     # Catalan, Dutch, Polish
     "m'apunto", "compteu amb mi", "ik doe mee", "ik ben erbij", "wchodzę", "jestem za",
+    # Swahili
+    "nimo", "niko ndani", "nitakuja", "nihesabu", "niandikishe",
+    # Arabic
+    "أنا معكم", "أنا مشارك", "أنا مشاركة", "سأشارك", "سجلني", "سجّلني", "سأحضر",
 )
 """Phrases that mean "I'm in" in a reply (compared lower-case, apostrophes and accents normalised)."""
 
@@ -116,11 +121,21 @@ def _text(value: str, name: str, limit: int, *, required: bool = False) -> str:
 
 
 async def create_call(
-    group: Group, *, what: str, needed: int, where: str = "", when: str = "", details: str = "", kind: str = "shift",
+    group: Group, *, what: str, needed: int, where: str = "", when: str = "", time_zone: str | None = None,
+    details: str = "", kind: str = "shift",
     campaign: Campaign | None = None, non_members: str = "apart", image: MediaFile | None = None, by: Account | None = None,
 ) -> CallToAction:
-    """Publish a call (organisers only); the group sends it as a Question with the poll option "I'm in"."""
+    """Publish a call (organisers only); the group sends it as a Question with the poll option "I'm in".
+
+    ``when`` is a local date and time (``2026-12-05T09:00``) in ``time_zone`` (the group's zone by default),
+    stored in UTC with its zone; empty for a call without a time.
+    """
     await require_role(group, by, ORGANISER_ROLES)
+    zone_name = time_zone or group.time_zone
+    try:
+        starts_at = parse_local(when, zone_name) if (when or "").strip() else None
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
     if kind not in KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}")
     if non_members not in NON_MEMBER_POLICIES:
@@ -132,7 +147,8 @@ async def create_call(
     async with in_transaction():
         call = await CallToAction.create(
             group=group, campaign=campaign, kind=kind, what=_text(what, "what", 500, required=True),
-            where_text=_text(where, "where", 500), when_text=_text(when, "when", 200), details=_text(details, "details", 5000),
+            where_text=_text(where, "where", 500), starts_at=starts_at, time_zone=zone_name if starts_at else None,
+            details=_text(details, "details", 5000),
             needed=needed, state="open", non_members=non_members, image=image, created_by=by,
         )
         await events.record("call.published", group, call_id=call.id)

@@ -205,6 +205,7 @@ async def gather_member_post(
             campaign=campaign, uri=post.uri,
             defaults={
                 "post": post, "author_id": post.author_id, "url": post.url, "content_html": post.content_html,
+                "language": post.language,
                 "attachments": attachments or [], "source": "member", "state": "approved",
                 "published_at": post.published_at,
             },
@@ -238,7 +239,7 @@ async def gather_shared_post(post: Post, hashtags: list[str], *, attachments: li
 
 async def gather_relay_post(
     author: Account, *, uri: str, url: str | None, content_html: str, published_at: datetime, hashtags: list[str],
-    attachments: list[dict] | None = None,
+    attachments: list[dict] | None = None, language: str | None = None,
 ) -> list[CampaignPost]:
     """A public post from a relay with a campaign's hashtag waits for each campaign's organisers (pending).
 
@@ -256,8 +257,8 @@ async def gather_relay_post(
             entry, created = await CampaignPost.get_or_create(
                 campaign=campaign, uri=uri,
                 defaults={
-                    "author": author, "url": url, "content_html": content_html, "attachments": attachments or [],
-                    "source": "relay", "state": state, "published_at": published_at,
+                    "author": author, "url": url, "content_html": content_html, "language": language,
+                    "attachments": attachments or [], "source": "relay", "state": state, "published_at": published_at,
                 },
             )
             if created and state == "pending":

@@ -10,6 +10,11 @@ from hub.models import Account, Group
 from hub.services import events
 
 
-async def send_notice(account: Account, text: str, *, link: str | None = None, sender: Group | None = None) -> None:
-    """Queue a direct message to ``account`` from ``sender`` (a group) or, when None, the instance actor."""
-    await events.record("notice.direct", sender, account_id=account.id, text=text, link=link)
+async def send_notice(
+    account: Account, text: str, *, link: str | None = None, sender: Group | None = None, language: str | None = None,
+) -> None:
+    """Queue a direct message to ``account`` from ``sender`` (a group) or, when None, the instance actor.
+
+    ``text`` is already in the person's language (:func:`hub.languages.language_for`), named by ``language``.
+    """
+    await events.record("notice.direct", sender, account_id=account.id, text=text, link=link, language=language)

@@ -7,10 +7,13 @@ from pathlib import Path
 from tortoise.transactions import in_transaction
 
 from hub.errors import ImageRejected, InvalidInput, PermissionDenied
+from hub.languages import check_language
 from hub.models import Account, Group
 from hub.services import events, media
 from hub.services.groups import JOIN_POLICIES, POSTING_MODES, create_group
 from hub.services.members import ORGANISER_ROLES, require_role
+from hub.places import check_city, check_country
+from hub.timezones import check_zone
 
 
 def may_create_groups(account: Account | None, *, open_group_creation: bool) -> bool:
@@ -30,10 +33,13 @@ async def create_group_for(
 
 
 async def update_profile(
-    group: Group, *, by: Account | None, name: str, summary: str, rules: str, join_policy: str, posting_mode: str
+    group: Group, *, by: Account | None, name: str, summary: str, rules: str, join_policy: str, posting_mode: str,
+    language: str | None = None, time_zone: str | None = None, city: str | None = None, country: str | None = None,
 ) -> Group:
-    """Change the group's name, about text, rules, join policy and posting mode (owners and admins)."""
+    """Change the group's name, about text, rules, join policy and posting mode (owners and admins), and, when
+    given, its language, time zone, city and country (an empty country clears the place)."""
     await require_role(group, by, ORGANISER_ROLES)
+    place = await check_settings(group, language=language, time_zone=time_zone, city=city, country=country)
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput("name must be 1-200 characters")
@@ -48,7 +54,46 @@ async def update_profile(
     async with in_transaction():
         group.name, group.summary, group.rules = name, summary, rules
         group.join_policy, group.posting_mode = join_policy, posting_mode
-        await group.save(update_fields=["name", "summary", "rules", "join_policy", "posting_mode", "updated_at"])
+        for field_name, value in place.items():
+            setattr(group, field_name, value)
+        await group.save(update_fields=["name", "summary", "rules", "join_policy", "posting_mode", *place, "updated_at"])
+        await events.record("group.updated", group, by=by.uri if by else None)
+    return group
+
+
+async def check_settings(
+    group: Group, *, language: str | None = None, time_zone: str | None = None, city: str | None = None,
+    country: str | None = None,
+) -> dict[str, str]:
+    """The checked values of the settings given (None: unchanged); InvalidInput saying what is accepted."""
+    changes: dict[str, str] = {}
+    try:
+        if language is not None:
+            changes["language"] = check_language(language)
+        if time_zone is not None:
+            changes["time_zone"] = check_zone(time_zone)
+        if country is not None:
+            changes["country"] = check_country(country) if country.strip() else ""
+        if city is not None:
+            changes["city"] = check_city(city)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if changes.get("city") and not changes.get("country", group.country):
+        raise InvalidInput("give the city's country too (its two-letter ISO code)")
+    return changes
+
+
+async def update_settings(
+    group: Group, *, by: Account | None, language: str | None = None, time_zone: str | None = None,
+    city: str | None = None, country: str | None = None,
+) -> Group:
+    """Change only the group's language, time zone, city or country (those given); the profile goes out as an Update."""
+    await require_role(group, by, ORGANISER_ROLES)
+    changes = await check_settings(group, language=language, time_zone=time_zone, city=city, country=country)
+    async with in_transaction():
+        for field_name, value in changes.items():
+            setattr(group, field_name, value)
+        await group.save(update_fields=[*changes, "updated_at"])
         await events.record("group.updated", group, by=by.uri if by else None)
     return group
 

@@ -11,16 +11,18 @@ group and reason (:data:`QUIET_FOR`), whatever the number of refused posts. Reas
 - ``held``: the post waits for the organisers' approval (shared once approved).
 
 Event recorded: ``refusal.explained`` {account_id, reason, text}; the federation layer sends the
-direct message with a link to the group's page.
+direct message, in the person's language, with a link to the group's page.
 """
 
 from __future__ import annotations
 
+import gettext
 from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
+from hub.languages import ENGLISH, N_
 from hub.models import Account, Group, RefusalNotice
 from hub.services import events
 
@@ -28,24 +30,26 @@ QUIET_FOR = timedelta(days=1)
 """How long after one explanation the same person gets no other for the same group and reason."""
 
 REASONS: dict[str, str] = {
-    "not_member": "Your post was not shared by {name}: only members' posts are shared. Follow the group to join, then post again.",
-    "pending": "Your post was not shared by {name}: your request to join still waits for the organisers. "
-               "You will get an answer; post again once you are a member.",
-    "banned": "Your post was not shared by {name}: you are banned from this group. "
-              "Write to its organisers if you think this is a mistake.",
-    "members_only": "Your post was not shared by {name}: this is a members-only group. "
-                    "Follow the group to ask to join; posts are shared once the organisers accept you.",
-    "moderators_only": "Your post was not shared by {name}: only the group's moderators post to it. "
-                       "Reply to the group's posts, or write to its organisers.",
-    "held": "Your post to {name} is held for approval: the organisers check a new member's first post before it is shared. "
-            "Nothing to do: it is shared once they approve it.",
+    "not_member": N_("Your post was not shared by %(name)s: only members' posts are shared. "
+                     "Follow the group to join, then post again."),
+    "pending": N_("Your post was not shared by %(name)s: your request to join still waits for the organisers. "
+                  "You will get an answer; post again once you are a member."),
+    "banned": N_("Your post was not shared by %(name)s: you are banned from this group. "
+                 "Write to its organisers if you think this is a mistake."),
+    "members_only": N_("Your post was not shared by %(name)s: this is a members-only group. "
+                       "Follow the group to ask to join; posts are shared once the organisers accept you."),
+    "moderators_only": N_("Your post was not shared by %(name)s: only the group's moderators post to it. "
+                          "Reply to the group's posts, or write to its organisers."),
+    "held": N_("Your post to %(name)s is held for approval: the organisers check a new member's first post before "
+               "it is shared. Nothing to do: it is shared once they approve it."),
 }
-"""Reason code -> the message (``{name}``: the group's name); each says why and what to do."""
+"""Reason code -> the message (``%(name)s``: the group's name); each says why and what to do. Sent in the
+person's language (:func:`hub.languages.language_for`)."""
 
 
-def explanation(group: Group, reason: str) -> str:
-    """The direct message text for ``reason`` (KeyError for an unknown code)."""
-    return REASONS[reason].format(name=group.name)
+def explanation(group: Group, reason: str, translations: gettext.NullTranslations = ENGLISH) -> str:
+    """The direct message text for ``reason`` in the language of ``translations`` (KeyError for an unknown code)."""
+    return translations.gettext(REASONS[reason]) % {"name": group.name}
 
 
 async def explain(group: Group, account: Account, reason: str) -> bool:

@@ -16,6 +16,7 @@ new participantCount in an ``Update``.
 
 from __future__ import annotations
 
+import gettext
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from hub.clock import now
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hub.languages import ENGLISH
 from hub.lifecycle import RSVP
 from hub.models import Account, Gathering, Group, Membership, Rsvp
 from hub.services import blocks, events
@@ -41,16 +43,17 @@ _PHRASES = {
         "can't go", "cant go", "cannot go", "can't make it", "cant make it", "can't come", "cannot come", "not going",
         "i'm out", "count me out", "no puedo", "no voy", "no podré", "je ne peux pas", "je ne viens pas", "pas dispo",
         "ich kann nicht", "ich komme nicht", "não posso", "não vou", "non posso", "non vengo", "ik kan niet",
+        "sitaweza", "siwezi kuja", "sitakuja", "لن أحضر", "لا أستطيع الحضور",
     ),
     "maybe": (
         "maybe", "perhaps", "might come", "not sure", "quizás", "quizas", "tal vez", "a lo mejor", "peut-être",
-        "peut-etre", "vielleicht", "talvez", "forse", "misschien",
+        "peut-etre", "vielleicht", "talvez", "forse", "misschien", "labda", "ربما",
     ),
     "going": (
         "going", "i'm going", "i'll be there", "ill be there", "i will be there", "count me in", "i'm in", "im in",
         "i'll come", "i will come", "see you there", "voy", "yo voy", "allí estaré", "alli estare", "me apunto",
         "je viens", "j'y serai", "je serai là", "ich komme", "ich bin dabei", "bin dabei", "eu vou", "estarei lá",
-        "io vengo", "ci sarò", "ik kom", "ik ben erbij",
+        "io vengo", "ci sarò", "ik kom", "ik ben erbij", "nitakuja", "nimo", "سأحضر", "أنا قادم", "أنا قادمة",
     ),
 }
 """Reply phrases per answer (several languages); "not going" is looked for before "going"."""
@@ -232,21 +235,29 @@ async def waiting_position(rsvp: Rsvp) -> int:
     return list(ahead).index(rsvp.id) + 1 if rsvp.id in ahead else 0
 
 
-async def confirmation(gathering: Gathering, rsvp: Rsvp, *, promoted: bool = False) -> str:
-    """The direct message confirming an answer, with the count of people going."""
+async def confirmation(gathering: Gathering, rsvp: Rsvp, *, promoted: bool = False,
+                       translations: gettext.NullTranslations = ENGLISH) -> str:
+    """The direct message confirming an answer, with the count of people going, in the reader's language."""
+    t = translations
     when = local_when(gathering)
     tally = await counts(gathering)
-    places = f"{tally.going} going" + (f" of {gathering.capacity} places" if gathering.capacity else "")
-    title = gathering.title
+    if gathering.capacity:
+        places = t.gettext("%(going)d going of %(capacity)d places") % {"going": tally.going, "capacity": gathering.capacity}
+    else:
+        places = t.gettext("%(going)d going") % {"going": tally.going}
+    values = {"title": gathering.title, "when": when, "places": places}
     if rsvp.status == "going":
-        lead = "A place opened up: you're going" if promoted else "You're going"
-        return f"{lead} to “{title}”, {when}. {places}. Reply “can't go” to free your place."
+        if promoted:
+            return t.gettext("A place opened up: you're going to “%(title)s”, %(when)s. %(places)s. "
+                             "Reply “can't go” to free your place.") % values
+        return t.gettext("You're going to “%(title)s”, %(when)s. %(places)s. Reply “can't go” to free your place.") % values
     if rsvp.status == "waiting":
-        return f"“{title}” is full: you are number {await waiting_position(rsvp)} on the waiting list. We'll tell you if a place opens up."
+        return t.gettext("“%(title)s” is full: you are number %(position)d on the waiting list. "
+                         "We'll tell you if a place opens up.") % {**values, "position": await waiting_position(rsvp)}
     if rsvp.status == "pending":
-        return f"Thanks! The organisers of “{title}” approve each participant; we'll tell you when they have."
+        return t.gettext("Thanks! The organisers of “%(title)s” approve each participant; we'll tell you when they have.") % values
     if rsvp.status == "maybe":
-        return f"Noted: maybe for “{title}”, {when}. Answer “going” to take a place."
+        return t.gettext("Noted: maybe for “%(title)s”, %(when)s. Answer “going” to take a place.") % values
     if rsvp.status == "refused":
-        return f"Sorry, the organisers of “{title}” could not give you a place."
-    return f"Noted: you're not going to “{title}”. {places}."
+        return t.gettext("Sorry, the organisers of “%(title)s” could not give you a place.") % values
+    return t.gettext("Noted: you're not going to “%(title)s”. %(places)s.") % values

@@ -73,8 +73,11 @@ async def request_link(
     link_for: Callable[[str], str],
     text: str,
     open_group_creation: bool,
+    language: str | None = None,
 ) -> LoginToken | None:
     """Create a sign-in token for a remote account and queue the direct message carrying ``link_for(token)``.
+
+    ``text`` is written in ``language``, the person's (see :func:`hub.languages.language_for`).
 
     Returns None, sending nothing, when the account may not sign in (see :func:`may_sign_in`) or already
     holds :data:`PER_ACCOUNT_LIMIT` working links: callers answer both like a sent link. Raises
@@ -95,7 +98,7 @@ async def request_link(
         row = await LoginToken.create(
             account=account, token_hash=token_hash(token), requested_ip=address, expires_at=moment + LINK_LIFETIME
         )
-        await notices.send_notice(account, text, link=link_for(token))
+        await notices.send_notice(account, text, link=link_for(token), language=language)
     return row
 
 

@@ -49,7 +49,7 @@ def test_campaign_page_on_a_phone(hub_factory, peer_factory, phone, axe) -> None
     peer.control("actors", {"name": "alice"})
     peer.control("follow", {"actor": "alice", "target": f"aid@{hub.domain}"})
     wait_until_sync(lambda: peer.control("received", type="Accept"), timeout=20, message="alice's Accept")
-    hub.cli("call", "create", "aid", "--what", "Fill sandbags", "--where", "River bridge", "--when", "Saturday 9:00",
+    hub.cli("call", "create", "aid", "--what", "Fill sandbags", "--where", "River bridge", "--when", "2026-12-05T09:00", "--zone", "Europe/Lisbon",
             "--needed", "3", "--campaign", "flood")
     question = wait_until_sync(lambda: [r["activity"]["object"] for r in peer.control("received", type="Create")
                                         if r["activity"]["object"]["type"] == "Question"], timeout=20, message="the call")[0]

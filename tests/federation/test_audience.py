@@ -193,7 +193,7 @@ async def test_a_private_groups_call_no_longer_reaches_a_banned_members_server_t
     for peer, name, state in [(masto, "ann", "accepted"), (masto, "bob", "banned"), (blocked, "dan", "accepted")]:
         account = await _remote(peer, name, shared=f"https://{peer.host}/inbox")
         await Membership.create(group=group, account=account, state=state)
-    await calls.create_call(group, what="Hand out leaflets", where="Station", when="Mon", needed=2)
+    await calls.create_call(group, what="Hand out leaflets", where="Station", when="2026-12-07T18:00", needed=2)
     for event in await Event.filter(state="pending").order_by("id"):
         await handle_event(fed, event)
     sent = [(d.inbox, json.loads(d.body)["object"]["type"]) for d in await Delivery.all()]

@@ -35,8 +35,8 @@ async def test_a_public_groups_call_is_served_a_private_groups_is_not(database_u
     """The call's Question is served for a public group; a private group's objects are members-only (404)."""
     async with running_hub(database_url, tmp_path) as hub:
         public, private = await hub.group("climate"), await hub.group("quiet", visibility="private")
-        open_call = await calls.create_call(public, what="Leaflets", where="Square", when="Sat", needed=2)
-        hidden = await calls.create_call(private, what="Meeting", where="Hall", when="Mon", needed=2)
+        open_call = await calls.create_call(public, what="Leaflets", where="Square", when="2026-12-05T10:00", needed=2)
+        hidden = await calls.create_call(private, what="Meeting", where="Hall", when="2026-12-07T18:00", needed=2)
         served = await campaign_endpoints.object_document(_get(hub, "/x"), public, "call", open_call.id)
         assert served.status_code == 200 and json.loads(served.body)["type"] == "Question"
         refused = await campaign_endpoints.object_document(_get(hub, "/x"), private, "call", hidden.id)

@@ -9,7 +9,10 @@ import pytest
 
 from federation.context import build_federation
 from federation.errors import FetchError, KeyFetchError
-from federation.remote import lookup_key, store_actor
+from federation.actors import group_actor
+from federation.remote import lookup_key, place_of, store_actor
+from federation.urls import Urls
+from hub.models import Group
 from hub.models import InstanceKey
 from tests.federation.harness import OTHER_KEY, RemoteWorld, hub_settings
 
@@ -52,3 +55,31 @@ async def test_a_key_fetch_that_leaves_the_host_is_a_key_error(db, tmp_path: Pat
             await lookup_key(fed, odd.key_id)
     finally:
         await fed.close()
+
+
+@pytest.mark.parametrize(("location", "expected"), [
+    ({"type": "Place", "name": "Nairobi, Kenya", "latitude": -1.28, "longitude": 36.82}, ("Nairobi, Kenya", -1.28, 36.82)),
+    ([{"type": "Place", "name": "<b>Berlin</b>", "latitude": 52, "longitude": 13}], ("Berlin", 52.0, 13.0)),
+    ({"type": "Place", "name": "Off the globe", "latitude": 95, "longitude": 0}, ("Off the globe", None, None)),
+    ({"type": "Place", "latitude": True, "longitude": "13"}, (None, None, None)),
+    ("Lisbon", (None, None, None)),
+])
+def test_place_of_an_actor_is_bounded(location, expected) -> None:
+    """Only a Place with numbers on the globe gives a position; its name is plain text."""
+    assert place_of({"location": location}) == expected
+
+
+async def test_a_groups_place_travels_in_its_actor_document(db, tmp_path: Path, reuse_rsa_key_pair):
+    """A group with a city and country publishes ``location``; another hub stores it from the document."""
+    from hub.services.groups import create_group
+    from hub.services.profiles import update_settings
+
+    group = await create_group("nairobi", "Nairobi Mutual Aid")
+    await update_settings(group, by=None, city="Nairobi", country="KE")
+    document = group_actor(await Group.get(id=group.id), Urls("https://hub.example"))
+    assert document["location"] == {"type": "Place", "name": "Nairobi, Kenya", "latitude": -1.28, "longitude": 36.82}
+    world = RemoteWorld()
+    remote = world.person("coalition").document
+    remote["location"] = document["location"]
+    stored = await store_actor(remote)
+    assert (stored.place_name, stored.latitude, stored.longitude) == ("Nairobi, Kenya", -1.28, 36.82)

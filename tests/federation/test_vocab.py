@@ -82,3 +82,19 @@ def test_parse_time_survives_dates_past_the_calendar():
     assert parse_time("9999-12-31T23:59:59-23:59") is None
     assert parse_time("0001-01-01T00:00:00+23:59") is None
     assert parse_time("2025-01-01T00:00:00Z").year == 2025
+
+
+def test_language_from_content_map_language_or_context(caplog) -> None:
+    """contentMap's key first; else Mastodon-style ``language``; else ``@language`` of the object's or activity's context."""
+    import logging
+
+    from federation.vocab import content_and_language
+
+    assert content_and_language({"contentMap": {"es": "<p>hola</p>"}}) == ("<p>hola</p>", "es")
+    assert content_and_language({"content": "<p>oi</p>", "language": "pt-BR"}) == ("<p>oi</p>", "pt-BR")
+    note = {"content": "<p>habari</p>"}
+    activity = {"@context": ["https://www.w3.org/ns/activitystreams", {"@language": "sw"}], "object": note}
+    assert content_and_language(note, activity) == ("<p>habari</p>", "sw")
+    with caplog.at_level(logging.INFO, logger="causeway.federation"):
+        assert content_and_language({"contentMap": {"not a tag!": "<p>x</p>"}}) == ("<p>x</p>", None)
+    assert "language ignored code='not a tag!' source=contentMap" in caplog.text

@@ -44,7 +44,7 @@ async def test_members_count_non_members_apart_or_ignored(group) -> None:
     """Members count towards what is needed; non-members are listed apart, or refused when the call ignores them."""
     alice = await member(group, "alice")
     outsider = await account("outsider")
-    call = await calls.create_call(group, what="Staff the water station", where="Main square", when="Sat 10-14", needed=3)
+    call = await calls.create_call(group, what="Staff the water station", where="Main square", when="2026-12-05T10:00", needed=3)
     assert await Event.filter(kind="call.published").count() == 1
     first = await calls.sign_up(call, alice, via="reply")
     again = await calls.sign_up(call, alice, via="vote")

@@ -1,10 +1,12 @@
-"""The CLI's group commands: ``hub group edit`` changes only what is given; ``hub group delete`` asks for the slug again.
+"""The CLI's group commands: ``hub group edit`` changes only what is given (profile, access, language, zone,
+place); ``hub group delete`` asks for the slug again.
 
 Real ``hub`` processes on a migrated database: exit codes 0 (done), 1 (failed, nothing changed), 2 (usage).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -13,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from hub import db as hub_db
 from hub.commands import register
+from hub.models import Group
 
 pytestmark = pytest.mark.db
 
@@ -67,3 +71,31 @@ def test_group_delete_needs_the_slug_again(hub) -> None:
     assert again.returncode == 1 and "was deleted" in again.stderr
     taken = hub("group", "create", "climate", "--name", "Impostor")
     assert taken.returncode == 1
+
+
+def stored(database_url: str, slug: str) -> Group:
+    """The group row as the database has it."""
+    async def read() -> Group:
+        await hub_db.connect(database_url)
+        try:
+            return await Group.get(slug=slug)
+        finally:
+            await hub_db.disconnect()
+    return asyncio.run(read())
+
+
+def test_group_language_zone_and_place(hub, database_url) -> None:
+    """Create with a language and zone, then give the city and country; bad values exit 1 and change nothing."""
+    made = hub("group", "create", "nairobi", "--name", "Nairobi Mutual Aid", "--language", "sw", "--time-zone", "Africa/Nairobi")
+    assert made.returncode == 0, made.stderr
+    placed = hub("group", "edit", "nairobi", "--city", "Nairobi", "--country", "ke")
+    assert placed.returncode == 0 and "language sw, time zone Africa/Nairobi, Nairobi, KE" in placed.stdout
+    group = stored(database_url, "nairobi")
+    assert (group.language, group.time_zone, group.city, group.country) == ("sw", "Africa/Nairobi", "Nairobi", "KE")
+
+    bad = hub("group", "edit", "nairobi", "--name", "Renamed", "--language", "tlh")
+    assert bad.returncode == 1 and "language 'tlh' is not one of en, es, pt, de, sw, ar" in bad.stderr
+    bad = hub("group", "edit", "nairobi", "--country", "Kenya")
+    assert bad.returncode == 1 and "two-letter ISO 3166 code" in bad.stderr
+    group = stored(database_url, "nairobi")
+    assert (group.name, group.language, group.country) == ("Nairobi Mutual Aid", "sw", "KE")

@@ -75,3 +75,17 @@ async def test_local_accounts_are_not_told(db) -> None:
     admin = await accounts.create_admin("root", "a long enough password")
     assert await refusals.explain(group, admin, "not_member") is False
     assert await _explained() == []
+
+
+def test_refusals_are_explained_in_the_readers_language() -> None:
+    """The same refusal for a Spanish and an Arabic reader, the group's name kept."""
+    from hub.languages import Catalogs
+
+    class Named:
+        name = "Housing Action"
+
+    catalogs = Catalogs.load()
+    spanish = refusals.explanation(Named(), "not_member", catalogs.get("es"))
+    assert spanish.startswith("Housing Action no ha compartido tu publicación")
+    assert refusals.explanation(Named(), "banned", catalogs.get("ar")).startswith("لم تشارك Housing Action منشورك")
+    assert refusals.explanation(Named(), "held").startswith("Your post to Housing Action is held")

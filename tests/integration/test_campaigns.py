@@ -55,7 +55,7 @@ def test_call_board_alerts_and_impact_from_mastodon(hub_factory, peer_factory):
     wait_until_sync(lambda: len(received(peer, "Accept")) == 2, timeout=20, message="two Accepts")
 
     # When organisers publish a call for two people, the members' server gets the group's Question
-    hub.cli("call", "create", "aid", "--what", "Fill sandbags", "--where", "River bridge", "--when", "Saturday 9:00",
+    hub.cli("call", "create", "aid", "--what", "Fill sandbags", "--where", "River bridge", "--when", "2026-12-05T09:00", "--zone", "Europe/Lisbon",
             "--needed", "2", "--campaign", "flood")
     questions = wait_until_sync(lambda: [a["object"] for a in received(peer, "Create") if a["object"]["type"] == "Question"],
                                 timeout=20, message="the call as a Question")

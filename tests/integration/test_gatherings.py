@@ -110,7 +110,7 @@ def test_rsvps_from_mobilizon_friendica_and_mastodon_agree_everywhere(hub_factor
 
         # When organisers move it to another place, then cancel it, people going hear of both
         hub.cli("event", "edit", str(row["id"]), "--place", "Jardim da Estrela", "--street", "Praça da Estrela")
-        wait_until_sync(lambda: dms(mastodon, masto["id"], "Changed place") and dms(friendica, fried["id"], "Jardim da Estrela"),
+        wait_until_sync(lambda: dms(mastodon, masto["id"], "New place") and dms(friendica, fried["id"], "Jardim da Estrela"),
                         timeout=20, message="change of place by DM")
         hub.cli("event", "cancel", str(row["id"]))
         wait_until_sync(lambda: (latest(friendica, "Update", "Event") or {}).get("ical:status") == "CANCELLED", timeout=20,

@@ -75,7 +75,7 @@ async def test_owner_runs_a_campaign_from_the_console(web) -> None:
     assert "Cooling centre open" in (await web.client.get("/groups/climate/campaigns/heat")).text
 
     # A call with an image but no alt text is refused; with alt text the image is cleaned and attached
-    form = {"what": "Water station", "where": "Main square", "when": "Sat", "needed": "4", "campaign": "heat"}
+    form = {"what": "Water station", "where": "Main square", "when": "2026-12-05T09:00", "time_zone": "Africa/Nairobi", "needed": "4", "campaign": "heat"}
     refused = await web.post_form(f"{BASE}/calls", form, files={"image": ("p.png", png(), "image/png")}, token_from=BASE)
     assert refused.status_code == 400 and "alt text" in refused.text
     assert await CallToAction.all().count() == 0

@@ -1,79 +1,17 @@
-"""Languages: Spanish and English catalogs complete and compiled, chosen from Accept-Language or the switch."""
+"""Languages of pages: chosen from the account, the switch or Accept-Language; right-to-left pages (catalogues: tests/hub/test_languages.py)."""
 
 from __future__ import annotations
 
 import gettext
-import re
-from pathlib import Path
+import logging
 
 import pytest
-from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
 
-from web.i18n import LANGUAGES, negotiate, parse_accept_language, safe_next
+from hub.languages import LOCALE_DIR
+from hub.models import Account
+from web.i18n import negotiate, parse_accept_language, safe_next
 
-WEB = Path(__file__).resolve().parents[2] / "web"
-LOCALE = WEB / "locale"
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
-
-
-def source_messages() -> set[str | tuple[str, str]]:
-    """Every message the web layer's Python and templates pass through gettext (as pybabel extracts them)."""
-    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-    found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(WEB), method_map=method_map, options_map=options, keywords=keywords
-    ):
-        found.add(message)
-    return found
-
-
-def catalog(lang: str):
-    with open(LOCALE / lang / "LC_MESSAGES" / "causeway.po", "rb") as handle:
-        return read_po(handle)
-
-
-def test_every_message_has_a_spanish_translation() -> None:
-    """Each extracted message is in the Spanish catalog, translated, with the same placeholders."""
-    messages = source_messages()
-    assert len(messages) > 200
-    spanish = catalog("es")
-    missing, untranslated, mismatched = [], [], []
-    for message in messages:
-        entry = spanish.get(message)
-        if entry is None:
-            missing.append(message)
-            continue
-        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
-        ids = message if isinstance(message, tuple) else (message,)
-        if not all(strings):
-            untranslated.append(message)
-        wanted = {name for text in ids for name in PLACEHOLDER.findall(text)}
-        for text in strings:
-            if {name for name in PLACEHOLDER.findall(text)} - wanted:
-                mismatched.append(message)
-    how = "see web/locale/README.md: extract, update, translate into Spanish, compile"
-    assert missing == [], f"{len(missing)} messages are not in the catalogs ({how}): {sorted(map(str, missing))[:20]}"
-    assert untranslated == [], f"{len(untranslated)} messages lack a Spanish translation ({how}): {untranslated[:20]}"
-    assert mismatched == [], f"translations use placeholders their message lacks: {mismatched}"
-
-
-@pytest.mark.parametrize("lang", list(LANGUAGES))
-def test_compiled_catalogs_match_their_sources(lang: str) -> None:
-    """The committed .mo holds exactly the .po's translations (recompile after editing a .po)."""
-    source = catalog(lang)
-    with open(LOCALE / lang / "LC_MESSAGES" / "causeway.mo", "rb") as handle:
-        compiled = read_mo(handle)
-    def key(value):
-        return tuple(value) if isinstance(value, (list, tuple)) else value
-
-    expected = {key(m.id): key(m.string) for m in source
-                if m.id and any(m.string if isinstance(m.string, tuple) else [m.string]) and key(m.string) != key(m.id)}
-    actual = {key(m.id): key(m.string) for m in compiled if m.id and key(m.string) != key(m.id)}
-    assert actual == expected
+LOCALE = LOCALE_DIR
 
 
 def test_spanish_translations_load() -> None:
@@ -81,12 +19,15 @@ def test_spanish_translations_load() -> None:
     spanish = gettext.translation("causeway", localedir=str(LOCALE), languages=["es"])
     assert spanish.gettext("Join from your instance") == "Únete desde tu instancia"
     assert spanish.ngettext("%(count)s member", "%(count)s members", 3) == "%(count)s miembros"
+    assert spanish.ngettext("%(count)s member", "%(count)s members", 1_000_000) == "%(count)s de miembros"
 
 
 @pytest.mark.parametrize(("header", "expected"), [
     ("es-ES,es;q=0.9,en;q=0.8", "es"),
     ("fr-FR, fr;q=0.9, es;q=0.5", "es"),
-    ("de, en;q=0.5, es;q=0.7", "es"),
+    ("de, en;q=0.5, es;q=0.7", "de"),
+    ("ja, es;q=0.7", "es"),
+    ("ar-EG", "ar"),
     ("es;q=0, en", "en"),
     ("", "en"),
     ("*", "en"),
@@ -118,7 +59,7 @@ async def test_pages_follow_accept_language(web) -> None:
     """A Spanish browser gets Spanish pages, with lang="es" and Content-Language."""
     await web.group_with("climate", name="Climate Action")
     page = await web.client.get("/groups/climate", headers={"Accept-Language": "es-AR,es;q=0.9"})
-    assert '<html lang="es">' in page.text and page.headers["content-language"] == "es"
+    assert '<html lang="es" dir="ltr">' in page.text and page.headers["content-language"] == "es"
     assert "Únete desde tu instancia" in page.text and "0 miembros" in page.text
     assert "Join from your instance" not in page.text
     english = await web.client.get("/groups/climate", headers={"Accept-Language": "en-GB"})
@@ -133,7 +74,7 @@ async def test_language_switch(web) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/groups/climate"
     assert "lang=es" in response.headers["set-cookie"]
     page = await web.client.get("/groups/climate", headers={"Accept-Language": "en"})
-    assert '<html lang="es">' in page.text
+    assert '<html lang="es" dir="ltr">' in page.text
     assert 'hreflang="en"' in page.text and 'aria-current="true" lang="es"' in page.text
     bad = await web.post_form("/groups/climate/join", {"handle": "nope"}, token_from="/groups/climate")
     assert "no es un identificador del fediverso" in bad.text
@@ -141,3 +82,28 @@ async def test_language_switch(web) -> None:
     assert "No encontrado" in missing.text
     evil = await web.client.get("/language/en", params={"next": "//evil.example/x"})
     assert evil.headers["location"] == "/"
+
+
+@pytest.mark.db
+async def test_arabic_pages_are_right_to_left(web) -> None:
+    """An Arabic page says lang="ar" dir="rtl" and is in Arabic; a post keeps its own lang."""
+    await web.group_with("climate", name="Climate Action")
+    page = await web.client.get("/groups/climate", headers={"Accept-Language": "ar"})
+    assert '<html lang="ar" dir="rtl">' in page.text and "انضم من خادمك" in page.text
+
+
+@pytest.mark.db
+async def test_switch_stores_the_signed_in_persons_language_and_ignores_unknown_codes(web, caplog) -> None:
+    """Signed in, the switch also stores the preference (it then beats the cookie); an unknown code is logged."""
+    await web.group_with("climate")
+    person = await web.person("ana")
+    await web.sign_in(person)
+    await web.client.get("/language/sw", params={"next": "/groups/climate"})
+    assert (await Account.get(id=person.id)).language == "sw"
+    web.client.cookies.delete("lang")
+    page = await web.client.get("/groups/climate", headers={"Accept-Language": "de"})
+    assert '<html lang="sw" dir="ltr">' in page.text
+    with caplog.at_level(logging.INFO, logger="causeway.web"):
+        response = await web.client.get("/language/xx", params={"next": "/"})
+    assert response.status_code == 303 and "language ignored code='xx' source=switch" in caplog.text
+    assert (await Account.get(id=person.id)).language == "sw"

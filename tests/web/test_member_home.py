@@ -70,7 +70,7 @@ async def test_language_choice_follows_the_member(web) -> None:
     assert alice.language == "es"
     web.client.cookies.delete("lang")
     page = await web.client.get("/me", headers={"Accept-Language": "en"})
-    assert '<html lang="es">' in page.text
+    assert '<html lang="es" dir="ltr">' in page.text
 
 
 async def test_sessions_are_listed_and_ended(web) -> None:

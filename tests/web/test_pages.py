@@ -119,7 +119,7 @@ async def test_pages_have_landmarks_and_security_headers(web) -> None:
     for path in ("/", "/about", "/groups/climate", "/login"):
         page = await web.client.get(path)
         assert page.status_code == 200, path
-        assert '<main id="main"' in page.text and 'class="skip"' in page.text and '<html lang="en">' in page.text
+        assert '<main id="main"' in page.text and 'class="skip"' in page.text and '<html lang="en" dir="ltr">' in page.text
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert "<script>" not in page.text and " style=" not in page.text
 

@@ -210,15 +210,15 @@ async def test_worker_sends_reminders_and_changes_to_people_going(database_url, 
 
         try:
             for _ in range(200):
-                if to(going, "Reminder") and to(going, "Changed place"):
+                if to(going, "Reminder") and to(going, "New place"):
                     break
                 await asyncio.sleep(0.05)
         finally:
             stop.set()
             await task
         [reminder] = to(going, "Reminder")
-        assert "starts in 1 hour(s)" in reminder["object"]["content"] and "Town hall" in reminder["object"]["content"]
-        assert to(maybe, "Reminder") == [] and to(maybe, "Changed place") == []
+        assert "starts in 1 hour:" in reminder["object"]["content"] and "Town hall" in reminder["object"]["content"]
+        assert to(maybe, "Reminder") == [] and to(maybe, "New place") == []
 
 
 def test_the_feature_in_the_registry() -> None:

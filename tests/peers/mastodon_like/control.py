@@ -173,7 +173,7 @@ def control_routes(peer: Peer) -> list[Route]:
 
     @_json_errors
     async def post(request: Request) -> dict[str, Any]:
-        """POST {actor, content, mentions, to, cc, in_reply_to, visibility, inbox, html, attachments}: Create{Note}.
+        """POST {actor, content, mentions, to, cc, in_reply_to, visibility, inbox, html, attachments, language}: Create{Note}.
 
         ``#word`` in the content becomes a Hashtag tag, as Mastodon does; ``attachments`` are passed through.
         """
@@ -189,6 +189,8 @@ def control_routes(peer: Peer) -> list[Route]:
         note = activities.note(cfg, actor, sid, content=content, to=to, cc=cc, mentions=mentions,
                                in_reply_to=data.get("in_reply_to"))
         note["attachment"] = [dict(a) for a in data.get("attachments", []) if isinstance(a, dict)]
+        if data.get("language"):  # Mastodon tags each status with its language (contentMap's key)
+            note["contentMap"] = {str(data["language"]): content}
         note["tag"] += [{"type": "Hashtag", "href": f"{cfg.base}/tags/{t.lower()}", "name": f"#{t}"}
                         for t in dict.fromkeys(re.findall(r"(?<![\w#&/])#(\w+)", str(data.get("content", ""))))]
         create = activities.create(actor, note)
