@@ -50,7 +50,7 @@ async def _edit(group: Group, author: Account) -> None:
 
 
 async def _call(group: Group, author: Account) -> None:
-    await calls.create_call(group, what="Hand out leaflets", where="Station", when="Monday", needed=2)
+    await calls.create_call(group, what="Hand out leaflets", where="Station", when="2026-12-07T09:00", needed=2)
 
 
 async def _alert(group: Group, author: Account) -> None:
