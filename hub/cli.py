@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from importlib.metadata import entry_points
 
 from hub import __version__, commands
-from hub.db import connected
+from hub.migrations import migrated_database
 from hub.errors import SettingsError
 from hub.settings import Settings, load_settings
 
@@ -61,7 +61,7 @@ async def _run_async(handler: Handler, args: argparse.Namespace, settings: Setti
     if not needs_db:
         result = handler(args, settings)
         return await result if asyncio.iscoroutine(result) else result
-    async with connected(settings.database_url):
+    async with migrated_database(settings.database_url):
         result = handler(args, settings)
         return await result if asyncio.iscoroutine(result) else result
 
