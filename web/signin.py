@@ -13,7 +13,7 @@ from federation.errors import FederationError
 from federation.remote import account_for
 from federation.webfinger import parse_handle, resolve_handle
 from hub.errors import NotFound, PermissionDenied, RateLimited
-from hub.services import accounts, signin
+from hub.services import signin
 from web import sessions
 from web.csrf import checked_form
 from web.i18n import gettext_for, safe_next
@@ -23,6 +23,13 @@ from web.rendering import flash, render
 def client_address(request: Request) -> str:
     """The peer address of the request (uvicorn runs without proxy headers)."""
     return request.client.host if request.client else "unknown"
+
+
+def _wait_message(_, seconds: int) -> str:
+    """"Too many wrong passwords…" with the wait in seconds, or in minutes when it is longer than two."""
+    if seconds <= 120:
+        return _("Too many wrong passwords. Wait %(seconds)s seconds, then try again.") % {"seconds": seconds}
+    return _("Too many wrong passwords. Wait %(minutes)s minutes, then try again.") % {"minutes": -(-seconds // 60)}
 
 
 async def login(request: Request) -> Response:
@@ -35,8 +42,16 @@ async def login_password(request: Request) -> Response:
     form = await checked_form(request)
     username = str(form.get("username", "")).strip()[:64]
     target = safe_next(str(form.get("next", "")))
-    account = await accounts.authenticate(username, str(form.get("password", ""))[:1024])
     _ = gettext_for(request)
+    try:
+        account = await signin.password_sign_in(username, str(form.get("password", ""))[:1024], address=client_address(request))
+    except RateLimited as exc:
+        response = await render(
+            request, "login.html", status=429, next=target, handle="", username=username,
+            password_error=_wait_message(_, exc.retry_after or 1),
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if account is None:
         return await render(
             request, "login.html", status=401, next=target, handle="", username=username,
