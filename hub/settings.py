@@ -57,6 +57,8 @@ class Settings:
     """Inbox POSTs one remote actor may make per minute (0: no limit); more get 429 with Retry-After."""
     inbox_rate_per_host: int = 1200
     """Inbox POSTs one remote server may make per minute, all its actors together (0: no limit)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """CIDRs of reverse proxies whose X-Forwarded-For names the visitor (for the sign-in limits per address)."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised HUB_* variables, kept only to warn about typos."""
 
@@ -121,7 +123,7 @@ def _database_url(raw: str) -> str:
     return "postgres://" + raw.split("://", 1)[1]
 
 
-def _cidrs(raw: str) -> tuple[str, ...]:
+def _cidrs(raw: str, name: str = "HUB_ALLOW_PRIVATE_ADDRESSES") -> tuple[str, ...]:
     out = []
     for item in (part.strip() for part in raw.split(",")):
         if not item:
@@ -129,7 +131,7 @@ def _cidrs(raw: str) -> tuple[str, ...]:
         try:
             out.append(str(ipaddress.ip_network(item, strict=False)))
         except ValueError:
-            raise SettingsError("HUB_ALLOW_PRIVATE_ADDRESSES", raw, "comma-separated CIDRs such as 127.0.0.0/8") from None
+            raise SettingsError(name, raw, "comma-separated CIDRs such as 127.0.0.0/8") from None
     return tuple(out)
 
 
@@ -176,6 +178,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "HUB_DOMAIN", "HUB_SCHEME", "HUB_DATABASE_URL", "HUB_DATA_DIR", "HUB_ALLOW_PRIVATE_ADDRESSES",
         "HUB_AUTHORIZED_FETCH", "HUB_OPEN_GROUP_CREATION", "HUB_LOG_LEVEL",
         "HUB_REFUSE_LEAKY_SOFTWARE", "HUB_INBOX_RATE_PER_ACTOR", "HUB_INBOX_RATE_PER_HOST",
+        "HUB_TRUSTED_PROXIES",
     }
     return Settings(
         domain=domain,
@@ -189,5 +192,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         refuse_leaky_software=_software_names(env),
         inbox_rate_per_actor=_per_minute(env, "HUB_INBOX_RATE_PER_ACTOR", 300),
         inbox_rate_per_host=_per_minute(env, "HUB_INBOX_RATE_PER_HOST", 1200),
+        trusted_proxies=_cidrs(env.get("HUB_TRUSTED_PROXIES", ""), "HUB_TRUSTED_PROXIES"),
         extra={k: v for k, v in env.items() if k.startswith("HUB_") and k not in known},
     )

@@ -48,7 +48,7 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _domain_notice(settings: Settings, host: str, port: int) -> str | None:
+def domain_notice(settings: Settings, host: str, port: int) -> str | None:
     """A warning when a loopback HUB_DOMAIN names another port than the one served: pages would link elsewhere."""
     if is_loopback_domain(settings.domain) and split_domain(settings.domain)[1] != str(port):
         return (f"warning: HUB_DOMAIN is {settings.domain} but this server listens on port {port}; pages and ids "
@@ -86,7 +86,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # uvicorn builds each access-log line's fields before asking the logger; skip it when info is off.
         access_log=settings.log_level in ("debug", "info"),
     )
-    notice = _domain_notice(settings, args.host, args.port)
+    notice = domain_notice(settings, args.host, args.port)
     if notice:
         print(notice, flush=True)
     print(f"Causeway serving {settings.base_url} on http://{args.host}:{args.port}", flush=True)

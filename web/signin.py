@@ -6,6 +6,8 @@ build previews, and such a fetch must not use up the single-use link.
 
 from __future__ import annotations
 
+import ipaddress
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -21,8 +23,37 @@ from web.rendering import flash, render
 
 
 def client_address(request: Request) -> str:
-    """The peer address of the request (uvicorn runs without proxy headers)."""
-    return request.client.host if request.client else "unknown"
+    """The visitor's address, which the sign-in limits count by.
+
+    The peer address of the connection, unless the peer is one of HUB_TRUSTED_PROXIES: then the
+    nearest address in its ``X-Forwarded-For`` that is not a trusted proxy (a visitor can prepend
+    anything to that header, but not what the proxies append). uvicorn itself reads no proxy header.
+    """
+    peer = request.client.host if request.client else "unknown"
+    proxies = [ipaddress.ip_network(cidr) for cidr in request.app.state.settings.trusted_proxies]
+    if not proxies or not _within(peer, proxies):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _within(hop, proxies):
+            return hop if _is_address(hop) else peer
+    return peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def _wait_message(_, seconds: int) -> str:

@@ -143,3 +143,11 @@ def test_default_scheme_is_http_only_for_loopback(domain: str, scheme: str) -> N
 def test_explicit_scheme_overrides_the_default() -> None:
     """HUB_SCHEME=https is honoured even for localhost (behind a TLS proxy)."""
     assert load_settings({"HUB_DOMAIN": "localhost:8000", "HUB_SCHEME": "HTTPS"}).scheme == "https"
+
+
+def test_trusted_proxies_are_cidrs() -> None:
+    """HUB_TRUSTED_PROXIES takes comma-separated CIDRs (empty by default); anything else names the variable."""
+    assert load_settings({}).trusted_proxies == ()
+    assert load_settings({"HUB_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}).trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8")
+    with pytest.raises(SettingsError, match="HUB_TRUSTED_PROXIES"):
+        load_settings({"HUB_TRUSTED_PROXIES": "proxy.internal"})

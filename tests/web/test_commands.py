@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from hub.settings import load_settings
 from tests.support.processes import run_hub
-from web.commands import listen_socket, port_number
+from web.commands import domain_notice, listen_socket, port_number
 from web.errors import PortUnavailable
 
 
@@ -45,3 +46,11 @@ def test_listen_socket_refuses_a_host_that_is_not_this_machine() -> None:
     """A host name that does not resolve is refused with the name in the message."""
     with pytest.raises(PortUnavailable, match="no-such-host.invalid"):
         listen_socket("no-such-host.invalid", 8000)
+
+
+def test_serving_another_port_than_a_loopback_domain_warns() -> None:
+    """HUB_DOMAIN 127.0.0.1:8000 served on 8001: a warning names both and the HUB_DOMAIN to set; a public domain behind a proxy gets none."""
+    notice = domain_notice(load_settings({}), "127.0.0.1", 8001)
+    assert notice is not None and "127.0.0.1:8000" in notice and "HUB_DOMAIN=127.0.0.1:8001" in notice
+    assert domain_notice(load_settings({}), "127.0.0.1", 8000) is None
+    assert domain_notice(load_settings({"HUB_DOMAIN": "hub.example"}), "127.0.0.1", 8001) is None
