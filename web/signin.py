@@ -57,7 +57,7 @@ def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6N
 
 
 def _wait_message(_, seconds: int) -> str:
-    """"Too many wrong passwords…" with the wait in seconds, or in minutes when it is longer than two."""
+    """The "too many wrong passwords" message with the wait in seconds, or in minutes when it is over two."""
     if seconds <= 120:
         return _("Too many wrong passwords. Wait %(seconds)s seconds, then try again.") % {"seconds": seconds}
     return _("Too many wrong passwords. Wait %(minutes)s minutes, then try again.") % {"minutes": -(-seconds // 60)}
