@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 from hub.errors import SettingsError
 
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
+DEFAULT_DOMAIN = "127.0.0.1:8000"
+"""HUB_DOMAIN when unset: the address `hub serve` (and `make run`) listens on by default, so the ids the hub
+mints, its pages' links and the address a person opens are one origin."""
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 _DOMAIN_RE = re.compile(r"^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::\d{1,5})?$")
 _SOFTWARE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -32,7 +35,7 @@ _FALSE = ("", "0", "false", "no", "off")
 class Settings:
     """Everything the operator can set, already validated."""
 
-    domain: str = "localhost:8000"
+    domain: str = DEFAULT_DOMAIN
     """host[:port] the hub is known by; part of every actor id."""
     scheme: str = "http"
     """Scheme of the ids the hub mints (http for loopback names, https otherwise)."""
@@ -54,6 +57,8 @@ class Settings:
     """Inbox POSTs one remote actor may make per minute (0: no limit); more get 429 with Retry-After."""
     inbox_rate_per_host: int = 1200
     """Inbox POSTs one remote server may make per minute, all its actors together (0: no limit)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """CIDRs of reverse proxies whose X-Forwarded-For names the visitor (for the sign-in limits per address)."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised HUB_* variables, kept only to warn about typos."""
 
@@ -68,14 +73,30 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-def _is_loopback_host(domain: str) -> bool:
-    host = domain.rsplit(":", 1)[0] if not domain.startswith("[") else domain[1:].split("]")[0]
+def split_domain(domain: str) -> tuple[str, str]:
+    """``("127.0.0.1", "8000")`` from ``127.0.0.1:8000``, ``("::1", "8000")`` from ``[::1]:8000``; the port may be ``""``."""
+    domain = domain.strip().lower()
+    if domain.startswith("["):
+        host, _, rest = domain[1:].partition("]")
+        return host, rest[1:] if rest.startswith(":") else ""
+    host, _, port = domain.partition(":")
+    return host, port
+
+
+def is_loopback_domain(domain: str) -> bool:
+    """Whether host[:port] always means this machine: localhost, *.localhost, 127.0.0.0/8, ::1."""
+    host = split_domain(domain)[0]
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def default_database_url(data_dir: str) -> str:
+    """The SQLite file used when HUB_DATABASE_URL is not set: ``hub.sqlite3`` inside HUB_DATA_DIR."""
+    return f"sqlite://{data_dir.rstrip('/') or '/'}/hub.sqlite3"
 
 
 def _bool(env: Mapping[str, str], name: str) -> bool:
@@ -102,7 +123,7 @@ def _database_url(raw: str) -> str:
     return "postgres://" + raw.split("://", 1)[1]
 
 
-def _cidrs(raw: str) -> tuple[str, ...]:
+def _cidrs(raw: str, name: str = "HUB_ALLOW_PRIVATE_ADDRESSES") -> tuple[str, ...]:
     out = []
     for item in (part.strip() for part in raw.split(",")):
         if not item:
@@ -110,7 +131,7 @@ def _cidrs(raw: str) -> tuple[str, ...]:
         try:
             out.append(str(ipaddress.ip_network(item, strict=False)))
         except ValueError:
-            raise SettingsError("HUB_ALLOW_PRIVATE_ADDRESSES", raw, "comma-separated CIDRs such as 127.0.0.0/8") from None
+            raise SettingsError(name, raw, "comma-separated CIDRs such as 127.0.0.0/8") from None
     return tuple(out)
 
 
@@ -136,30 +157,33 @@ def _per_minute(env: Mapping[str, str], name: str, default: int) -> int:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the HUB_* variables; raise SettingsError on the first bad one."""
     env = os.environ if env is None else env
-    domain = env.get("HUB_DOMAIN", "localhost:8000").strip()
+    domain = env.get("HUB_DOMAIN", DEFAULT_DOMAIN).strip()
     port = domain.rsplit(":", 1)[1] if ":" in domain and not domain.endswith("]") else ""
     if not _DOMAIN_RE.match(domain) or (port and not (port.isdigit() and 1 <= int(port) <= 65535)):
         raise SettingsError("HUB_DOMAIN", domain, "host[:port] such as hub.example or 127.0.0.1:8000")
     domain = domain.lower()
-    default_scheme = "http" if _is_loopback_host(domain) else "https"
+    default_scheme = "http" if is_loopback_domain(domain) else "https"
     scheme = env.get("HUB_SCHEME", default_scheme).strip().lower() or default_scheme
     if scheme not in ("http", "https"):
         raise SettingsError("HUB_SCHEME", scheme, "http or https")
     log_level = env.get("HUB_LOG_LEVEL", "info").strip().lower() or "info"
     if log_level not in LOG_LEVELS:
         raise SettingsError("HUB_LOG_LEVEL", log_level, ", ".join(LOG_LEVELS))
-    data_dir = Path(env.get("HUB_DATA_DIR", "./data") or "./data")
+    data_dir_raw = env.get("HUB_DATA_DIR", "").strip() or "./data"
+    data_dir = Path(data_dir_raw)
     if data_dir.exists() and not data_dir.is_dir():
         raise SettingsError("HUB_DATA_DIR", str(data_dir), "a directory (or a path where one can be created)")
+    database_url = env.get("HUB_DATABASE_URL", "").strip() or default_database_url(data_dir_raw)
     known = {
         "HUB_DOMAIN", "HUB_SCHEME", "HUB_DATABASE_URL", "HUB_DATA_DIR", "HUB_ALLOW_PRIVATE_ADDRESSES",
         "HUB_AUTHORIZED_FETCH", "HUB_OPEN_GROUP_CREATION", "HUB_LOG_LEVEL",
         "HUB_REFUSE_LEAKY_SOFTWARE", "HUB_INBOX_RATE_PER_ACTOR", "HUB_INBOX_RATE_PER_HOST",
+        "HUB_TRUSTED_PROXIES",
     }
     return Settings(
         domain=domain,
         scheme=scheme,
-        database_url=_database_url(env.get("HUB_DATABASE_URL", "sqlite://./data/hub.sqlite3").strip()),
+        database_url=_database_url(database_url),
         data_dir=data_dir,
         allow_private_addresses=_cidrs(env.get("HUB_ALLOW_PRIVATE_ADDRESSES", "")),
         authorized_fetch=_bool(env, "HUB_AUTHORIZED_FETCH"),
@@ -168,5 +192,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         refuse_leaky_software=_software_names(env),
         inbox_rate_per_actor=_per_minute(env, "HUB_INBOX_RATE_PER_ACTOR", 300),
         inbox_rate_per_host=_per_minute(env, "HUB_INBOX_RATE_PER_HOST", 1200),
+        trusted_proxies=_cidrs(env.get("HUB_TRUSTED_PROXIES", ""), "HUB_TRUSTED_PROXIES"),
         extra={k: v for k, v in env.items() if k.startswith("HUB_") and k not in known},
     )

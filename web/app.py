@@ -27,6 +27,7 @@ from web import admin_health, console, console_network, feeds, i18n, join, media
 from web import campaign_console, campaign_pages
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
+from web.loopback import LoopbackAliases
 from web.pagecache import PageCache
 from web.security import SecurityHeadersMiddleware
 from web.templating import build_templates
@@ -129,6 +130,7 @@ def create_app(
     middleware = [
         Middleware(InboxLane),
         Middleware(SecurityHeadersMiddleware),
+        Middleware(LoopbackAliases, settings=settings),
         Middleware(
             SessionMiddleware, secret_key=secret.decode(), session_cookie=sessions.COOKIE, max_age=sessions.MAX_AGE,
             same_site="lax", https_only=settings.scheme == "https",

@@ -3,7 +3,8 @@
     WebError
     ├── CsrfRejected     a form came without this session's CSRF token (403)
     ├── SignInRequired   the page needs a signed-in account (redirect to the sign-in page)
-    └── UploadRejected   an uploaded file is too large or not an accepted image type (400)
+    ├── UploadRejected   an uploaded file is too large or not an accepted image type (400)
+    └── PortUnavailable  `hub serve` cannot listen on the address and port asked for (exit 1)
 
 Domain errors (``hub.errors``) raised by services are mapped to pages there too.
 """
@@ -23,3 +24,7 @@ class SignInRequired(WebError):
 
 class UploadRejected(WebError):
     """An upload was refused; the message says why (already translated)."""
+
+
+class PortUnavailable(WebError):
+    """`hub serve` cannot listen where asked (the port is taken, or the host is not this machine's)."""

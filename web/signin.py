@@ -6,6 +6,8 @@ build previews, and such a fetch must not use up the single-use link.
 
 from __future__ import annotations
 
+import ipaddress
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -13,7 +15,7 @@ from federation.errors import FederationError
 from federation.remote import account_for
 from federation.webfinger import parse_handle, resolve_handle
 from hub.errors import NotFound, PermissionDenied, RateLimited
-from hub.services import accounts, signin
+from hub.services import signin
 from web import sessions
 from web.csrf import checked_form
 from web.i18n import gettext_for, safe_next
@@ -21,8 +23,44 @@ from web.rendering import flash, render
 
 
 def client_address(request: Request) -> str:
-    """The peer address of the request (uvicorn runs without proxy headers)."""
-    return request.client.host if request.client else "unknown"
+    """The visitor's address, which the sign-in limits count by.
+
+    The peer address of the connection, unless the peer is one of HUB_TRUSTED_PROXIES: then the
+    nearest address in its ``X-Forwarded-For`` that is not a trusted proxy (a visitor can prepend
+    anything to that header, but not what the proxies append). uvicorn itself reads no proxy header.
+    """
+    peer = request.client.host if request.client else "unknown"
+    proxies = [ipaddress.ip_network(cidr) for cidr in request.app.state.settings.trusted_proxies]
+    if not proxies or not _within(peer, proxies):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _within(hop, proxies):
+            return hop if _is_address(hop) else peer
+    return peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _wait_message(_, seconds: int) -> str:
+    """The "too many wrong passwords" message with the wait in seconds, or in minutes when it is over two."""
+    if seconds <= 120:
+        return _("Too many wrong passwords. Wait %(seconds)s seconds, then try again.") % {"seconds": seconds}
+    return _("Too many wrong passwords. Wait %(minutes)s minutes, then try again.") % {"minutes": -(-seconds // 60)}
 
 
 async def login(request: Request) -> Response:
@@ -35,8 +73,16 @@ async def login_password(request: Request) -> Response:
     form = await checked_form(request)
     username = str(form.get("username", "")).strip()[:64]
     target = safe_next(str(form.get("next", "")))
-    account = await accounts.authenticate(username, str(form.get("password", ""))[:1024])
     _ = gettext_for(request)
+    try:
+        account = await signin.password_sign_in(username, str(form.get("password", ""))[:1024], address=client_address(request))
+    except RateLimited as exc:
+        response = await render(
+            request, "login.html", status=429, next=target, handle="", username=username,
+            password_error=_wait_message(_, exc.retry_after or 1),
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if account is None:
         return await render(
             request, "login.html", status=401, next=target, handle="", username=username,

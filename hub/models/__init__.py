@@ -8,7 +8,7 @@ from hub.models.collaboration import Collaboration, GroupFollow, Invite
 from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
 from hub.models.membership import Membership
-from hub.models.moderation import DomainBlock, LoginToken, ModerationAction, QueueSample, Report
+from hub.models.moderation import DomainBlock, LoginFailure, LoginToken, ModerationAction, QueueSample, Report
 from hub.models.post import Post, Tombstone
 from hub.models.queue import Delivery, Event, InboxItem
 
@@ -26,6 +26,7 @@ __all__ = [
     "DomainBlock",
     "GroupFollow",
     "Invite",
+    "LoginFailure",
     "LoginToken",
     "ModerationAction",
     "QueueSample",

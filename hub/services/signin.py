@@ -4,7 +4,8 @@ Organisers are usually fediverse accounts with no password here. They ask for a 
 stores only the SHA-256 of a random token (:class:`~hub.models.LoginToken`), sends the link to the
 account as a direct message (:func:`hub.services.notices.send_notice`) and signs in whoever opens it
 within 15 minutes, once. Requests are limited per account and per address, counted from the
-LoginToken rows themselves, so the limits hold across processes and restarts.
+LoginToken rows themselves, so the limits hold across processes and restarts. Administrators sign
+in with a password (:func:`password_sign_in`), throttled per user name and address.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tortoise.transactions import in_transaction
 from hub.clock import now
 from hub.errors import NotFound, PermissionDenied, RateLimited
 from hub.models import Account, LoginToken, Membership
-from hub.services import notices
+from hub.services import accounts, login_attempts, notices
 from hub.services.members import MODERATOR_ROLES
 
 LINK_LIFETIME = timedelta(minutes=15)
@@ -29,6 +30,22 @@ PER_ACCOUNT_WINDOW = timedelta(minutes=15)
 PER_ADDRESS_LIMIT = 10
 """Links one address may ask for per :data:`PER_ADDRESS_WINDOW`, whatever the accounts."""
 PER_ADDRESS_WINDOW = timedelta(hours=1)
+
+
+async def password_sign_in(username: str, password: str, *, address: str) -> Account | None:
+    """The local account for a user name and password tried from ``address``, or None when they do not match.
+
+    Raises RateLimited (with ``retry_after``) before hashing anything when the user name or the address
+    gave too many wrong passwords (:mod:`hub.services.login_attempts`); a wrong password is recorded,
+    a right one clears the user name's count at this address.
+    """
+    await login_attempts.check_allowed(username, address)
+    account = await accounts.authenticate(username, password)
+    if account is None:
+        await login_attempts.record_failure(username, address)
+        return None
+    await login_attempts.clear_failures(username, address)
+    return account
 
 
 def token_hash(token: str) -> str:

@@ -27,6 +27,7 @@ BENCHES = {
     "inbox": (["inbox-rate", "inbox-p99"], True),
     "group_page": (["group-page-p99", "group-page-growth"], True),
     "faults": (["faults"], True),
+    "signin": (["signin-page-during-guessing"], False),
 }
 
 
