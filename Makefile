@@ -12,14 +12,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-venv: $(BIN)/python
+# Installed once, and again when pyproject.toml changes (the stamps), so `make run` starts at once the second time.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	touch $@
 
-venv-test: $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
 
+venv: $(VENV)/.installed
+
+venv-test: $(VENV)/.installed-test
+
+# The hub's settings default to this address (HUB_DOMAIN=127.0.0.1:8000); HUB_DATA_DIR moves the data.
 run: venv
 	$(BIN)/hub migrate
+	@echo "Causeway: open http://127.0.0.1:8000 (http://localhost:8000 leads there too). The command line is $(BIN)/hub;"
+	@echo "          \`source $(BIN)/activate\` lets you type just \`hub\`. Stop with Ctrl-C."
 	$(BIN)/hub serve --example-group --host 127.0.0.1 --port 8000
 
 # Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright).

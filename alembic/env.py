@@ -1,22 +1,22 @@
 """Alembic environment: runs Causeway's hand-written revisions against HUB_DATABASE_URL.
 
-The URL may also be passed as ``-x url=...`` or through ``config.attributes["url"]`` (hub migrate).
+The URL defaults to the hub's settings (HUB_DATABASE_URL, else hub.sqlite3 in HUB_DATA_DIR); it may
+also be passed as ``-x url=...`` or through ``config.attributes["url"]`` (hub migrate).
 SQLAlchemy is used here and in the revisions only; the application talks to the database through tortoise.
 """
-
-import os
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
 from hub.migrations import sqlalchemy_url
+from hub.settings import load_settings
 
 config = context.config
 
 
 def _url() -> str:
     url = config.attributes.get("url") or context.get_x_argument(as_dictionary=True).get("url")
-    return sqlalchemy_url(url or os.environ.get("HUB_DATABASE_URL", "sqlite://./data/hub.sqlite3"))
+    return sqlalchemy_url(url or load_settings().database_url)
 
 
 def run_migrations_offline() -> None:

@@ -22,7 +22,7 @@ from federation.runtime import build_worker
 from federation.worker import DEFAULT_CONCURRENCY, DEFAULT_PER_HOST
 from hub import logs
 from hub.heap import freeze_startup_objects
-from hub.db import connect, disconnect
+from hub.migrations import migrated_database
 from hub.settings import Settings
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -45,24 +45,23 @@ def _loop_factory():
 
 
 async def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
-    await connect(settings.database_url)
-    fed = build_federation(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        worker = build_worker(fed, concurrency=args.concurrency, per_host=args.per_host)
-        freeze_startup_objects()
-        print(f"worker {worker.owner} running (concurrency {args.concurrency}, {args.per_host} per server); "
-              "stop with Ctrl-C or SIGTERM", flush=True)
-        await worker.run(stop)
-        print(f"worker {worker.owner} stopped", flush=True)
-    finally:
+    async with migrated_database(settings.database_url):
+        fed = build_federation(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
         for sig in STOP_SIGNALS:
-            loop.remove_signal_handler(sig)
-        await fed.close()
-        await disconnect()
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            worker = build_worker(fed, concurrency=args.concurrency, per_host=args.per_host)
+            freeze_startup_objects()
+            print(f"worker {worker.owner} running (concurrency {args.concurrency}, {args.per_host} per server); "
+                  "stop with Ctrl-C or SIGTERM", flush=True)
+            await worker.run(stop)
+            print(f"worker {worker.owner} stopped", flush=True)
+        finally:
+            for sig in STOP_SIGNALS:
+                loop.remove_signal_handler(sig)
+            await fed.close()
     return 0
 
 

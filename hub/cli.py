@@ -13,8 +13,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from hub import __version__
-from hub.db import connected
 from hub.errors import SettingsError
+from hub.migrations import migrated_database
 from hub.settings import Settings, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int] | int]
@@ -51,7 +51,7 @@ async def _run_async(handler: Handler, args: argparse.Namespace, settings: Setti
     if not needs_db:
         result = handler(args, settings)
         return await result if asyncio.iscoroutine(result) else result
-    async with connected(settings.database_url):
+    async with migrated_database(settings.database_url):
         result = handler(args, settings)
         return await result if asyncio.iscoroutine(result) else result
 

@@ -22,8 +22,7 @@ from hub.terminal import print_json, print_table, progress_line, read_password
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
-    migrations.upgrade(settings.database_url)
-    print("database is at the latest schema")
+    print(migrations.upgrade(settings.database_url).describe())
     return 0
 
 

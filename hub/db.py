@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
+
+from hub.errors import DatabaseUnavailable
 
 MODEL_MODULES = ["hub.models"]
 
@@ -62,6 +65,29 @@ def sqlite_path(database_url: str) -> Path | None:
         return None
     path = database_url[len("sqlite://") :].split("?", 1)[0]
     return None if path in ("", ":memory:") else Path(path)
+
+
+def database_label(database_url: str) -> str:
+    """Where the database is, for messages: ``SQLite file /abs/path`` or ``PostgreSQL database DB at HOST:PORT`` (never a password)."""
+    path = sqlite_path(database_url)
+    if path is not None:
+        return f"SQLite file {path.resolve()}"
+    if database_url.startswith("sqlite://"):
+        return "in-memory SQLite database"
+    parts = urlsplit(database_url)
+    return f"PostgreSQL database {parts.path.strip('/')!r} at {parts.hostname}:{parts.port or 5432}"
+
+
+def unreachable(database_url: str, exc: BaseException) -> DatabaseUnavailable:
+    """A DatabaseUnavailable saying which database (host and port, or file) failed, why, and which setting names it."""
+    reason = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
+    if database_url.startswith("sqlite://"):
+        where = "HUB_DATABASE_URL, or hub.sqlite3 in HUB_DATA_DIR when HUB_DATABASE_URL is not set"
+        return DatabaseUnavailable(f"cannot open the {database_label(database_url)} ({where}): {reason}")
+    return DatabaseUnavailable(
+        f"cannot connect to the {database_label(database_url)} (set by HUB_DATABASE_URL): {reason}; "
+        "is the server running and the URL right?"
+    )
 
 
 async def connect(database_url: str) -> TortoiseContext:

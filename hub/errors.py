@@ -9,7 +9,9 @@
     ├── Conflict            the action clashes with the current state (slug taken, already a member)
     ├── InvalidInput        a value is malformed (bad slug, empty name, text too long)
     │   └── ImageRejected   an upload is empty, too large, not an accepted image or unreadable
-    └── RateLimited         the same thing was asked for too often; try again later
+    ├── RateLimited         the same thing was asked for too often; try again later
+    ├── DatabaseUnavailable the configured database cannot be reached (names host, port and the setting)
+    └── NotMigrated         the database has no schema or an older one: run `hub migrate`
 
 Messages are written for a person: they say what was wrong and what would be accepted.
 """
@@ -58,7 +60,21 @@ class InvalidInput(HubError):
 
 
 class RateLimited(HubError):
-    """Asked for too often (sign-in links per account or per address); the message says when to retry."""
+    """Asked for too often (sign-in links per account or per address); the message says when to retry.
+
+    ``retry_after`` is the number of seconds until the next try may succeed, when known."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DatabaseUnavailable(HubError):
+    """The database named by HUB_DATABASE_URL (or HUB_DATA_DIR) cannot be reached or opened."""
+
+
+class NotMigrated(HubError):
+    """The database lacks the schema this version needs; the message says to run `hub migrate`."""
 
 
 class ImageRejected(InvalidInput):

@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 from hub.errors import SettingsError
 
 DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "asyncpg")
+DEFAULT_DOMAIN = "127.0.0.1:8000"
+"""HUB_DOMAIN when unset: the address `hub serve` (and `make run`) listens on by default, so the ids the hub
+mints, its pages' links and the address a person opens are one origin."""
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 SMTP_SECURITY = ("starttls", "tls", "none")
 _DOMAIN_RE = re.compile(r"^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::\d{1,5})?$")
@@ -53,7 +56,7 @@ class SmtpSettings:
 class Settings:
     """Everything the operator can set, already validated."""
 
-    domain: str = "localhost:8000"
+    domain: str = DEFAULT_DOMAIN
     """host[:port] the hub is known by; part of every actor id."""
     scheme: str = "http"
     """Scheme of the ids the hub mints (http for loopback names, https otherwise)."""
@@ -95,14 +98,30 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-def _is_loopback_host(domain: str) -> bool:
-    host = domain.rsplit(":", 1)[0] if not domain.startswith("[") else domain[1:].split("]")[0]
+def split_domain(domain: str) -> tuple[str, str]:
+    """``("127.0.0.1", "8000")`` from ``127.0.0.1:8000``, ``("::1", "8000")`` from ``[::1]:8000``; the port may be ``""``."""
+    domain = domain.strip().lower()
+    if domain.startswith("["):
+        host, _, rest = domain[1:].partition("]")
+        return host, rest[1:] if rest.startswith(":") else ""
+    host, _, port = domain.partition(":")
+    return host, port
+
+
+def is_loopback_domain(domain: str) -> bool:
+    """Whether host[:port] always means this machine: localhost, *.localhost, 127.0.0.0/8, ::1."""
+    host = split_domain(domain)[0]
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def default_database_url(data_dir: str) -> str:
+    """The SQLite file used when HUB_DATABASE_URL is not set: ``hub.sqlite3`` inside HUB_DATA_DIR."""
+    return f"sqlite://{data_dir.rstrip('/') or '/'}/hub.sqlite3"
 
 
 def _bool(env: Mapping[str, str], name: str) -> bool:
@@ -196,21 +215,23 @@ def _smtp(env: Mapping[str, str], domain: str) -> SmtpSettings | None:
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the HUB_* variables; raise SettingsError on the first bad one."""
     env = os.environ if env is None else env
-    domain = env.get("HUB_DOMAIN", "localhost:8000").strip()
+    domain = env.get("HUB_DOMAIN", DEFAULT_DOMAIN).strip()
     port = domain.rsplit(":", 1)[1] if ":" in domain and not domain.endswith("]") else ""
     if not _DOMAIN_RE.match(domain) or (port and not (port.isdigit() and 1 <= int(port) <= 65535)):
         raise SettingsError("HUB_DOMAIN", domain, "host[:port] such as hub.example or 127.0.0.1:8000")
     domain = domain.lower()
-    default_scheme = "http" if _is_loopback_host(domain) else "https"
+    default_scheme = "http" if is_loopback_domain(domain) else "https"
     scheme = env.get("HUB_SCHEME", default_scheme).strip().lower() or default_scheme
     if scheme not in ("http", "https"):
         raise SettingsError("HUB_SCHEME", scheme, "http or https")
     log_level = env.get("HUB_LOG_LEVEL", "info").strip().lower() or "info"
     if log_level not in LOG_LEVELS:
         raise SettingsError("HUB_LOG_LEVEL", log_level, ", ".join(LOG_LEVELS))
-    data_dir = Path(env.get("HUB_DATA_DIR", "./data") or "./data")
+    data_dir_raw = env.get("HUB_DATA_DIR", "").strip() or "./data"
+    data_dir = Path(data_dir_raw)
     if data_dir.exists() and not data_dir.is_dir():
         raise SettingsError("HUB_DATA_DIR", str(data_dir), "a directory (or a path where one can be created)")
+    database_url = env.get("HUB_DATABASE_URL", "").strip() or default_database_url(data_dir_raw)
     known = {
         "HUB_DOMAIN", "HUB_SCHEME", "HUB_DATABASE_URL", "HUB_DATA_DIR", "HUB_ALLOW_PRIVATE_ADDRESSES",
         "HUB_AUTHORIZED_FETCH", "HUB_OPEN_GROUP_CREATION", "HUB_LOG_LEVEL",
@@ -221,7 +242,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         domain=domain,
         scheme=scheme,
-        database_url=_database_url(env.get("HUB_DATABASE_URL", "sqlite://./data/hub.sqlite3").strip()),
+        database_url=_database_url(database_url),
         data_dir=data_dir,
         allow_private_addresses=_cidrs(env.get("HUB_ALLOW_PRIVATE_ADDRESSES", "")),
         authorized_fetch=_bool(env, "HUB_AUTHORIZED_FETCH"),

@@ -28,6 +28,7 @@ from web import campaign_console, campaign_pages, console_organisers, console_se
 from web import decision_pages, gathering_console, gathering_pages, library_pages
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
+from web.loopback import LoopbackAliases
 from web.pagecache import PageCache
 from web.proxies import ClientAddressMiddleware, TrustedProxies
 from web.security import SecurityHeadersMiddleware
@@ -143,6 +144,7 @@ def create_app(
         *([Middleware(ClientAddressMiddleware, proxies=proxies)] if proxies else []),
         Middleware(InboxLane),
         Middleware(SecurityHeadersMiddleware),
+        Middleware(LoopbackAliases, settings=settings),
         Middleware(
             SessionMiddleware, secret_key=secret.decode(), session_cookie=sessions.COOKIE, max_age=sessions.MAX_AGE,
             same_site="lax", https_only=settings.scheme == "https",

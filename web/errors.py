@@ -4,7 +4,8 @@
     ├── CsrfRejected     a form came without this session's CSRF token (403)
     ├── SignInRequired   the page needs a signed-in account (redirect to the sign-in page)
     ├── UploadRejected   an uploaded file is too large or not an accepted image type (400)
-    └── BodyTooLarge     a form body is larger than its sender may send (413), refused before it is read
+    ├── BodyTooLarge     a form body is larger than its sender may send (413), refused before it is read
+    └── PortUnavailable  `hub serve` cannot listen on the address and port asked for (exit 1)
 
 Domain errors (``hub.errors``) raised by services are mapped to pages there too.
 """
@@ -28,3 +29,7 @@ class UploadRejected(WebError):
 
 class BodyTooLarge(WebError):
     """A form body over the limit for its sender (anonymous visitors get a small one); nothing more is read."""
+
+
+class PortUnavailable(WebError):
+    """`hub serve` cannot listen where asked (the port is taken, or the host is not this machine's)."""

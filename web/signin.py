@@ -15,7 +15,7 @@ from federation.remote import account_for
 from federation.webfinger import parse_handle, resolve_handle
 from hub.errors import NotFound, PermissionDenied, RateLimited
 from hub.languages import language_for
-from hub.services import accounts, directory, profiles, signin
+from hub.services import directory, profiles, signin
 from web import sessions
 from web.csrf import checked_form
 from web.i18n import gettext_for, language_of, safe_next
@@ -23,8 +23,18 @@ from web.rendering import flash, render
 
 
 def client_address(request: Request) -> str:
-    """The client address of the request: the TCP peer, or the forwarded client behind a trusted proxy (web.proxies)."""
+    """The client address of the request: the TCP peer, or the forwarded client behind a trusted proxy (web.proxies).
+
+    The sign-in limits (links per address, wrong passwords per address) count by it.
+    """
     return request.client.host if request.client else "unknown"
+
+
+def _wait_message(_, seconds: int) -> str:
+    """The "too many wrong passwords" message with the wait in seconds, or in minutes when it is over two."""
+    if seconds <= 120:
+        return _("Too many wrong passwords. Wait %(seconds)s seconds, then try again.") % {"seconds": seconds}
+    return _("Too many wrong passwords. Wait %(minutes)s minutes, then try again.") % {"minutes": -(-seconds // 60)}
 
 
 async def login(request: Request) -> Response:
@@ -37,8 +47,16 @@ async def login_password(request: Request) -> Response:
     form = await checked_form(request)
     username = str(form.get("username", "")).strip()[:64]
     target = safe_next(str(form.get("next", "")))
-    account = await accounts.authenticate(username, str(form.get("password", ""))[:1024])
     _ = gettext_for(request)
+    try:
+        account = await signin.password_sign_in(username, str(form.get("password", ""))[:1024], address=client_address(request))
+    except RateLimited as exc:
+        response = await render(
+            request, "login.html", status=429, next=target, handle="", username=username,
+            password_error=_wait_message(_, exc.retry_after or 1),
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if account is None:
         return await render(
             request, "login.html", status=401, next=target, handle="", username=username,

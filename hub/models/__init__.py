@@ -12,7 +12,7 @@ from hub.models.group import Group
 from hub.models.instance import InstanceKey, Peer
 from hub.models.membership import Membership
 from hub.models.organisers import Announcement, OrganiserSettings, RefusalNotice
-from hub.models.moderation import DomainBlock, LoginToken, ModerationAction, QueueSample, Report
+from hub.models.moderation import DomainBlock, LoginFailure, LoginToken, ModerationAction, QueueSample, Report
 from hub.models.post import Post, Tombstone
 from hub.models.queue import Delivery, Event, InboxItem, WorkerHeartbeat
 from hub.models.session import Session, SignInRequest
@@ -40,6 +40,7 @@ __all__ = [
     "GroupFollow",
     "PartnerCall",
     "Invite",
+    "LoginFailure",
     "LoginToken",
     "ModerationAction",
     "QueueSample",

@@ -1,4 +1,4 @@
-"""Moderation: the log of actions, reports (Flags), group-level domain blocks and sign-in links."""
+"""Moderation: the log of actions, reports (Flags), group-level domain blocks, sign-in links and wrong passwords."""
 
 from tortoise import fields
 from tortoise.models import Model
@@ -101,6 +101,23 @@ class LoginToken(Model):
 
     class Meta:
         table = "login_tokens"
+
+
+class LoginFailure(Model):
+    """A wrong password given for a user name from an address; password sign-in is throttled on these (kept a day)."""
+
+    id = fields.IntField(primary_key=True)
+    """Row id."""
+    username = fields.CharField(max_length=64)
+    """The user name that was tried (whether or not such an account exists)."""
+    address = fields.CharField(max_length=64)
+    """Where the try came from: the IPv4 address, or the /64 network of an IPv6 address."""
+    created_at = fields.DatetimeField()
+    """When the wrong password was given."""
+
+    class Meta:
+        table = "login_failures"
+        indexes = (("address", "created_at"), ("username", "address", "created_at"))
 
 
 class QueueSample(Model):

@@ -4,7 +4,8 @@ Members and organisers are usually fediverse accounts with no password here. The
 the hub stores only the SHA-256 of a random token (:class:`~hub.models.LoginToken`), sends the link
 to the account as a direct message (:func:`hub.services.notices.send_notice`) and signs in whoever
 opens it within 15 minutes, once. Any accepted member of any group may sign in (and admins, and
-anyone under open group creation).
+anyone under open group creation). Administrators sign in with a password (:func:`password_sign_in`),
+throttled per user name and address.
 
 Limits, counted from rows so they hold across processes and restarts:
 
@@ -30,7 +31,7 @@ from tortoise.transactions import in_transaction
 from hub.clock import now
 from hub.errors import NotFound, PermissionDenied, RateLimited
 from hub.models import Account, LoginToken, Membership, SignInRequest
-from hub.services import notices
+from hub.services import accounts, login_attempts, notices
 
 LINK_LIFETIME = timedelta(minutes=15)
 PER_ACCOUNT_LIMIT = 3
@@ -38,6 +39,22 @@ PER_ACCOUNT_LIMIT = 3
 PER_ADDRESS_LIMIT = 10
 """Link requests one address may make per :data:`PER_ADDRESS_WINDOW`, whatever the accounts."""
 PER_ADDRESS_WINDOW = timedelta(hours=1)
+
+
+async def password_sign_in(username: str, password: str, *, address: str) -> Account | None:
+    """The local account for a user name and password tried from ``address``, or None when they do not match.
+
+    Raises RateLimited (with ``retry_after``) before hashing anything when the user name or the address
+    gave too many wrong passwords (:mod:`hub.services.login_attempts`); a wrong password is recorded,
+    a right one clears the user name's count at this address.
+    """
+    await login_attempts.check_allowed(username, address)
+    account = await accounts.authenticate(username, password)
+    if account is None:
+        await login_attempts.record_failure(username, address)
+        return None
+    await login_attempts.clear_failures(username, address)
+    return account
 
 
 def token_hash(token: str) -> str:

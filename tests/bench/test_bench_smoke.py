@@ -28,6 +28,7 @@ BENCHES = {
     "group_page": (["group-page-p99", "group-page-growth"], True),
     "faults": (["faults"], True),
     "stall": (["stall-max", "stall-page-p50"], False),
+    "signin": (["signin-page-during-guessing"], False),
 }
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.db import sqlite_path
 from hub.errors import SettingsError
 from hub.settings import Settings, load_settings
 
@@ -69,10 +70,10 @@ def test_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_defaults() -> None:
-    """With no HUB_* variables the hub runs on localhost:8000 over http with SQLite under ./data."""
+    """With no HUB_* variables the hub is 127.0.0.1:8000 (where `hub serve` listens) over http with SQLite under ./data."""
     settings = load_settings({})
     assert settings == Settings(
-        domain="localhost:8000",
+        domain="127.0.0.1:8000",
         scheme="http",
         database_url="sqlite://./data/hub.sqlite3",
         data_dir=Path("./data"),
@@ -82,8 +83,21 @@ def test_defaults() -> None:
         log_level="info",
         extra={},
     )
-    assert settings.base_url == "http://localhost:8000"
+    assert settings.base_url == "http://127.0.0.1:8000"
     assert settings.is_sqlite
+
+
+@pytest.mark.parametrize("data_dir", ["/srv/causeway", "/srv/causeway/", "relative/dir"])
+def test_data_dir_moves_the_default_sqlite_file(data_dir: str) -> None:
+    """Without HUB_DATABASE_URL the SQLite file is hub.sqlite3 inside HUB_DATA_DIR, wherever that is."""
+    settings = load_settings({"HUB_DATA_DIR": data_dir})
+    assert sqlite_path(settings.database_url) == Path(data_dir) / "hub.sqlite3"
+
+
+def test_database_url_wins_over_data_dir() -> None:
+    """An explicit HUB_DATABASE_URL is used as given, whatever HUB_DATA_DIR says."""
+    settings = load_settings({"HUB_DATA_DIR": "/srv/causeway", "HUB_DATABASE_URL": "sqlite:///var/db/hub.sqlite3"})
+    assert sqlite_path(settings.database_url) == Path("/var/db/hub.sqlite3")
 
 
 def test_values_are_parsed() -> None:
@@ -147,3 +161,11 @@ def test_weak_metrics_token_is_refused_without_showing_it(token: str) -> None:
         load_settings({"HUB_METRICS_TOKEN": token})
     message = str(caught.value)
     assert "HUB_METRICS_TOKEN" in message and "at least 16" in message and token not in message
+
+
+def test_trusted_proxies_are_cidrs() -> None:
+    """HUB_TRUSTED_PROXIES takes comma-separated CIDRs (empty by default); anything else names the variable."""
+    assert load_settings({}).trusted_proxies == ()
+    assert load_settings({"HUB_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}).trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8")
+    with pytest.raises(SettingsError, match="HUB_TRUSTED_PROXIES"):
+        load_settings({"HUB_TRUSTED_PROXIES": "proxy.internal"})

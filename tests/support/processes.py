@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["ServerProcess", "free_port", "wait_until", "wait_until_sync"]
+__all__ = ["ServerProcess", "free_port", "run_hub", "wait_until", "wait_until_sync"]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -29,6 +30,19 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def run_hub(
+    args: Sequence[str], *, env: Mapping[str, str], cwd: str | os.PathLike[str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m hub ARGS`` as an operator would, with only the given HUB_* variables (others dropped).
+
+    An argument ``PORT`` becomes a free loopback port.
+    """
+    argv = [str(free_port()) if a == "PORT" else str(a) for a in args]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    return subprocess.run([sys.executable, "-m", "hub", *argv], env={**clean, **env}, cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 class ServerProcess:
