@@ -20,43 +20,57 @@ from typing import Any
 UNVERIFIED_FETCH_SLOTS = 16
 """Key fetches caused by not yet verified requests that may run at once (the outbound pool holds 200 connections)."""
 UNVERIFIED_FETCH_PER_HOST = 2
-"""Of those, how many may go to one host at once; more are refused (401) rather than queued."""
+"""Of those, how many may go to one host at once; more wait for one of the host's slots (within the deadline)."""
+UNVERIFIED_WAITING_PER_HOST = 64
+"""Requests that may wait for a host's slot at once; past that the next is refused (401) at once."""
 UNVERIFIED_FETCH_DEADLINE = 3.0
 """Seconds a key fetch caused by an unverified request may take, waiting for a slot included."""
 
 
 class FetchSlotsBusy(Exception):
-    """No slot for another key fetch to this host right now."""
+    """Too many requests already wait for a key fetch to this host."""
 
 
 class KeyFetchSlots:
     """A bounded share of outgoing connections for key fetches caused by unverified requests.
 
     Slow or hostile key servers can hold at most ``per_host`` slots each and ``total`` together, so
-    they cannot monopolise the outbound client that deliveries and the worker's fetches use.
+    they cannot monopolise the outbound client that deliveries and the worker's fetches use. A burst
+    of new actors from one server (a popular thread) waits its turn within the deadline instead of
+    being refused; at most ``waiting`` requests wait per host.
     """
 
-    def __init__(self, total: int = UNVERIFIED_FETCH_SLOTS, per_host: int = UNVERIFIED_FETCH_PER_HOST) -> None:
+    def __init__(self, total: int = UNVERIFIED_FETCH_SLOTS, per_host: int = UNVERIFIED_FETCH_PER_HOST,
+                 waiting: int = UNVERIFIED_WAITING_PER_HOST) -> None:
         self.total = asyncio.Semaphore(total)
         self.per_host = per_host
+        self.waiting = waiting
         self.busy: Counter[str] = Counter()
+        self._hosts: dict[str, asyncio.Semaphore] = {}
 
     @contextlib.asynccontextmanager
     async def slot(self, host: str, wait: float) -> AsyncIterator[None]:
-        """Hold one slot for ``host``; FetchSlotsBusy when the host has its share, TimeoutError past ``wait``."""
-        if self.busy[host] >= self.per_host:
+        """Hold one slot for ``host``; FetchSlotsBusy when too many already wait for it, TimeoutError past ``wait``."""
+        if self.busy[host] >= self.per_host + self.waiting:
             raise FetchSlotsBusy(host)
+        deadline = time.monotonic() + wait
+        host_slots = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
         self.busy[host] += 1
         try:
-            await asyncio.wait_for(self.total.acquire(), wait)
+            await asyncio.wait_for(host_slots.acquire(), wait)
             try:
-                yield
+                await asyncio.wait_for(self.total.acquire(), max(0.0, deadline - time.monotonic()))
+                try:
+                    yield
+                finally:
+                    self.total.release()
             finally:
-                self.total.release()
+                host_slots.release()
         finally:
             self.busy[host] -= 1
             if not self.busy[host]:
                 del self.busy[host]
+                del self._hosts[host]
 
 
 class KeyCache:

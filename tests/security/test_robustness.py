@@ -4,6 +4,8 @@ bounded key fetches for unverified requests, and what a private group keeps to i
 
 from __future__ import annotations
 
+import asyncio
+
 from pathlib import Path
 
 import httpx
@@ -86,15 +88,22 @@ async def test_deliveries_refused_as_unsafe_are_dropped_not_retried(database_url
 
 
 async def test_key_fetches_of_unverified_requests_have_a_bounded_share(database_url: str, tmp_path: Path) -> None:
-    """A server holding its share of key-fetch slots gets a 401 for the next unverified request, with no fetch made."""
-    slots = KeyFetchSlots(total=4, per_host=2)
+    """A server holding its share of key-fetch slots makes the next unverified request wait (then 401 past the
+    deadline, with no fetch made), refuses it at once when too many already wait, and never blocks other servers."""
+    slots = KeyFetchSlots(total=4, per_host=2, waiting=1)
     async with slots.slot("slow.example", 1.0), slots.slot("slow.example", 1.0):
+        with pytest.raises(TimeoutError):
+            async with slots.slot("slow.example", 0.05):
+                pass
+        waiter = asyncio.create_task(slots.slot("slow.example", 1.0).__aenter__())
+        await asyncio.sleep(0.01)
         with pytest.raises(FetchSlotsBusy):
             async with slots.slot("slow.example", 1.0):
                 pass
         async with slots.slot("other.example", 1.0):
-            assert slots.busy == {"slow.example": 2, "other.example": 1}
-    assert not slots.busy
+            assert slots.busy == {"slow.example": 3, "other.example": 1}
+    await waiter  # a slot freed: the waiting request got it
+    assert slots.busy == {"slow.example": 1}
     async with running_hub(database_url, tmp_path) as hub:
         slow = hub.world.person("a", host="slow.example")
         async with hub.fed.key_fetch_slots.slot("slow.example", 1.0), hub.fed.key_fetch_slots.slot("slow.example", 1.0):
