@@ -120,8 +120,10 @@ async def on_create(fed: Federation, item: Incoming) -> Outcome:
     results = []
     cleaned = None  # sanitised once per object, off the event loop, and only for a group that takes it
     for group in groups:
-        if not await members.is_member(group, author):
-            await posts.refuse(group, author, activity_uri=item.activity["id"], reason=f"only members of {group.slug} can post to it")
+        code = await posts.refusal_code(group, author)
+        if code is not None:
+            await posts.refuse(group, author, activity_uri=item.activity["id"], reason=f"only members of {group.slug} can post to it",
+                               code=code)
             results.append(f"{group.slug}: refused (only members of {group.slug} can post to it)")
             continue
         cleaned = cleaned or await clean_object(obj)

@@ -118,6 +118,14 @@ async def submit(group: Group, author: Account, draft: PostDraft) -> Published:
     return Published(post, True)
 
 
+async def refusal_code(group: Group, author: Account) -> str | None:
+    """None for an accepted member; else why their post is refused (a code of refusals.REASONS, told to them)."""
+    membership = await Membership.get_or_none(group=group, account=author)
+    if membership is not None and membership.state == "accepted":
+        return None
+    return _not_member_reason(group, membership)
+
+
 def _not_member_reason(group: Group, membership: Membership | None) -> str:
     """Why a post by someone who is not an accepted member is refused (a code of refusals.REASONS)."""
     state = membership.state if membership is not None else None
