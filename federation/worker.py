@@ -36,12 +36,8 @@ once, see :func:`federation.leases.release_orphaned_leases`), and another worker
 at-least-once repeat of a send whose acknowledgement was not recorded. Every SAMPLE_EVERY seconds
 the worker adds what it sent to the minute's QueueSample row (the admin's chart) and lifts the
 bans whose end time passed (hub.services.moderation.expire_bans; a ban is lifted once however many
-workers look). Every TIMER_EVERY seconds (and at the start of ``run_once``) it runs the ``timers``
-it was given — time-driven work of features (federation.registry assembles them), such as closing
-decisions whose time has come and queueing the reminders of events.
-
-While ``run`` loops, ``fed.wake_worker()`` wakes it (the inbox and services call it after storing
-work).
+workers look); every TIMER_EVERY seconds, and at each ``run_once``, the features' timers (federation.timers).
+While ``run`` loops, ``fed.wake_worker()`` wakes it (the inbox and services call it after storing work).
 """
 
 from __future__ import annotations
@@ -74,6 +70,7 @@ from federation.delivery import (
     transmit,
 )
 from federation.heartbeat import beat_until_stopped
+from federation.timers import Timer, run_timers, run_until_stopped
 from hub.clock import now
 from hub.models import Delivery, Event, InboxItem
 from hub.queue import ACTIVE_STATE, claim, failed_try, finish
@@ -85,7 +82,6 @@ log = logging.getLogger("causeway.worker")
 T = TypeVar("T")
 ProcessInbox = Callable[[Federation, InboxItem], Awaitable[None]]
 HandleEvent = Callable[[Federation, Event], Awaitable[None]]
-Timer = Callable[[Federation], Awaitable[int]]  # time-driven work (closing due decisions); returns how much it did
 
 LEASE_SECONDS = 60.0
 """How long a claim holds a row; longer than any single send (two POSTs of DEADLINE each)."""
@@ -221,7 +217,7 @@ class Worker:
         """Handle due inbox items, then events, then deliveries until none is due; returns how many rows were handled."""
         self._context = contextvars.copy_context()
         self._breakers.forget()  # each pass starts from a fresh reading of the circuit breakers
-        await self._db(self._run_timers())
+        await self._db(run_timers(self.fed, self.timers, self.wake))
         handled = await self._db(self._drain(InboxItem, self._process_inbox))
         handled += await self._db(self._drain(Event, self._handle_event))
         handled += await self._pump(until_idle=True)
@@ -306,19 +302,11 @@ class Worker:
     async def _heartbeat_loop(self) -> None:
         """Write this worker's heartbeat until it stops, then delete it (federation.heartbeat)."""
         await beat_until_stopped(self.owner, lambda: self._stopping, self._db, lambda s: self._pause(None, s))
-    async def _timer_loop(self) -> None:
-        while not self._stopping and self.timers:
-            await self._db(self._run_timers())
-            await self._pause(None, self.timer_every)
 
-    async def _run_timers(self) -> None:
-        """Run each timer once; wake the item loop for the events they recorded."""
-        for timer in self.timers:
-            try:
-                if await timer(self.fed):
-                    self.wake()
-            except Exception as exc:
-                log.warning("timer %s failed: %s", getattr(timer, "__name__", timer), exc)
+    async def _timer_loop(self) -> None:
+        """Run the features' timers every ``timer_every`` seconds until the worker stops (federation.timers)."""
+        await run_until_stopped(self.fed, self.timers, self.wake, stopping=lambda: self._stopping, run=self._db,
+                                pause=lambda s: self._pause(None, s), every=self.timer_every)
 
     async def _expire_bans(self) -> None:
         """Lift the bans whose end time passed (their Undo of the Block federates like a moderator's unban)."""
