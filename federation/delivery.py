@@ -47,7 +47,7 @@ from federation.net import request
 from federation.signatures import SigningAuth, sign_cavage, sign_rfc9421
 from hub.clock import now
 from hub.models import Delivery, Group, Peer, RemoteActor
-from hub.queue import failed_try, finish, move
+from hub.queue import ACTIVE_STATE, failed_try, finish, move
 from hub.services import blocks
 from hub.services.instance import instance_key
 from hub.services.members import mark_gone
@@ -271,12 +271,21 @@ async def record(fed: Federation, results: Sequence[Sent], *, rng: random.Random
     """
     outcomes: dict[int, str] = {}
     delivered = [sent for sent in results if sent.outcome == "delivered"]
-    if delivered:
-        await _record_delivered(delivered)
-        outcomes.update((sent.delivery.id, "delivered") for sent in delivered)
-    for sent in results:
-        if sent.outcome != "delivered":
-            outcomes[sent.delivery.id] = await _record_failed(sent, rng or random.Random())
+    before = [_snapshot(sent.delivery) for sent in results]
+    try:
+        if delivered:
+            await _record_delivered(delivered)
+            outcomes.update((sent.delivery.id, "delivered") for sent in delivered)
+        for sent in results:
+            if sent.outcome != "delivered":
+                outcomes[sent.delivery.id] = await _record_failed(sent, rng or random.Random())
+    except BaseException:
+        # The database went away mid-write: the rows in memory go back to what they were, so the same
+        # results can be recorded again once it is back (the writes are conditional on the active state).
+        for sent, fields in zip(results, before):
+            for name, value in fields.items():
+                setattr(sent.delivery, name, value)
+        raise
     final = [outcomes[sent.delivery.id] for sent in results]
     for sent, outcome in zip(results, final):
         fed.metrics.deliveries.inc(outcome=outcome)
@@ -284,6 +293,13 @@ async def record(fed: Federation, results: Sequence[Sent], *, rng: random.Random
             log.debug("delivery outcome=delivered id=%s host=%s status=%s ms=%.0f scheme=%s",
                       sent.delivery.id, sent.delivery.host, sent.status, sent.seconds * 1000, sent.scheme)
     return final
+
+
+_RECORDED_FIELDS = ("state", "tries", "delivered_at", "last_status", "last_error", "lease_until", "next_try_at")
+
+
+def _snapshot(row: Delivery) -> dict[str, object]:
+    return {name: getattr(row, name) for name in _RECORDED_FIELDS}
 
 
 async def _record_delivered(results: Sequence[Sent]) -> None:
@@ -300,7 +316,8 @@ async def _record_delivered(results: Sequence[Sent]) -> None:
     async with in_transaction():
         for status, ids in by_status.items():
             for chunk in _chunks(ids):
-                await Delivery.filter(id__in=chunk).update(
+                # Only rows still active: a write whose commit was applied but not acknowledged is not counted twice.
+                await Delivery.filter(id__in=chunk, state=ACTIVE_STATE[Delivery]).update(
                     state="delivered", tries=F("tries") + 1, delivered_at=moment, last_status=status,
                     last_error=None, lease_until=None,
                 )

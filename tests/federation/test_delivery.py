@@ -288,3 +288,30 @@ async def test_five_failures_open_the_circuit_and_claims_skip_the_host(fed: Fede
     assert await send(fed, (await claim_deliveries("test", limit=1))[0]) == "delivered"
     peer = await Peer.get(host="down.example")
     assert (peer.consecutive_failures, peer.paused_until) == (0, None)
+
+
+async def test_outcomes_are_recorded_again_after_the_database_failed_mid_write(
+    fed: Federation, network: Network, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A write that breaks (PostgreSQL restarting) leaves the rows as they were in memory: the same results are
+    recorded on the next try, each counted once (a restarted server refused them forever before: delivered to
+    delivered)."""
+    import federation.delivery as delivery_module
+
+    network.answer("b.example", 500)
+    rows = [await queued("https://a.example/inbox"), await queued("https://b.example/inbox")]
+    await peer_schemes(["a.example", "b.example"])
+    results = [await transmit(fed, row, await SigningKeys(fed).get(row.actor_uri), "cavage") for row in rows]
+    real_failed = delivery_module._record_failed
+
+    async def broken(sent, rng):
+        raise ConnectionError("the database system is shutting down")
+
+    monkeypatch.setattr(delivery_module, "_record_failed", broken)
+    with pytest.raises(ConnectionError):
+        await record(fed, results)  # the delivered row was written, the failed one was not
+    assert [(row.state, row.tries) for row in rows] == [("queued", 0), ("queued", 0)]
+    monkeypatch.setattr(delivery_module, "_record_failed", real_failed)
+    assert await record(fed, results) == ["delivered", "retry"]
+    stored = {row.host: (row.state, row.tries) for row in await Delivery.all()}
+    assert stored == {"a.example": ("delivered", 1), "b.example": ("queued", 1)}
