@@ -125,7 +125,7 @@ async def _group_delete(args: argparse.Namespace, settings: Settings) -> int:
     if args.confirm != group.slug:
         print(f"hub group delete: to delete {group.slug} for good, repeat its slug: --confirm {group.slug}", file=sys.stderr)
         return 2
-    told = await group_settings.delete_group(group, by=None, notice=group_settings.deletion_notice(group, settings.domain))
+    told = await group_settings.delete_group(group, by=None)
     print(f"deleted {group.slug}: {told} members will be told; the Delete is queued and its pages answer 410")
     return 0
 

@@ -70,8 +70,7 @@ async def delete(request: Request) -> Response:
         flash(request, _("The group was not deleted: type its handle to confirm."), "error")
         return back(request, "/settings")
     try:
-        await group_settings.delete_group(group, by=account,
-                                                 notice=group_settings.deletion_notice(group, request.app.state.settings.domain))
+        await group_settings.delete_group(group, by=account)
     except HubError as exc:
         report_error(request, exc)
         return back(request, "/settings")

@@ -99,7 +99,7 @@ async def console_page(request: Request) -> Response:
         request, "gathering/console.html", group=group, role=role, section="events", events=rows,
         tallies={g.id: await rsvps.counts(g) for g in rows}, people={g.id: await rsvps.people(g) for g in rows},
         local_input=lambda g, moment: moment.astimezone(gatherings.time_zone(g.timezone)).strftime("%Y-%m-%dT%H:%M"),
-        place_of=gatherings.place_of, when=gatherings.local_when,
+        place_of=gatherings.place_of,
     )
 
 

@@ -65,7 +65,7 @@ async def gathering_section(group: Group) -> dict:
     """What the group page's events section shows: upcoming events with their counts, and followed groups' events."""
     rows = await gatherings.list_gatherings(group)
     return {"events": rows, "tallies": {g.id: await rsvps.counts(g) for g in rows},
-            "followed": await gatherings.followed_gatherings(group, limit=10), "when": gatherings.local_when,
+            "followed": await gatherings.followed_gatherings(group, limit=10),
             "where": gatherings.where}
 
 
@@ -73,7 +73,7 @@ async def upcoming(request: Request) -> Response:
     """GET /events: upcoming events of every public group on the hub, soonest first."""
     rows = await gatherings.upcoming_across_hub()
     tallies = {g.id: await rsvps.counts(g) for g in rows}
-    return await render(request, "gathering/upcoming.html", events=rows, tallies=tallies, when=gatherings.local_when,
+    return await render(request, "gathering/upcoming.html", events=rows, tallies=tallies,
                         where=gatherings.where)
 
 
@@ -83,8 +83,7 @@ async def group_events(request: Request) -> Response:
     rows = await gatherings.list_gatherings(group, upcoming=request.query_params.get("past") != "1")
     return await render(request, "gathering/group.html", group=group, events=rows,
                         tallies={g.id: await rsvps.counts(g) for g in rows},
-                        followed=await gatherings.followed_gatherings(group), when=gatherings.local_when,
-                        where=gatherings.where)
+                        followed=await gatherings.followed_gatherings(group), where=gatherings.where)
 
 
 async def event_page(request: Request) -> Response:
@@ -93,7 +92,7 @@ async def event_page(request: Request) -> Response:
     urls = request.app.state.urls
     return await render(
         request, "gathering/event.html", group=group, event=gathering, tally=await rsvps.counts(gathering),
-        people=await rsvps.people(gathering), image=await gathering.image, when=gatherings.local_when(gathering),
+        people=await rsvps.people(gathering), image=await gathering.image,
         place=gatherings.place_of(gathering), handle=f"@{group.slug}@{request.app.state.settings.domain}",
         event_uri=object_uri(urls, group.slug, "event", gathering.id), options=list(rsvps.POLL_OPTIONS),
         over=gathering.ends_at <= now(),

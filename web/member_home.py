@@ -14,9 +14,8 @@ from starlette.routing import Route
 
 from hub.errors import HubError
 from hub.services import alerts, calls, groups, member_home, members, sessions
-from web import i18n
 from web.csrf import checked_form
-from web.i18n import LANGUAGES, gettext_for
+from web.i18n import gettext_for
 from web.rendering import domain_error_title, flash, render
 from web.sessions import current_session, require_account
 
@@ -29,7 +28,6 @@ def routes() -> list[Route]:
         Route("/me/groups/{slug}/alerts", group_alerts, methods=["POST"], name="me_group_alerts"),
         Route("/me/groups/{slug}/campaigns/{campaign}/alerts", campaign_alerts, methods=["POST"], name="me_campaign_alerts"),
         Route("/me/calls/{call_id:int}/withdraw", withdraw, methods=["POST"], name="me_withdraw"),
-        Route("/me/language", language, methods=["POST"], name="me_language"),
         Route("/me/sessions/{session_id:int}/end", end_session, methods=["POST"], name="me_end_session"),
         Route("/me/sessions/end-others", end_other_sessions, methods=["POST"], name="me_end_other_sessions"),
     ]
@@ -97,23 +95,6 @@ async def withdraw(request: Request) -> Response:
     _ = gettext_for(request)
     call = await calls.get_call(request.path_params["call_id"])
     return await _done(request, calls.withdraw(call, account), _("You withdrew from “%(what)s”.") % {"what": call.what})
-
-
-async def language(request: Request) -> Response:
-    """POST /me/language: the interface language, kept with the account (and in this browser's cookie)."""
-    account = await require_account(request)
-    form = await checked_form(request)
-    code = str(form.get("language", ""))[:8]
-    try:
-        await member_home.set_language(account, code, allowed=LANGUAGES)
-    except HubError as exc:
-        flash(request, f"{domain_error_title(request, exc)}: {exc}", "error")
-        return RedirectResponse("/me", status_code=303)
-    request.state.language = code
-    flash(request, gettext_for(request)("Your language was saved."))
-    response = RedirectResponse("/me", status_code=303)
-    i18n.remember_language(request, response, code)
-    return response
 
 
 async def end_session(request: Request) -> Response:

@@ -14,6 +14,8 @@ from starlette.templating import Jinja2Templates
 
 from hub import __version__
 from hub.languages import DEFAULT_LANGUAGE
+from hub.models import Gathering
+from hub.services.gatherings import local_when
 from hub.settings import Settings
 from hub.timezones import format_moment
 from web import i18n
@@ -25,6 +27,15 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 def format_time(context: Context, value: datetime | None) -> str:
     """A moment in the page's time zone and language, the zone named (the ``<time>`` element carries ISO 8601)."""
     return format_moment(value, context.get("time_zone"), context.get("lang") or DEFAULT_LANGUAGE)
+
+
+@pass_context
+def event_when(context: Context, gathering: Gathering) -> str:
+    """When an event is, in the page's language: in the signed-in person's own zone when they chose one, else in
+    the event's zone, the zone named."""
+    account = context.get("account")
+    zone = account.time_zone if account is not None and getattr(account, "time_zone", None) else None
+    return local_when(gathering, context.get("lang") or DEFAULT_LANGUAGE, zone)
 
 
 class RouteCache:
@@ -58,6 +69,7 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     templates.env.autoescape = True
     i18n.install(templates.env)
     templates.env.filters["when"] = format_time
+    templates.env.globals["event_when"] = event_when
     templates.env.globals.update(domain=settings.domain, base_url=settings.base_url, version=__version__)
     routes = RouteCache(settings.base_url)
 

@@ -19,9 +19,7 @@
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
 
-from federation import activities
 from federation.audience import group_audience
 from federation.campaign_objects import (
     alert_note, attachments_of, call_page, call_question, campaign_note, create_of, local_object, object_uri,
@@ -29,18 +27,15 @@ from federation.campaign_objects import (
 )
 from federation.context import Federation
 from federation.delivery import enqueue
+from federation.direct import direct_message
 from federation.handling import Feature, Incoming, Outcome, done, ignored
 from federation.local_groups import local_group_account
 from federation.remote import account_for
 from federation.objects import clean_object
 from federation.vocab import audience, content_and_language, id_of, ids, is_public, mentions
 from hub.errors import Conflict, HubError, PermissionDenied
-from hub.models import Account, Alert, CallToAction, Campaign, Event, Group, Post, RemoteActor, Signup
-from hub.languages import language_for
+from hub.models import Account, Alert, CallToAction, Campaign, Event, Group, Post, Signup
 from hub.services import alerts, board, calls, campaigns
-
-Compose = Callable[[gettext.NullTranslations, str, str | None], str]
-"""Writes a message with the reader's translations, language code and time zone (None: not chosen)."""
 
 # --- answers to the group's own objects ---------------------------------------------------------
 
@@ -184,19 +179,6 @@ async def on_call_closed(fed: Federation, event: Event, group: Group | None) -> 
     await _publish(fed, group, update_of(await call_object(fed, call, group)))
 
 
-async def _direct(fed: Federation, group: Group, account_id: int, compose: Compose, link: str | None) -> None:
-    """A direct message from the group to one remote account, written in that person's language."""
-    actor = await RemoteActor.get_or_none(account_id=account_id, gone=False).prefetch_related("account")
-    if actor is None:
-        return
-    language = await language_for(actor.account, group)
-    text = compose(fed.catalogs.get(language), language, actor.account.time_zone)
-    sender = fed.urls.group(group.slug)
-    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text,
-                                  link=link, language=language)
-    await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
-
-
 async def on_call_signup(fed: Federation, event: Event, group: Group | None) -> None:
     """A direct message confirming someone's "I'm in", with the count, the time and the call's page."""
     signup = await Signup.get_or_none(id=event.payload["signup_id"])
@@ -215,7 +197,7 @@ async def on_call_signup(fed: Federation, event: Event, group: Group | None) -> 
             "what": call.what, "count": status.counted, "needed": call.needed}
         return text + (" " + t.gettext("When: %(when)s") % {"when": when} + "." if when else "")
 
-    await _direct(fed, group, signup.account_id, compose, call_page(fed.urls, group.slug, call.id))
+    await direct_message(fed, group, signup.account_id, compose, call_page(fed.urls, group.slug, call.id))
 
 
 async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> None:
@@ -233,7 +215,7 @@ async def on_alert_sent(fed: Federation, event: Event, group: Group | None) -> N
         return t.gettext("Urgent from %(group)s: %(text)s") % {"group": group.name, "text": alert.text}
 
     for account in await alerts.subscribers(group, campaign=campaign):
-        await _direct(fed, group, account.id, compose, note["url"])
+        await direct_message(fed, group, account.id, compose, note["url"])
 
 
 async def on_alert_subscription(fed: Federation, event: Event, group: Group | None) -> None:
@@ -248,7 +230,7 @@ async def on_alert_subscription(fed: Federation, event: Event, group: Group | No
                              "Reply “alerts off” to stop.") % {"group": group.name}
         return t.gettext("Alerts off: you will no longer get urgent alerts from %(group)s.") % {"group": group.name}
 
-    await _direct(fed, group, event.payload["account_id"], compose, fed.urls.group(group.slug))
+    await direct_message(fed, group, event.payload["account_id"], compose, fed.urls.group(group.slug))
 
 
 async def on_campaign_created(fed: Federation, event: Event, group: Group | None) -> None:

@@ -28,7 +28,6 @@ import re
 import uuid
 from collections import defaultdict
 from datetime import datetime
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +35,7 @@ from federation import activities
 from federation.campaign_objects import create_of, image_attachment, public_addressing, update_of
 from federation.context import Federation
 from federation.delivery import enqueue
+from federation.direct import Compose, direct_message
 from federation.audience import group_audience, is_blocked
 from federation.handling import ANY, Feature, First, Incoming, Outcome, done, ignored
 from federation.fetch import host_of
@@ -45,14 +45,11 @@ from federation.sanitize import off_loop, plain_text
 from federation.urls import Urls
 from federation.vocab import content_and_language, id_of, is_http_id, parse_time, type_of
 from hub.errors import Conflict, HubError, InvalidInput, PermissionDenied
-from hub.languages import language_for
 from hub.models import DomainBlock, Event, Gathering, Group, MediaFile, RemoteActor, RemoteGathering, Rsvp
 from hub.services import gatherings, rsvps
 from hub.services.gatherings import RemoteDetails, local_when, place_of, where
 
 KINDS = ("event", "eventpoll")
-Compose = Callable[[gettext.NullTranslations], Awaitable[str]]
-"""Writes a direct message with the reader's translations."""
 """The group's own objects of a gathering: ``{group}/objects/event/{id}`` (Event) and ``…/eventpoll/{id}`` (Question)."""
 _PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(event|eventpoll)/(\d{1,12})$")
 MOBILIZON_CONTEXT = {
@@ -247,22 +244,6 @@ async def _publish(fed: Federation, group: Group, gathering: Gathering, wrap) ->
             await enqueue(activity, actor_uri=actor, inboxes=sorted(forms[form]))
 
 
-async def direct_message(fed: Federation, group: Group, account_id: int, text: Compose | str, link: str | None) -> None:
-    """A direct message from the group to one remote account (nothing when it is gone or local), written in
-    that person's language when ``text`` is a function of their translations."""
-    actor = await RemoteActor.get_or_none(account_id=account_id, gone=False).prefetch_related("account")
-    if actor is None:
-        return
-    language = None
-    if callable(text):
-        language = await language_for(actor.account, group)
-        text = await text(fed.catalogs.get(language))
-    sender = fed.urls.group(group.slug)
-    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text, link=link,
-                                  language=language)
-    await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
-
-
 async def _tell_people(fed: Federation, group: Group, gathering: Gathering, text: Compose, statuses: tuple[str, ...]) -> None:
     link = page_url(fed.urls, group.slug, gathering.id)
     for account_id in await Rsvp.filter(gathering_id=gathering.id, status__in=list(statuses)).values_list("account_id", flat=True):
@@ -282,8 +263,8 @@ async def on_updated(fed: Federation, event: Event, group: Group | None) -> None
     await _publish(fed, group, gathering, update_of)
     changed = [c for c in event.payload.get("changed", []) if c in ("time", "place")]
     if changed:
-        async def text(t: gettext.NullTranslations) -> str:
-            values = {"title": gathering.title, "when": local_when(gathering), "where": where(gathering)}
+        def text(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
+            values = {"title": gathering.title, "when": local_when(gathering, language, zone), "where": where(gathering)}
             if changed == ["time"]:
                 message = t.gettext("New time: “%(title)s” is now %(when)s")
             elif changed == ["place"]:
@@ -300,9 +281,9 @@ async def on_cancelled(fed: Federation, event: Event, group: Group | None) -> No
     gathering = await Gathering.get(id=event.payload["gathering_id"])
     group = group or await Group.get(id=gathering.group_id)
     await _publish(fed, group, gathering, update_of)
-    async def text(t: gettext.NullTranslations) -> str:
+    def text(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
         return t.gettext("Cancelled: “%(title)s” (%(when)s) will not take place.") % {
-            "title": gathering.title, "when": local_when(gathering)}
+            "title": gathering.title, "when": local_when(gathering, language, zone)}
 
     await _tell_people(fed, group, gathering, text, ("going", "waiting", "pending"))
 
@@ -314,8 +295,9 @@ async def on_rsvp(fed: Federation, event: Event, group: Group | None) -> None:
         return
     gathering = await Gathering.get(id=rsvp.gathering_id)
     group = group or await Group.get(id=gathering.group_id)
-    async def text(t: gettext.NullTranslations) -> str:
-        return await rsvps.confirmation(gathering, rsvp, promoted=bool(event.payload.get("promoted")), translations=t)
+    async def text(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
+        return await rsvps.confirmation(gathering, rsvp, promoted=bool(event.payload.get("promoted")), translations=t,
+                                        language=language, zone=zone)
 
     await direct_message(fed, group, rsvp.account_id, text, page_url(fed.urls, group.slug, gathering.id))
     actor = await RemoteActor.get_or_none(account_id=rsvp.account_id, gone=False)
@@ -340,7 +322,7 @@ async def on_reminder(fed: Federation, event: Event, group: Group | None) -> Non
     minutes = int(event.payload["minutes"])
     place = f" {where(gathering)}." if where(gathering) else ""
 
-    async def text(t: gettext.NullTranslations) -> str:
+    def text(t: gettext.NullTranslations, language: str, zone: str | None) -> str:
         if minutes % 1440 == 0:
             span = t.ngettext("%(n)d day", "%(n)d days", minutes // 1440) % {"n": minutes // 1440}
         elif minutes % 60 == 0:
@@ -348,7 +330,7 @@ async def on_reminder(fed: Federation, event: Event, group: Group | None) -> Non
         else:
             span = t.ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
         return t.gettext("Reminder: “%(title)s” starts in %(span)s: %(when)s.") % {
-            "title": gathering.title, "span": span, "when": local_when(gathering)} + place
+            "title": gathering.title, "span": span, "when": local_when(gathering, language, zone)} + place
 
     await _tell_people(fed, group, gathering, text, ("going",))
 

@@ -11,21 +11,16 @@ from federation import activities, actors
 from federation.audience import group_audience
 from federation.context import Federation
 from federation.delivery import enqueue
+from federation.direct import direct_message
 from federation.handling import Feature
-from hub.models import Event, Group, RemoteActor
+from hub.models import Event, Group
 
 
 async def on_notice(fed: Federation, event: Event, group: Group | None) -> None:
     """A direct message from a group (or the instance actor) to one remote account."""
-    actor = await RemoteActor.get_or_none(account_id=event.payload["account_id"]).prefetch_related("account")
-    if actor is None:
-        return
-    sender = fed.urls.group(group.slug) if group is not None else fed.urls.instance_actor
-    note = activities.direct_note(
-        fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle,
-        text=event.payload.get("text", ""), link=event.payload.get("link"), language=event.payload.get("language"),
-    )
-    await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
+    payload = event.payload
+    await direct_message(fed, group, payload["account_id"], payload.get("text", ""), payload.get("link"),
+                         language=payload.get("language"))
 
 
 async def on_group_updated(fed: Federation, event: Event, group: Group) -> None:

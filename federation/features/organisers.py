@@ -22,6 +22,7 @@ which the membership and posts features record without a federation side of thei
 
 from __future__ import annotations
 
+import gettext
 import html
 from datetime import UTC, datetime
 from typing import Any
@@ -32,11 +33,12 @@ from federation.audience import group_audience
 from federation.campaign_objects import create_of, image_attachment, object_uri, public_addressing, update_of
 from federation.context import Federation
 from federation.delivery import enqueue
+from federation.direct import Compose, direct_message
 from federation.handling import Feature
 from federation.urls import Urls
 from hub import mail
-from hub.languages import language_for
-from hub.models import Account, Announcement, CampaignPost, Event, Group, Membership, Post, RemoteActor, Report
+from hub.languages import N_, language_for
+from hub.models import Account, Announcement, CampaignPost, Event, Group, Membership, Post, Report
 from hub.services import announcements, attention, events, refusals
 
 KIND = "announcement"
@@ -149,56 +151,66 @@ async def on_announcement_pinned(fed: Federation, event: Event, group: Group | N
 # --- direct messages ----------------------------------------------------------------------------
 
 
-async def _direct(fed: Federation, group: Group, account_id: int, text: str, link: str | None,
-                  *, reason: str | None = None) -> bool:
-    """A direct message from the group to one remote account; whether there was an inbox to send to.
-
-    With a refusal ``reason``, the text is the explanation in the person's language instead.
-    """
-    actor = await RemoteActor.get_or_none(account_id=account_id, gone=False).prefetch_related("account")
-    if actor is None:
-        return False
-    language = None
-    if reason in refusals.REASONS:
-        language = await language_for(actor.account, group)
-        text = refusals.explanation(group, reason, fed.catalogs.get(language))
-    sender = fed.urls.group(group.slug)
-    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text, link=link,
-                                  language=language)
-    await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
-    return True
+def _refusal(group: Group, reason: str | None, text: str) -> str | Compose:
+    """The explanation of a refusal, written in the reader's language when its reason is known."""
+    if reason not in refusals.REASONS:
+        return text
+    return lambda t, _language, _zone: refusals.explanation(group, reason, t)
 
 
 async def on_refusal_explained(fed: Federation, event: Event, group: Group | None) -> None:
     """Tell the author why their post was not shared, with the group's page."""
     if group is None:
         return
-    await _direct(fed, group, event.payload["account_id"], event.payload["text"], fed.urls.group(group.slug),
-                  reason=event.payload.get("reason"))
+    await direct_message(fed, group, event.payload["account_id"],
+                         _refusal(group, event.payload.get("reason"), event.payload["text"]), fed.urls.group(group.slug))
 
 
-async def _tell_organisers(fed: Federation, group: Group, kind: str, what: str, section: str, *, skip: int | None = None) -> None:
+WHAT_WAITS = {
+    "join_requests": N_("%(who)s asks to join."),
+    "held_posts": N_("A post by %(who)s is held for approval."),
+    "reports": N_("A new report waits for a moderator."),
+    "gathered_posts": N_("A post gathered for a campaign waits for approval."),
+}
+"""What each kind of waiting thing is called in the message to organisers."""
+
+
+def _headline(t: gettext.NullTranslations, group: Group, kind: str, who: str, count: int) -> str:
+    """``Housing Action: @dan@social.example asks to join. (3 waiting)`` in the reader's language."""
+    what = t.gettext(WHAT_WAITS[kind]) % {"who": who}
+    waiting = " (" + t.ngettext("%(count)d waiting", "%(count)d waiting", count) % {"count": count} + ")" if count > 1 else ""
+    return f"{group.name}: {what}{waiting}"
+
+
+async def _tell_organisers(fed: Federation, group: Group, kind: str, who: str, section: str, *, skip: int | None = None) -> None:
     """Each organiser by direct message (unless turned off) and, with SMTP set, by email; never the person concerned.
 
     One message per organiser and kind in attention.QUIET_FOR: it says how many wait, so a flood is one message.
+    Each organiser reads it in their own language.
     """
     link = f"{fed.urls.base}/console/groups/{group.slug}{section}"
+    settings_page = f"{fed.urls.base}/console/groups/{group.slug}/waiting"
     count = getattr(await attention.waiting(group), kind)
-    waiting = f" ({count} waiting)" if count > 1 else ""
-    text = f"{group.name}: {what}{waiting} Open the console:"
     for organiser in await attention.organisers(group):
         if organiser.account.id == skip or not (organiser.direct_messages or organiser.email):
             continue
         if not await attention.due(group, organiser.account, kind):
             continue
         if organiser.direct_messages:
-            await _direct(fed, group, organiser.account.id, text, link)
+            await direct_message(fed, group, organiser.account.id,
+                                 lambda t, _language, _zone: _headline(t, group, kind, who, count) + " "
+                                 + t.gettext("Open the console:"), link)
         if organiser.email and fed.settings.smtp is not None:
+            t = fed.catalogs.get(await language_for(organiser.account, group))
+            headline = _headline(t, group, kind, who, count)
+            body = "\n\n".join([
+                headline, t.gettext("Open the console: %(link)s") % {"link": link},
+                t.gettext("You get this because you help run %(group)s. Change it on %(page)s")
+                % {"group": group.name, "page": settings_page},
+            ])
             # Not ordered with the group's events: a mail server being down must not hold back its fan-outs.
             await events.record("organisers.email", None, group_slug=group.slug, to=organiser.email,
-                                subject=f"{group.name}: {what}{waiting}",
-                                body=f"{what[:1].upper()}{what[1:]}{waiting}\n\nOpen the console: {link}\n\nYou get this because you help run "
-                                     f"{group.name}. Change it on {fed.urls.base}/console/groups/{group.slug}/waiting")
+                                subject=headline, body=body)
 
 
 def _who(account: Account) -> str:
@@ -210,7 +222,7 @@ async def on_join_requested(fed: Federation, event: Event, group: Group | None) 
     membership = await Membership.get_or_none(id=event.payload["membership_id"]).prefetch_related("account")
     if group is None or membership is None or membership.state != "pending":
         return
-    await _tell_organisers(fed, group, "join_requests", f"{_who(membership.account)} asks to join.", "/members",
+    await _tell_organisers(fed, group, "join_requests", _who(membership.account), "/members",
                            skip=membership.account_id)
 
 
@@ -219,7 +231,7 @@ async def on_post_held(fed: Federation, event: Event, group: Group | None) -> No
     post = await Post.get_or_none(id=event.payload["post_id"]).prefetch_related("author")
     if group is None or post is None or post.state != "held":
         return
-    await _tell_organisers(fed, group, "held_posts", f"a post by {_who(post.author)} is held for approval.", "/posts",
+    await _tell_organisers(fed, group, "held_posts", _who(post.author), "/posts",
                            skip=post.author_id)
 
 
@@ -228,7 +240,7 @@ async def on_report_received(fed: Federation, event: Event, group: Group | None)
     report = await Report.get_or_none(id=event.payload["report_id"])
     if group is None or report is None:
         return
-    await _tell_organisers(fed, group, "reports", "a new report waits for a moderator.", "/reports")
+    await _tell_organisers(fed, group, "reports", "", "/reports")
 
 
 async def on_gathered_pending(fed: Federation, event: Event, group: Group | None) -> None:
@@ -236,7 +248,7 @@ async def on_gathered_pending(fed: Federation, event: Event, group: Group | None
     entry = await CampaignPost.get_or_none(id=event.payload["entry_id"])
     if group is None or entry is None or entry.state != "pending":
         return
-    await _tell_organisers(fed, group, "gathered_posts", "a post gathered for a campaign waits for approval.", "/campaigns")
+    await _tell_organisers(fed, group, "gathered_posts", "", "/campaigns")
 
 
 async def on_email(fed: Federation, event: Event, group: Group | None) -> None:

@@ -20,9 +20,12 @@ from dataclasses import dataclass, fields as dataclass_fields, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from babel import Locale
+from babel.dates import format_date, format_time
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from hub import timezones
 from hub.clock import now
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hub.lifecycle import GATHERING
@@ -317,12 +320,24 @@ async def upcoming_across_hub(*, limit: int = 100) -> list[Gathering]:
                   .order_by("starts_at", "id").limit(limit).prefetch_related("group"))
 
 
-def local_when(gathering: Gathering) -> str:
-    """When, in the event's time zone: ``Sat 12 Dec 2026, 18:00–20:00 (Europe/Lisbon)``."""
-    zone = time_zone(gathering.timezone)
+def local_when(gathering: Gathering, language: str | None = None, zone_name: str | None = None) -> str:
+    """When, in ``zone_name`` (the event's own zone by default), the zone named.
+
+    Without ``language``: ``Sat 12 Dec 2026, 18:00–20:00 (Europe/Lisbon)`` (the CLI and the event's own
+    objects); with it, dates and times as that language writes them (CLDR, through Babel), for people:
+    ``12 dic 2026, 18:00–20:00 (Europe/Lisbon)``.
+    """
+    name = zone_name or gathering.timezone
+    zone = time_zone(name) if zone_name is None else timezones.zone(zone_name)
     start, end = gathering.starts_at.astimezone(zone), gathering.ends_at.astimezone(zone)
-    tail = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%a %d %b %Y, %H:%M")
-    return f"{start.strftime('%a %d %b %Y, %H:%M')}–{tail} ({gathering.timezone})"
+    if language is None:
+        tail = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%a %d %b %Y, %H:%M")
+        return f"{start.strftime('%a %d %b %Y, %H:%M')}–{tail} ({name})"
+    locale = Locale.parse(language)
+    day = lambda moment: format_date(moment, "medium", locale=locale)  # noqa: E731 - two one-line formats
+    hour = lambda moment: format_time(moment, "short", locale=locale)  # noqa: E731
+    tail = hour(end) if end.date() == start.date() else f"{day(end)}, {hour(end)}"
+    return f"{day(start)}, {hour(start)}–{tail} ({name})"
 
 
 def where(gathering: Gathering) -> str:

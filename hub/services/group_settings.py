@@ -17,12 +17,14 @@ sends the ``Delete`` of the group actor. Its pages then answer 410 Gone; its slu
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
 from hub.errors import InvalidInput
+from hub.languages import ENGLISH, N_
 from hub.models import Account, Group, Membership, Post
 from hub.services import events, notices
 from hub.services.members import ORGANISER_ROLES, require_role
@@ -121,16 +123,22 @@ async def edit(
     return group
 
 
-def deletion_notice(group: Group, domain: str) -> str:
-    """The direct message members get when their group is deleted."""
-    return (f"The group {group.name} (@{group.slug}@{domain}) was deleted by its organisers. "
-            "You are no longer a member and will get nothing more from it.")
+DELETION_NOTICE = N_("The group %(name)s (@%(slug)s@%(domain)s) was deleted by its organisers. "
+                     "You are no longer a member and will get nothing more from it.")
+"""The direct message members get when their group is deleted (each in their own language)."""
 
 
-async def delete_group(group: Group, *, by: Account | None, notice: str) -> int:
-    """Delete the group (owners and instance admins): members are sent ``notice``, then the actor's Delete.
+def deletion_notice(group: Group, domain: str, translations: gettext.NullTranslations = ENGLISH) -> str:
+    """:data:`DELETION_NOTICE` for ``group``, in the language of ``translations``."""
+    return translations.gettext(DELETION_NOTICE) % {"name": group.name, "slug": group.slug, "domain": domain}
 
-    Returns how many members were told. The row stays (marked deleted) for the key that signs the Delete.
+
+async def delete_group(group: Group, *, by: Account | None, notice: str | None = None) -> int:
+    """Delete the group (owners and instance admins): members are told, then the actor's Delete goes out.
+
+    Members get ``notice`` when given, else :data:`DELETION_NOTICE` in each one's language (sent with the
+    ``group.deleted`` event). Returns how many members are told. The row stays (marked deleted) for the
+    key that signs the Delete.
     """
     await require_role(group, by, OWNER_ROLES)
     if group.deleted_at is not None:
@@ -141,7 +149,8 @@ async def delete_group(group: Group, *, by: Account | None, notice: str) -> int:
         told = 0
         for membership in await Membership.filter(group=group, state="accepted").prefetch_related("account"):
             if not membership.account.is_local:
-                await notices.send_notice(membership.account, notice)
+                if notice is not None:
+                    await notices.send_notice(membership.account, notice)
                 told += 1
-        await events.record("group.deleted", group, by=by.uri if by else None)
+        await events.record("group.deleted", group, by=by.uri if by else None, notify=notice is None)
     return told

@@ -8,10 +8,9 @@ The changes themselves reuse the services that own them: leaving is
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 
-from hub.errors import InvalidInput, NotFound
+from hub.errors import NotFound
 from hub.models import Account, Campaign, Group, Membership, Session, Signup
 from hub.services import alerts, calls, members, sessions
 
@@ -73,12 +72,3 @@ async def campaign_of_member(account: Account, group: Group, campaign_slug: str)
     if campaign is None:
         raise NotFound(f"no campaign {campaign_slug!r} in {group.slug}")
     return campaign
-
-
-async def set_language(account: Account, code: str, *, allowed: Collection[str]) -> Account:
-    """Remember the interface language the member chose; InvalidInput for a code not in ``allowed``."""
-    if code not in allowed:
-        raise InvalidInput(f"language must be one of {', '.join(sorted(allowed))}")
-    account.language = code
-    await account.save(update_fields=["language"])
-    return account

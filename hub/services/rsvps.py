@@ -236,10 +236,12 @@ async def waiting_position(rsvp: Rsvp) -> int:
 
 
 async def confirmation(gathering: Gathering, rsvp: Rsvp, *, promoted: bool = False,
-                       translations: gettext.NullTranslations = ENGLISH) -> str:
-    """The direct message confirming an answer, with the count of people going, in the reader's language."""
+                       translations: gettext.NullTranslations = ENGLISH, language: str | None = None,
+                       zone: str | None = None) -> str:
+    """The direct message confirming an answer, with the count of people going, in the reader's language
+    (``language``, with the time in the reader's ``zone`` when known)."""
     t = translations
-    when = local_when(gathering)
+    when = local_when(gathering, language, zone)
     tally = await counts(gathering)
     if gathering.capacity:
         places = t.gettext("%(going)d going of %(capacity)d places") % {"going": tally.going, "capacity": gathering.capacity}

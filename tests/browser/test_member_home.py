@@ -82,9 +82,11 @@ def test_member_home_at_phone_and_desktop_sizes(hub_factory, peer_factory, brows
         assert "You withdrew" in page.get_by_role("status").first.inner_text()
         assert hub.query("SELECT id FROM signups") == []
         # He chooses Spanish: the page follows
-        page.get_by_label("Language of the pages").select_option("es")
-        page.get_by_role("button", name="Save the language").click()
+        page.get_by_role("link", name="Change the language or the time zone").click()
+        page.get_by_role("combobox", name="Language").select_option("es")
+        page.get_by_role("button", name="Save the preferences").click()
         assert page.locator("html").get_attribute("lang") == "es"
+        page.goto(f"{hub.base}/me")
         # He leaves the book swap (Spanish buttons now); his server gets the Reject
         page.locator(".me-groups > li", has_text="Book Swap").locator("button.danger").click()
         wait_until_sync(lambda: received(peer, "Reject"), timeout=20, message="the Reject")

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from babel.dates import format_date
 
 from hub.clock import now
 from hub.errors import Conflict, InvalidInput, PermissionDenied
@@ -66,6 +67,11 @@ async def test_times_are_read_in_the_events_time_zone(group) -> None:
     assert gatherings.local_when(new_york).endswith("18:00–20:00 (America/New_York)")
     aware = await gathering(group, starts=lisbon.starts_at, ends=lisbon.ends_at, timezone="Asia/Tokyo")
     assert aware.starts_at == lisbon.starts_at
+    # For a person: in their language, and in their own zone when they chose one, the zone named
+    spanish = gatherings.local_when(lisbon, "es")
+    day = format_date(lisbon.starts_at.astimezone(gatherings.time_zone("Europe/Lisbon")), "medium", locale="es")
+    assert spanish == f"{day}, 18:00–20:00 (Europe/Lisbon)" and spanish != gatherings.local_when(lisbon)
+    assert gatherings.local_when(lisbon, "de", "Europe/Berlin").endswith("19:00–21:00 (Europe/Berlin)")
 
 
 async def test_edit_records_what_changed_and_refuses_cancelled_events(group) -> None:

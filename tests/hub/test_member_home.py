@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hub.errors import Conflict, NotFound, PermissionDenied
 from hub.models import Event, Membership
 from hub.services import alerts, calls, campaigns, group_settings, member_home, members, sessions
 from hub.services.groups import create_group
@@ -99,12 +99,8 @@ async def test_deleted_groups_leave_the_home(scene) -> None:
     assert "climate" not in [e.group.slug for e in home.groups] and home.signups == []
 
 
-async def test_language(scene) -> None:
-    """A supported language is kept; others are refused with the accepted list."""
+async def test_unknown_campaign(scene) -> None:
+    """A campaign the group does not have is NotFound."""
     alice = scene["alice"]
-    await member_home.set_language(alice, "es", allowed={"en", "es"})
-    assert (await type(alice).get(id=alice.id)).language == "es"
-    with pytest.raises(InvalidInput, match="en, es"):
-        await member_home.set_language(alice, "xx", allowed={"en", "es"})
     with pytest.raises(NotFound):
         await member_home.campaign_of_member(alice, scene["climate"], "nope")

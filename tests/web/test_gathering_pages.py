@@ -36,7 +36,10 @@ async def test_event_page_group_section_and_upcoming_agree(web) -> None:
     page = await web.client.get(f"/groups/aid/events/{event.id}")
     assert page.status_code == 200
     assert "Neighbourhood assembly" in page.text and "1 going" in page.text and "Casa do Povo" in page.text
-    assert "18:00–20:00 (Europe/Lisbon)" in page.text and "Bring a chair." in page.text and "Alice" in page.text
+    assert gatherings.local_when(event, "en") in page.text and "(Europe/Lisbon)" in page.text  # as English writes it
+    assert "Bring a chair." in page.text and "Alice" in page.text
+    spanish = await web.client.get(f"/groups/aid/events/{event.id}", headers={"Accept-Language": "es"})
+    assert gatherings.local_when(event, "es") in spanish.text  # a Spanish reader reads the date as Spanish writes it
     group_page = (await web.client.get("/groups/aid")).text
     assert "Neighbourhood assembly" in group_page and "1 going" in group_page and "/groups/aid/events.ics" in group_page
     upcoming = (await web.client.get("/events")).text

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.db
 
 async def test_needs_sign_in(web) -> None:
     """Anonymous visitors are sent to sign in; the routes are the module's."""
-    assert {r.name for r in member_home.routes()} >= {"me", "me_leave", "me_withdraw", "me_language"}
+    assert {r.name for r in member_home.routes()} >= {"me", "me_leave", "me_withdraw"}
     response = await web.client.get("/me")
     assert response.status_code == 303 and response.headers["location"].startswith("/login?next=/me")
 
@@ -62,9 +62,10 @@ async def test_language_choice_follows_the_member(web) -> None:
     alice = await web.person("alice")
     await web.group_with("climate", role_of={alice: "member"})
     await web.sign_in(alice)
-    bad = await web.post_form("/me/language", {"language": "xx"}, token_from="/me")
-    assert bad.status_code == 303 and "language must be one of" in (await web.client.get("/me")).text
-    response = await web.post_form("/me/language", {"language": "es"}, token_from="/me")
+    assert "/preferences" in (await web.client.get("/me")).text  # one place to choose it
+    bad = await web.post_form("/preferences", {"language": "xx", "time_zone": ""}, token_from="/preferences")
+    assert bad.status_code == 400 and "Choose a language" in bad.text
+    response = await web.post_form("/preferences", {"language": "es", "time_zone": ""}, token_from="/preferences")
     assert response.status_code == 303
     await alice.refresh_from_db()
     assert alice.language == "es"

@@ -9,7 +9,7 @@ import pytest
 from federation.features.group_deletion import FEATURE, delete_actor, on_group_deleted
 from federation.registry import REGISTRY
 from federation.urls import Urls
-from hub.models import Group, Membership
+from hub.models import Account, Group, Membership
 from hub.services import group_settings
 from tests.federation.harness import HUB_BASE, PUBLIC, running_hub
 
@@ -47,3 +47,18 @@ async def test_deletion_reaches_each_members_server_once_and_tells_them(database
         assert not any("three.test" in url for url, body in hub.world.deliveries if body.get("type") in ("Delete", "Create"))
         # Afterwards the group takes nothing: a Follow is ignored, its actor is 410
         assert (await hub.get("/groups/climate", accept="application/activity+json")).status_code == 410
+
+
+async def test_each_member_is_told_in_their_own_language(database_url: str, tmp_path: Path) -> None:
+    """Without a notice written by the organisers, each member reads the standard one in their language."""
+    async with running_hub(database_url, tmp_path) as hub:
+        group = await hub.group()
+        ana = await hub.member(hub.world.person("ana", "one.test"))
+        await hub.member(hub.world.person("ben", "two.test"))
+        await Account.filter(id=ana.account_id).update(language="es")
+        assert await group_settings.delete_group(group, by=None) == 2
+        await hub.drain()
+        texts = {body["object"]["to"][0]: body["object"]["content"] for _, body in hub.world.deliveries
+                 if body.get("type") == "Create"}
+        assert "fue eliminado por sus organizadores" in texts["https://one.test/users/ana"]
+        assert "was deleted by its organisers" in texts["https://two.test/users/ben"]

@@ -11,7 +11,7 @@ import pytest
 
 from federation.features import organisers
 from federation.registry import REGISTRY, event_handler_for
-from hub.models import Event, MediaFile, OrganiserSettings, Peer
+from hub.models import Account, Event, MediaFile, OrganiserSettings, Peer
 from hub.services import announcements, attention, members
 from tests.federation.harness import PUBLIC, RemoteWorld, running_hub
 from tests.hub.test_mail import smtp_server  # noqa: F401 - the real SMTP server fixture
@@ -151,3 +151,19 @@ async def test_mail_server_down_retries_without_holding_the_group_back(database_
         assert email.state != "done" and email.tries >= 1 and email.group_id is None
         assert (await Event.get(kind="announcement.published")).state == "done"
         assert any("asks to join" in text for text in direct_to(hub, owner.id))
+
+
+async def test_organisers_are_told_in_their_own_language(database_url, tmp_path) -> None:
+    """An organiser who chose Spanish reads what waits in Spanish, with the count in CLDR's plural form."""
+    async with running_hub(database_url, tmp_path) as hub:
+        await hub.group("housing", name="Housing Action", join_policy="closed")
+        owner = hub.world.person("olivia")
+        owner_row = await hub.member(owner, "housing", role="owner")
+        await Account.filter(id=owner_row.account_id).update(language="es")
+        dan = hub.world.person("dan")
+        follow = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dan.id}#follows/1", "type": "Follow",
+                  "actor": dan.id, "object": hub.group_id("housing")}
+        assert (await hub.signed_post(hub.inbox("housing"), follow, dan)).status_code == 202
+        await hub.drain()
+        [told] = direct_to(hub, owner.id)
+        assert "pide unirse" in told and "Abre la consola" in told and "asks to join" not in told
