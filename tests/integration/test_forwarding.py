@@ -23,20 +23,25 @@ def settled(hub) -> bool:
     return events == 0 and hub.queued_deliveries() == 0
 
 
-def test_edit_and_delete_of_a_shared_post_reach_members_on_other_servers(hub_factory, peer_factory):
-    """Member A on server 1 edits, then deletes, a post the group shared; member B on server 2 sees the edit, then loses it."""
-    # Given an open group with alice on one Mastodon-like server and bob on another
+def two_members(hub_factory, peer_factory) -> tuple:
+    """An open group with alice on one Mastodon-like server and bob on another, both accepted: (hub, first, second, group)."""
     hub = hub_factory("a")
     hub.cli("group", "create", "climate", "--name", "Climate Action")
     hub.start()
     first, second = peer_factory(), peer_factory()
     first.control("actors", {"name": "alice"})
     second.control("actors", {"name": "bob"})
-    group = hub.group_url("climate")
     for peer, name in ((first, "alice"), (second, "bob")):
         assert peer.control("follow", {"actor": name, "target": f"climate@{hub.domain}"})["status"] == 202
     wait_until_sync(lambda: all(f["state"] == "accepted" for p in (first, second) for f in p.control("follows")),
                     timeout=30, message="both members accepted")
+    return hub, first, second, hub.group_url("climate")
+
+
+def test_edit_and_delete_of_a_shared_post_reach_members_on_other_servers(hub_factory, peer_factory):
+    """Member A on server 1 edits, then deletes, a post the group shared; member B on server 2 sees the edit, then loses it."""
+    # Given an open group with alice on one Mastodon-like server and bob on another
+    hub, first, second, group = two_members(hub_factory, peer_factory)
 
     # When alice mentions the group in a public post (LD-signed, as Mastodon signs it), bob's server shows the group's boost
     post = first.control("post", {"actor": "alice", "content": "Rally on Saturday!", "mentions": [group]})
@@ -64,17 +69,7 @@ def test_edit_and_delete_of_a_shared_post_reach_members_on_other_servers(hub_fac
 
 def test_without_an_ld_signature_members_elsewhere_keep_the_old_text(hub_factory, peer_factory):
     """An edit sent without a Linked Data signature (secure mode) is not forwarded: bob's server keeps the old text."""
-    hub = hub_factory("a")
-    hub.cli("group", "create", "climate", "--name", "Climate Action")
-    hub.start()
-    first, second = peer_factory(), peer_factory()
-    first.control("actors", {"name": "alice"})
-    second.control("actors", {"name": "bob"})
-    group = hub.group_url("climate")
-    for peer, name in ((first, "alice"), (second, "bob")):
-        peer.control("follow", {"actor": name, "target": f"climate@{hub.domain}"})
-    wait_until_sync(lambda: all(f["state"] == "accepted" for p in (first, second) for f in p.control("follows")),
-                    timeout=30, message="both members accepted")
+    hub, first, second, group = two_members(hub_factory, peer_factory)
     post = first.control("post", {"actor": "alice", "content": "Rally on Saturday!", "mentions": [group]})
     wait_until_sync(lambda: shown(second, post["note_id"]), timeout=30, message="the boosted post on server 2")
 
