@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from federation import ldsignatures
+from federation.errors import LdSignatureError
 from hub.clock import now
 from hub.models import Delivery, InboxItem, Peer, Post
 from tests.federation.harness import OTHER_KEY, PUBLIC, running_hub
@@ -150,3 +151,19 @@ async def test_bad_forwarded_activities_are_refused_without_a_request(database_u
         assert not any("evil.test" in str(r.url) or "far.test" in str(r.url) for r in hub.world.requests)
         metrics = (await hub.get("/metrics")).text
         assert 'reason="linked_data"' in metrics
+
+
+async def test_verify_checks_mastodons_own_signature_with_the_authors_fetched_key(database_url: str, tmp_path: Path) -> None:
+    """ldsignatures.verify fetches the creator's key and checks it is the actor's: Mastodon's real signature passes,
+    the same signature claimed for another actor of that server does not."""
+    vector = json.loads((Path(__file__).parent / "mastodon_ld_signed_follow.json").read_text())
+    document = vector["activity"]
+    async with running_hub(database_url, tmp_path) as hub:
+        author = hub.world.actor(document["actor"])
+        author.document["publicKey"]["publicKeyPem"] = vector["publicKeyPem"]
+        moment = ldsignatures.signature_of(document).created + timedelta(minutes=1)
+        assert await ldsignatures.verify(hub.fed, document, moment=moment) == document["actor"]
+        hub.world.actor("https://mastodon.cloud/users/other")
+        with pytest.raises(LdSignatureError, match="not the activity's actor"):
+            await ldsignatures.verify(hub.fed, {**document, "actor": "https://mastodon.cloud/users/other"}, moment=moment)
+        assert not await ldsignatures.forwardable(hub.fed, document)  # made in 2018: too old to pass on today

@@ -68,6 +68,25 @@ def test_real_signed_payloads_are_read_and_canonicalised(name: str) -> None:
         ld.check(data, signature, OTHER_PUBLIC_PEM)
 
 
+def test_a_signature_made_by_mastodon_itself_verifies_and_tampered_copies_do_not() -> None:
+    """A Follow signed by Mastodon's own (Ruby) implementation verifies with its author's key: the canonical forms agree."""
+    vector = json.loads((Path(__file__).parent / "mastodon_ld_signed_follow.json").read_text())
+    document, pem = vector["activity"], vector["publicKeyPem"]
+    signature = ld.signature_of(document)
+    ld.check_age(signature, signature.created + timedelta(minutes=5))
+    ld.check(ld.signing_input(document, signature), signature, pem)
+    assert ldsign.verify(document, pem)
+    for field, value in (("object", "https://evil.example/u/mallory"), ("type", "Block"), ("id", document["id"] + "2")):
+        tampered = {**document, field: value}
+        with pytest.raises(LdSignatureError, match="does not verify"):
+            ld.check(ld.signing_input(tampered, signature), signature, pem)
+    restamped = {**document, "signature": {**document["signature"], "created": "2018-12-22T18:23:13Z"}}
+    with pytest.raises(LdSignatureError, match="does not verify"):
+        ld.check(ld.signing_input(restamped, ld.signature_of(restamped)), ld.signature_of(restamped), pem)
+    with pytest.raises(LdSignatureError, match="older than"):
+        ld.check_age(signature, NOW)
+
+
 @pytest.mark.parametrize("name", CONTEXT_ONLY)
 def test_peertube_documents_canonicalise_with_the_bundled_contexts(name: str) -> None:
     """PeerTube's documents (security/v1 and RsaSignature2017 in their context) canonicalise to N-Quads."""
