@@ -89,7 +89,15 @@ async def enqueue(activity: dict, *, actor_uri: str, inboxes: Iterable[str], pri
     know one but not used yet: the worker claims fresh rows apart from retries, so fresh deliveries
     are never held up behind retries.
     """
-    body = serialise(activity)
+    return await enqueue_body(serialise(activity), activity_uri=activity["id"], actor_uri=actor_uri, inboxes=inboxes)
+
+
+async def enqueue_body(body: str, *, activity_uri: str, actor_uri: str, inboxes: Iterable[str]) -> int:
+    """Queue ``body`` exactly as given, signed by ``actor_uri``, once per distinct inbox (rules of :func:`enqueue`).
+
+    For activities passed on unchanged (inbox forwarding): the author's Linked Data signature covers
+    the document, and the bytes are the ones the author's server sent.
+    """
     moment = now()
     rows = []
     blocked = frozenset(await Peer.filter(blocked=True).values_list("host", flat=True))
@@ -97,13 +105,13 @@ async def enqueue(activity: dict, *, actor_uri: str, inboxes: Iterable[str], pri
         try:
             host = host_of(inbox)
         except OriginError as exc:
-            log.warning("not delivering %s to %r: %s", activity.get("id"), inbox, exc.reason)
+            log.warning("not delivering %s to %r: %s", activity_uri, inbox, exc.reason)
             continue
         if blocked and blocks.is_covered(host, blocked):
-            log.info("not delivering %s to %s: the instance blocks its domain", activity.get("id"), host)
+            log.info("not delivering %s to %s: the instance blocks its domain", activity_uri, host)
             continue
         rows.append(Delivery(
-            inbox=inbox, host=host, actor_uri=actor_uri, activity_uri=activity["id"], body=body,
+            inbox=inbox, host=host, actor_uri=actor_uri, activity_uri=activity_uri, body=body,
             state="queued", next_try_at=moment,
         ))
     if rows:

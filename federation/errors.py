@@ -2,7 +2,8 @@
 
     FederationError
     ├── SignatureError          a request's HTTP signature is missing, malformed, stale or wrong (-> 401)
-    │   └── KeyFetchError       the signing key could not be fetched or does not belong to the actor
+    │   ├── KeyFetchError       the signing key could not be fetched or does not belong to the actor
+    │   └── LdSignatureError    a Linked Data signature (RsaSignature2017) is absent, stale, unreadable or wrong
     ├── BlockedError            the sender's domain is blocked (-> 403)
     ├── RateLimitError          the sender (actor or server) posts too often (-> 429 with Retry-After)
     ├── OriginError             an id, key or embedded object is not on the host it claims (-> 400/401)
@@ -32,6 +33,10 @@ class SignatureError(FederationError):
 
 class KeyFetchError(SignatureError):
     """The key named by keyId could not be fetched, or it does not belong to the claimed actor."""
+
+
+class LdSignatureError(SignatureError):
+    """A document's Linked Data signature cannot be checked (unknown context, too complex, stale) or does not verify."""
 
 
 class BlockedError(FederationError):

@@ -43,6 +43,8 @@ class Incoming:
     actor: str
     obj: dict | None
     object_id: str | None
+    raw: str | None = None
+    """The activity exactly as received (the inbox's stored body), when it came through the inbox."""
 
 
 Handler = Callable[["Federation", Incoming], Awaitable[Outcome]]

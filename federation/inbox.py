@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from federation import ldsignatures
 from federation.context import Federation
 from federation.errors import BlockedError, FetchError, OriginError, PayloadError, RateLimitError, SignatureError
 from federation.fetch import host_of, parse_object, same_host
@@ -18,10 +19,14 @@ from federation.signatures import inspect_request
 from federation.signer import verify
 from federation.vocab import MAX_ID_LENGTH, id_of, is_http_id, type_of
 from hub.intake import InboxEntry
+from hub.models import InboxItem
 
 MAX_BODY = 1_048_576
 HOST_COMPONENTS = frozenset({"host", "@authority", "@target-uri"})
 """A POST must sign one of these, so a signature made for another server cannot be replayed here."""
+FORWARDED_TYPES = frozenset({"Update", "Delete"})
+"""Activities accepted from a server other than the author's (inbox forwarding, ActivityPub 7.1.2) when the
+author's Linked Data signature verifies: the edits and deletions a group passes on to its members' servers."""
 REFERENCE_OBJECTS = frozenset({"Announce", "Flag", "Accept", "Reject", "Add", "Remove", "Block"})
 """Activity types whose embedded object belongs to someone else and counts only as a reference."""
 
@@ -63,6 +68,14 @@ def check_origin(activity: dict, actor: str) -> None:
         owner = id_of(obj.get("attributedTo")) or id_of(obj.get("actor"))
         if owner is not None and owner != actor and type_of(activity) in ("Create", "Update"):
             raise OriginError("the embedded object is attributed to someone else")
+
+
+async def _check_forwarded(fed: Federation, activity: dict) -> None:
+    """A request signed by another server than the author's: only a forwarded Update or Delete whose author's
+    Linked Data signature verifies is taken (federation.ldsignatures); SignatureError otherwise."""
+    if type_of(activity) not in FORWARDED_TYPES or not isinstance(activity.get("signature"), dict):
+        raise SignatureError("the request is signed by another actor than the activity's")
+    await ldsignatures.verify(fed, activity, unverified=True)
 
 
 def _limit_address(fed: Federation, address: str | None) -> None:
@@ -129,9 +142,11 @@ async def receive(
         raise SignatureError(f"the keyId or actor host is longer than {MAX_HOST_LENGTH} characters")
     await _refuse_blocked(fed, key_host, host_of(actor))
     signer = await verify(fed, claim)
-    if signer != actor:
-        raise SignatureError("the request is signed by another actor than the activity's")
     _limit_signer(fed, claim.key_id, key_host)
+    if signer != actor:
+        if await InboxItem.filter(activity_uri=activity_id).exists():
+            return Received(activity_id, actor, stored=False)  # a forwarded copy already here: nothing to check
+        await _check_forwarded(fed, activity)
     check_origin(activity, actor)
     await precheck(fed, activity, actor)
     if fed.urls.is_local(activity_id):

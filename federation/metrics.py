@@ -16,11 +16,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from federation.errors import FederationError, KeyFetchError
+from federation.errors import FederationError, KeyFetchError, LdSignatureError
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
-SIGNATURE_REASONS = ("unsigned", "malformed", "algorithm", "time", "digest", "host", "key", "actor_mismatch", "invalid")
+SIGNATURE_REASONS = ("unsigned", "malformed", "algorithm", "time", "digest", "host", "key", "actor_mismatch", "invalid",
+                     "linked_data")
 """The fixed label values of signature failures (a free-text reason would make the label unbounded)."""
 
 
@@ -28,6 +29,8 @@ def signature_failure_reason(exc: FederationError) -> str:
     """One of SIGNATURE_REASONS for a refused signature."""
     if isinstance(exc, KeyFetchError):
         return "key"
+    if isinstance(exc, LdSignatureError):
+        return "linked_data"
     text = exc.reason.lower()
     if "not signed" in text and text.startswith("request"):
         return "unsigned"

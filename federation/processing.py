@@ -36,8 +36,8 @@ UNSUPPORTED = {
 """Activity types deliberately ignored, with the reason stored on the inbox item."""
 
 
-async def process(fed: Federation, activity: dict, actor: str) -> Outcome:
-    """Run the handler for one activity (already verified and origin-checked by the inbox)."""
+async def process(fed: Federation, activity: dict, actor: str, raw: str | None = None) -> Outcome:
+    """Run the handler for one activity (already verified and origin-checked by the inbox); ``raw``: its bytes as received."""
     obj = activity.get("object")
     obj_dict = obj if isinstance(obj, dict) else None
     object_id = id_of(obj)
@@ -50,7 +50,7 @@ async def process(fed: Federation, activity: dict, actor: str) -> Outcome:
     if handler is None:
         kind = type_of(activity) or "?"
         return ignored(UNSUPPORTED.get(kind, f"{kind} of {type_of(obj_dict) or 'a reference'} is not handled"))
-    return await handler(fed, Incoming(activity, actor, obj_dict, object_id))
+    return await handler(fed, Incoming(activity, actor, obj_dict, object_id, raw))
 
 
 def printable(reason: str | None, limit: int = 2000) -> str | None:
@@ -72,7 +72,7 @@ async def process_item(fed: Federation, item: InboxItem) -> None:
         if await blocks.instance_blocked(item.actor_uri):
             outcome = ignored("the instance blocks the sender's domain")  # blocked after the inbox accepted it
         else:
-            outcome = await process(fed, activity, item.actor_uri)
+            outcome = await process(fed, activity, item.actor_uri, item.body)
     except FetchError as exc:
         if not is_permanent(exc):
             raise

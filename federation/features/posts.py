@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 
-from federation import activities
+from federation import activities, ldsignatures
 from federation.audience import group_audience
 from federation.context import Federation
-from federation.delivery import enqueue
+from federation.delivery import enqueue, enqueue_body
 from federation.errors import OriginError
 from federation.fetch import fetch_document, same_host
 from federation.features.spaces import refusal, stored_tags
@@ -164,10 +164,11 @@ async def on_update(fed: Federation, item: Incoming) -> Outcome:
         edited = await _followed_edit(fed, known, obj) if known is not None else []
         return done("; ".join(edited)) if edited else ignored("Update of a post this hub does not have")
     author = await account_for(fed, item.actor)
-    raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
+    verbatim = await _verbatim(fed, item)
+    raw = verbatim or json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
     draft = draft_from(item.activity, obj, raw, post.group, fed, await clean_object(obj))
     try:
-        await posts.edit(author, draft, edited_at=parse_time(obj.get("updated")))
+        await posts.edit(author, draft, edited_at=parse_time(obj.get("updated")), forward=verbatim is not None)
     except (PermissionDenied, Conflict, NotFound) as exc:
         return ignored(str(exc))
     return done("; ".join(["post edited", *await _followed_edit(fed, author, obj)]))
@@ -193,12 +194,22 @@ async def on_delete(fed: Federation, item: Incoming) -> Outcome:
         return done(f"actor deleted; {count} membership(s) ended")
     if account is None:
         account = await account_for(fed, item.actor)
-    raw = json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
+    verbatim = await _verbatim(fed, item) if await Post.filter(uri=target).exists() else None
+    raw = verbatim or json.dumps(item.activity, separators=(",", ":"), ensure_ascii=False)
     try:
-        rows = await posts.delete(account, target, activity_json=raw)
+        rows = await posts.delete(account, target, activity_json=raw, forward=verbatim is not None)
     except PermissionDenied as exc:
         return ignored(str(exc))
     return done(f"post deleted in {len(rows)} group(s)" if rows else "tombstone recorded")
+
+
+async def _verbatim(fed: Federation, item: Incoming) -> str | None:
+    """The activity's bytes as received when members' servers can take them from the group unchanged (its
+    author's Linked Data signature verifies, federation.ldsignatures); else None, and only group-aware servers
+    hear of the change (in the group's Announce)."""
+    if item.raw is None or not await ldsignatures.forwardable(fed, item.activity):
+        return None
+    return item.raw
 
 
 async def account_for_existing(uri: str) -> Account | None:
@@ -248,24 +259,39 @@ async def on_post_published(fed: Federation, event: Event, group: Group) -> None
         await _relay_to_local_members(fed, group, post)
 
 
+async def _forward(fed: Federation, group: Group, post: Post, event: Event, inboxes: list[str]) -> None:
+    """Inbox forwarding (ActivityPub 7.1.2): the author's own activity, byte for byte, to members' servers that
+    take it on the author's Linked Data signature (Mastodon); the author's own server already has it."""
+    if not event.payload.get("forward") or not inboxes:
+        return
+    body = event.payload["activity_json"]
+    author = await Account.get(id=post.author_id)
+    await enqueue_body(body, activity_uri=json.loads(body)["id"], actor_uri=fed.urls.group(group.slug),
+                       inboxes=[inbox for inbox in inboxes if not same_host(inbox, author.uri)])
+
+
 async def on_post_updated(fed: Federation, event: Event, group: Group) -> None:
-    """Relay the author's Update to group-aware servers (microblogs take edits from the author)."""
+    """The author's Update: forwarded unchanged to microblogs when its LD signature lets them verify it,
+    announced to group-aware servers (FEP-1b12)."""
     post = await event_post(event)
     activity_json = event.payload.get("activity_json")
     if not activity_json:
         return
     forms = await group_audience(fed, group)
+    await _forward(fed, group, post, event, forms.get("object"))
     wrapped = activities.announce_activity(fed.urls, group, post, activity_json, "announce-update")
     await _send(fed, group, wrapped, forms.get("activity"))
 
 
 async def on_post_gone(fed: Federation, event: Event, group: Group) -> None:
-    """A post deleted or removed: group-aware servers get the Delete announced, microblogs an Undo of the boost."""
+    """A post deleted or removed: group-aware servers get the Delete announced, microblogs an Undo of the boost
+    and, when its LD signature lets them verify it, the author's Delete forwarded unchanged."""
     post = await event_post(event)
     if not post.announce_uri:
         return
     forms = await group_audience(fed, group)
     await _send(fed, group, activities.undo_announce(fed.urls, group, post), forms.get("object"))
+    await _forward(fed, group, post, event, forms.get("object"))
     activity_json = event.payload.get("activity_json")
     if activity_json:
         wrapped = activities.announce_activity(fed.urls, group, post, activity_json, "announce-delete")

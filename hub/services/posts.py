@@ -134,8 +134,12 @@ def _not_member_reason(group: Group, membership: Membership | None) -> str:
     return "members_only" if group.visibility == "private" else "not_member"
 
 
-async def edit(author: Account, draft: PostDraft, *, edited_at: datetime | None = None) -> list[Post]:
-    """Apply the author's Update in every group that has the post; only the author may edit."""
+async def edit(author: Account, draft: PostDraft, *, edited_at: datetime | None = None, forward: bool = False) -> list[Post]:
+    """Apply the author's Update in every group that has the post; only the author may edit.
+
+    ``forward``: ``draft.activity_json`` is the author's activity as received and may be passed on to
+    members' servers unchanged (the author's own signature travels with it).
+    """
     rows = await Post.filter(uri=draft.uri).prefetch_related("group")
     if not rows:
         raise NotFound("no such post here")
@@ -152,12 +156,16 @@ async def edit(author: Account, draft: PostDraft, *, edited_at: datetime | None 
             post.edited_at = edited_at or now()
             await post.save()
             if post.state == "published" and post.via_id is None:
-                await events.record("post.updated", post.group, post_id=post.id, activity_json=draft.activity_json)
+                await events.record("post.updated", post.group, post_id=post.id, activity_json=draft.activity_json,
+                                    forward=forward)
     return rows
 
 
-async def delete(actor: Account, uri: str, *, activity_json: str | None = None) -> list[Post]:
-    """The owner deleted the object: tombstone it; every copy loses its content and is announced deleted."""
+async def delete(actor: Account, uri: str, *, activity_json: str | None = None, forward: bool = False) -> list[Post]:
+    """The owner deleted the object: tombstone it; every copy loses its content and is announced deleted.
+
+    ``forward``: as for :func:`edit`, ``activity_json`` may be passed on to members' servers unchanged.
+    """
     rows = await Post.filter(uri=uri).prefetch_related("group")
     if any(post.author_id != actor.id for post in rows):
         raise PermissionDenied("only the author may delete a post")
@@ -174,7 +182,8 @@ async def delete(actor: Account, uri: str, *, activity_json: str | None = None) 
             post.summary = None
             await post.save()
             if was_public:
-                await events.record("post.deleted", post.group, post_id=post.id, activity_json=activity_json)
+                await events.record("post.deleted", post.group, post_id=post.id, activity_json=activity_json,
+                                    forward=forward)
     return rows
 
 

@@ -13,8 +13,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.peers.mastodon_like import PeerHandle, launch
+from cryptography.hazmat.primitives import serialization
+
+from tests.peers.mastodon_like import PeerHandle, launch, ldsign
 from tests.peers.mastodon_like.signing import http_date
+from tests.peers.mastodon_like.state import PUBLIC
 from tests.support.processes import ServerProcess, free_port, wait_until, wait_until_sync
 
 pytestmark = pytest.mark.timeout(120)
@@ -210,6 +213,43 @@ async def test_post_edit_delete_with_mentions(pair: tuple[PeerHandle, PeerHandle
     undo = one.control("unfollow", {"actor": a["name"], "follow_id": res["follow_id"], "target": b["id"]})
     assert undo["status"] == 202
     assert two.control("received", type="Undo")[0]["activity"]["object"]["id"] == res["follow_id"]
+
+
+def test_forwarded_edits_apply_only_on_the_authors_ld_signature(pair: tuple[PeerHandle, PeerHandle]) -> None:
+    """As Mastodon: an Update or Delete delivered by another account changes a status only when its author's
+    RsaSignature2017 verifies; a tampered or unsigned copy is recorded and changes nothing. A public post of a
+    peer not in secure mode carries the signature; one in secure mode (authorized fetch) does not."""
+    one, two = pair
+    reader, author, forwarder = actor(one, "r"), actor(two, "w"), actor(two, "f")
+    assert one.control("follow", {"actor": reader["name"], "target": author["handle"]})["status"] == 202
+    wait_until_sync(lambda: any(f["state"] == "accepted" for f in one.control("follows")), message="follow accepted")
+    post = two.control("post", {"actor": author["name"], "content": "Saturday"})
+    assert "signature" not in post["activity"]  # secure mode: no LD signature, as Mastodon
+    note_id = post["note_id"]
+    wait_until_sync(lambda: [s for s in one.control("timeline") if s["id"] == note_id], message="the status shown")
+    signed = one.control("post", {"actor": reader["name"], "content": "signed"})["activity"]["signature"]
+    assert signed["type"] == "RsaSignature2017" and signed["creator"] == f"{reader['id']}#main-key"
+
+    key = serialization.load_pem_private_key(author["private_key_pem"].encode(), password=None)
+    base = {"@context": "https://www.w3.org/ns/activitystreams", "actor": author["id"], "to": [PUBLIC]}
+    note = {"id": note_id, "type": "Note", "attributedTo": author["id"], "to": [PUBLIC], "content": "<p>Sunday</p>"}
+    update = ldsign.sign({**base, "id": f"{note_id}#updates/1", "type": "Update", "object": note}, author["key_id"], key)
+    tampered = {**update, "object": {**note, "content": "<p>Never</p>"}}
+    delete = {**base, "id": f"{note_id}#delete", "type": "Delete", "object": {"id": note_id, "type": "Tombstone"}}
+
+    def forward(activity: dict) -> dict:
+        """Deliver ``activity`` to peer 1 signed by the forwarder; the record peer 1 made of it."""
+        assert two.control("send", {"actor": forwarder["name"], "inbox": f"{one.base}/inbox", "activity": activity})["status"] == 202
+        return [r for r in one.control("received") if (r["activity"] or {}).get("id") == activity["id"]][-1]
+
+    def content() -> str | None:
+        """What peer 1's users see of the status."""
+        return next((s["content"] for s in one.control("timeline") if s["id"] == note_id), None)
+
+    assert forward(tampered)["ld_verified"] is False and content() == "<p>Saturday</p>"
+    assert forward(update)["ld_verified"] is True and content() == "<p>Sunday</p>"
+    assert forward(delete)["ld_verified"] is False and content() == "<p>Sunday</p>"
+    assert forward(ldsign.sign(delete, author["key_id"], key))["ld_verified"] is True and content() is None
 
 
 def test_process_helpers(tmp_path) -> None:

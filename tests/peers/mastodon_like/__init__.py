@@ -7,7 +7,8 @@ Run it as a real process from the repository root:
         [--accept-rfc9421] [--no-auto-accept]
 
 `launch()` does that with tests.support.processes.ServerProcess and waits
-until the peer answers. Only starlette, uvicorn, httpx and cryptography are used.
+until the peer answers. Only starlette, uvicorn, httpx, cryptography and pyld (Linked Data
+signatures, ldsign.py) are used.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from tests.peers.mastodon_like import activities, signing, timeline
+from tests.peers.mastodon_like import activities, ldsign, signing, timeline
 from tests.peers.mastodon_like.remote import Remote, RemoteError, new_client
+from tests.peers.mastodon_like.signing import SignatureError
 from tests.peers.mastodon_like.state import Config, LocalActor, PeerState
 
 
@@ -165,6 +166,8 @@ class Peer:
         entry.update(valid=verdict["valid"], reason=verdict["reason"], scheme=verdict["scheme"],
                      key_id=verdict["key_id"], signer=verdict["signer"],
                      actor_matches=bool(actor_id) and actor_id == verdict["signer"])
+        if verdict["valid"] and not entry["actor_matches"] and isinstance(activity, dict) and actor_id:
+            entry["ld_verified"], entry["ld_reason"] = await self._ld_author(activity, actor_id)
         if not verdict["valid"]:
             entry["status"] = 401
             self.state.record(self.state.received, entry)
@@ -175,8 +178,31 @@ class Peer:
             return JSONResponse({"error": "body is not a JSON object"}, status_code=400)
         entry["status"] = 202
         self.state.record(self.state.received, entry)
-        background = self._react(activity, actor_id) if entry["actor_matches"] else None
+        if entry["actor_matches"]:
+            background = self._react(activity, actor_id)
+        elif entry.get("ld_verified"):  # forwarded, signed by its author: applied as the author's (Mastodon)
+            timeline.apply(self.state, activity, actor_id)
+            background = None
+        else:
+            background = None
         return Response(status_code=202, background=background)
+
+    async def _ld_author(self, activity: dict[str, Any], actor_id: str) -> tuple[bool, str]:
+        """Whether a forwarded activity's LD signature is its actor's (Mastodon's verify_account!), and why not."""
+        sig = activity.get("signature")
+        if not isinstance(sig, dict) or sig.get("type") != "RsaSignature2017" or not isinstance(sig.get("creator"), str):
+            return False, "no RsaSignature2017"
+        try:
+            key = await self.net.public_key(sig["creator"])
+        except SignatureError as exc:
+            return False, str(exc)
+        if key["owner"] != actor_id:
+            return False, "the signature's creator is not the actor"
+        if self.state.actor_by_id(actor_id) is not None:
+            return False, "the author is local"  # Mastodon ignores forwarded copies of its own users' activities
+        if not ldsign.verify(activity, key["pem"]):
+            return False, "the LD signature does not verify"
+        return True, "verified"
 
     def _react(self, activity: dict[str, Any], actor_id: str) -> BackgroundTask | None:
         """Side effects of a verified activity by `actor_id`; returns work to run after responding."""
@@ -184,6 +210,8 @@ class Peer:
         obj = activity.get("object")
         obj_id = obj.get("id") if isinstance(obj, dict) else obj
         timeline.apply(self.state, activity, actor_id)
+        if kind == "Announce" and isinstance(obj, str):
+            return BackgroundTask(self._boost, obj, actor_id)
         if kind == "Follow" and isinstance(obj_id, str):
             local = self.state.actor_by_id(obj_id)
             if local is not None and local is not self.state.instance:
@@ -206,6 +234,14 @@ class Peer:
                 if follow["target"] == actor_id:
                     follow["state"] = "deleted"
         return None
+
+    async def _boost(self, status_id: str, booster: str) -> None:
+        """Fetch an announced status and keep it, as Mastodon's Announce handler does (timeline.boost)."""
+        try:
+            doc = await self.net.get_json(status_id)
+        except RemoteError:
+            return
+        timeline.boost(self.state, doc, booster, status_id)
 
     async def _accept_follow(self, local: LocalActor, follower: str, follow: dict[str, Any]) -> None:
         """Send Accept for a received Follow and remember the follower's inbox."""

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.peers.mastodon_like import activities, signing
+from tests.peers.mastodon_like import activities, ldsign, signing
 from tests.peers.mastodon_like.remote import RemoteError
 from tests.peers.mastodon_like.state import PUBLIC, LocalActor
 
@@ -93,6 +93,13 @@ def control_routes(peer: Peer) -> list[Route]:
             "public_key_pem": actor.public_key_pem, "private_key_pem": signing.private_pem(actor.key),
             "followers": actor.followers,
         }
+
+    def ld_signed(actor: LocalActor, record: dict[str, Any], activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        """The activity with the author's RsaSignature2017 when Mastodon adds one: public or unlisted, not in
+        secure mode (authorized fetch); ``"ld_sign": false`` in the request leaves it out."""
+        if record["visibility"] not in ("public", "unlisted") or cfg.authorized_fetch or data.get("ld_sign") is False:
+            return activity
+        return ldsign.sign(activity, actor.key_id, actor.key)
 
     async def deliver_all(actor: LocalActor, inboxes: list[str], activity: dict[str, Any]) -> list[dict[str, Any]]:
         """Deliver to each inbox in turn (Mastodon's workers, made synchronous)."""
@@ -202,6 +209,7 @@ def control_routes(peer: Peer) -> list[Route]:
         else:
             record["inboxes"] = await audience_inboxes(actor, record, extra_to + extra_cc)
         state.notes[note["id"]] = record
+        create = ld_signed(actor, record, create, data)
         statuses = await deliver_all(actor, record["inboxes"], create)
         return {"note_id": note["id"], "create_id": create["id"], "url": note["url"], "statuses": statuses,
                 "note": note, "activity": create}
@@ -233,23 +241,23 @@ def control_routes(peer: Peer) -> list[Route]:
 
     @_json_errors
     async def edit(request: Request) -> dict[str, Any]:
-        """POST {actor, note_id, content}: Update{Note} with `updated`."""
+        """POST {actor, note_id, content, ld_sign?}: Update{Note} with `updated` (LD-signed as Mastodon does)."""
         data = await _body(request)
         actor, record = need_note(data)
         now = time.time()
         content = activities.content_html(str(data["content"]), record["mentions"], raw_html=bool(data.get("html")))
         record["note"].update(content=content, contentMap={"en": content}, updated=activities.iso(now))
-        act = activities.update(actor, record["note"], now)
+        act = ld_signed(actor, record, activities.update(actor, record["note"], now), data)
         statuses = await deliver_all(actor, record["inboxes"], act)
         return {"update_id": act["id"], "statuses": statuses, "note": record["note"], "activity": act}
 
     @_json_errors
     async def delete(request: Request) -> dict[str, Any]:
-        """POST {actor, note_id}: Delete{Tombstone}."""
+        """POST {actor, note_id, ld_sign?}: Delete{Tombstone} (LD-signed as Mastodon does)."""
         data = await _body(request)
         actor, record = need_note(data)
         record["deleted"] = True
-        act = activities.delete(actor, record["note"])
+        act = ld_signed(actor, record, activities.delete(actor, record["note"]), data)
         statuses = await deliver_all(actor, record["inboxes"], act)
         return {"delete_id": act["id"], "statuses": statuses, "activity": act}
 
