@@ -31,6 +31,7 @@ from federation.features import (
     membership,
     moderation,
     organisers,
+    partners,
     posts,
     relays,
     spaces,
@@ -40,6 +41,7 @@ from federation.handling import ANY, EventHandler, Feature, First, Handler, Inco
 FEATURES: tuple[Feature, ...] = (
     members_only.FEATURE,  # first on members-only post events, and on follows of closed groups
     relays.FEATURE,  # first on Accept/Reject/Announce: takes those of subscribed relays
+    partners.FEATURE,  # first on Create (a followed group's own posts), invite.sent (no Invite for Lemmy & co), membership.rejected (told why)
     posts.FEATURE,
     membership.FEATURE,
     group_actor.FEATURE,
