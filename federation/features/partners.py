@@ -29,8 +29,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation import activities
-from federation.actors import CONTEXT
+from federation import activities, actors
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.errors import FederationError
@@ -42,7 +41,6 @@ from federation.features.posts import target_groups
 from federation.remote import account_for
 from federation.responses import ActivityResponse, fed_of
 from federation.vocab import POST_TYPES, id_of, ids, type_of
-from hub import __version__
 from hub.languages import N_, language_for
 from hub.models import Account, Event, Group, Invite, Membership, RemoteActor
 from hub.services import blocks, collaborations
@@ -85,22 +83,15 @@ REFUSAL_TEXTS = {
 
 
 def notices_document(fed: Federation, public_key_pem: str) -> dict[str, Any]:
-    """The notices actor: a Service that writes the hub's direct messages to Lemmy-family users."""
+    """The notices actor: a Service that writes the hub's direct messages to Lemmy-family users (the instance key)."""
     urls = fed.urls
-    return {
-        "@context": CONTEXT,
-        "id": urls.notices_actor,
-        "type": "Service",
-        "preferredUsername": "notices",
-        "name": f"Causeway {__version__} ({urls.host})",
-        "summary": "Messages of this hub's groups to people whose servers take messages only from people.",
-        "url": f"{urls.base}/about",
-        "inbox": urls.instance_inbox,
-        "outbox": f"{urls.notices_actor}/outbox",
-        "endpoints": {"sharedInbox": urls.shared_inbox},
-        "manuallyApprovesFollowers": True,
-        "publicKey": {"id": urls.notices_key, "owner": urls.notices_actor, "publicKeyPem": public_key_pem},
-    }
+    doc = actors.instance_actor(urls, public_key_pem)
+    doc.update(
+        id=urls.notices_actor, type="Service", preferredUsername="notices", outbox=f"{urls.notices_actor}/outbox",
+        summary="Messages of this hub's groups to people whose servers take messages only from people.",
+        publicKey={"id": urls.notices_key, "owner": urls.notices_actor, "publicKeyPem": public_key_pem},
+    )
+    return doc
 
 
 async def notices_actor(request: Request) -> Response:

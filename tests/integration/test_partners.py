@@ -35,6 +35,15 @@ def group_post(hub, slug: str, uri: str) -> dict | None:
     return rows[0] if rows else None
 
 
+def mastodon_member(hub, mastodon, name: str, slug: str) -> str:
+    """A Mastodon-like account that joined the group; its actor id."""
+    mastodon.control("actors", {"name": name})
+    mastodon.control("follow", {"actor": name, "target": f"{slug}@{hub.domain}"})
+    actor = f"{mastodon.base}/users/{name}"
+    wait_until_sync(lambda: hub.members(slug).get(actor, {}).get("state") == "accepted", timeout=30, message=f"{name} is a member")
+    return actor
+
+
 def test_lemmy_community_as_a_partner(hub_factory, peer_factory, tmp_path) -> None:
     """Follow a Lemmy community and be followed by it; invite it; refuse one of its users, who is told why."""
     # Given a hub with an open group and a closed one, a Mastodon-like member, and a Lemmy-shaped server
@@ -65,10 +74,7 @@ def test_lemmy_community_as_a_partner(hub_factory, peer_factory, tmp_path) -> No
         assert follow["status"] == 202
         wait_until_sync(lambda: lemmy.follow_state(follow["follow_id"]) == "accepted", timeout=30, message="aid accepted")
         assert hub.members("aid")[community["id"]]["state"] == "accepted"
-        mastodon.control("actors", {"name": "ana"})
-        mastodon.control("follow", {"actor": "ana", "target": f"aid@{hub.domain}"})
-        wait_until_sync(lambda: hub.members("aid").get(f"{mastodon.base}/users/ana", {}).get("state") == "accepted",
-                        timeout=30, message="ana is a member")
+        mastodon_member(hub, mastodon, "ana", "aid")
         note = mastodon.control("post", {"actor": "ana", "content": f"Soup kitchen tonight @aid@{hub.domain}",
                                          "mentions": [f"aid@{hub.domain}"]})
         # Then the community gets the group's Announce of the Create, as Lemmy reads group posts
@@ -136,10 +142,7 @@ def test_mobilizon_group_as_a_partner(hub_factory, peer_factory, tmp_path) -> No
                         message="the Mobilizon group is a member")
         assert follow["status"] == 202
         mastodon = peer_factory()
-        mastodon.control("actors", {"name": "ana"})
-        mastodon.control("follow", {"actor": "ana", "target": f"aid@{hub.domain}"})
-        wait_until_sync(lambda: hub.members("aid").get(f"{mastodon.base}/users/ana", {}).get("state") == "accepted",
-                        timeout=30, message="ana is a member")
+        mastodon_member(hub, mastodon, "ana", "aid")
         note = mastodon.control("post", {"actor": "ana", "content": f"Tool library opens @aid@{hub.domain}",
                                          "mentions": [f"aid@{hub.domain}"]})
         # Then the Mobilizon group receives the group's Announce of it (its members see it there)
