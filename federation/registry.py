@@ -41,7 +41,6 @@ from federation.handling import ANY, EventHandler, Feature, First, Handler, Inco
 FEATURES: tuple[Feature, ...] = (
     members_only.FEATURE,  # first on members-only post events, and on follows of closed groups
     relays.FEATURE,  # first on Accept/Reject/Announce: takes those of subscribed relays
-    partners.FEATURE,  # first on Create (a followed group's own posts), invite.sent (no Invite for Lemmy & co), membership.rejected (told why)
     posts.FEATURE,
     membership.FEATURE,
     group_actor.FEATURE,
@@ -54,6 +53,7 @@ FEATURES: tuple[Feature, ...] = (
     gatherings.FEATURE,  # events: RSVPs, votes (reply hook), followed groups' Events; first on Accept/Reject/Delete
     library.FEATURE,
     spaces.FEATURE,  # First on Add/Remove/Block aimed at a local space, Undo{Follow} of one, Undo{Announce} by one; reply hook after campaigns'
+    partners.FEATURE,  # last First on Create (a non-Causeway followed group's own posts), invite.sent (no Invite for Lemmy & co), membership.rejected
 )
 """Every feature, in the order their ``First`` handlers and hook functions run."""
 

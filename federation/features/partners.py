@@ -3,8 +3,9 @@
 Following a Lemmy community or a Mobilizon group is a group follow like any other (``hub group follow``):
 their posts arrive either as the group's ``Announce`` of a member's ``Create`` (FEP-1b12: Lemmy, Mbin) —
 taken by federation.features.collaboration — or as a plain ``Create`` by the group itself (Mobilizon
-publishes its group's posts so): :func:`on_followed_create` takes those before the posts feature, which
-only knows posts addressed to a local group. Their Events are the gatherings feature's.
+publishes its group's posts so): :func:`on_followed_create` takes those (last of the ``First`` handlers on
+Create, before the posts feature, which only knows posts addressed to a local group). A followed Causeway
+group's own Creates are calls and notes that the spaces and members-only features read; they are left alone. Their Events are the gatherings feature's.
 
 None of these servers understands ``Invite`` between groups. An invite to collaborate sent to one of them
 (told by NodeInfo ``software.name``, or, when that is unknown, by the actor's shape: a Group whose
@@ -36,7 +37,7 @@ from federation.errors import FederationError
 from federation.features import collaboration, spaces
 from federation.fetch import fetch_document, host_of, same_host
 from federation.handling import ANY, Feature, First, Incoming, Outcome, ignored
-from federation.nodeinfo import peer_software
+from federation.nodeinfo import SOFTWARE_NAME, peer_software
 from federation.features.posts import target_groups
 from federation.remote import account_for
 from federation.responses import ActivityResponse, fed_of
@@ -128,6 +129,8 @@ async def on_followed_create(fed: Federation, item: Incoming) -> Outcome | None:
     source = await Account.get_or_none(uri=group_uri)
     if source is None or not await collaborations.followers_of(source):
         return None
+    if await peer_software(fed, host_of(group_uri)) == SOFTWARE_NAME:
+        return None  # a Causeway group announces its posts; its own Creates are calls and notes other features take
     if await target_groups(fed, item.activity, obj):
         return None
     if group_uri != item.actor:  # created by a member of the group: the copy counts only from its origin
