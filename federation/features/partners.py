@@ -5,7 +5,9 @@ their posts arrive either as the group's ``Announce`` of a member's ``Create`` (
 taken by federation.features.collaboration — or as a plain ``Create`` by the group itself (Mobilizon
 publishes its group's posts so): :func:`on_followed_create` takes those (last of the ``First`` handlers on
 Create, before the posts feature, which only knows posts addressed to a local group). A followed Causeway
-group's own Creates are calls and notes that the spaces and members-only features read; they are left alone. Their Events are the gatherings feature's.
+group's own Creates are calls and notes that the spaces and members-only features read; they are left alone.
+A followed group's ``Announce`` of an ``Event`` (Mobilizon relays its remote members' events so) is taken by
+:func:`on_followed_announce`: the Event, fetched from its origin, joins the group's followed events. Their Events are the gatherings feature's.
 
 None of these servers understands ``Invite`` between groups. An invite to collaborate sent to one of them
 (told by NodeInfo ``software.name``, or, when that is unknown, by the actor's shape: a Group whose
@@ -35,16 +37,19 @@ from federation.context import Federation
 from federation.delivery import enqueue
 from federation.errors import FederationError
 from federation.features import collaboration, spaces
+from federation.features.gatherings import remote_details
 from federation.fetch import fetch_document, host_of, same_host
-from federation.handling import ANY, Feature, First, Incoming, Outcome, ignored
+from federation.handling import ANY, Feature, First, Incoming, Outcome, done, ignored
 from federation.nodeinfo import SOFTWARE_NAME, peer_software
 from federation.features.posts import target_groups
 from federation.remote import account_for
 from federation.responses import ActivityResponse, fed_of
-from federation.vocab import POST_TYPES, id_of, ids, type_of
+from federation.sanitize import off_loop
+from federation.vocab import POST_TYPES, id_of, ids, is_http_id, type_of
 from hub.languages import N_, language_for
 from hub.models import Account, Event, Group, Invite, Membership, RemoteActor
-from hub.services import blocks, collaborations
+from hub.errors import HubError
+from hub.services import blocks, collaborations, gatherings
 from hub.services.instance import instance_key
 
 log = logging.getLogger("causeway.partners")
@@ -138,6 +143,27 @@ async def on_followed_create(fed: Federation, item: Incoming) -> Outcome | None:
         if id_of(obj.get("attributedTo")) != group_uri:
             return ignored("the fetched post is not the group's")
     return await collaboration.relay_shared(fed, source, item.activity, obj)
+
+
+async def on_followed_announce(fed: Federation, item: Incoming) -> Outcome | None:
+    """A followed group's ``Announce`` of a ``Create``/``Update`` of an ``Event`` (Mobilizon relays its remote
+    members' events so; FEP-1b12 groups likewise): the Event, fetched from its origin, joins the followed
+    groups' events. None for any other Announce (the collaboration feature's)."""
+    inner = item.obj
+    event = inner.get("object") if inner is not None and type_of(inner) in ("Create", "Update") else None
+    if not isinstance(event, dict) or type_of(event) != "Event" or not is_http_id(event.get("id")):
+        return None
+    source = await Account.get_or_none(uri=item.actor)
+    if source is None or not await collaborations.followers_of(source):
+        return None
+    fetched = await fetch_document(fed.client, event["id"], sign=await fed.instance_auth(), local_host=fed.urls.host)
+    if type_of(fetched) != "Event" or id_of(fetched.get("attributedTo")) != item.actor:
+        return ignored("the announced Event is not the announcing group's")
+    try:
+        stored = await gatherings.store_remote(source, await off_loop(remote_details, fetched))
+    except HubError as exc:
+        return ignored(f"event of {source.uri}: {exc}")
+    return done(f"event of a followed group stored: {stored.title}")
 
 
 # --- outbound: invites to groups that do not understand Invite ------------------------------------------------
@@ -255,6 +281,7 @@ FEATURE = Feature(
     name="partners",
     inbound={
         ("Create", ANY): First(on_followed_create),
+        ("Announce", ANY): First(on_followed_announce),
     },
     outbound={
         "invite.sent": First(on_invite_sent),

@@ -112,7 +112,7 @@ def test_lemmy_community_as_a_partner(hub_factory, peer_factory, tmp_path) -> No
 
 
 def test_mobilizon_group_as_a_partner(hub_factory, peer_factory, tmp_path) -> None:
-    """Follow a Mobilizon group (its post and its event arrive as plain Creates) and be followed by it."""
+    """Follow a Mobilizon group (its post and event in plain Creates, a relayed event in its Announce) and be followed by it."""
     hub = hub_factory("hub")
     hub.cli("group", "create", "aid", "--name", "Mutual Aid")
     hub.start()
@@ -128,13 +128,17 @@ def test_mobilizon_group_as_a_partner(hub_factory, peer_factory, tmp_path) -> No
         day = (now() + timedelta(days=5)).date().isoformat()
         event = mobilizon.publish_event("ateliers", "camille", name="Repair café evening", start=f"{day}T18:00:00+00:00",
                                         end=f"{day}T21:00:00+00:00")
-        assert post["statuses"] == [202] and event["statuses"] == [202]
+        relayed = mobilizon.publish_event("ateliers", "dominique", name="Bike repair workshop", start=f"{day}T10:00:00+00:00",
+                                          end=f"{day}T12:00:00+00:00", announced=True)
+        assert post["statuses"] == [202] and event["statuses"] == [202] and relayed["statuses"] == [202]
         # Then both are in the group: the post relayed, the event listed with its origin
         stored = wait_until_sync(lambda: group_post(hub, "aid", post["post"]["id"]), timeout=30, message="the post")
         assert stored["state"] == "published"
         page = wait_until_sync(lambda: (lambda text: text if "Repair café evening" in text else None)(hub.get("/groups/aid").text),
                                timeout=30, message="the event on the group's page")
         assert "Bring your broken toasters" in page and "From Ateliers" in page
+        # And the event a member on another server created, which the group relays in an Announce
+        wait_until_sync(lambda: "Bike repair workshop" in hub.get("/groups/aid").text, timeout=30, message="the announced event")
 
         # When the Mobilizon group follows the hub's group and a member posts to the group
         follow = mobilizon.control("follow", {"actor": "ateliers", "target": f"aid@{hub.domain}"})

@@ -89,18 +89,28 @@ class MobilizonPeer:
         inboxes = sorted({f.get("shared_inbox") or f["inbox"] for f in followers if f.get("inbox")})
         return [self.control("send", {"actor": sender, "inbox": inbox, "activity": activity})["status"] for inbox in inboxes]
 
-    def publish_event(self, group: str, organiser: str, *, name: str, start: str, end: str) -> dict[str, Any]:
-        """The group's new Event (the real event.json, re-dated) in a plain Create by ``organiser`` to its followers."""
+    def publish_event(self, group: str, organiser: str, *, name: str, start: str, end: str,
+                      announced: bool = False) -> dict[str, Any]:
+        """The group's new Event (the real event.json, re-dated, served at its id) in a plain Create by ``organiser``
+        to the group's followers; with ``announced``, wrapped in the group's ``Announce`` instead, as Mobilizon
+        relays an event created by a member on another server (``maybe_relay_if_group_activity``)."""
         group_doc, person = self._actor(group), self.person(organiser)
         event = real_event()
         number = next(self._numbers)
-        event.update(id=f"{self.base}/events/{number}", url=f"{self.base}/events/{number}", name=name, startTime=start,
+        event.update(id=f"{self.base}/d/events/{number}", url=f"{self.base}/d/events/{number}", name=name, startTime=start,
                      endTime=end, attributedTo=group_doc["id"], actor=person["id"], contacts=[person["id"]],
                      cc=[f"{group_doc['id']}/followers"], uuid=str(uuid.uuid4()), attachment=[])
         event["location"]["id"] = f"{self.base}/address/{uuid.uuid4()}"
-        create = {"@context": event.pop("@context"), "id": f"{event['id']}/activity", "type": "Create", "actor": person["id"],
-                  "to": event["to"], "cc": event["cc"], "object": event}
-        return {"event": event, "statuses": self._to_followers(group, organiser, create)}
+        self.control("documents", {"path": f"events/{number}", "document": event})
+        inner = {k: v for k, v in event.items() if k != "@context"}
+        create = {"@context": event["@context"], "id": f"{event['id']}/activity", "type": "Create", "actor": person["id"],
+                  "to": event["to"], "cc": event["cc"], "object": inner}
+        if not announced:
+            return {"event": event, "statuses": self._to_followers(group, organiser, create)}
+        announce = {"@context": event["@context"], "id": f"{event['id']}/announce", "type": "Announce",
+                    "actor": group_doc["id"], "to": event["to"], "cc": event["cc"], "object": {**create, "@context": None}}
+        announce["object"].pop("@context")
+        return {"event": event, "statuses": self._to_followers(group, group, announce)}
 
     def publish_post(self, group: str, author: str, *, title: str, body: str) -> dict[str, Any]:
         """The group's post as Mobilizon makes it (Article: actor the author, attributedTo the group), plain Create."""
