@@ -186,9 +186,9 @@ class SigningKeys:
 
     async def _load(self, actor_uri: str) -> SigningKey | None:
         urls = self._fed.urls
-        if actor_uri == urls.instance_actor:
+        if actor_uri in (urls.instance_actor, urls.notices_actor):
             key = await instance_key()
-            return SigningKey(urls.instance_key, key.private_key_pem)
+            return SigningKey(urls.instance_key if actor_uri == urls.instance_actor else urls.notices_key, key.private_key_pem)
         slug = urls.group_slug(actor_uri)
         group = await Group.get_or_none(slug=slug) if slug else None
         if group is None:

@@ -19,7 +19,7 @@ from federation.signatures import inspect_request
 from federation.signer import verify
 from federation.vocab import MAX_ID_LENGTH, id_of, is_http_id, type_of
 from hub.intake import InboxEntry
-from hub.models import InboxItem
+from hub.models import GroupFollow, InboxItem
 
 MAX_BODY = 1_048_576
 HOST_COMPONENTS = frozenset({"host", "@authority", "@target-uri"})
@@ -55,8 +55,13 @@ def _check_shape(activity: dict) -> tuple[str, str, str]:
     return activity_id, kind, actor
 
 
-def check_origin(activity: dict, actor: str) -> None:
-    """Origin rules: the activity id, and any embedded object's id, are on the actor's host."""
+def check_origin(activity: dict, actor: str, *, followed_owner: str | None = None) -> None:
+    """Origin rules: the activity id, and any embedded object's id, are on the actor's host.
+
+    A Create or Update may carry an object attributed to someone else only when that owner is
+    ``followed_owner``: a group on the actor's own server that a local group follows (Mobilizon's
+    organiser creates the group's Events and posts; their server vouches for both).
+    """
     if not same_host(activity["id"], actor):
         raise OriginError("the activity id is not on the actor's host")
     obj = activity.get("object")
@@ -67,7 +72,18 @@ def check_origin(activity: dict, actor: str) -> None:
             raise OriginError("the embedded object's id is not on the actor's host")
         owner = id_of(obj.get("attributedTo")) or id_of(obj.get("actor"))
         if owner is not None and owner != actor and type_of(activity) in ("Create", "Update"):
-            raise OriginError("the embedded object is attributed to someone else")
+            if owner != followed_owner or not same_host(owner, actor):
+                raise OriginError("the embedded object is attributed to someone else")
+
+
+async def followed_owner(activity: dict, actor: str) -> str | None:
+    """The owner of the embedded object when it is a group on the actor's server that a local group follows."""
+    obj = activity.get("object")
+    owner = id_of(obj.get("attributedTo")) if isinstance(obj, dict) else None
+    if owner is None or owner == actor or not same_host(owner, actor):
+        return None
+    followed = await GroupFollow.filter(target__uri=owner, state="accepted", target__remote__actor_type="Group").exists()
+    return owner if followed else None
 
 
 async def _check_forwarded(fed: Federation, activity: dict) -> None:
@@ -147,7 +163,7 @@ async def receive(
         if await InboxItem.filter(activity_uri=activity_id).exists():
             return Received(activity_id, actor, stored=False)  # a forwarded copy already here: nothing to check
         await _check_forwarded(fed, activity)
-    check_origin(activity, actor)
+    check_origin(activity, actor, followed_owner=await followed_owner(activity, actor))
     await precheck(fed, activity, actor)
     if fed.urls.is_local(activity_id):
         raise OriginError("activities with this hub's ids are not accepted from elsewhere")

@@ -31,6 +31,7 @@ from federation.features import (
     membership,
     moderation,
     organisers,
+    partners,
     posts,
     relays,
     spaces,
@@ -52,6 +53,7 @@ FEATURES: tuple[Feature, ...] = (
     gatherings.FEATURE,  # events: RSVPs, votes (reply hook), followed groups' Events; first on Accept/Reject/Delete
     library.FEATURE,
     spaces.FEATURE,  # First on Add/Remove/Block aimed at a local space, Undo{Follow} of one, Undo{Announce} by one; reply hook after campaigns'
+    partners.FEATURE,  # last First on Create (a non-Causeway followed group's own posts), invite.sent (no Invite for Lemmy & co), membership.rejected
 )
 """Every feature, in the order their ``First`` handlers and hook functions run."""
 

@@ -73,6 +73,16 @@ class Urls:
         return f"{self.instance_actor}#main-key"
 
     @property
+    def notices_actor(self) -> str:
+        """The hub's notices actor (type Service): it writes to people whose software takes messages only from people."""
+        return f"{self.instance_actor}/notices"
+
+    @property
+    def notices_key(self) -> str:
+        """The keyId of the notices actor (the instance key, published under the notices actor)."""
+        return f"{self.notices_actor}#main-key"
+
+    @property
     def instance_inbox(self) -> str:
         """The instance actor's inbox."""
         return f"{self.instance_actor}/inbox"

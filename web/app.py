@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from federation import discovery_endpoints, endpoints
 from federation.context import build_federation
-from federation.features import members_only
+from federation.features import members_only, partners
 from federation.runtime import build_worker
 from federation.urls import Urls
 from hub import db
@@ -101,6 +101,7 @@ def routes() -> list:
         Route("/groups/{slug}/posts/{post_id:int}", members_only.group_post),
         Route("/posts/{post_id:int}", pages.thread, name="thread"),
         Route("/actor", endpoints.instance_actor),
+        Route("/actor/notices", partners.notices_actor),
         Route("/.well-known/webfinger", discovery_endpoints.webfinger),
         Route("/.well-known/host-meta", discovery_endpoints.host_meta),
         Route("/.well-known/host-meta.json", discovery_endpoints.host_meta),

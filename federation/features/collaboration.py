@@ -193,7 +193,15 @@ async def on_announce(fed: Federation, item: Incoming) -> Outcome:
     if item.obj is not None and type_of(item.obj) in ("Delete", "Undo"):
         return ignored("retractions reach relayed copies through the author's Delete")
     obj = await _announced_object(fed, item)
-    hashtags, addressed = await spaces.shared_tags(fed, item.obj if type_of(item.obj) == "Create" else {}, obj)
+    return await relay_shared(fed, source, item.obj if type_of(item.obj) == "Create" else {}, obj)
+
+
+async def relay_shared(fed: Federation, source: Account, activity: dict, obj: dict) -> Outcome:
+    """A post that a followed group shared (announced, or published itself): each relaying group takes it once.
+
+    ``activity`` is the Create that carried it (its addressing counts for relay filters), or {}.
+    """
+    hashtags, addressed = await spaces.shared_tags(fed, activity, obj)
     groups = await collaborations.relaying_groups(source, hashtags=hashtags, addressed=addressed)
     if not groups:
         return ignored("the post carries no hashtag a relaying group follows for")

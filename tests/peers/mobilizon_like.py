@@ -7,11 +7,19 @@ its ``location`` a ``Place`` with an ``address`` shaped like the real ``PostalAd
 follows Mobilizon's Participant converter: ``Join {id, actor, object: event url, participationMessage}``
 sent to the organiser's inbox, answered by ``Accept``/``Reject`` naming the Join; ``Leave {actor,
 object: event url}`` ends it.
+
+Groups are the real ``group.json`` (``members``, ``openness``, ``events``, ``posts``, no ``attributedTo``); a
+group publishes an Event as Mobilizon does, a plain ``Create`` (no Announce) by its organiser with the Event
+``attributedTo`` the group, and a post as Mobilizon's Post converter makes one: an ``Article`` whose ``actor``
+is its author and whose ``attributedTo`` is the group (lib/federation/activity_stream/converter/post.ex).
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +63,66 @@ class MobilizonPeer:
 
     def __init__(self, handle: PeerHandle) -> None:
         self.handle = handle
+        self._numbers = itertools.count(1)
+
+    @property
+    def domain(self) -> str:
+        """host:port."""
+        return self.handle.domain
+
+    def group(self, name: str) -> dict[str, Any]:
+        """A Mobilizon group: the real group.json's Mobilizon properties on a peer actor of type Group."""
+        shape = json.loads((PAYLOADS / "group.json").read_text())
+        base = f"{self.base}/d/@{name}"
+        extra = {key: f"{base}/{key}" for key in ("members", "events", "posts", "discussions", "resources", "todos")}
+        extra.update(name=name.capitalize(), summary=f"<p>The {name} group</p>", openness=shape["openness"],
+                     memberCount=shape["memberCount"], discoverable=True, location=copy.deepcopy(shape["location"]),
+                     url=f"{self.base}/@{name}")
+        extra["location"]["id"] = f"{self.base}/address/{uuid.uuid4()}"
+        return self.control("actors", {"name": name, "type": "Group", "extra": extra})
+
+    def _actor(self, name: str) -> dict[str, Any]:
+        return next(a for a in self.control("actors") if a["name"] == name)
+
+    def _to_followers(self, group: str, sender: str, activity: dict[str, Any]) -> list[int]:
+        followers = self._actor(group)["followers"].values()
+        inboxes = sorted({f.get("shared_inbox") or f["inbox"] for f in followers if f.get("inbox")})
+        return [self.control("send", {"actor": sender, "inbox": inbox, "activity": activity})["status"] for inbox in inboxes]
+
+    def publish_event(self, group: str, organiser: str, *, name: str, start: str, end: str,
+                      announced: bool = False) -> dict[str, Any]:
+        """The group's new Event (the real event.json, re-dated, served at its id) in a plain Create by ``organiser``
+        to the group's followers; with ``announced``, wrapped in the group's ``Announce`` instead, as Mobilizon
+        relays an event created by a member on another server (``maybe_relay_if_group_activity``)."""
+        group_doc, person = self._actor(group), self.person(organiser)
+        event = real_event()
+        number = next(self._numbers)
+        event.update(id=f"{self.base}/d/events/{number}", url=f"{self.base}/d/events/{number}", name=name, startTime=start,
+                     endTime=end, attributedTo=group_doc["id"], actor=person["id"], contacts=[person["id"]],
+                     cc=[f"{group_doc['id']}/followers"], uuid=str(uuid.uuid4()), attachment=[])
+        event["location"]["id"] = f"{self.base}/address/{uuid.uuid4()}"
+        self.control("documents", {"path": f"events/{number}", "document": event})
+        inner = {k: v for k, v in event.items() if k != "@context"}
+        create = {"@context": event["@context"], "id": f"{event['id']}/activity", "type": "Create", "actor": person["id"],
+                  "to": event["to"], "cc": event["cc"], "object": inner}
+        if not announced:
+            return {"event": event, "statuses": self._to_followers(group, organiser, create)}
+        announce = {"@context": event["@context"], "id": f"{event['id']}/announce", "type": "Announce",
+                    "actor": group_doc["id"], "to": event["to"], "cc": event["cc"], "object": {**create, "@context": None}}
+        announce["object"].pop("@context")
+        return {"event": event, "statuses": self._to_followers(group, group, announce)}
+
+    def publish_post(self, group: str, author: str, *, title: str, body: str) -> dict[str, Any]:
+        """The group's post as Mobilizon makes it (Article: actor the author, attributedTo the group), plain Create."""
+        group_doc, person = self._actor(group), self.person(author)
+        number = next(self._numbers)
+        article = {"type": "Article", "id": f"{self.base}/d/p/{number}", "actor": person["id"], "name": title,
+                   "content": f"<p>{body}</p>", "attributedTo": group_doc["id"], "published": "2026-12-04T12:00:00Z",
+                   "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [f"{group_doc['id']}/followers"]}
+        self.control("documents", {"path": f"p/{number}", "document": article})
+        create = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{article['id']}/activity", "type": "Create",
+                  "actor": person["id"], "to": article["to"], "cc": article["cc"], "object": article}
+        return {"post": article, "statuses": self._to_followers(group, author, create)}
 
     @property
     def base(self) -> str:

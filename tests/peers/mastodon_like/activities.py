@@ -69,6 +69,7 @@ def actor_document(cfg: Config, actor: LocalActor) -> dict[str, Any]:
             tag=[],
             attachment=[],
         )
+        doc.update(actor.extra)
     return doc
 
 

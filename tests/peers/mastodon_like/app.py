@@ -138,6 +138,14 @@ class Peer:
             return ap_json(record["create"])
         return ap_json({"@context": activities.NOTE_CONTEXT, **record["note"]})
 
+    async def document(self, request: Request) -> Response:
+        """GET /d/{path}: a document stored through the control API (objects shaped as another software serves them)."""
+        await self._record_fetch(request, gated=False)
+        doc = self.state.documents.get(request.path_params["path"])
+        if doc is None:
+            return JSONResponse({"error": "Record not found"}, status_code=404)
+        return ap_json(doc)
+
     # ------------------------------------------------------------ inbox
 
     async def inbox(self, request: Request) -> Response:
@@ -284,6 +292,7 @@ def create_app(config: Config) -> Starlette:
         Route("/users/{name}/collections/featured", peer.collection),
         Route("/users/{name}/statuses/{sid}", peer.status),
         Route("/users/{name}/statuses/{sid}/activity", peer.status),
+        Route("/d/{path:path}", peer.document),
         *control_routes(peer),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -114,17 +114,35 @@ def control_routes(peer: Peer) -> list[Route]:
 
     @_json_errors
     async def actors(request: Request) -> Any:
-        """POST {name} creates (idempotent); GET lists."""
+        """POST {name, type?, extra?} creates (idempotent; ``extra`` properties replace the document's); GET lists."""
         if request.method == "GET":
             return [actor_info(a) for a in state.actors.values()]
-        name = str((await _body(request))["name"])
+        data = await _body(request)
+        name = str(data["name"])
         if not re.fullmatch(r"[A-Za-z0-9_]{1,30}", name):
             raise ControlError(400, f"invalid actor name {name!r}")
+        kind = str(data.get("type") or "Person")
+        if kind not in ("Person", "Group", "Service", "Organization"):
+            raise ControlError(400, f"invalid actor type {kind!r}")
         actor = state.actors.get(name)
         if actor is None:
-            actor = LocalActor(name=name, id=f"{cfg.base}/users/{name}", type="Person", key=signing.generate_key())
+            actor = LocalActor(name=name, id=f"{cfg.base}/users/{name}", type=kind, key=signing.generate_key())
             state.actors[name] = actor
+        if isinstance(data.get("extra"), dict):
+            actor.extra = dict(data["extra"])
         return actor_info(actor)
+
+    @_json_errors
+    async def documents(request: Request) -> dict[str, Any]:
+        """POST {path, document}: serve ``document`` at ``/d/<path>`` (another software's objects and collections)."""
+        data = await _body(request)
+        path = str(data["path"]).strip("/")
+        if not re.fullmatch(r"[A-Za-z0-9_./-]{1,200}", path) or ".." in path:
+            raise ControlError(400, f"invalid document path {path!r}")
+        if not isinstance(data.get("document"), dict):
+            raise ControlError(400, "document must be a JSON object")
+        state.documents[path] = data["document"]
+        return {"url": f"{cfg.base}/d/{path}"}
 
     @_json_errors
     async def follow(request: Request) -> dict[str, Any]:
@@ -361,6 +379,7 @@ def control_routes(peer: Peer) -> list[Route]:
     return [
         Route("/_control/health", health),
         Route("/_control/actors", actors, methods=["GET", "POST"]),
+        Route("/_control/documents", documents, methods=["POST"]),
         Route("/_control/follow", follow, methods=["POST"]),
         Route("/_control/unfollow", unfollow, methods=["POST"]),
         Route("/_control/post", post, methods=["POST"]),

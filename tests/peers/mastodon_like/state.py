@@ -47,6 +47,7 @@ class LocalActor:
     key: rsa.RSAPrivateKey
     created: float = field(default_factory=time.time)
     followers: dict[str, dict[str, Any]] = field(default_factory=dict)  # remote actor id -> info
+    extra: dict[str, Any] = field(default_factory=dict)  # more properties of its document (another software's shape)
 
     @property
     def key_id(self) -> str:
@@ -78,6 +79,7 @@ class PeerState:
         self.sent: list[dict[str, Any]] = []
         self.interactions: list[str] = []
         self.timeline: dict[str, dict[str, Any]] = {}  # remote status id -> status as shown (see timeline.py)
+        self.documents: dict[str, dict[str, Any]] = {}  # path under /d/ -> JSON document served there
 
     def reset(self, everything: bool = False) -> None:
         """Forget recorded traffic; with `everything`, also actors, notes, follows and keys."""
@@ -91,6 +93,7 @@ class PeerState:
             self.notes.clear()
             self.follows.clear()
             self.timeline.clear()
+            self.documents.clear()
 
     def next_status_id(self) -> str:
         """A Mastodon-snowflake-like id: milliseconds << 16 | sequence (unique across restarts)."""
