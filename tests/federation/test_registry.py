@@ -115,9 +115,10 @@ def test_no_declaration_is_shadowed():
 
 
 def test_the_fallbacks_are_the_declared_ones():
-    """relays (and, on Accept/Reject, gatherings: RSVPs to events) run first on Accept/Reject/Announce, collaboration
-    owns them; members_only runs first on post events."""
-    for kind, firsts in (("Accept", ["relays", "gatherings"]), ("Reject", ["relays", "gatherings"]), ("Announce", ["relays"])):
+    """relays (and, on Accept/Reject, gatherings: RSVPs to events; on Announce, partners: followed groups' events) run
+    first on Accept/Reject/Announce, collaboration owns them; members_only runs first on post events."""
+    for kind, firsts in (("Accept", ["relays", "gatherings"]), ("Reject", ["relays", "gatherings"]),
+                         ("Announce", ["relays", "partners"])):
         chain = registry.REGISTRY.inbound_chains[(kind, ANY)]
         assert [n for n, _ in chain.firsts] == firsts and chain.owner[0] == "collaboration"
     for kind in ("post.published", "post.updated", "post.deleted", "post.removed"):
