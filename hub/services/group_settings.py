@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 from hub.clock import now
 from hub.errors import InvalidInput
 from hub.models import Account, Group, Membership, Post
-from hub.services import events, notices
+from hub.services import events, moderation_log, notices
 from hub.services.members import ORGANISER_ROLES, require_role
 from hub.services.profiles import update_profile
 
@@ -121,9 +121,10 @@ async def edit(
     return group
 
 
-def deletion_notice(group: Group, domain: str) -> str:
-    """The direct message members get when their group is deleted."""
-    return (f"The group {group.name} (@{group.slug}@{domain}) was deleted by its organisers. "
+def deletion_notice(group: Group, domain: str, *, by_administrators: bool = False) -> str:
+    """The direct message members get when their group is deleted (by its organisers, or the hub's administrators)."""
+    who = "the hub's administrators" if by_administrators else "its organisers"
+    return (f"The group {group.name} (@{group.slug}@{domain}) was deleted by {who}. "
             "You are no longer a member and will get nothing more from it.")
 
 
@@ -144,4 +145,5 @@ async def delete_group(group: Group, *, by: Account | None, notice: str) -> int:
                 await notices.send_notice(membership.account, notice)
                 told += 1
         await events.record("group.deleted", group, by=by.uri if by else None)
+        await moderation_log.record("group_deleted", group.slug, group=group, by=by)
     return told
