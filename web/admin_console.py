@@ -23,7 +23,7 @@ from hub.models import Account, Delivery, Report
 from hub.services import administration, moderation, relays
 from hub.services.queue_stats import dead_deliveries
 from web.csrf import checked_form
-from web.i18n import N_, gettext_for
+from web.i18n import N_, gettext_for, translations_of
 from web.rendering import domain_error_title, flash, render
 from web.sessions import require_account
 
@@ -207,9 +207,10 @@ async def retry_all(request: Request) -> Response:
     account = await require_admin(request)
     await checked_form(request)
     count = await administration.retry_dead_letters(by=account)
-    _ = gettext_for(request)
+    ngettext = translations_of(request).ngettext
     request.app.state.federation.wake_worker()
-    flash(request, _("%(count)d dead letters were queued again.") % {"count": count})
+    flash(request, ngettext("%(count)d dead letter was queued again.", "%(count)d dead letters were queued again.", count)
+          % {"count": count})
     return back("/dead")
 
 
