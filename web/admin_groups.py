@@ -86,28 +86,28 @@ async def _target(request: Request, form, field: str):
 
 async def suspend(request: Request) -> Response:
     """POST /console/admin/groups/suspend: suspend a group, with a reason shown on its pages."""
-    account = await require_admin(request)
-    form = await checked_form(request)
-    slug, group, refused = await _target(request, form, "suspend")
-    if refused is not None:
-        return refused
-    _ = gettext_for(request)
-    return await act(request, suspension.suspend(group, by=account, reason=reason_of(form) or ""),
-                     _("@%(slug)s is suspended: its pages answer 410 and it federates nothing more.") % {"slug": slug},
-                     "/groups", groups_page, field=f"suspend-{slug}")
+    return await _suspension(request, lift=False)
 
 
 async def unsuspend(request: Request) -> Response:
     """POST /console/admin/groups/unsuspend: lift a group's suspension."""
+    return await _suspension(request, lift=True)
+
+
+async def _suspension(request: Request, *, lift: bool) -> Response:
     account = await require_admin(request)
     form = await checked_form(request)
     slug, group, refused = await _target(request, form, "suspend")
     if refused is not None:
         return refused
     _ = gettext_for(request)
-    return await act(request, suspension.unsuspend(group, by=account, reason=reason_of(form)),
-                     _("The suspension of @%(slug)s was lifted.") % {"slug": slug}, "/groups", groups_page,
-                     field=f"suspend-{slug}")
+    if lift:
+        change = suspension.unsuspend(group, by=account, reason=reason_of(form))
+        done = _("The suspension of @%(slug)s was lifted.")
+    else:
+        change = suspension.suspend(group, by=account, reason=reason_of(form) or "")
+        done = _("@%(slug)s is suspended: its pages answer 410 and it federates nothing more.")
+    return await act(request, change, done % {"slug": slug}, "/groups", groups_page, field=f"suspend-{slug}")
 
 
 async def delete(request: Request) -> Response:
