@@ -20,7 +20,7 @@ from starlette.routing import Route
 from federation.features.relays import subscribe
 from hub.errors import HubError, NotFound, PermissionDenied
 from hub.models import Account, Delivery, Report
-from hub.services import administration, moderation, relays
+from hub.services import administration, blocks, moderation, relays
 from hub.services.queue_stats import dead_deliveries
 from web.csrf import checked_form
 from web.i18n import N_, gettext_for, translations_of
@@ -114,9 +114,13 @@ async def block_domain(request: Request) -> Response:
     account = await require_admin(request)
     form = await checked_form(request)
     values = {"domain": str(form.get("domain", "")).strip()[:300], "reason": reason_of(form) or ""}
+    try:
+        domain = blocks.normalise_domain(values["domain"])
+    except HubError as exc:
+        return await domains_page(request, status=400, errors={"domain": error_text(request, exc)}, form=values)
     _ = gettext_for(request)
-    return await act(request, moderation.block_domain(values["domain"], by=account, reason=values["reason"] or None),
-                     _("%(domain)s is blocked.") % {"domain": values["domain"].lower()}, "/domains", domains_page,
+    return await act(request, moderation.block_domain(domain, by=account, reason=values["reason"] or None),
+                     _("%(domain)s is blocked.") % {"domain": domain}, "/domains", domains_page,
                      field="domain", form=values)
 
 
@@ -260,8 +264,11 @@ async def revoke_admin(request: Request) -> Response:
     form = await checked_form(request)
     account_id = request.path_params["account_id"]
     _ = gettext_for(request)
-    return await act(request, administration.revoke_admin(account_id, by=account, reason=reason_of(form)),
-                     _("The administrator was dismissed."), "/admins", admins_page, field=f"admin-{account_id}")
+    response = await act(request, administration.revoke_admin(account_id, by=account, reason=reason_of(form)),
+                         _("The administrator was dismissed."), "/admins", admins_page, field=f"admin-{account_id}")
+    if account_id == account.id and response.status_code == 303:
+        return RedirectResponse("/console", status_code=303)  # no longer an administrator: the console is theirs
+    return response
 
 
 # --- the log ------------------------------------------------------------------------------------

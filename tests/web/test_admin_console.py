@@ -91,7 +91,7 @@ async def test_console_index_links_administrators_to_the_console(web) -> None:
 async def test_block_and_unblock_a_domain_with_a_reason(web) -> None:
     """A block is listed with its reason and logged; unblocking lifts it and is logged too."""
     admin = await signed_in_admin(web)
-    answer = await post(web, f"{ADMIN}/domains", {"domain": "Spam.Example", "reason": "spam waves"})
+    answer = await post(web, f"{ADMIN}/domains", {"domain": "https://Spam.Example./", "reason": "spam waves"})
     assert answer.status_code == 303 and answer.headers["location"] == f"{ADMIN}/domains"
     page = await web.client.get(f"{ADMIN}/domains")
     assert "spam.example" in page.text and "spam waves" in page.text and "spam.example is blocked." in page.text
@@ -219,6 +219,11 @@ async def test_grant_and_revoke_administrators_but_never_the_last(web) -> None:
     assert last.status_code == 400 and "last administrator" in field_error(last, f"admin-{admin.id}")
     assert (await Account.get(id=admin.id)).is_admin
     assert await log_actions() == ["admin_granted", "admin_revoked", "admin_revoked"]
+    # An administrator who steps down lands on the console, no longer on the administrators' pages
+    await accounts.create_admin("third", "another long password")
+    stepped_down = await post(web, f"{ADMIN}/admins/{admin.id}/revoke")
+    assert stepped_down.status_code == 303 and stepped_down.headers["location"] == "/console"
+    assert (await web.client.get(f"{ADMIN}/admins")).status_code == 403
 
 
 async def test_an_unknown_or_existing_administrator_is_refused_next_to_the_field(web) -> None:
