@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from federation.features.moderation import send_report
 from federation.features.relays import subscribe
 from hub.errors import HubError, NotFound, PermissionDenied
 from hub.models import Account, Delivery, Report
@@ -142,7 +143,7 @@ async def reports_page(request: Request, *, status: int = 200, errors: dict | No
     await require_admin(request)
     incoming = await moderation.list_reports(instance_only=True, state=None)
     return await render(
-        request, "admin/reports.html", status=status, section="reports", errors=errors or {},
+        request, "admin/reports.html", status=status, section="reports", errors=errors or {}, form=form or {},
         open_reports=[r for r in incoming if r.state == "open"], closed=[r for r in incoming if r.state != "open"][:50],
         outgoing=(await moderation.list_reports(state=None, outgoing=True))[:50],
     )
@@ -163,6 +164,20 @@ async def report_action(request: Request) -> Response:
         raise NotFound(_("There is no such report in the hub's queue."))
     return await act(request, service(report, by=account, reason=reason_of(form)), done, "/reports", reports_page,
                      field=f"report-{report.id}")
+
+
+async def report_remote(request: Request) -> Response:
+    """POST /console/admin/reports/send: report a remote post or account to its own server (a Flag from the hub)."""
+    account = await require_admin(request)
+    form = await checked_form(request)
+    values = {"url": str(form.get("url", "")).strip()[:1000], "reason": reason_of(form) or ""}
+    _ = gettext_for(request)
+    if not values["reason"]:
+        return await reports_page(request, status=400, form=values,
+                                  errors={"report-reason": _("Say what is wrong: the other server's moderators read it.")})
+    fed = request.app.state.federation
+    return await act(request, send_report(fed, values["url"], reason=values["reason"], by=account),
+                     _("The report is on its way to the other server."), "/reports", reports_page, field="url", form=values)
 
 
 # --- relays -------------------------------------------------------------------------------------
@@ -292,6 +307,7 @@ def routes() -> list[Route]:
         Route(f"{ADMIN}/domains", block_domain, methods=["POST"], name="admin_block_domain"),
         Route(f"{ADMIN}/domains/unblock", unblock_domain, methods=["POST"], name="admin_unblock_domain"),
         Route(f"{ADMIN}/reports", reports_page, name="admin_reports"),
+        Route(f"{ADMIN}/reports/send", report_remote, methods=["POST"], name="admin_report_send"),
         Route(f"{ADMIN}/reports/{{report_id:int}}/{{action}}", report_action, methods=["POST"], name="admin_report_action"),
         Route(f"{ADMIN}/relays", relays_page, name="admin_relays"),
         Route(f"{ADMIN}/relays", subscribe_relay, methods=["POST"], name="admin_subscribe_relay"),

@@ -140,6 +140,31 @@ async def test_instance_reports_are_resolved_or_dismissed_and_outgoing_ones_list
     assert (await post(web, f"{ADMIN}/reports/{first.id}/delete")).status_code == 404
 
 
+async def test_a_remote_post_is_reported_to_its_server_from_the_console(web) -> None:
+    """The post is fetched, its author named, a Flag queued (event report.forwarded) and the report listed as sent;
+    no URL, a URL of this hub, an unreachable post or no reason are refused next to their field."""
+    troll = web.remote.person("troll")
+    note = "https://social.example/users/troll/statuses/1"
+    web.remote.handlers[note] = lambda request: httpx.Response(200, json={
+        "@context": "https://www.w3.org/ns/activitystreams", "id": note, "type": "Note", "attributedTo": troll,
+        "content": "spam"}, headers={"content-type": "application/activity+json"})
+    admin = await signed_in_admin(web)
+    sent = await post(web, f"{ADMIN}/reports/send", {"url": note, "reason": "spam wave"})
+    assert sent.status_code == 303
+    report = await Report.get(outgoing=True)
+    assert (report.target_uri, report.object_uris, report.comment) == (troll, [note], "spam wave")
+    assert await Event.filter(kind="report.forwarded").exists()
+    assert (await ModerationAction.get(action="report_forwarded")).moderator_id == admin.id
+    assert "spam wave" in (await web.client.get(f"{ADMIN}/reports")).text
+    for data, field, text in (({"url": "not a url", "reason": "x"}, "url", "URL"),
+                              ({"url": "http://127.0.0.1:8123/posts/1", "reason": "x"}, "url", "on this hub"),
+                              ({"url": "https://social.example/missing", "reason": "x"}, "url", "could not fetch"),
+                              ({"url": note, "reason": " "}, "report-reason", "Say what is wrong")):
+        refused = await post(web, f"{ADMIN}/reports/send", data)
+        assert refused.status_code == 400 and text in field_error(refused, field), data
+    assert await Report.filter(outgoing=True).count() == 1
+
+
 # --- relays ----------------------------------------------------------------------------------------
 
 
