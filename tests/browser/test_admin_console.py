@@ -23,7 +23,8 @@ def fits(page) -> bool:
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_admin_console(hub_factory, browser, axe, request, width: int) -> None:
-    """Overview, a refused then accepted domain block, a suspension and its lifting: each page passes axe and fits."""
+    """Overview, a refused then accepted domain block, a suspension and its lifting, every other page: each passes
+    axe and fits the width."""
     hub = hub_factory("hub")
     hub.cli("group", "create", "aid", "--name", "Mutual Aid")
     hub.cli("admin", "create", "root", "--password-stdin", input_text=f"{PASSWORD}\n")
@@ -72,6 +73,10 @@ def test_admin_console(hub_factory, browser, axe, request, width: int) -> None:
         assert "was lifted" in page.get_by_role("status").first.inner_text()
         assert hub.get("/groups/aid").status_code == 200
 
+        for name in ("Reports", "Relays", "Dead letters", "Administrators"):
+            tab(page, name).click()
+            assert not axe(page), f"{name}: {describe(axe(page))}"
+            assert fits(page), name
         tab(page, "Log").click()
         text = page.locator("main").inner_text()
         assert "domain blocked" in text and "group suspended" in text and "suspension lifted" in text
