@@ -88,6 +88,19 @@ async def act(request: Request, action: Awaitable[object], done: str, section: s
     return back(section)
 
 
+def form_page(section: str, **sources: Callable[[], Awaitable[object]]) -> Page:
+    """The GET handler of a console page with forms: ``admin/SECTION.html`` with each source's result, the
+    errors next to their fields and the values sent (status 400 when a POST handler shows it again)."""
+
+    async def page(request: Request, *, status: int = 200, errors: dict | None = None, form: dict | None = None) -> Response:
+        await require_admin(request)
+        loaded = {name: await load() for name, load in sources.items()}
+        return await render(request, f"admin/{section}.html", status=status, section=section, errors=errors or {},
+                            form=form or {}, **loaded)
+
+    return page
+
+
 async def overview(request: Request) -> Response:
     """GET /console/admin: what waits for the administrators, with a link to each page."""
     await require_admin(request)
@@ -103,11 +116,8 @@ async def overview(request: Request) -> Response:
 # --- domain blocks ------------------------------------------------------------------------------
 
 
-async def domains_page(request: Request, *, status: int = 200, errors: dict | None = None, form: dict | None = None) -> Response:
-    """GET /console/admin/domains: the hub's blocked domains and the form to block one."""
-    await require_admin(request)
-    return await render(request, "admin/domains.html", status=status, section="domains",
-                        blocks=await moderation.domain_blocks(), errors=errors or {}, form=form or {})
+domains_page = form_page("domains", blocks=moderation.domain_blocks)
+"""GET /console/admin/domains: the hub's blocked domains and the form to block one."""
 
 
 async def block_domain(request: Request) -> Response:
@@ -183,11 +193,8 @@ async def report_remote(request: Request) -> Response:
 # --- relays -------------------------------------------------------------------------------------
 
 
-async def relays_page(request: Request, *, status: int = 200, errors: dict | None = None, form: dict | None = None) -> Response:
-    """GET /console/admin/relays: the hub's relay subscriptions and the form to subscribe to one."""
-    await require_admin(request)
-    return await render(request, "admin/relays.html", status=status, section="relays",
-                        relays=await relays.list_relays(), errors=errors or {}, form=form or {})
+relays_page = form_page("relays", relays=relays.list_relays)
+"""GET /console/admin/relays: the hub's relay subscriptions and the form to subscribe to one."""
 
 
 async def subscribe_relay(request: Request) -> Response:
