@@ -11,13 +11,14 @@ from collections.abc import Callable, Sequence
 
 from federation import collab_commands, moderation_commands, relay_commands, space_commands
 from federation import commands as federation_commands
-from hub import campaign_commands, decision_commands, gathering_commands, library_commands, organiser_commands
+from hub import admin_commands, campaign_commands, decision_commands, gathering_commands, library_commands, organiser_commands
 from hub import commands as hub_commands
 from hub.cli import CommandLine, run
 from web import commands as web_commands
 
 REGISTER: tuple[Callable[[CommandLine], None], ...] = (
     hub_commands.register,
+    admin_commands.register,
     campaign_commands.register,
     organiser_commands.register,
     gathering_commands.register,

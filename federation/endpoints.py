@@ -119,6 +119,8 @@ def group_collection(handler: Callable[[Request, Group], Awaitable[Response]]) -
             return error_response(404, "no such group")
         if group.deleted_at is not None:
             return error_response(410, "this group was deleted")
+        if group.suspended_at is not None:
+            return error_response(410, "this group is suspended by the hub's administrators")
         refusal = await signed_fetch_refusal(request)
         if refusal is not None:
             return refusal

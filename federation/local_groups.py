@@ -8,9 +8,9 @@ from hub.services.collaborations import group_account
 
 
 async def local_group(fed: Federation, url: str | None) -> Group | None:
-    """The local group whose actor id is ``url``, if any (a deleted group is none: it takes nothing)."""
+    """The local group whose actor id is ``url``, if any (a deleted or suspended group is none: it takes nothing)."""
     slug = fed.urls.group_slug(url) if url else None
-    return await Group.get_or_none(slug=slug, deleted_at__isnull=True) if slug else None
+    return await Group.get_or_none(slug=slug, deleted_at__isnull=True, suspended_at__isnull=True) if slug else None
 
 
 async def local_group_account(fed: Federation, group: Group) -> Account:

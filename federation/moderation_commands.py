@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import argparse
 
-from federation.context import Federation, build_federation
-from federation.errors import FetchError
-from federation.fetch import fetch_document, same_host
-from federation.remote import ACTOR_TYPES, fetch_actor
-from federation.vocab import id_of, type_of
-from hub.errors import InvalidInput, NotFound
-from hub.models import Account, Post, Report
+from federation.context import build_federation
+from federation.features.moderation import send_report
+from hub.models import Post, Report
 from hub.services import groups, members, moderation
 from hub.services.members import ROLES
 from hub.settings import Settings
@@ -129,37 +125,13 @@ def _report_close(action, verb: str):
     return handler
 
 
-async def _reported(fed: Federation, url: str) -> tuple[str, list[str]]:
-    """(reported account, reported object ids) for a post or account URL, fetched from its own server."""
-    stored = await Post.filter(uri=url).first()
-    if stored is not None:
-        return (await Account.get(id=stored.author_id)).uri, [url]
-    try:
-        document = await fetch_document(fed.client, url, sign=await fed.instance_auth(), local_host=fed.urls.host)
-    except FetchError as exc:
-        raise NotFound(f"could not fetch {url}: {exc.reason}") from None
-    if type_of(document) in ACTOR_TYPES:
-        return document["id"], []
-    author = id_of(document.get("attributedTo"))
-    if not author or not same_host(author, document["id"]):
-        raise InvalidInput(f"{url} names no author on its own server")
-    return author, [document["id"]]
-
-
 async def _report_send(args: argparse.Namespace, settings: Settings) -> int:
     fed = build_federation(settings)
     try:
-        if fed.urls.is_local(args.url):
-            raise InvalidInput("that is on this hub: remove the post or ban the member instead")
-        target, objects = await _reported(fed, args.url)
-        await fetch_actor(fed, target)
-        report = await moderation.forward_report(
-            reporter_uri=fed.urls.instance_actor, target_uri=target, object_uris=objects, comment=args.reason or "",
-            group=await _group(args.group),
-        )
+        report = await send_report(fed, args.url, reason=args.reason or "", group=await _group(args.group))
     finally:
         await fed.close()
-    print(f"report #{report.id} about {target} queued for its server (a Flag from {fed.urls.instance_actor})")
+    print(f"report #{report.id} about {report.target_uri} queued for its server (a Flag from {fed.urls.instance_actor})")
     return 0
 
 

@@ -13,12 +13,17 @@ from federation.context import Federation
 from federation.registry import event_handler_for
 from hub.models import Event, Group
 from hub.queue import finish
+from hub.services.suspension import federates
 
 
 async def handle_event(fed: Federation, event: Event) -> None:
-    """Turn one claimed event into deliveries and mark it done, atomically."""
+    """Turn one claimed event into deliveries and mark it done, atomically (a suspended group's events, but
+    for its suspension and deletion, are done without sending anything)."""
     handler = event_handler_for(event.kind)
     group = await Group.get_or_none(id=event.group_id) if event.group_id else None
+    if handler is not None and not federates(group, event.kind):
+        await finish(event, "done", last_error="not sent: the group is suspended")
+        return
     async with in_transaction():
         if handler is not None:
             await handler(fed, event, group)

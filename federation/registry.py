@@ -26,6 +26,7 @@ from federation.features import (
     gatherings,
     group_actor,
     group_deletion,
+    group_suspension,
     library,
     members_only,
     membership,
@@ -49,6 +50,7 @@ FEATURES: tuple[Feature, ...] = (
     decisions.FEATURE,  # before campaigns on the reply hook: votes on the group's decisions
     campaigns.FEATURE,
     group_deletion.FEATURE,
+    group_suspension.FEATURE,
     organisers.FEATURE,
     gatherings.FEATURE,  # events: RSVPs, votes (reply hook), followed groups' Events; first on Accept/Reject/Delete
     library.FEATURE,

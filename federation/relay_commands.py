@@ -8,11 +8,9 @@
 from __future__ import annotations
 
 import argparse
-import uuid
 
 from federation.context import build_federation
-from federation.remote import fetch_actor
-from hub.errors import InvalidInput
+from federation.features.relays import subscribe
 from hub.services import relays
 from hub.settings import Settings
 from hub.terminal import print_json, print_table
@@ -21,11 +19,7 @@ from hub.terminal import print_json, print_table
 async def _follow(args: argparse.Namespace, settings: Settings) -> int:
     fed = build_federation(settings)
     try:
-        if not args.actor.startswith(("http://", "https://")):
-            raise InvalidInput("name the relay by its actor URL, e.g. https://relay.example/actor")
-        actor = await fetch_actor(fed, args.actor, refresh=True)
-        follow_uri = f"{fed.urls.instance_actor}/follows/{uuid.uuid4().hex}"
-        row = await relays.follow(actor.uri, inbox=actor.inbox, follow_uri=follow_uri)
+        row = await subscribe(fed, args.actor)
     finally:
         await fed.close()
     print(f"following the relay {row.actor_uri}; the Follow is queued (state: {row.state})")

@@ -149,7 +149,7 @@ async def _group_jrd(fed: Federation, slug: str) -> dict[str, Any] | None:
     """A group's JRD; private groups included, so people can find them and ask to join."""
     if len(slug) > 64:
         return None
-    group = await Group.get_or_none(slug=slug, deleted_at__isnull=True)
+    group = await Group.get_or_none(slug=slug, deleted_at__isnull=True, suspended_at__isnull=True)
     if group is None:
         return None
     actor = fed.urls.group(group.slug)

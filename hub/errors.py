@@ -4,6 +4,7 @@
     ├── SettingsError       a HUB_* variable has a value the hub cannot use (exit 2)
     ├── NotFound            the group, account, membership or post does not exist
     │   └── Gone            it existed and was deleted (pages answer 410)
+    │       └── Suspended   a group the hub's administrators suspended (410 until they lift it)
     ├── PermissionDenied    the acting account lacks the role the action needs
     │   └── Refused         a post the group will not share, with the reason code its author is told
     ├── Conflict            the action clashes with the current state (slug taken, already a member)
@@ -37,6 +38,15 @@ class NotFound(HubError):
 
 class Gone(NotFound):
     """The thing asked for was deleted (a group its organisers deleted)."""
+
+
+class Suspended(Gone):
+    """The group was suspended by the hub's administrators: gone until they lift the suspension."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        """Why the administrators suspended it."""
 
 
 class PermissionDenied(HubError):

@@ -147,13 +147,13 @@ DELIVERY = _graph(
     edges={
         "queued": {"queued", "delivered", "dead", "cancelled"},
         "delivered": set(),
-        "dead": {"queued"},
+        "dead": {"queued", "cancelled"},
         "cancelled": set(),
     },
     retries=DELIVERY_RETRIES,
 )
 """One signed POST to one inbox: retried while queued, then delivered, dead (given up: the dead letter, which
-an operator may queue again) or cancelled."""
+an operator may queue again or discard) or cancelled."""
 
 EVENT = _graph(
     "event",

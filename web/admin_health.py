@@ -18,12 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.clock import now
-from hub.errors import PermissionDenied
-from hub.models import Account
 from hub.services.queue_stats import dead_deliveries, delivery_stats, instance_health, recent_samples
+from web.admin_console import require_admin
 from web.i18n import gettext_for
 from web.rendering import render
-from web.sessions import require_account
 
 WIDTH = 720
 PANEL = 150
@@ -35,14 +33,6 @@ GRID = "#c8c8c8"
 QUEUED = "#1f4e99"
 DELIVERED = "#0b5d3b"
 FAILED = "#a8321c"
-
-
-async def require_admin(request: Request) -> Account:
-    """The signed-in instance administrator; SignInRequired without a session, PermissionDenied for others."""
-    account = await require_account(request)
-    if not account.is_admin:
-        raise PermissionDenied("only the hub's administrators may see federation health")
-    return account
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from hub.settings import Settings
 from web import admin_health, console, console_network, feeds, health, i18n, join, media, metrics, pages, preferences, sessions, signin
 from web import campaign_console, campaign_pages, console_organisers, console_settings, member_home
 from web import decision_pages, gathering_console, gathering_pages, library_pages
+from web import admin_console, admin_groups
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.loopback import LoopbackAliases
@@ -61,6 +62,8 @@ def routes() -> list:
         Route("/console", console.index, name="console"),
         Route("/console/admin/health", admin_health.health, name="admin_health"),
         Route("/console/admin/health/queue.svg", admin_health.queue_chart, name="admin_health_chart"),
+        *admin_console.routes(),
+        *admin_groups.routes(),
         Route("/console/groups", console.create_group, methods=["POST"], name="console_create_group"),
         Route(group_console, console.group_home, name="console_group"),
         Route(f"{group_console}/profile", console.update_profile, methods=["POST"], name="console_profile"),

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.errors import HubError, ImageRejected, NotFound, PermissionDenied
 from hub.models import Account, Group, Membership, Post
-from hub.services import directory, groups, media, members, moderation, profiles
+from hub.services import directory, groups, instance, media, members, moderation, profiles
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
 from hub.timezones import zone_names
 from web.csrf import checked_form
@@ -70,7 +70,8 @@ async def index(request: Request) -> Response:
     return await render(
         request, "console/index.html",
         organised=await directory.organised_groups(account),
-        may_create=profiles.may_create_groups(account, open_group_creation=settings.open_group_creation),
+        may_create=profiles.may_create_groups(
+            account, open_group_creation=await instance.open_group_creation(settings.open_group_creation)),
         form={},
     )
 
@@ -87,7 +88,8 @@ async def create_group(request: Request) -> Response:
         "closed": form.get("closed") == "on",
     }
     try:
-        group = await profiles.create_group_for(account, **values, open_group_creation=settings.open_group_creation)
+        open_creation = await instance.open_group_creation(settings.open_group_creation)
+        group = await profiles.create_group_for(account, **values, open_group_creation=open_creation)
     except PermissionDenied:
         raise
     except HubError as exc:

@@ -17,7 +17,7 @@ from federation.endpoints import group_document
 from federation.responses import wants_activity_json
 from federation.sanitize import render_local_text
 from hub import __version__
-from hub.errors import Gone, NotFound
+from hub.errors import Gone, NotFound, Suspended
 from hub.models import Account, Collaboration, Group, Post, RemoteActor
 from hub.places import locate
 from hub.services import alerts, announcements, collaborations, directory, groups, members, moderation, posts
@@ -27,6 +27,7 @@ from web.i18n import gettext_for
 from web.pagecache import cached_page
 from web.rendering import error_page, render
 from web.sessions import current_account
+from web.suspension import suspended_page
 
 
 def group_handle(request: Request, group: Group) -> str:
@@ -90,6 +91,8 @@ async def group(request: Request) -> Response:
     """A group's page for browsers, its Group actor for ActivityPub clients (same URL, Vary: Accept)."""
     try:
         found = await groups.get_group(request.path_params["slug"])
+    except Suspended as exc:
+        return await suspended_page(request, exc.reason)
     except Gone:
         if wants_activity_json(request):
             return Response(status_code=410)
@@ -111,6 +114,8 @@ async def thread(request: Request) -> Response:
     post = await Post.get_or_none(id=request.path_params["post_id"], state="published").prefetch_related("group", "author", "via")
     member = post is not None and post.group.deleted_at is None and await reads_members_posts(request, post.group)
     shown = ["public", "unlisted", "members"] if member else ["public", "unlisted"]
+    if post is not None and post.group.suspended_at is not None:
+        return await suspended_page(request, post.group.suspension_reason)
     if post is None or post.visibility not in shown or post.group.deleted_at is not None \
             or (post.group.visibility != "public" and not member):
         _ = gettext_for(request)
@@ -194,6 +199,8 @@ async def moderation_log(request: Request) -> Response:
     _ = gettext_for(request)
     try:
         found = await groups.get_group(request.path_params["slug"])
+    except Suspended as exc:
+        return await suspended_page(request, exc.reason)
     except Gone:
         raise
     except NotFound:

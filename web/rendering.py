@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hub.errors import Conflict, Gone, HubError, InvalidInput, NotFound, PermissionDenied, RateLimited
+from hub.errors import Conflict, Gone, HubError, InvalidInput, NotFound, PermissionDenied, RateLimited, Suspended
 from hub.timezones import DEFAULT_ZONE
 from web import csrf
 from web.errors import BodyTooLarge, CsrfRejected, SignInRequired, UploadRejected
@@ -91,6 +91,8 @@ def domain_error_status(exc: HubError) -> int:
 def domain_error_title(request: Request, exc: HubError) -> str:
     """A translated one-line title for a domain error."""
     _ = gettext_for(request)
+    if isinstance(exc, Suspended):
+        return _("Suspended")
     if isinstance(exc, Gone):
         return _("Deleted")
     if isinstance(exc, NotFound):

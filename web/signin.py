@@ -15,7 +15,7 @@ from federation.remote import account_for
 from federation.webfinger import parse_handle, resolve_handle
 from hub.errors import NotFound, PermissionDenied, RateLimited
 from hub.languages import language_for
-from hub.services import directory, profiles, signin
+from hub.services import directory, instance, profiles, signin
 from web import sessions
 from web.csrf import checked_form
 from web.i18n import gettext_for, language_of, safe_next
@@ -101,7 +101,8 @@ async def login_link(request: Request) -> Response:
             "ignore this message.") % {"domain": settings.domain}
         try:
             await signin.request_link(
-                account, address=client_address(request), text=text, open_group_creation=settings.open_group_creation,
+                account, address=client_address(request), text=text,
+                open_group_creation=await instance.open_group_creation(settings.open_group_creation),
                 link_for=lambda token: f"{settings.base_url}/login/link/{token}", language=language,
             )
         except PermissionDenied:
@@ -139,7 +140,8 @@ async def link_redeem(request: Request) -> Response:
     await sessions.sign_in(request, account)
     flash(request, _("You are signed in."))
     settings = request.app.state.settings
-    organises = profiles.may_create_groups(account, open_group_creation=settings.open_group_creation) \
+    open_creation = await instance.open_group_creation(settings.open_group_creation)
+    organises = profiles.may_create_groups(account, open_group_creation=open_creation) \
         or bool(await directory.organised_groups(account))
     return RedirectResponse("/console" if organises else "/me", status_code=303)
 

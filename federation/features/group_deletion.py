@@ -52,7 +52,8 @@ async def on_group_deleted(fed: Federation, event: Event, group: Group | None) -
         return
     if event.payload.get("notify"):
         def notice(t: gettext.NullTranslations, _language: str, _zone: str | None) -> str:
-            return group_settings.deletion_notice(group, fed.settings.domain, t)
+            return group_settings.deletion_notice(group, fed.settings.domain, t,
+                                                  by_administrators=bool(event.payload.get("by_administrators")))
 
         members = Membership.filter(group=group, state="accepted", account__is_local=False)
         for account_id in await members.values_list("account_id", flat=True):

@@ -251,7 +251,7 @@ async def group_post(request: Request) -> Response:
         return signer
     fed = fed_of(request)
     not_found = error_response(404, "no such post")
-    group = await Group.get_or_none(slug=request.path_params["slug"], deleted_at__isnull=True)
+    group = await Group.get_or_none(slug=request.path_params["slug"], deleted_at__isnull=True, suspended_at__isnull=True)
     if group is None:
         return not_found
     post = await Post.get_or_none(id=request.path_params["post_id"], group=group, state="published", visibility="members")

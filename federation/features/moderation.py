@@ -37,12 +37,15 @@ from federation.actors import AS_CONTEXT
 from federation.audience import group_audience
 from federation.context import Federation
 from federation.delivery import enqueue
-from federation.fetch import FetchStatusError, fetch_document
+from federation.errors import FetchError
+from federation.fetch import FetchStatusError, fetch_document, same_host
 from federation.handling import ANY, Feature, Incoming, Outcome, done, event_post, ignored
 from federation.local_groups import local_group, local_group_account, local_group_of
+from federation.remote import ACTOR_TYPES, fetch_actor
 from federation.sanitize import plain_text
 from federation.urls import AS_PUBLIC
 from federation.vocab import audience, id_of, ids, type_of
+from hub.errors import InvalidInput, NotFound
 from hub.models import Account, Event, Group, GroupFollow, Membership, Post, RemoteActor, Report
 from hub.services import blocks, collaborations, members, moderation, posts
 from hub.services.members import MODERATOR_ROLES
@@ -352,6 +355,44 @@ async def on_report_forwarded(fed: Federation, event: Event, group: Group | None
     await enqueue(flag, actor_uri=fed.urls.instance_actor, inboxes=[actor.inbox])
     report.flag_uri = flag_id
     await report.save(update_fields=["flag_uri"])
+
+
+
+async def _reported(fed: Federation, url: str) -> tuple[str, list[str]]:
+    """(reported account, reported object ids) for a post or account URL, fetched from its own server."""
+    stored = await Post.filter(uri=url).first()
+    if stored is not None:
+        return (await Account.get(id=stored.author_id)).uri, [url]
+    try:
+        document = await fetch_document(fed.client, url, sign=await fed.instance_auth(), local_host=fed.urls.host)
+    except FetchError as exc:
+        raise NotFound(f"could not fetch {url}: {exc.reason}") from None
+    if type_of(document) in ACTOR_TYPES:
+        return document["id"], []
+    author = id_of(document.get("attributedTo"))
+    if not author or not same_host(author, document["id"]):
+        raise InvalidInput(f"{url} names no author on its own server")
+    return author, [document["id"]]
+
+
+async def send_report(fed: Federation, url: str, *, reason: str, by: Account | None = None,
+                      group: Group | None = None) -> Report:
+    """Report a remote post or account (its URL) to its own server: a Flag from the instance actor is queued.
+
+    InvalidInput for something that is no http(s) URL, a URL on this hub or a post naming no author on its
+    server; NotFound when it cannot be fetched; PermissionDenied unless ``by`` may (hub.services.moderation).
+    """
+    url = (url or "").strip()
+    if not url.startswith(("http://", "https://")) or " " in url:
+        raise InvalidInput("give the address (URL) of the post or account to report")
+    if fed.urls.is_local(url):
+        raise InvalidInput("that is on this hub: remove the post or ban the member instead")
+    target, objects = await _reported(fed, url)
+    await fetch_actor(fed, target)
+    return await moderation.forward_report(
+        reporter_uri=fed.urls.instance_actor, target_uri=target, object_uris=objects, comment=reason or "",
+        group=group, by=by,
+    )
 
 
 FEATURE = Feature(

@@ -9,6 +9,8 @@ and Announce and decline anything not from a relay, which goes on to federation.
 
 from __future__ import annotations
 
+import uuid
+
 from federation import activities
 from federation.context import Federation
 from federation.delivery import enqueue
@@ -16,12 +18,13 @@ from federation.errors import FetchError
 from federation.campaign_objects import attachments_of, post_hashtags, text_lines_off_loop
 from federation.fetch import fetch_document, same_host
 from federation.handling import ANY, Feature, First, Incoming, Outcome, done, ignored
-from federation.remote import account_for
+from federation.remote import account_for, fetch_actor
 from federation.objects import clean_object
 from federation.urls import AS_PUBLIC
 from federation.vocab import POST_TYPES, content_and_language, id_of, ids, is_public, parse_time, type_of
 from hub.clock import now
-from hub.models import Event, Group, RelaySubscription
+from hub.errors import InvalidInput
+from hub.models import Account, Event, Group, RelaySubscription
 from hub.services import campaigns, relays
 
 
@@ -109,6 +112,21 @@ async def on_relay_undo(fed: Federation, event: Event, group: Group | None) -> N
         "object": {"id": relay.follow_uri, "type": "Follow", "actor": fed.urls.instance_actor, "object": AS_PUBLIC},
     }
     await enqueue(undo, actor_uri=fed.urls.instance_actor, inboxes=[relay.inbox])
+
+
+
+async def subscribe(fed: Federation, actor_url: str, *, by: Account | None = None) -> RelaySubscription:
+    """Subscribe the hub to the relay whose actor is at ``actor_url`` (its document fetched first, for its inbox);
+    InvalidInput for something that is not an http(s) URL or whose actor cannot be fetched."""
+    actor_url = (actor_url or "").strip()
+    if not actor_url.startswith(("http://", "https://")) or " " in actor_url:
+        raise InvalidInput("name the relay by its actor URL, e.g. https://relay.example/actor")
+    try:
+        actor = await fetch_actor(fed, actor_url, refresh=True)
+    except FetchError as exc:
+        raise InvalidInput(f"could not fetch the relay's actor at {actor_url}: {exc.reason}") from None
+    follow_uri = f"{fed.urls.instance_actor}/follows/{uuid.uuid4().hex}"
+    return await relays.follow(actor.uri, inbox=actor.inbox, follow_uri=follow_uri, by=by)
 
 
 FEATURE = Feature(

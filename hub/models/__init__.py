@@ -9,7 +9,7 @@ from hub.models.decision import Decision, Vote
 from hub.models.library import LibraryEntry
 from hub.models.collaboration import Collaboration, CollaborationModerator, GroupFollow, Invite, PartnerCall
 from hub.models.group import Group
-from hub.models.instance import InstanceKey, Peer
+from hub.models.instance import InstanceKey, InstanceSetting, Peer
 from hub.models.membership import Membership
 from hub.models.organisers import Announcement, OrganiserSettings, RefusalNotice
 from hub.models.moderation import DomainBlock, LoginFailure, LoginToken, ModerationAction, QueueSample, Report
@@ -52,6 +52,7 @@ __all__ = [
     "Group",
     "InboxItem",
     "InstanceKey",
+    "InstanceSetting",
     "Membership",
     "Peer",
     "Post",

@@ -44,6 +44,11 @@ class Group(Model):
     deleted_at = fields.DatetimeField(null=True)
     """When organisers deleted the group: its pages and actor then answer 410 Gone (the row keeps its key
     so the federated Delete can be signed)."""
+    suspended_at = fields.DatetimeField(null=True)
+    """When the hub's administrators suspended the group: its pages and actor answer 410 and it federates
+    nothing but the suspension itself, until they lift it (null: not suspended)."""
+    suspension_reason = fields.TextField(null=True)
+    """Why the administrators suspended the group, shown on its pages while it is suspended."""
     created_at = fields.DatetimeField(auto_now_add=True)
     """When the group was created."""
     updated_at = fields.DatetimeField(auto_now=True)

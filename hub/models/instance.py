@@ -50,3 +50,19 @@ class Peer(Model):
 
     class Meta:
         table = "peers"
+
+
+class InstanceSetting(Model):
+    """A hub-wide setting the administrators changed in the console; it overrides the HUB_* default."""
+
+    id = fields.IntField(primary_key=True)
+    """Row id."""
+    name = fields.CharField(max_length=64, unique=True)
+    """The setting's name, e.g. ``open_group_creation``."""
+    value = fields.TextField()
+    """Its value as text (``true``/``false`` for switches)."""
+    updated_at = fields.DatetimeField(auto_now=True)
+    """When an administrator last changed it."""
+
+    class Meta:
+        table = "instance_settings"

@@ -45,7 +45,7 @@ class OrganisedGroup:
 
 async def public_directory(query: str = "", *, limit: int = 200) -> list[DirectoryEntry]:
     """Public groups by name, optionally those whose name, handle or summary contains ``query``."""
-    rows = Group.filter(visibility="public", deleted_at__isnull=True)
+    rows = Group.filter(visibility="public", deleted_at__isnull=True, suspended_at__isnull=True)
     needle = (query or "").strip()[:100]
     if needle:
         rows = rows.filter(Q(name__icontains=needle) | Q(slug__icontains=needle.lower()) | Q(summary__icontains=needle))

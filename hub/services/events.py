@@ -31,6 +31,8 @@ KINDS: dict[str, str] = {
     "group.created": "a group was created (slug)",
     "group.deleted": "its owners deleted a group; members were told (by)",
     "group.updated": "a group's profile changed",
+    "group.suspended": "the hub's administrators suspended a group (by, reason)",
+    "group.unsuspended": "the hub's administrators lifted a group's suspension (by)",
     "group_follow.requested": "a local group asked to follow another group (group_follow_id)",
     "group_follow.undone": "a local group stopped following another group (group_follow_id)",
     "invite.accepted": "an invite was accepted (invite_id)",

@@ -26,7 +26,7 @@ from hub.clock import now
 from hub.errors import InvalidInput
 from hub.languages import ENGLISH, N_
 from hub.models import Account, Group, Membership, Post
-from hub.services import events, notices
+from hub.services import events, moderation_log, notices
 from hub.services.members import ORGANISER_ROLES, require_role
 from hub.services.profiles import update_profile
 
@@ -126,14 +126,20 @@ async def edit(
 DELETION_NOTICE = N_("The group %(name)s (@%(slug)s@%(domain)s) was deleted by its organisers. "
                      "You are no longer a member and will get nothing more from it.")
 """The direct message members get when their group is deleted (each in their own language)."""
+DELETION_NOTICE_BY_ADMINISTRATORS = N_("The group %(name)s (@%(slug)s@%(domain)s) was deleted by the hub's "
+                                       "administrators. You are no longer a member and will get nothing more from it.")
+"""The same when the hub's administrators deleted it."""
 
 
-def deletion_notice(group: Group, domain: str, translations: gettext.NullTranslations = ENGLISH) -> str:
-    """:data:`DELETION_NOTICE` for ``group``, in the language of ``translations``."""
-    return translations.gettext(DELETION_NOTICE) % {"name": group.name, "slug": group.slug, "domain": domain}
+def deletion_notice(group: Group, domain: str, translations: gettext.NullTranslations = ENGLISH, *,
+                    by_administrators: bool = False) -> str:
+    """:data:`DELETION_NOTICE` (or the administrators') for ``group``, in the language of ``translations``."""
+    message = DELETION_NOTICE_BY_ADMINISTRATORS if by_administrators else DELETION_NOTICE
+    return translations.gettext(message) % {"name": group.name, "slug": group.slug, "domain": domain}
 
 
-async def delete_group(group: Group, *, by: Account | None, notice: str | None = None) -> int:
+async def delete_group(group: Group, *, by: Account | None, notice: str | None = None,
+                       by_administrators: bool = False) -> int:
     """Delete the group (owners and instance admins): members are told, then the actor's Delete goes out.
 
     Members get ``notice`` when given, else :data:`DELETION_NOTICE` in each one's language (sent with the
@@ -152,5 +158,7 @@ async def delete_group(group: Group, *, by: Account | None, notice: str | None =
                 if notice is not None:
                     await notices.send_notice(membership.account, notice)
                 told += 1
-        await events.record("group.deleted", group, by=by.uri if by else None, notify=notice is None)
+        await events.record("group.deleted", group, by=by.uri if by else None, notify=notice is None,
+                            by_administrators=by_administrators)
+        await moderation_log.record("group_deleted", group.slug, group=group, by=by)
     return told

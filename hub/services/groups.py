@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from hub.errors import Conflict, Gone, InvalidInput, NotFound
+from hub.errors import Conflict, Gone, InvalidInput, NotFound, Suspended
 from hub.keys import generate_rsa_keypair
 from hub.models import Account, Group, Membership
 from hub.services import events
@@ -85,12 +85,16 @@ async def create_group(
 
 
 async def get_group(slug: str) -> Group:
-    """The group with this slug, or NotFound (Gone, a NotFound, when its organisers deleted it)."""
+    """The group with this slug, or NotFound (Gone, a NotFound, when its organisers deleted it; Suspended, a
+    Gone, while the hub's administrators have suspended it)."""
     group = await Group.get_or_none(slug=slug)
     if group is None:
         raise NotFound(f"no group {slug!r} on this hub")
     if group.deleted_at is not None:
         raise Gone(f"the group {slug!r} was deleted by its organisers")
+    if group.suspended_at is not None:
+        raise Suspended(f"the group {slug!r} was suspended by the hub's administrators: {group.suspension_reason}",
+                        group.suspension_reason)
     return group
 
 

@@ -9,8 +9,11 @@ are the full entries for organisers and administrators.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+
+from tortoise.expressions import Q
 
 from hub.models import Account, Group, ModerationAction
 
@@ -62,9 +65,14 @@ async def group_log(group: Group, *, limit: int = 100, before_id: int | None = N
     return await query.order_by("-id").limit(limit).prefetch_related("moderator")
 
 
-async def instance_log(*, limit: int = 100, before_id: int | None = None) -> list[ModerationAction]:
-    """Instance-level entries (domain blocks, instance reports) for administrators, newest first."""
-    query = ModerationAction.filter(group_id__isnull=True)
+async def instance_log(
+    *, limit: int = 100, before_id: int | None = None, including: Iterable[str] = (),
+) -> list[ModerationAction]:
+    """Instance-level entries (domain blocks, instance reports) for administrators, newest first, with the
+    group entries whose action is one of ``including`` (e.g. suspensions); the group prefetched."""
+    actions = list(including)
+    query = ModerationAction.filter(Q(group_id__isnull=True) | Q(action__in=actions)) if actions \
+        else ModerationAction.filter(group_id__isnull=True)
     if before_id is not None:
         query = query.filter(id__lt=before_id)
-    return await query.order_by("-id").limit(limit).prefetch_related("moderator")
+    return await query.order_by("-id").limit(limit).prefetch_related("moderator", "group")

@@ -83,9 +83,11 @@ async def dead_deliveries(*, host: str | None = None, limit: int = DEAD_LISTED) 
     ]
 
 
-async def retry_dead(*, host: str | None = None) -> int:
-    """Queue the dead deliveries (of ``host``, or all) again with a fresh schedule; returns how many."""
+async def retry_dead(*, host: str | None = None, delivery_id: int | None = None) -> int:
+    """Queue the dead deliveries (of ``host``, the one ``delivery_id``, or all) again with a fresh schedule; returns how many."""
     query = Delivery.filter(host=host) if host else Delivery.all()
+    if delivery_id is not None:
+        query = query.filter(id=delivery_id)
     return await move_all(query, "dead", "queued", tries=0, next_try_at=now(), lease_until=None, lease_owner=None)
 
 

@@ -11,12 +11,14 @@ from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, NotFound
 from hub.lifecycle import RELAY
-from hub.models import RelaySubscription
-from hub.services import events
+from hub.models import Account, RelaySubscription
+from hub.services import events, moderation_log
+from hub.services.moderation import require_admin
 
 
-async def follow(actor_uri: str, *, inbox: str, follow_uri: str) -> RelaySubscription:
-    """Subscribe to a relay (again, after a rejection or an undo); event ``relay.follow``."""
+async def follow(actor_uri: str, *, inbox: str, follow_uri: str, by: Account | None = None) -> RelaySubscription:
+    """Subscribe to a relay (again, after a rejection or an undo); event ``relay.follow``, logged ``relay_follow``."""
+    await require_admin(by)
     async with in_transaction():
         row = await RelaySubscription.get_or_none(actor_uri=actor_uri)
         if row is None:
@@ -28,6 +30,7 @@ async def follow(actor_uri: str, *, inbox: str, follow_uri: str) -> RelaySubscri
             row.state, row.inbox, row.follow_uri = "pending", inbox, follow_uri
             await row.save()
         await events.record("relay.follow", None, relay_id=row.id)
+        await moderation_log.record("relay_follow", actor_uri, group=None, by=by)
     return row
 
 
@@ -44,16 +47,18 @@ async def answered(follow_uri: str | None, actor_uri: str, *, accepted: bool) ->
     return row
 
 
-async def unfollow(actor_uri: str) -> RelaySubscription:
-    """Stop following a relay; event ``relay.undo``."""
+async def unfollow(actor_uri: str, *, by: Account | None = None) -> RelaySubscription:
+    """Stop following a relay; event ``relay.undo``, logged ``relay_unfollow``."""
+    await require_admin(by)
     row = await RelaySubscription.get_or_none(actor_uri=actor_uri)
-    if row is None:
+    if row is None or row.state == "undone":
         raise NotFound(f"the hub does not follow the relay {actor_uri}")
     async with in_transaction():
         RELAY.check(row.state, "undone")
         row.state = "undone"
         await row.save(update_fields=["state", "updated_at"])
         await events.record("relay.undo", None, relay_id=row.id)
+        await moderation_log.record("relay_unfollow", actor_uri, group=None, by=by)
     return row
 
 
