@@ -30,6 +30,7 @@ from federation.features import (
     members_only,
     membership,
     moderation,
+    moving,
     organisers,
     posts,
     relays,
@@ -51,6 +52,7 @@ FEATURES: tuple[Feature, ...] = (
     organisers.FEATURE,
     gatherings.FEATURE,  # events: RSVPs, votes (reply hook), followed groups' Events; first on Accept/Reject/Delete
     library.FEATURE,
+    moving.FEATURE,  # Move out (group.moved) and in (a member's account moved)
     spaces.FEATURE,  # First on Add/Remove/Block aimed at a local space, Undo{Follow} of one, Undo{Announce} by one; reply hook after campaigns'
 )
 """Every feature, in the order their ``First`` handlers and hook functions run."""

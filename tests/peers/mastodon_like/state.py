@@ -47,6 +47,8 @@ class LocalActor:
     key: rsa.RSAPrivateKey
     created: float = field(default_factory=time.time)
     followers: dict[str, dict[str, Any]] = field(default_factory=dict)  # remote actor id -> info
+    also_known_as: list[str] = field(default_factory=list)  # alsoKnownAs: the accounts it moved from
+    moved_to: str | None = None  # movedTo, once it moved
 
     @property
     def key_id(self) -> str:
@@ -78,6 +80,8 @@ class PeerState:
         self.sent: list[dict[str, Any]] = []
         self.interactions: list[str] = []
         self.timeline: dict[str, dict[str, Any]] = {}  # remote status id -> status as shown (see timeline.py)
+        self.moves: list[dict[str, Any]] = []  # Moves received and what came of them (see app.Peer._move_follows)
+        self.moving: set[str] = set()  # origins whose Move is being processed (Mastodon's move_in_progress key)
 
     def reset(self, everything: bool = False) -> None:
         """Forget recorded traffic; with `everything`, also actors, notes, follows and keys."""
@@ -86,6 +90,7 @@ class PeerState:
         self.sent.clear()
         self.interactions.clear()
         self.key_cache.clear()
+        self.moves.clear()
         if everything:
             self.actors.clear()
             self.notes.clear()
