@@ -36,11 +36,12 @@ from federation.delivery import enqueue
 from federation.errors import FetchError, MoveError
 from federation.fetch import fetch_document
 from federation.handling import ANY, Feature, Incoming, Outcome, done, ignored
+from federation.nodeinfo import peer_software
 from federation.remote import store_actor
 from federation.urls import AS_PUBLIC, Urls
 from federation.vocab import id_of
 from hub.languages import N_, language_for
-from hub.models import Account, Event, Group, Membership, RemoteActor
+from hub.models import Account, Event, Group, Membership, Peer, RemoteActor
 from hub.services import moves
 
 log = logging.getLogger("causeway.federation.moving")
@@ -109,6 +110,10 @@ async def on_group_moved(fed: Federation, event: Event, group: Group | None) -> 
         return
     target = event.payload["target"]
     actor = fed.urls.group(group.slug)
+    unknown = await Peer.filter(actors__account__memberships__group=group, actors__account__memberships__state="accepted",
+                                nodeinfo_fetched_at__isnull=True).distinct().values_list("host", flat=True)
+    for host in unknown:  # which servers move follows, and which are group-aware, is read from their NodeInfo
+        await peer_software(fed, host)
     audience = await group_audience(fed, group)
     if audience.everyone:
         await enqueue(move_activity(fed.urls, group, target), actor_uri=actor, inboxes=audience.everyone)

@@ -22,15 +22,10 @@ def follow_state(peer, actor_id: str, target: str) -> list[str]:
     return [f["state"] for f in peer.control("follows") if f["actor"] == actor_id and f["target"] == target]
 
 
-def announced_by(peer, group_url: str, text: str) -> list[dict]:
-    """Announces by ``group_url`` the peer received of a post containing ``text`` (either Announce form)."""
-    found = []
-    for entry in received(peer, "Announce"):
-        activity = entry["activity"]
-        inner = activity.get("object")
-        if activity.get("actor") == group_url and text in str(inner):
-            found.append(activity)
-    return found
+def announced_by(peer, group_url: str, note_id: str) -> list[dict]:
+    """Announces by ``group_url`` the peer received of the note ``note_id`` (the boost of it, or FEP-1b12's Create of it)."""
+    return [entry["activity"] for entry in received(peer, "Announce")
+            if entry["activity"].get("actor") == group_url and note_id in str(entry["activity"].get("object"))]
 
 
 def test_a_group_moves_with_its_members_to_another_hub(hub_factory, peer_factory, tmp_path):
@@ -111,10 +106,11 @@ def test_a_group_moves_with_its_members_to_another_hub(hub_factory, peer_factory
         assert actor.status_code == 200 and actor.json()["movedTo"] == new_url
 
     # When bob posts to the new group, every member's server gets the new group's share of it
-    mastodon.control("post", {"actor": "bob", "content": "First post in our new home", "mentions": [new_url]})
-    wait_until_sync(lambda: announced_by(mastodon, new_url, "First post in our new home") or None, timeout=60,
-                    message="the share on the Mastodon-like server")
-    wait_until_sync(lambda: announced_by(lemmy, new_url, "First post in our new home") or None, timeout=60,
+    note_id = mastodon.control("post", {"actor": "bob", "content": "First post in our new home", "mentions": [new_url]})["note_id"]
+    shared = wait_until_sync(lambda: announced_by(mastodon, new_url, note_id) or None, timeout=60,
+                             message="the share on the Mastodon-like server")
+    assert len(shared) == 1  # one copy for alice and bob: their server's shared inbox
+    wait_until_sync(lambda: announced_by(lemmy, new_url, note_id) or None, timeout=60,
                     message="the share on the Lemmy-like server")
 
     # When alice's account moves to alice2, which names her in alsoKnownAs, the new hub gives alice2 her place
