@@ -388,6 +388,19 @@ def _place_files(files: dict[str, bytes], data_dir: Path) -> list[Path]:
     return placed
 
 
+async def _check_unique(data: dict) -> None:
+    """Conflict when a row's unique id (an object the group published) is already here: the archive was imported before."""
+    for table in TABLES:
+        rows = data["tables"].get(table.name) or []
+        for name, field in table.model._meta.fields_map.items():
+            if not field.unique or field.pk or name in table.model._meta.fk_fields:
+                continue
+            values = [row[name] for row in rows if row.get(name) is not None]
+            if values and await table.model.filter(**{f"{name}__in": values}).exists():
+                raise Conflict(f"this hub already holds the {table.name.replace('_', ' ')} of this archive ({name}): the group "
+                               "was imported here before; delete that copy first or import the archive on another hub")
+
+
 async def import_group(path: Path, *, data_dir: Path, known_revisions: set[str], slug: str | None = None) -> Imported:
     """Create the group of the archive at ``path`` on this hub, listing its old actor in ``also_known_as``."""
     manifest, data, files = read_archive(path)
@@ -397,6 +410,7 @@ async def import_group(path: Path, *, data_dir: Path, known_revisions: set[str],
     if await Group.exists(slug=slug):
         raise Conflict(f"a group with the slug {slug!r} exists on this hub (or existed: a deleted group's slug is never "
                        "given out again); import it under another with --slug NEW_SLUG")
+    await _check_unique(data)
     origin = str(manifest.get("origin", ""))
     placed = _place_files(files, data_dir)
     try:

@@ -120,12 +120,18 @@ def test_round_trip_carries_the_group_to_another_hub(source: Hub, target: Hub, t
     assert "Which march?" in target.cli("decision", "list", "climate").stdout
 
 
-def test_import_under_another_slug(source: Hub, target: Hub, tmp_path: Path) -> None:
-    """--slug names the group on the new hub; its rows come with it."""
+def test_import_under_another_slug_and_not_twice(source: Hub, target: Hub, tmp_path: Path) -> None:
+    """--slug names the group on the new hub; its rows come with it. The same archive again (its published call's id
+    is here already) is refused, nothing created."""
+    source.query_write("UPDATE calls SET object_uri = %s", f"{source.group_url('climate')}/objects/call/1")
     archive = exported(source, tmp_path)
     target.cli("group", "create", "climate", "--name", "Someone else's")
     target.cli("group", "import", str(archive), "--slug", "climate_lisbon")
     assert target.members("climate_lisbon")[MEMBER]["role"] == "moderator"
+    before = counts(target)
+    again = target.cli("group", "import", str(archive), "--slug", "climate_porto", check=False)
+    assert again.returncode == 1 and "imported here before" in again.stderr, again.stderr
+    assert counts(target) == before
 
 
 @pytest.mark.parametrize("keep", [0.5, 0.9, -32])
