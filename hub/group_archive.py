@@ -48,6 +48,7 @@ from hub.models import (
     Vote,
 )
 from hub.services.groups import check_slug
+from hub.services.library import PDF_NAME
 from hub.services.media import MEDIA_DIR, NAME_RE
 
 FORMAT = "causeway-group"
@@ -251,7 +252,7 @@ def _allowed(name: str) -> bool:
         return True
     folder, _, file = name.partition("/")
     return (folder == MEDIA_DIR and NAME_RE.match(file) is not None) or \
-        (folder == LIBRARY_DIR and NAME_RE.match(file) is not None)
+        (folder == LIBRARY_DIR and PDF_NAME.match(file) is not None)
 
 
 def read_archive(path: Path) -> tuple[dict, dict, dict[str, bytes]]:

@@ -31,7 +31,7 @@ TABLES = ("groups", "memberships", "accounts", "posts", "moderation_actions", "c
 @pytest.fixture
 def source(fresh_database_url, tmp_path: Path) -> Hub:
     """A hub with a group that has a member (a moderator), a post, a campaign, a call with an image, an event,
-    a decision and a library entry."""
+    a decision and two library entries (a guide and a PDF)."""
     hub = make_hub(fresh_database_url(), tmp_path / "source")
     hub.cli("group", "create", "climate", "--name", "Climate Action", "--summary", "Local climate organising")
     group_id = hub.query("SELECT id FROM groups")[0]["id"]
@@ -55,6 +55,8 @@ def source(fresh_database_url, tmp_path: Path) -> Hub:
     hub.cli("decision", "open", "climate", "Which march?", "--option", "Saturday", "--option", "Sunday",
             "--closes", "2027-03-01T12:00", "--timezone", "UTC")
     hub.cli("library", "add", "climate", "--title", "Stall guide", "--text", "Bring a table.")
+    (tmp_path / "leaflet.pdf").write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    hub.cli("library", "add", "climate", "--title", "Leaflet", "--file", str(tmp_path / "leaflet.pdf"))
     return hub
 
 
@@ -117,6 +119,8 @@ def test_round_trip_carries_the_group_to_another_hub(source: Hub, target: Hub, t
     assert (target.data_dir / "media" / image).read_bytes() == (source.data_dir / "media" / image).read_bytes()
     assert "Assembly" in target.cli("event", "list", "climate").stdout
     assert "Stall guide" in target.cli("library", "list", "climate").stdout
+    pdf = target.query("SELECT file_name FROM library_entries WHERE file_name IS NOT NULL")[0]["file_name"]
+    assert (target.data_dir / "library" / pdf).read_bytes() == (source.data_dir / "library" / pdf).read_bytes()
     assert "Which march?" in target.cli("decision", "list", "climate").stdout
 
 
