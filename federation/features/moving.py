@@ -14,6 +14,9 @@ Outbound (``group.moved``, recorded by ``hub group move`` once the new actor lis
 - Members on servers that do not move follows (:data:`MOVE_AWARE_SOFTWARE` lists those that do)
   get a direct message from the group, in their language, with the link to join again.
 
+After the move a ``Follow`` of the old group is rejected, and the follower gets a direct message with
+the new address (the ``follow`` hook).
+
 Inbound (``Move`` of a member's account): the object must be the actor itself (an account moves
 itself); the target is fetched afresh and must list the origin in ``alsoKnownAs``, else the Move is
 refused with a log line and nothing changes. Then the new account takes over the old one's
@@ -56,6 +59,8 @@ MOVED_NOTICE = N_("%(name)s has moved to a new home. Follow it there to stay a m
 REJOIN_MESSAGE = N_("%(name)s has moved to a new home, and your server does not follow it there by itself. "
                     "Follow the group at its new address to stay a member:")
 """The direct message to members whose servers do not move follows."""
+FOLLOWED_OLD_ADDRESS = N_("%(name)s has moved to a new home and takes no new members here. Follow it at its new address:")
+"""The direct message to someone who follows the old address after the move (their Follow is rejected)."""
 
 
 def also_known_as(document: dict[str, Any]) -> list[str]:
@@ -131,6 +136,24 @@ async def on_group_moved(fed: Federation, event: Event, group: Group | None) -> 
         await enqueue(note, actor_uri=actor, inboxes=[remote.inbox])
 
 
+async def refuse_follow_of_moved(fed: Federation, group: Group, account: Account, *, follow_uri: str) -> Outcome | None:
+    """A Follow of a group that moved away: Reject it and tell the person the new address (``follow`` hook)."""
+    if group.moved_to is None:
+        return None
+    remote = await RemoteActor.get_or_none(account=account)
+    if remote is None:
+        return ignored("a Follow of a group that moved, from an account that cannot be reached")
+    actor = fed.urls.group(group.slug)
+    reject = activities.follow_reply(fed.urls, group, "Reject", follow_uri=follow_uri, follower=account.uri)
+    language = await language_for(account, group)
+    text = fed.catalogs.get(language).gettext(FOLLOWED_OLD_ADDRESS) % {"name": group.name}
+    note = activities.direct_note(fed.urls, actor, actor, to=remote.uri, handle=account.handle, text=text,
+                                  link=group.moved_to, language=language)
+    await enqueue(reject, actor_uri=actor, inboxes=[remote.inbox])
+    await enqueue(note, actor_uri=actor, inboxes=[remote.inbox])
+    return done(f"follow refused: the group moved to {group.moved_to}")
+
+
 async def on_move(fed: Federation, item: Incoming) -> Outcome:
     """A member's account moved: verify the target names it, then carry its memberships over."""
     origin = item.actor
@@ -157,6 +180,7 @@ FEATURE = Feature(
     name="moving",
     inbound={("Move", ANY): on_move},
     outbound={"group.moved": on_group_moved},
+    hooks={"follow": refuse_follow_of_moved},
     quiet=frozenset({"membership.moved"}),
 )
 """Moves: see the module's docstring."""

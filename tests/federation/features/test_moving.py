@@ -65,6 +65,16 @@ async def test_a_moved_group_tells_each_server_in_its_own_way(database_url: str,
         assert (outbox.status_code, outbox.headers["location"]) == (308, f"{NEW}/outbox")
         with pytest.raises(Exception, match="moved to"):
             await moves.mark_moved(await Group.get(id=group.id), NEW)
+        # a Follow of the old address afterwards: rejected, and the follower is told where the group went
+        dee = world.person("dee", "one.test")
+        follow = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dee.id}#follows/1", "type": "Follow",
+                  "actor": dee.id, "object": GROUP}
+        assert (await hub.signed_post("/groups/climate/inbox", follow, dee)).status_code == 202
+        await hub.drain()
+        to_dee = [body for url, body in world.deliveries if url == dee.inbox]
+        assert [body["type"] for body in to_dee] == ["Reject", "Create"]
+        assert to_dee[0]["object"]["id"] == follow["id"] and NEW in to_dee[1]["object"]["content"]
+        assert not await Membership.filter(account__uri=dee.id).exists()
 
 
 async def test_a_members_move_is_followed_only_when_the_target_names_them(database_url: str, tmp_path: Path) -> None:
