@@ -81,11 +81,8 @@ def test_a_group_moves_with_its_members_to_another_hub(hub_factory, peer_factory
     assert (members[alice["id"]]["state"], members[alice["id"]]["role"]) == ("accepted", "moderator")
     assert members[bob["id"]]["state"] == "accepted"
     # And the Lemmy-like server got a readable notice, carol a direct message with the link; Mastodon members no message
-    notices = wait_until_sync(lambda: [r["activity"]["object"] for r in received(lemmy, "Create")
-                                       if new_url in r["activity"]["object"].get("content", "")] or None,
-                              timeout=60, message="the notice and the DM on the Lemmy-like server")
     wait_until_sync(lambda: len([n for n in (r["activity"]["object"] for r in received(lemmy, "Create"))
-                                 if new_url in n.get("content", "")]) == 2 or None, timeout=60, message="both messages")
+                                 if new_url in n.get("content", "")]) == 2 or None, timeout=60, message="the notice and the DM on the Lemmy-like server")
     notices = [r["activity"]["object"] for r in received(lemmy, "Create") if new_url in r["activity"]["object"].get("content", "")]
     assert sorted(str(n["to"]) for n in notices) == sorted([str([carol["id"]]), "['https://www.w3.org/ns/activitystreams#Public']"])
     assert all(n["attributedTo"] == old_url for n in notices)
@@ -124,8 +121,6 @@ def test_a_group_moves_with_its_members_to_another_hub(hub_factory, peer_factory
     # And bob's move to an account that does not name him is refused: nothing changes
     mastodon.control("actors", {"name": "bob2"})
     mastodon.control("move", {"actor": "bob", "target": f"{mastodon.base}/users/bob2", "inboxes": [f"{new.base}/inbox"]})
-    refusal = wait_until_sync(lambda: new.query("SELECT state, last_error FROM inbox_items WHERE body LIKE %s",
-                                                '%"Move"%bob2%') or None, timeout=60, message="the refused Move processed")
     wait_until_sync(lambda: new.query("SELECT state FROM inbox_items WHERE body LIKE %s AND state = 'ignored'",
                                       '%"Move"%bob2%') or None, timeout=60, message="the refused Move ignored")
     refusal = new.query("SELECT last_error FROM inbox_items WHERE body LIKE %s", '%"Move"%bob2%')
