@@ -82,7 +82,8 @@ def test_a_group_moves_with_its_members_to_another_hub(hub_factory, peer_factory
     assert members[bob["id"]]["state"] == "accepted"
     # And the Lemmy-like server got a readable notice, carol a direct message with the link; Mastodon members no message
     wait_until_sync(lambda: len([n for n in (r["activity"]["object"] for r in received(lemmy, "Create"))
-                                 if new_url in n.get("content", "")]) == 2 or None, timeout=60, message="the notice and the DM on the Lemmy-like server")
+                                 if new_url in n.get("content", "")]) == 2 or None,
+                    timeout=60, message="the notice and the DM on the Lemmy-like server")
     notices = [r["activity"]["object"] for r in received(lemmy, "Create") if new_url in r["activity"]["object"].get("content", "")]
     assert sorted(str(n["to"]) for n in notices) == sorted([str([carol["id"]]), "['https://www.w3.org/ns/activitystreams#Public']"])
     assert all(n["attributedTo"] == old_url for n in notices)
