@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from federation import collab_commands, moderation_commands, relay_commands, space_commands
+from federation import collab_commands, moderation_commands, move_commands, relay_commands, space_commands
 from federation import commands as federation_commands
 from hub import admin_commands, campaign_commands, decision_commands, gathering_commands, library_commands, organiser_commands
 from hub import commands as hub_commands
@@ -25,6 +25,7 @@ REGISTER: tuple[Callable[[CommandLine], None], ...] = (
     decision_commands.register,
     library_commands.register,
     collab_commands.register,
+    move_commands.register,
     federation_commands.register,
     moderation_commands.register,
     relay_commands.register,

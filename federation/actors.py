@@ -23,6 +23,8 @@ CONTEXT: list[Any] = [
         "discoverable": "toot:discoverable",
         "indexable": "toot:indexable",
         "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+        "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+        "movedTo": {"@id": "as:movedTo", "@type": "@id"},
     },
 ]
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -54,6 +56,10 @@ def group_actor(group: Group, urls: Urls, *, member_count: int | None = None) ->
         "published": group.created_at.isoformat().replace("+00:00", "Z"),
         "updated": group.updated_at.isoformat().replace("+00:00", "Z"),
     }
+    if group.also_known_as:
+        doc["alsoKnownAs"] = list(group.also_known_as)  # the actors it was before an import (Mastodon checks it on Move)
+    if group.moved_to:
+        doc["movedTo"] = group.moved_to
     if group.icon_path:
         doc["icon"] = {"type": "Image", "url": f"{urls.base}/media/{group.icon_path}"}
     place = locate(group.city, group.country) if group.country else None

@@ -13,6 +13,7 @@
     │   ├── ResponseTooLarge    the response went past the byte cap
     │   └── DocumentError       the response is not a usable document (media type, JSON, id): a retry won't help
     ├── DiscoveryError          WebFinger / NodeInfo / actor lookup found nothing usable
+    ├── MoveError               a Move's target does not name the moving actor in its alsoKnownAs
     └── RegistryError           two features declare one handler key (raised at import, a programming error)
 
 Every error carries a short ``reason`` fit to be sent back to a peer or shown to a person.
@@ -81,6 +82,10 @@ class DocumentError(FetchError):
 
 class DiscoveryError(FederationError):
     """WebFinger, NodeInfo or actor discovery found nothing usable."""
+
+
+class MoveError(FederationError):
+    """A move was refused: the target actor does not list the origin in ``alsoKnownAs`` (or cannot be read)."""
 
 
 class RegistryError(FederationError):

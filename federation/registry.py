@@ -31,6 +31,7 @@ from federation.features import (
     members_only,
     membership,
     moderation,
+    moving,
     organisers,
     partners,
     posts,
@@ -54,6 +55,7 @@ FEATURES: tuple[Feature, ...] = (
     organisers.FEATURE,
     gatherings.FEATURE,  # events: RSVPs, votes (reply hook), followed groups' Events; first on Accept/Reject/Delete
     library.FEATURE,
+    moving.FEATURE,  # Move out (group.moved) and in (a member's account moved)
     spaces.FEATURE,  # First on Add/Remove/Block aimed at a local space, Undo{Follow} of one, Undo{Announce} by one; reply hook after campaigns'
     partners.FEATURE,  # last First on Create (a non-Causeway followed group's own posts), invite.sent (no Invite for Lemmy & co), membership.rejected
 )

@@ -30,6 +30,7 @@ from web import admin_console, admin_groups
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.loopback import LoopbackAliases
+from web.moved import MovedGroups
 from web.pagecache import PageCache
 from web.proxies import ClientAddressMiddleware, TrustedProxies
 from web.security import SecurityHeadersMiddleware
@@ -149,6 +150,7 @@ def create_app(
         Middleware(InboxLane),
         Middleware(SecurityHeadersMiddleware),
         Middleware(LoopbackAliases, settings=settings),
+        Middleware(MovedGroups),
         Middleware(
             SessionMiddleware, secret_key=secret.decode(), session_cookie=sessions.COOKIE, max_age=sessions.MAX_AGE,
             same_site="lax", https_only=settings.scheme == "https",

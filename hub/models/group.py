@@ -41,6 +41,12 @@ class Group(Model):
     """ISO 3166-1 alpha-2 code of the group's country, or empty."""
     icon_path = fields.CharField(max_length=255, null=True)
     """Generated file name of the avatar under the media directory."""
+    also_known_as = fields.JSONField(default=list)
+    """Actor ids this group was known by before it was imported here from another hub (``alsoKnownAs``)."""
+    moved_to = fields.CharField(max_length=1024, null=True)
+    """The actor id of the group's new home after ``hub group move`` (``movedTo``); its URLs redirect there."""
+    moved_at = fields.DatetimeField(null=True)
+    """When the group moved away."""
     deleted_at = fields.DatetimeField(null=True)
     """When organisers deleted the group: its pages and actor then answer 410 Gone (the row keeps its key
     so the federated Delete can be signed)."""

@@ -10,7 +10,7 @@ import pytest
 
 from federation import hooks, registry
 from federation.errors import RegistryError
-from federation.features import campaigns, collaboration, decisions, gatherings, members_only, relays, spaces
+from federation.features import campaigns, collaboration, decisions, gatherings, members_only, moving, relays, spaces
 from federation.handling import ANY, Feature, First, Incoming, done, ignored
 from federation.processing import UNSUPPORTED
 from hub.services import events
@@ -129,7 +129,7 @@ def test_the_fallbacks_are_the_declared_ones():
 def test_hooks_are_connected_in_feature_order():
     """The registry connected every feature's hook functions to their points."""
     assert hooks.PRECHECK.functions == (collaboration.precheck,)
-    assert hooks.FOLLOW.functions == (members_only.refuse_leaky_follow,)
+    assert hooks.FOLLOW.functions == (members_only.refuse_leaky_follow, moving.refuse_follow_of_moved)
     assert hooks.REPLY.functions == (decisions.route_vote, campaigns.route_reply, gatherings.route_reply, spaces.through_partner)  # votes before answers to calls
     assert hooks.GROUP_POST.functions == (campaigns.after_group_post,)
 

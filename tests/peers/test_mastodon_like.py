@@ -279,3 +279,25 @@ async def test_async_wait_until_reports_last_value() -> None:
     with pytest.raises(AssertionError, match=r"still empty .*last value: \[\]"):
         await wait_until(never, timeout=0.1, message="still empty")
     assert await wait_until(lambda: "ok", timeout=1) == "ok"
+
+
+def test_move_is_followed_only_when_the_target_names_the_origin(pair: tuple[PeerHandle, PeerHandle]) -> None:
+    """As Mastodon: a Move to an account without the origin in alsoKnownAs is refused and changes nothing; once the
+    target names it, the peer follows the target and unfollows the origin for each local follower."""
+    one, two = pair
+    fan, old, new = actor(one, "fan"), actor(two, "old"), actor(two, "new")
+    one.control("follow", {"actor": fan["name"], "target": old["id"]})
+    wait_until_sync(lambda: [f for f in one.control("follows") if f["target"] == old["id"] and f["state"] == "accepted"],
+                    timeout=20, message="the Accept of fan's follow")
+    two.control("move", {"actor": old["name"], "target": new["id"]})
+    moves = wait_until_sync(lambda: one.control("moves"), timeout=20, message="the first Move handled")
+    assert [m["outcome"] for m in moves] == ["refused"]
+    assert {f["target"]: f["state"] for f in one.control("follows") if f["actor"] == fan["id"]} == {old["id"]: "accepted"}
+
+    two.control("alias", {"actor": new["name"], "also_known_as": [old["id"]]})
+    two.control("move", {"actor": old["name"], "target": new["id"]})
+    wait_until_sync(lambda: len(one.control("moves")) == 2 or None, timeout=20, message="the second Move handled")
+    assert one.control("moves")[1]["outcome"] == "moved" and one.control("moves")[1]["followers"] == [fan["id"]]
+    wait_until_sync(lambda: {f["target"]: f["state"] for f in one.control("follows") if f["actor"] == fan["id"]}
+                    == {old["id"]: "undone", new["id"]: "accepted"} or None, timeout=20, message="the follow moved")
+    assert [r["activity"]["object"]["object"] for r in two.control("received", type="Undo") if r["valid"]] == [old["id"]]

@@ -19,6 +19,8 @@ ACTOR_CONTEXT: list[Any] = [
         "featured": {"@id": "toot:featured", "@type": "@id"},
         "discoverable": "toot:discoverable",
         "indexable": "toot:indexable",
+        "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+        "movedTo": {"@id": "as:movedTo", "@type": "@id"},
     },
 ]
 NOTE_CONTEXT: list[Any] = [
@@ -57,6 +59,10 @@ def actor_document(cfg: Config, actor: LocalActor) -> dict[str, Any]:
         "publicKey": {"id": actor.key_id, "owner": actor.id, "publicKeyPem": actor.public_key_pem},
         "endpoints": {"sharedInbox": f"{cfg.base}/inbox"},
     }
+    if actor.also_known_as:
+        doc["alsoKnownAs"] = list(actor.also_known_as)
+    if actor.moved_to:
+        doc["movedTo"] = actor.moved_to
     if not is_instance:
         doc.update(
             following=f"{actor.id}/following",
@@ -112,6 +118,12 @@ def collection(collection_id: str, total: int) -> dict[str, Any]:
 def follow(cfg: Config, actor: LocalActor, target: str) -> dict[str, Any]:
     """Follow with id <base>/activities/<uuid>."""
     return {"@context": AS, "id": f"{cfg.base}/activities/{uuid.uuid4()}", "type": "Follow", "actor": actor.id, "object": target}
+
+
+def move(actor: LocalActor, target: str) -> dict[str, Any]:
+    """Move of an account to ``target``, as Mastodon's MoveSerializer writes it (id <actor>#moves/<n>)."""
+    return {"@context": AS, "id": f"{actor.id}#moves/{uuid.uuid4().hex}", "type": "Move", "actor": actor.id,
+            "object": actor.id, "target": target}
 
 
 def undo(actor: LocalActor, activity: dict[str, Any]) -> dict[str, Any]:

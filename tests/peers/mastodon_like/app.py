@@ -23,6 +23,10 @@ from tests.peers.mastodon_like.signing import SignatureError
 from tests.peers.mastodon_like.state import Config, LocalActor, PeerState
 
 
+GROUP_AWARE = frozenset({"lemmy", "mbin", "kbin", "friendica"})
+"""Software names the peer may announce whose servers do not act on Move."""
+
+
 def ap_json(doc: Any, status: int = 200, background: BackgroundTask | None = None) -> JSONResponse:
     """JSON response with content-type application/activity+json."""
     return JSONResponse(doc, status_code=status, media_type=signing.ACTIVITY_JSON, background=background)
@@ -241,6 +245,13 @@ class Peer:
             for follow in self.state.follows.values():
                 if follow["target"] == actor_id:
                     follow["state"] = "deleted"
+        elif kind == "Move" and obj_id == actor_id and actor_id not in self.state.moving \
+                and self.config.software not in GROUP_AWARE:  # run as Lemmy, the peer moves no follows, as Lemmy
+            target = activity.get("target")
+            target_id = target.get("id") if isinstance(target, dict) else target
+            if isinstance(target_id, str):
+                self.state.moving.add(actor_id)  # Mastodon's move_in_progress key: one Move of an origin at a time
+                return BackgroundTask(self._move_follows, actor_id, target_id)
         return None
 
     async def _boost(self, status_id: str, booster: str) -> None:
@@ -250,6 +261,43 @@ class Peer:
         except RemoteError:
             return
         timeline.boost(self.state, doc, booster, status_id)
+
+    async def _move_follows(self, origin: str, target: str) -> None:
+        """Mastodon's Move (app/lib/activitypub/activity/move.rb, MoveWorker, UnfollowFollowWorker).
+
+        The target is fetched afresh and must list the origin in ``alsoKnownAs`` (else nothing
+        happens, and the origin may move again later); then every local account following the origin
+        follows the target and unfollows the origin.
+        """
+        record: dict[str, Any] = {"origin": origin, "target": target}
+        try:
+            doc = await self.net.get_json(target)
+        except RemoteError as exc:
+            self.state.moving.discard(origin)
+            self.state.record(self.state.moves, {**record, "outcome": "unreachable", "reason": str(exc)})
+            return
+        aliases = doc.get("alsoKnownAs")
+        aliases = aliases if isinstance(aliases, list) else [aliases]
+        if doc.get("id") != target or origin not in [a.get("id") if isinstance(a, dict) else a for a in aliases]:
+            self.state.moving.discard(origin)
+            self.state.record(self.state.moves, {**record, "outcome": "refused",
+                                                 "reason": "the target does not list the origin in alsoKnownAs"})
+            return
+        moved = []
+        for follow in list(self.state.follows.values()):
+            if follow["target"] != origin or follow.get("state") not in ("accepted", "pending"):
+                continue
+            local = self.state.actor_by_id(follow["actor"])
+            if local is None:
+                continue
+            act = activities.follow(self.config, local, target)
+            self.state.follows[act["id"]] = {"id": act["id"], "actor": local.id, "target": target, "inbox": doc["inbox"],
+                                             "activity": act, "state": "pending", "moved_from": origin}
+            await self.net.deliver(local, doc["inbox"], act)
+            await self.net.deliver(local, follow["inbox"], activities.undo(local, follow["activity"]))
+            follow["state"] = "undone"
+            moved.append(local.id)
+        self.state.record(self.state.moves, {**record, "outcome": "moved", "followers": moved})
 
     async def _accept_follow(self, local: LocalActor, follower: str, follow: dict[str, Any]) -> None:
         """Send Accept for a received Follow and remember the follower's inbox."""

@@ -304,6 +304,32 @@ def control_routes(peer: Peer) -> list[Route]:
         return {"status": resp.status_code, "body": resp.text, "headers": dict(resp.headers)}
 
     @_json_errors
+    async def alias(request: Request) -> dict[str, Any]:
+        """POST {actor, also_known_as: [...]}: set the account's alsoKnownAs (Mastodon's account aliases)."""
+        data = await _body(request)
+        actor = need_actor(data["actor"])
+        actor.also_known_as = [str(uri) for uri in data.get("also_known_as") or []]
+        return actor_info(actor)
+
+    @_json_errors
+    async def move(request: Request) -> dict[str, Any]:
+        """POST {actor, target, inboxes?}: the account moves to ``target`` (movedTo set, Move sent to its
+        followers' inboxes and any ``inboxes`` given), as Mastodon's MoveService does."""
+        data = await _body(request)
+        actor = need_actor(data["actor"])
+        actor.moved_to = str(data["target"])
+        act = activities.move(actor, actor.moved_to)
+        inboxes = _dedupe([info.get("shared_inbox") or info.get("inbox") for info in actor.followers.values()
+                           if info.get("inbox")] + [str(i) for i in data.get("inboxes") or []])
+        results = await deliver_all(actor, inboxes, act)
+        return {"activity": act, "results": results}
+
+    @_json_errors
+    async def moves(request: Request) -> list[dict[str, Any]]:
+        """GET /_control/moves: Moves received and their outcome (moved, refused, unreachable)."""
+        return state.moves
+
+    @_json_errors
     async def fetch(request: Request) -> dict[str, Any]:
         """POST {url, actor?, sign=true, scheme=cavage}: GET through the peer's signer."""
         data = await _body(request)
@@ -388,6 +414,9 @@ def control_routes(peer: Peer) -> list[Route]:
         Route("/_control/delete", delete, methods=["POST"]),
         Route("/_control/send", send, methods=["POST"]),
         Route("/_control/fetch", fetch, methods=["POST"]),
+        Route("/_control/alias", alias, methods=["POST"]),
+        Route("/_control/move", move, methods=["POST"]),
+        Route("/_control/moves", moves),
         Route("/_control/received", received),
         Route("/_control/fetches", fetches),
         Route("/_control/sent", sent),

@@ -48,6 +48,8 @@ class LocalActor:
     created: float = field(default_factory=time.time)
     followers: dict[str, dict[str, Any]] = field(default_factory=dict)  # remote actor id -> info
     extra: dict[str, Any] = field(default_factory=dict)  # more properties of its document (another software's shape)
+    also_known_as: list[str] = field(default_factory=list)  # alsoKnownAs: the accounts it moved from
+    moved_to: str | None = None  # movedTo, once it moved
 
     @property
     def key_id(self) -> str:
@@ -80,6 +82,8 @@ class PeerState:
         self.interactions: list[str] = []
         self.timeline: dict[str, dict[str, Any]] = {}  # remote status id -> status as shown (see timeline.py)
         self.documents: dict[str, dict[str, Any]] = {}  # path under /d/ -> JSON document served there
+        self.moves: list[dict[str, Any]] = []  # Moves received and what came of them (see app.Peer._move_follows)
+        self.moving: set[str] = set()  # origins whose Move is being processed (Mastodon's move_in_progress key)
 
     def reset(self, everything: bool = False) -> None:
         """Forget recorded traffic; with `everything`, also actors, notes, follows and keys."""
@@ -88,6 +92,7 @@ class PeerState:
         self.sent.clear()
         self.interactions.clear()
         self.key_cache.clear()
+        self.moves.clear()
         if everything:
             self.actors.clear()
             self.notes.clear()
