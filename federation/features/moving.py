@@ -36,6 +36,7 @@ from federation.actors import AS_CONTEXT
 from federation.audience import group_audience
 from federation.context import Federation
 from federation.delivery import enqueue
+from federation.direct import direct_message
 from federation.errors import FetchError, MoveError
 from federation.fetch import fetch_document
 from federation.handling import ANY, Feature, Incoming, Outcome, done, ignored
@@ -43,7 +44,7 @@ from federation.nodeinfo import peer_software
 from federation.remote import store_actor
 from federation.urls import AS_PUBLIC, Urls
 from federation.vocab import id_of
-from hub.languages import N_, language_for
+from hub.languages import N_
 from hub.models import Account, Event, Group, Membership, Peer, RemoteActor
 from hub.services import moves
 
@@ -129,11 +130,8 @@ async def on_group_moved(fed: Federation, event: Event, group: Group | None) -> 
         account__memberships__group=group, account__memberships__state="accepted", gone=False,
     ).exclude(peer__software__in=list(MOVE_AWARE_SOFTWARE)).prefetch_related("account")
     for remote in left_behind:
-        language = await language_for(remote.account, group)
-        text = fed.catalogs.get(language).gettext(REJOIN_MESSAGE) % {"name": group.name}
-        note = activities.direct_note(fed.urls, actor, actor, to=remote.uri, handle=remote.account.handle, text=text,
-                                      link=target, language=language)
-        await enqueue(note, actor_uri=actor, inboxes=[remote.inbox])
+        await direct_message(fed, group, remote.account_id,
+                             lambda t, _language, _zone: t.gettext(REJOIN_MESSAGE) % {"name": group.name}, target)
 
 
 async def refuse_follow_of_moved(fed: Federation, group: Group, account: Account, *, follow_uri: str) -> Outcome | None:
@@ -145,12 +143,9 @@ async def refuse_follow_of_moved(fed: Federation, group: Group, account: Account
         return ignored("a Follow of a group that moved, from an account that cannot be reached")
     actor = fed.urls.group(group.slug)
     reject = activities.follow_reply(fed.urls, group, "Reject", follow_uri=follow_uri, follower=account.uri)
-    language = await language_for(account, group)
-    text = fed.catalogs.get(language).gettext(FOLLOWED_OLD_ADDRESS) % {"name": group.name}
-    note = activities.direct_note(fed.urls, actor, actor, to=remote.uri, handle=account.handle, text=text,
-                                  link=group.moved_to, language=language)
     await enqueue(reject, actor_uri=actor, inboxes=[remote.inbox])
-    await enqueue(note, actor_uri=actor, inboxes=[remote.inbox])
+    await direct_message(fed, group, account.id,
+                         lambda t, _language, _zone: t.gettext(FOLLOWED_OLD_ADDRESS) % {"name": group.name}, group.moved_to)
     return done(f"follow refused: the group moved to {group.moved_to}")
 
 
