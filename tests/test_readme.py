@@ -96,13 +96,14 @@ def test_sh_blocks_are_found_with_their_skip_reasons() -> None:
     assert "echo one" in script(blocks) and "sleep 1000" not in script(blocks)
 
 
+@pytest.mark.timeout(900)  # every block of the walk-through, each a `hub` process: minutes on a loaded machine
 def test_readme_blocks_run_in_order_on_a_fresh_data_dir(tmp_path: Path) -> None:
     """Every runnable ```sh block of README.md succeeds, in order, from an empty directory with only .venv in it."""
     (tmp_path / ".venv").symlink_to(sys.prefix)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env["PATH"] = path_without_hub()
     result = subprocess.run(["bash", "-c", script(sh_blocks(README.read_text()))], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=840)
     assert result.returncode == 0, f"a README command failed (exit {result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     assert "Traceback" not in result.stderr, result.stderr
     assert not (REPO_ROOT / "hub.example-data").exists(), "a README block wrote into the checkout"
