@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from federation import proofs
 from federation.sanitize import render_local_text
 from federation.urls import Urls
 from hub import __version__
@@ -14,6 +15,7 @@ from hub.places import locate
 CONTEXT: list[Any] = [
     "https://www.w3.org/ns/activitystreams",
     "https://w3id.org/security/v1",
+    "https://w3id.org/security/multikey/v1",
     {
         "lemmy": "https://join-lemmy.org/ns#",
         "toot": "http://joinmastodon.org/ns#",
@@ -54,6 +56,8 @@ def group_actor(group: Group, urls: Urls, *, member_count: int | None = None) ->
         "published": group.created_at.isoformat().replace("+00:00", "Z"),
         "updated": group.updated_at.isoformat().replace("+00:00", "Z"),
     }
+    if group.proof_key_pem:  # FEP-521a: the Ed25519 key of the group's FEP-8b32 proofs
+        doc["assertionMethod"] = proofs.assertion_method(urls.group(slug), group.proof_key_pem)
     if group.icon_path:
         doc["icon"] = {"type": "Image", "url": f"{urls.base}/media/{group.icon_path}"}
     place = locate(group.city, group.country) if group.country else None

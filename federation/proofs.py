@@ -26,6 +26,7 @@ from typing import Any
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from federation.errors import FederationError
 from federation.fetch import same_host
@@ -38,6 +39,7 @@ MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 ED25519_PUBLIC = b"\xed\x01"
 ED25519_SECRET = b"\x80\x26"
 MAX_MULTIBASE = 200
+KEY_FRAGMENT = "#ed25519-key"
 
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
@@ -119,6 +121,19 @@ def multikey(key_id: str, controller: str, public_multibase: str) -> dict[str, s
     return {"id": key_id, "type": "Multikey", "controller": controller, "publicKeyMultibase": public_multibase}
 
 
+def proof_key_id(actor_uri: str) -> str:
+    """The id of a local actor's Ed25519 key: its actor id with ``#ed25519-key``."""
+    return actor_uri + KEY_FRAGMENT
+
+
+def assertion_method(actor_uri: str, private_pem: str) -> list[dict]:
+    """A local actor's ``assertionMethod``: its Ed25519 key (PKCS#8 PEM) published as a Multikey."""
+    key = load_pem_private_key(private_pem.encode(), None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ProofError("the proof key is not an Ed25519 key")
+    return [multikey(proof_key_id(actor_uri), actor_uri, public_multikey(key.public_key()))]
+
+
 def _hash_data(options: dict, unsecured: dict) -> bytes:
     try:
         return hashlib.sha256(rfc8785.dumps(options)).digest() + hashlib.sha256(rfc8785.dumps(unsecured)).digest()
@@ -126,8 +141,8 @@ def _hash_data(options: dict, unsecured: dict) -> bytes:
         raise ProofError(f"the document cannot be canonicalised (RFC 8785): {exc}") from None
 
 
-def sign(document: dict, *, key_id: str, secret: str, created: datetime | None = None) -> dict:
-    """A copy of ``document`` with an eddsa-jcs-2022 ``proof`` made with ``secret`` as ``key_id``."""
+def sign(document: dict, *, key_id: str, key: Ed25519PrivateKey, created: datetime | None = None) -> dict:
+    """A copy of ``document`` with an eddsa-jcs-2022 ``proof`` made with ``key`` as ``key_id``."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     moment = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     options: dict[str, Any] = {
@@ -136,7 +151,7 @@ def sign(document: dict, *, key_id: str, secret: str, created: datetime | None =
     }
     if "@context" in unsecured:
         options["@context"] = unsecured["@context"]
-    signature = parse_secret_multikey(secret).sign(_hash_data(options, unsecured))
+    signature = key.sign(_hash_data(options, unsecured))
     return {**unsecured, "proof": {**options, "proofValue": "z" + b58encode(signature)}}
 
 

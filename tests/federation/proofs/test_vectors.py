@@ -61,7 +61,7 @@ def test_key_pair_of_the_vectors() -> None:
 
 
 def test_signing_reproduces_the_fep_proof() -> None:
-    signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, secret=SECRET, created=CREATED)
+    signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, key=proofs.parse_secret_multikey(SECRET), created=CREATED)
     assert signed["proof"] == {
         "@context": FEP_DOCUMENT["@context"], "type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022",
         "verificationMethod": FEP_KEY_ID, "proofPurpose": "assertionMethod", "proofValue": FEP_PROOF_VALUE,
@@ -83,7 +83,7 @@ def test_w3c_eddsa_jcs_2022_vector_verifies() -> None:
 
 
 def test_fep_document_tampered_is_refused() -> None:
-    signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, secret=SECRET, created=CREATED)
+    signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, key=proofs.parse_secret_multikey(SECRET), created=CREATED)
     for change in (("object", "content", "Hello world!"), ("object", "attributedTo", "https://server.example/users/bob")):
         tampered = copy.deepcopy(signed)
         tampered[change[0]][change[1]] = change[2]
@@ -105,14 +105,14 @@ def test_fep_document_tampered_is_refused() -> None:
     ("proofValue", "z" + "1" * 40, "not an Ed25519 signature"),
 ])
 def test_malformed_proofs_are_refused_before_any_key(field: str, value: str, reason: str) -> None:
-    signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, secret=SECRET, created=CREATED)
+    signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, key=proofs.parse_secret_multikey(SECRET), created=CREATED)
     signed["proof"][field] = value
     with pytest.raises(ProofError, match=reason):
         proofs.check_form(signed)
 
 
 def test_wrong_key_types_are_refused() -> None:
-    signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, secret=SECRET, created=CREATED)
+    signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, key=proofs.parse_secret_multikey(SECRET), created=CREATED)
     claim = proofs.check_form(signed)
     p256 = "zDnaepBuvsQ8cpsWrVKw8fbpGpvPeNSjVPTWoq6cRqaYzBKVP"  # a P-256 Multikey (vc-di-ecdsa's vectors)
     for key in (p256, SECRET, "z6Mk", "not-multibase"):
