@@ -20,7 +20,7 @@ from federation.signatures import inspect_request, sign_cavage, sign_rfc9421, ve
 from federation.webfinger import webfinger_lookup
 from hub.models import Peer
 from tests.federation.harness import AS_TYPE, HUB_BASE, as_response, running_hub
-from tests.federation.proofs import test_wire
+from tests.federation import test_integrity as test_wire
 
 pytestmark = pytest.mark.db
 TABLE = "### Signatures and proofs: what is sent and accepted"
@@ -184,7 +184,7 @@ CHECKS = {
     "in-post-bad": in_post_bad, "in-get-cavage": in_get_cavage, "in-get-rfc9421": in_get_rfc9421,
     "in-get-unsigned": in_get_unsigned,
 }
-SCENARIOS = {  # the proof claims are shown by the end-to-end scenarios of tests/federation/proofs/test_wire.py
+SCENARIOS = {  # the proof claims are shown by the end-to-end scenarios of tests/federation/test_integrity.py
     "proof-out": test_wire.test_a_groups_activities_carry_proofs_its_actor_publishes_the_key_of,
     "proof-in": test_wire.test_a_proven_relayed_post_is_taken_without_a_refetch_and_bad_proofs_are_refused,
     "proof-bad": test_wire.test_a_proven_relayed_post_is_taken_without_a_refetch_and_bad_proofs_are_refused,

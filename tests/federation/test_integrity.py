@@ -8,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from federation import proofs
+from federation.integrity import proven_object, with_proofs
 from federation.remote import fetch_actor
 from hub.models import CampaignPost, Group, RemoteActor
 from hub.services import campaigns, relays
@@ -85,3 +86,18 @@ async def test_a_groups_activities_carry_proofs_its_actor_publishes_the_key_of(d
         changed = {**accept, "object": {**accept["object"], "actor": "https://remote.test/users/mallory"}}
         with pytest.raises(proofs.ProofError):
             proofs.verify(proofs.check_form(changed), method["publicKeyMultibase"])
+
+
+async def test_with_proofs_signs_the_groups_own_object_and_leaves_other_senders_alone(database_url, tmp_path) -> None:
+    async with running_hub(database_url, tmp_path) as hub:
+        await hub.group("climate")
+        group = hub.group_id()
+        note = {"id": f"{group}/notes/1", "type": "Note", "attributedTo": group, "content": "<p>Meeting</p>"}
+        create = {"@context": CONTEXT, "id": f"{group}/notes/1/create", "type": "Create", "actor": group, "object": note}
+        signed = await with_proofs(create, group)
+        for document in (signed, signed["object"]):
+            assert proofs.check_form(document).key_id == f"{group}#ed25519-key"
+        instance = {**create, "actor": hub.fed.urls.instance_actor}
+        assert await with_proofs(instance, hub.fed.urls.instance_actor) == instance
+        with pytest.raises(proofs.ProofError, match="this hub's own actor"):
+            await proven_object(hub.fed, signed)
