@@ -85,12 +85,16 @@ def public_multikey(key: Ed25519PublicKey) -> str:
     return "z" + b58encode(ED25519_PUBLIC + key.public_bytes_raw())
 
 
+def _key_bytes(value: object, prefix: bytes, what: str) -> bytes:
+    raw = multibase_decode(value)
+    if not raw.startswith(prefix) or len(raw) != 34:
+        raise ProofError(f"the {what} is not an Ed25519 Multikey")
+    return raw[2:]
+
+
 def parse_public_multikey(value: object) -> Ed25519PublicKey:
     """The Ed25519 public key of a ``publicKeyMultibase``; ProofError for other key types or lengths."""
-    raw = multibase_decode(value)
-    if not raw.startswith(ED25519_PUBLIC) or len(raw) != 34:
-        raise ProofError("the key is not an Ed25519 Multikey")
-    return Ed25519PublicKey.from_public_bytes(raw[2:])
+    return Ed25519PublicKey.from_public_bytes(_key_bytes(value, ED25519_PUBLIC, "key"))
 
 
 def secret_multikey(key: Ed25519PrivateKey) -> str:
@@ -100,10 +104,7 @@ def secret_multikey(key: Ed25519PrivateKey) -> str:
 
 def parse_secret_multikey(value: str) -> Ed25519PrivateKey:
     """The Ed25519 private key of a ``secretKeyMultibase``."""
-    raw = multibase_decode(value)
-    if not raw.startswith(ED25519_SECRET) or len(raw) != 34:
-        raise ProofError("the secret key is not an Ed25519 Multikey")
-    return Ed25519PrivateKey.from_private_bytes(raw[2:])
+    return Ed25519PrivateKey.from_private_bytes(_key_bytes(value, ED25519_SECRET, "secret key"))
 
 
 def generate_secret() -> str:
