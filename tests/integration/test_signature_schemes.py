@@ -55,3 +55,32 @@ def test_rfc9421_signed_posts_and_gets_are_accepted_and_tampered_ones_refused(hu
         assert fetched["json"]["assertionMethod"][0]["type"] == "Multikey"
     assert peer.control("fetch", {"url": group, "sign": False})["status"] == 401
     assert json.dumps(hub.members("climate")).count('"accepted"') == 1
+
+
+def test_the_hub_knocks_again_with_rfc9421_and_remembers_it_for_gets_and_posts(hub_factory, peer_factory):
+    """A server that takes only RFC 9421: the hub's GET is refused once, then signed with RFC 9421; its POSTs start there."""
+    hub = hub_factory("a")
+    hub.cli("group", "create", "climate", "--name", "Climate Action")
+    hub.start()
+    peer = peer_factory("--authorized-fetch", "--rfc9421-only")
+    alice = peer.control("actors", {"name": "alice"})
+    group = hub.group_url("climate")
+
+    # alice (not a member) writes to the group; the note reaches the hub only as a reference, so the hub fetches it
+    post = peer.control("post", {"actor": "alice", "content": "Who is in?", "cc": [group], "inbox": "http://127.0.0.1:9/inbox"})
+    create = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{post['note_id']}/activity2", "type": "Create",
+              "actor": alice["id"], "object": post["note_id"], "to": [PUBLIC], "cc": [group]}
+    assert peer.control("send", {"actor": "alice", "inbox": f"{group}/inbox", "activity": create})["status"] == 202
+    path = post["note_id"].split(peer.domain, 1)[1]
+    fetches = wait_until_sync(lambda: [f for f in peer.control("fetches") if f["path"] == path and f["valid"]], timeout=30,
+                              message="the hub's signed GET of the note")
+    tries = [(f["scheme"], f["valid"]) for f in peer.control("fetches") if f["path"] == path]
+    assert tries == [("cavage", False), ("rfc9421", True)], tries
+    assert fetches[0]["signer"].endswith("/actor")
+    wait_until_sync(lambda: hub.query("SELECT signature_scheme FROM peers WHERE host = %s", peer.domain)
+                    == [{"signature_scheme": "rfc9421"}], timeout=30, message="the scheme remembered")
+
+    # the group's Reject of the non-member's post is then POSTed with RFC 9421 at once: no refused knock first
+    wait_until_sync(lambda: received(peer, "Reject"), timeout=30, message="the Reject")
+    inbox_posts = [(r["scheme"], r["valid"]) for r in peer.control("received")]
+    assert inbox_posts and set(inbox_posts) == {("rfc9421", True)}, inbox_posts

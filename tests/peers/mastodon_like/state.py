@@ -24,6 +24,8 @@ class Config:
     software_version: str = "4.3.0"
     authorized_fetch: bool = False
     accept_rfc9421: bool = False
+    rfc9421_only: bool = False
+    """Refuse draft-cavage signatures with 401 (as a server that takes only RFC 9421 would)."""
     auto_accept: bool = True
 
     @property
