@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from tests.peers.mastodon_like import signing
 
@@ -24,6 +24,8 @@ class Config:
     software_version: str = "4.3.0"
     authorized_fetch: bool = False
     accept_rfc9421: bool = False
+    integrity_proofs: bool = False
+    """Publish an Ed25519 Multikey in assertionMethod and sign notes with FEP-8b32 proofs (as Mitra does)."""
     rfc9421_only: bool = False
     """Refuse draft-cavage signatures with 401 (as a server that takes only RFC 9421 would)."""
     auto_accept: bool = True
@@ -49,6 +51,8 @@ class LocalActor:
     key: rsa.RSAPrivateKey
     created: float = field(default_factory=time.time)
     followers: dict[str, dict[str, Any]] = field(default_factory=dict)  # remote actor id -> info
+    proof_key: ed25519.Ed25519PrivateKey = field(default_factory=ed25519.Ed25519PrivateKey.generate)
+    """Ed25519 key of its FEP-8b32 proofs (published and used with --integrity-proofs)."""
 
     @property
     def key_id(self) -> str:
