@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from federation import proofs
 from federation.context import Federation
-from federation.proofs import ProofError
+from federation.errors import ProofError
 from federation.remote import fetch_actor, may_refetch
 from federation.vocab import id_of, type_of
 from hub.models import Group

@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from federation.errors import FederationError
+from federation.errors import ProofError
 from federation.fetch import same_host
 
 PROOF_TYPE = "DataIntegrityProof"
@@ -43,10 +43,6 @@ KEY_FRAGMENT = "#ed25519-key"
 
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
-
-
-class ProofError(FederationError):
-    """A proof that is malformed, of an unsupported kind, from a key of another server, or does not verify."""
 
 
 def b58encode(data: bytes) -> str:

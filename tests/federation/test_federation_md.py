@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from federation.delivery import claim_deliveries, enqueue, peer_schemes, record, transmit, SigningKeys
+from federation.delivery import SigningKeys, claim_deliveries, enqueue, peer_schemes, record, transmit
 from federation.fetch import fetch_document
 from federation.nodeinfo import peer_software
 from federation.signatures import inspect_request, sign_cavage, sign_rfc9421, verify_claim
 from federation.webfinger import webfinger_lookup
-from hub.models import Peer
+from hub.models import InstanceKey, Peer
 from tests.federation.harness import AS_TYPE, HUB_BASE, as_response, running_hub
 from tests.federation import test_integrity as test_wire
 
@@ -28,17 +28,19 @@ STRICT = "https://strict.example/users/ann"
 
 
 def claims() -> list[str]:
+    """The claim keys of the table, in its order."""
     text = (Path(__file__).resolve().parents[2] / "FEDERATION.md").read_text(encoding="utf-8")
     section = text.split(TABLE, 1)[1].split("\n#", 1)[0]
     return re.findall(r"^\| `([a-z0-9-]+)` \|", section, flags=re.MULTILINE)
 
 
 def scheme_of(request: httpx.Request) -> str:
+    """Which signature scheme a request carries: cavage, rfc9421 or none."""
     return "rfc9421" if "signature-input" in request.headers else "cavage" if "signature" in request.headers else "none"
 
 
 def only(hub, accepts: set[str], url: str = STRICT) -> list[str]:
-    """Make ``url`` answer 401 unless signed with one of ``accepts`` (each signature checked); the schemes seen."""
+    """Make ``url`` answer 401 unless signed with one of ``accepts`` (a GET's signature is verified); the schemes seen."""
     seen: list[str] = []
 
     def respond(request: httpx.Request) -> httpx.Response:
@@ -48,7 +50,7 @@ def only(hub, accepts: set[str], url: str = STRICT) -> list[str]:
         if request.method == "GET":
             claim = inspect_request("GET", str(request.url), request.url.raw_path.decode(), request.headers, None,
                                     expected_host=request.url.netloc.decode())
-            verify_claim(claim, _instance_public[0])
+            verify_claim(claim, hub.instance_public_pem)
             return as_response({"id": url, "type": "Note", "content": "hi", "attributedTo": url})
         return httpx.Response(202)
 
@@ -56,15 +58,8 @@ def only(hub, accepts: set[str], url: str = STRICT) -> list[str]:
     return seen
 
 
-_instance_public: list[str] = []
-
-
-async def _started(hub) -> None:
-    from hub.models import InstanceKey
-    _instance_public[:] = [(await InstanceKey.first()).public_key_pem]
-
-
 async def out_get(hub) -> None:
+    """out-get: a fetch is signed as the instance actor with draft-cavage first, host and date covered."""
     seen = only(hub, {"cavage"})
     await fetch_document(hub.fed.client, STRICT, sign=await hub.fed.instance_auth())
     request = [r for r in hub.world.requests if str(r.url) == STRICT][-1]
@@ -73,6 +68,7 @@ async def out_get(hub) -> None:
 
 
 async def out_get_401(hub) -> None:
+    """out-get-401: a 401 brings the same GET signed with RFC 9421, remembered for the next fetch."""
     seen = only(hub, {"rfc9421"})
     await fetch_document(hub.fed.client, STRICT, sign=await hub.fed.instance_auth())
     assert seen == ["cavage", "rfc9421"]
@@ -82,6 +78,7 @@ async def out_get_401(hub) -> None:
 
 
 async def _deliver(hub, inbox: str) -> str:
+    """Enqueue, send and record one delivery of the group to ``inbox`` as the worker does; the scheme it ended with."""
     await hub.group("climate")
     await enqueue({"id": f"{HUB_BASE}/a/1", "type": "Note", "actor": hub.group_id()}, actor_uri=hub.group_id(), inboxes=[inbox])
     [delivery] = await claim_deliveries("test", limit=1)
@@ -93,12 +90,14 @@ async def _deliver(hub, inbox: str) -> str:
 
 
 async def out_post_401(hub) -> None:
+    """out-post-401: a delivery refused with 401 is sent again with RFC 9421, and the server remembered."""
     seen = only(hub, {"rfc9421"}, "https://strict.example/inbox")
     assert await _deliver(hub, "https://strict.example/inbox") == "rfc9421"
     assert seen == ["cavage", "rfc9421"] and (await Peer.get(host="strict.example")).signature_scheme == "rfc9421"
 
 
 async def out_shared(hub) -> None:
+    """out-shared: what deliveries learnt, fetches start with, and the other way round."""
     seen = only(hub, {"rfc9421"}, "https://strict.example/inbox")
     await _deliver(hub, "https://strict.example/inbox")  # deliveries learn it ...
     seen_get = only(hub, {"rfc9421"})
@@ -111,6 +110,7 @@ async def out_shared(hub) -> None:
 
 
 async def out_discovery(hub) -> None:
+    """out-discovery: WebFinger and NodeInfo requests carry no signature."""
     hub.world.respond("https://disc.example/.well-known/webfinger", lambda r: httpx.Response(
         200, json={"subject": "acct:a@disc.example", "links": []}, headers={"content-type": "application/jrd+json"}))
     await webfinger_lookup(hub.fed, "a@disc.example")
@@ -121,6 +121,7 @@ async def out_discovery(hub) -> None:
 
 
 def _follow(hub, number: int) -> tuple[str, bytes]:
+    """A Follow of the group by alice, as bytes."""
     alice = hub.world.person("alice")
     activity = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{alice.id}#follows/{number}", "type": "Follow",
                 "actor": alice.id, "object": hub.group_id()}
@@ -128,6 +129,7 @@ def _follow(hub, number: int) -> tuple[str, bytes]:
 
 
 async def _post(hub, scheme: str, *, tamper: bool = False) -> httpx.Response:
+    """POST a Follow to the group's inbox signed with ``scheme`` (its body changed after signing when ``tamper``)."""
     await hub.group("climate")
     alice, body = _follow(hub, 1 if scheme == "cavage" else 2)
     url = f"{HUB_BASE}{hub.inbox()}"
@@ -138,15 +140,18 @@ async def _post(hub, scheme: str, *, tamper: bool = False) -> httpx.Response:
 
 
 async def in_post_cavage(hub) -> None:
+    """in-post-cavage: a draft-cavage signed POST is taken."""
     assert (await _post(hub, "cavage")).status_code == 202
 
 
 async def in_post_rfc9421(hub) -> None:
+    """in-post-rfc9421: an RFC 9421 signed POST is taken and stored."""
     assert (await _post(hub, "rfc9421")).status_code == 202
     assert (await hub.counts()).inbox_items == 1
 
 
 async def in_post_bad(hub) -> None:
+    """in-post-bad: tampered POSTs of either scheme and an unsigned one get 401 and store nothing."""
     for scheme in ("cavage", "rfc9421"):
         assert (await _post(hub, scheme, tamper=True)).status_code == 401
     alice, body = _follow(hub, 3)
@@ -155,6 +160,7 @@ async def in_post_bad(hub) -> None:
 
 
 async def _get(hub, scheme: str) -> httpx.Response:
+    """GET the group actor signed with ``scheme`` (or unsigned: none)."""
     await hub.group("climate")
     alice = hub.world.person("alice")
     url = f"{HUB_BASE}/groups/climate"
@@ -166,15 +172,18 @@ async def _get(hub, scheme: str) -> httpx.Response:
 
 
 async def in_get_cavage(hub) -> None:
+    """in-get-cavage: a draft-cavage signed GET is served under authorized fetch."""
     assert (await _get(hub, "cavage")).status_code == 200
 
 
 async def in_get_rfc9421(hub) -> None:
+    """in-get-rfc9421: an RFC 9421 signed GET is served under authorized fetch."""
     response = await _get(hub, "rfc9421")
     assert response.status_code == 200 and response.json()["type"] == "Group"
 
 
 async def in_get_unsigned(hub) -> None:
+    """in-get-unsigned: an unsigned GET is refused under authorized fetch."""
     assert (await _get(hub, "none")).status_code == 401
 
 
@@ -193,14 +202,16 @@ SCENARIOS = {  # the proof claims are shown by the end-to-end scenarios of tests
 
 
 def test_every_claim_has_a_check_and_every_check_a_claim() -> None:
+    """The table's claims and this file's checks are the same set."""
     assert sorted(claims()) == sorted({**CHECKS, **SCENARIOS})
 
 
 @pytest.mark.parametrize("claim", claims())
 async def test_claim(claim: str, database_url, tmp_path) -> None:
+    """The claim holds: its check runs against an in-process hub with authorized fetch (or its end-to-end scenario)."""
     if claim in SCENARIOS:
         await SCENARIOS[claim](database_url, tmp_path)
         return
     async with running_hub(database_url, tmp_path, HUB_AUTHORIZED_FETCH="true") as hub:
-        await _started(hub)
+        hub.instance_public_pem = (await InstanceKey.first()).public_key_pem
         await CHECKS[claim](hub)

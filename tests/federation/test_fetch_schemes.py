@@ -40,6 +40,7 @@ def server(accepts: set[str], seen: list[str]):
     ({"cavage"}, ["cavage"], ["cavage"]),
 ])
 async def test_a_get_refused_with_one_scheme_is_signed_with_the_other_and_the_server_is_remembered(db, accepts, first, then):
+    """A 401 to draft-cavage brings an RFC 9421 GET; the scheme taken is stored, and the next process starts with it."""
     seen: list[str] = []
     handle, keys = server(accepts, seen)
     fed = build_federation(load_settings({"HUB_DOMAIN": "hub.test", "HUB_SCHEME": "https"}), http_transport=httpx.MockTransport(handle))
@@ -72,6 +73,7 @@ async def test_posts_and_gets_share_what_a_server_accepted(db):
 
 
 async def test_a_server_refusing_both_schemes_is_an_error_and_nothing_is_remembered(db):
+    """Two 401s make a FetchStatusError(401) and remember nothing."""
     seen: list[str] = []
     handle, _ = server(set(), seen)
     fed = build_federation(load_settings({"HUB_DOMAIN": "hub.test", "HUB_SCHEME": "https"}), http_transport=httpx.MockTransport(handle))

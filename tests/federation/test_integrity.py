@@ -8,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from federation import proofs
+from federation.errors import ProofError
 from federation.integrity import proven_object, with_proofs
 from federation.remote import fetch_actor
 from hub.models import CampaignPost, Group, RemoteActor
@@ -19,11 +20,13 @@ CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/d
 
 
 def _note(author: str, number: int, text: str = "Cooling centres open #HeatWave") -> dict:
+    """A public Note by ``author`` carrying the campaign's hashtag."""
     return {"@context": CONTEXT, "id": f"{author}/statuses/{number}", "type": "Note", "attributedTo": author,
             "to": [PUBLIC], "cc": [], "content": f"<p>{text}</p>", "published": "2026-11-26T09:00:00Z"}
 
 
 async def _relay_scene(hub):
+    """A campaign for #heatwave, an accepted relay and an author whose actor publishes an Ed25519 Multikey."""
     group = await hub.group("climate")
     campaign = await campaigns.create_campaign(group, "heat", "Heat", hashtags=["heatwave"])
     relay = hub.world.actor("https://relay.test/actor", actor_type="Application")
@@ -37,6 +40,7 @@ async def _relay_scene(hub):
 
 
 async def test_a_proven_relayed_post_is_taken_without_a_refetch_and_bad_proofs_are_refused(database_url, tmp_path) -> None:
+    """A relayed post with its author's valid proof is gathered unfetched; bad proofs are refused with no fetch; no proof: fetched."""
     async with running_hub(database_url, tmp_path) as hub:
         campaign, relay, author, key_id = await _relay_scene(hub)
         proven = proofs.sign(_note(author.id, 1), key_id=key_id, key=AUTHOR_KEY)
@@ -69,6 +73,7 @@ async def test_a_proven_relayed_post_is_taken_without_a_refetch_and_bad_proofs_a
 
 
 async def test_a_groups_activities_carry_proofs_its_actor_publishes_the_key_of(database_url, tmp_path) -> None:
+    """The group's Accept carries a proof by the Multikey its actor publishes beside the RSA key; a changed copy fails."""
     async with running_hub(database_url, tmp_path) as hub:
         group = await hub.group("climate")
         alice = hub.world.person("alice")
@@ -84,11 +89,12 @@ async def test_a_groups_activities_carry_proofs_its_actor_publishes_the_key_of(d
         assert claim.key_id == method["id"] and claim.signer == actor["id"]
         proofs.verify(claim, method["publicKeyMultibase"])
         changed = {**accept, "object": {**accept["object"], "actor": "https://remote.test/users/mallory"}}
-        with pytest.raises(proofs.ProofError):
+        with pytest.raises(ProofError):
             proofs.verify(proofs.check_form(changed), method["publicKeyMultibase"])
 
 
 async def test_with_proofs_signs_the_groups_own_object_and_leaves_other_senders_alone(database_url, tmp_path) -> None:
+    """A group's Create and its own Note are both signed; the instance actor's activities are not; our own proofs are not taken in."""
     async with running_hub(database_url, tmp_path) as hub:
         await hub.group("climate")
         group = hub.group_id()
@@ -99,5 +105,5 @@ async def test_with_proofs_signs_the_groups_own_object_and_leaves_other_senders_
             assert proofs.check_form(document).key_id == f"{group}#ed25519-key"
         instance = {**create, "actor": hub.fed.urls.instance_actor}
         assert await with_proofs(instance, hub.fed.urls.instance_actor) == instance
-        with pytest.raises(proofs.ProofError, match="this hub's own actor"):
+        with pytest.raises(ProofError, match="this hub's own actor"):
             await proven_object(hub.fed, signed)

@@ -12,7 +12,7 @@ import pytest
 import rfc8785
 
 from federation import proofs
-from federation.proofs import ProofError
+from federation.errors import ProofError
 
 SECRET = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"  # both the FEP's and the W3C key pair
 PUBLIC = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
@@ -56,11 +56,13 @@ W3C_SIGNED = {
 
 
 def test_key_pair_of_the_vectors() -> None:
+    """Both vectors' secret key gives their public Multikey, and encodes back to itself."""
     assert proofs.public_of_secret(SECRET) == PUBLIC
     assert proofs.secret_multikey(proofs.parse_secret_multikey(SECRET)) == SECRET
 
 
 def test_signing_reproduces_the_fep_proof() -> None:
+    """Signing FEP-8b32's example document at its time gives its published proof, which verifies."""
     signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, key=proofs.parse_secret_multikey(SECRET), created=CREATED)
     assert signed["proof"] == {
         "@context": FEP_DOCUMENT["@context"], "type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022",
@@ -71,6 +73,7 @@ def test_signing_reproduces_the_fep_proof() -> None:
 
 
 def test_w3c_eddsa_jcs_2022_vector_verifies() -> None:
+    """W3C's eddsa-jcs-2022 signed credential verifies; one changed field does not."""
     # did:key verification methods are not actors: check the signature itself, as check_form would build it
     proof = W3C_SIGNED["proof"]
     options = {k: v for k, v in proof.items() if k != "proofValue"}
@@ -83,6 +86,7 @@ def test_w3c_eddsa_jcs_2022_vector_verifies() -> None:
 
 
 def test_fep_document_tampered_is_refused() -> None:
+    """A changed content, author or proof date makes the FEP example fail."""
     signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, key=proofs.parse_secret_multikey(SECRET), created=CREATED)
     for change in (("object", "content", "Hello world!"), ("object", "attributedTo", "https://server.example/users/bob")):
         tampered = copy.deepcopy(signed)
@@ -105,6 +109,7 @@ def test_fep_document_tampered_is_refused() -> None:
     ("proofValue", "z" + "1" * 40, "not an Ed25519 signature"),
 ])
 def test_malformed_proofs_are_refused_before_any_key(field: str, value: str, reason: str) -> None:
+    """Other types, cryptosuites, purposes, keys of another server and bad proofValues are refused by their form."""
     signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, key=proofs.parse_secret_multikey(SECRET), created=CREATED)
     signed["proof"][field] = value
     with pytest.raises(ProofError, match=reason):
@@ -112,6 +117,7 @@ def test_malformed_proofs_are_refused_before_any_key(field: str, value: str, rea
 
 
 def test_wrong_key_types_are_refused() -> None:
+    """A P-256 Multikey, a secret key or a truncated or non-multibase value is no Ed25519 public key."""
     signed = proofs.sign(FEP_DOCUMENT, key_id=FEP_KEY_ID, key=proofs.parse_secret_multikey(SECRET), created=CREATED)
     claim = proofs.check_form(signed)
     p256 = "zDnaepBuvsQ8cpsWrVKw8fbpGpvPeNSjVPTWoq6cRqaYzBKVP"  # a P-256 Multikey (vc-di-ecdsa's vectors)
@@ -121,6 +127,7 @@ def test_wrong_key_types_are_refused() -> None:
 
 
 def test_assertion_keys_of_an_actor() -> None:
+    """Only Ed25519 Multikeys on the actor's host and controlled by it are kept."""
     actor = "https://server.example/users/alice"
     document = {"id": actor, "assertionMethod": [
         proofs.multikey(FEP_KEY_ID, actor, PUBLIC),
@@ -146,10 +153,12 @@ def test_assertion_keys_of_an_actor() -> None:
     (-0.0, "0"),
 ])
 def test_rfc8785_vectors(value: object, expected: str) -> None:
+    """The JCS library gives RFC 8785's own outputs (sorting by UTF-16, ES6 numbers, escapes)."""
     assert rfc8785.dumps(value).decode("utf-8") == expected
 
 
 def test_base58_round_trip_keeps_leading_zeros() -> None:
+    """base58btc round-trips, leading zero bytes included, and matches a known value."""
     for data in (b"", b"\0", b"\0\0\x01", bytes(range(40))):
         assert proofs.b58decode(proofs.b58encode(data)) == data
     assert proofs.b58encode(b"Hello World!") == "2NEpo7TZRRrLZSi2U"

@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.db]
 
 
 def test_a_proven_relayed_post_needs_no_origin_and_a_tampered_one_is_refused(hub_factory, peer_factory, tmp_path):
+    """With its origin stopped, a relayed post proven by its author is gathered; a tampered copy is ignored."""
     hub = hub_factory("hub")
     hub.cli("group", "create", "climate", "--name", "Climate Action")
     hub.cli("campaign", "create", "climate", "Heat", "--slug", "heat", "--hashtag", "heatwave")

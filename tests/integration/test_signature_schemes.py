@@ -19,6 +19,7 @@ def received(peer, kind: str) -> list[dict]:
 
 
 def test_rfc9421_signed_posts_and_gets_are_accepted_and_tampered_ones_refused(hub_factory, peer_factory):
+    """A Follow, a post and GETs signed with RFC 9421 only are taken by a real hub; a tampered POST gets 401."""
     hub = hub_factory("a", HUB_AUTHORIZED_FETCH="true")
     hub.cli("group", "create", "climate", "--name", "Climate Action")
     hub.start()
