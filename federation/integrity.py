@@ -1,6 +1,7 @@
 """FEP-8b32 on the wire: groups' proof keys, proofs on what groups publish, proven objects taken without a refetch.
 
-Outbound: :func:`with_proofs` gives a group's activity (and an object of its own embedded in it) an
+Outbound: :func:`with_proofs` gives a group's activity (and an object of its own embedded in it), and
+:func:`served_with_proof` a group's object served at its id, an
 eddsa-jcs-2022 ``proof`` made with the group's Ed25519 key (``Group.proof_key_pem``, made on first use
 by hub.services.groups.proof_key), published on the actor as a FEP-521a Multikey (federation.proofs.assertion_method).
 
@@ -36,6 +37,14 @@ def _slug(actor_uri: str) -> str | None:
     path = urlsplit(actor_uri).path
     slug = path.removeprefix("/groups/")
     return slug if path.startswith("/groups/") and slug and "/" not in slug else None
+
+
+async def served_with_proof(group: Group, actor_uri: str, document: dict) -> dict:
+    """A group's own object (``attributedTo`` it) as served at its id: with the group's proof."""
+    if id_of(document.get("attributedTo")) != actor_uri:
+        return document
+    key = load_pem_private_key((await proof_key(group)).encode(), None)
+    return proofs.sign(document, key_id=proofs.proof_key_id(actor_uri), key=key)
 
 
 async def with_proofs(activity: dict, actor_uri: str) -> dict:

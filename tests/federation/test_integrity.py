@@ -73,7 +73,7 @@ async def test_a_proven_relayed_post_is_taken_without_a_refetch_and_bad_proofs_a
 
 
 async def test_a_groups_activities_carry_proofs_its_actor_publishes_the_key_of(database_url, tmp_path) -> None:
-    """The group's Accept carries a proof by the Multikey its actor publishes beside the RSA key; a changed copy fails."""
+    """The group's Accept and its objects carry proofs by the Multikey its actor publishes beside the RSA key; a changed copy fails."""
     async with running_hub(database_url, tmp_path) as hub:
         group = await hub.group("climate")
         alice = hub.world.person("alice")
@@ -88,6 +88,10 @@ async def test_a_groups_activities_carry_proofs_its_actor_publishes_the_key_of(d
         claim = proofs.check_form(accept)
         assert claim.key_id == method["id"] and claim.signer == actor["id"]
         proofs.verify(claim, method["publicKeyMultibase"])
+        campaign = await campaigns.create_campaign(group, "heat", "Heat", hashtags=["heatwave"])
+        served = (await hub.get(f"/groups/climate/objects/campaign/{campaign.id}", Accept="application/activity+json")).json()
+        assert served["attributedTo"] == actor["id"]  # the group's own object, served with its proof
+        proofs.verify(proofs.check_form(served), method["publicKeyMultibase"])
         changed = {**accept, "object": {**accept["object"], "actor": "https://remote.test/users/mallory"}}
         with pytest.raises(ProofError):
             proofs.verify(proofs.check_form(changed), method["publicKeyMultibase"])
