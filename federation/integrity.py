@@ -59,11 +59,15 @@ async def with_proofs(activity: dict, actor_uri: str) -> dict:
     key = load_pem_private_key((await proof_key(group)).encode(), None)
     key_id = proofs.proof_key_id(actor_uri)
     inner = activity.get("object")
-    if isinstance(inner, dict) and id_of(inner.get("attributedTo")) == actor_uri and "proof" not in inner:
-        if "@context" in activity and "@context" not in inner:
-            inner = {"@context": activity["@context"], **inner}
-        activity = {**activity, "object": proofs.sign(inner, key_id=key_id, key=key)}
-    return proofs.sign(activity, key_id=key_id, key=key)
+    try:
+        if isinstance(inner, dict) and id_of(inner.get("attributedTo")) == actor_uri and "proof" not in inner:
+            if "@context" in activity and "@context" not in inner:
+                inner = {"@context": activity["@context"], **inner}
+            activity = {**activity, "object": proofs.sign(inner, key_id=key_id, key=key)}
+        return proofs.sign(activity, key_id=key_id, key=key)
+    except ProofError as exc:  # a value JCS cannot express (an integer past 2**53): sent as before, unproven
+        log.warning("not proving %s: %s", activity.get("id"), exc.reason)
+        return activity
 
 
 async def _public_key(fed: Federation, claim: proofs.ProofClaim) -> str:

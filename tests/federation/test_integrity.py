@@ -107,6 +107,8 @@ async def test_with_proofs_signs_the_groups_own_object_and_leaves_other_senders_
         signed = await with_proofs(create, group)
         for document in (signed, signed["object"]):
             assert proofs.check_form(document).key_id == f"{group}#ed25519-key"
+        huge = {**create, "id": f"{group}/notes/2/create", "object": {**note, "id": f"{group}/notes/2", "votersCount": 2**60}}
+        assert "proof" not in await with_proofs(huge, group)  # JCS cannot carry it: sent unproven rather than not at all
         instance = {**create, "actor": hub.fed.urls.instance_actor}
         assert await with_proofs(instance, hub.fed.urls.instance_actor) == instance
         with pytest.raises(ProofError, match="this hub's own actor"):
