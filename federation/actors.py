@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from federation import proofs
 from federation.sanitize import render_local_text
 from federation.urls import Urls
 from hub import __version__
@@ -14,6 +15,7 @@ from hub.places import locate
 CONTEXT: list[Any] = [
     "https://www.w3.org/ns/activitystreams",
     "https://w3id.org/security/v1",
+    "https://w3id.org/security/multikey/v1",
     {
         "lemmy": "https://join-lemmy.org/ns#",
         "toot": "http://joinmastodon.org/ns#",
@@ -60,6 +62,8 @@ def group_actor(group: Group, urls: Urls, *, member_count: int | None = None) ->
         doc["alsoKnownAs"] = list(group.also_known_as)  # the actors it was before an import (Mastodon checks it on Move)
     if group.moved_to:
         doc["movedTo"] = group.moved_to
+    if group.proof_key_pem:  # FEP-521a: the Ed25519 key of the group's FEP-8b32 proofs
+        doc["assertionMethod"] = proofs.assertion_method(urls.group(slug), group.proof_key_pem)
     if group.icon_path:
         doc["icon"] = {"type": "Image", "url": f"{urls.base}/media/{group.icon_path}"}
     place = locate(group.city, group.country) if group.country else None

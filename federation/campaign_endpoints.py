@@ -13,6 +13,7 @@ from starlette.responses import Response
 from federation.campaign_objects import alert_note, call_question, campaign_note, with_context
 from federation.endpoints import signed_fetch_refusal
 from federation.features import decisions, library, organisers
+from federation.integrity import served_with_proof
 from federation.responses import ActivityResponse, error_response, fed_of
 from hub.models import Alert, Announcement, CallToAction, Campaign, Group
 from hub.services import calls
@@ -64,4 +65,5 @@ async def object_document(request: Request, group: Group, kind: str, ident: int)
         doc = await organisers.document(urls, group, announcement)
     else:
         return error_response(404, "no such object")
-    return ActivityResponse(with_context(doc), headers={"Vary": "Accept"})
+    signed = await served_with_proof(group, urls.group(group.slug), with_context(doc))
+    return ActivityResponse(signed, headers={"Vary": "Accept"})

@@ -15,7 +15,8 @@ from federation.keycache import KeyCache, KeyFetchSlots
 from federation.metrics import Metrics
 from federation.net import AddressPolicy, build_client, close_client
 from federation.ratelimit import InboxLimiter
-from federation.signatures import SigningAuth
+from federation.peer_schemes import PeerSchemes
+from federation.signatures import DoubleKnock, SigningAuth
 from federation.urls import Urls
 from hub import __version__
 from hub.intake import InboxWriter
@@ -51,20 +52,30 @@ class Federation:
     """The hub's translations: direct messages are written in each recipient's language."""
     wake_worker: Callable[[], None] = lambda: None
     """Called after the inbox stores an item or a service records an event, to wake an in-process worker."""
-    _instance_auth: dict[str, SigningAuth] = field(default_factory=dict)
+    peer_schemes: PeerSchemes = field(default_factory=PeerSchemes)
+    """The signature scheme each server accepted (peers.signature_scheme), for signed fetches."""
+    _instance_auth: dict[str, SigningAuth | DoubleKnock] = field(default_factory=dict)
 
     @property
     def user_agent(self) -> str:
         """The User-Agent of every outgoing request."""
         return user_agent(self.settings)
 
-    async def instance_auth(self, scheme: str = "cavage") -> SigningAuth:
-        """httpx auth that signs as the instance actor (for fetches of actors, keys and objects)."""
-        auth = self._instance_auth.get(scheme)
+    async def instance_auth(self, scheme: str | None = None) -> SigningAuth | DoubleKnock:
+        """Signs as the instance actor (fetches of actors, keys, objects, WebFinger and NodeInfo).
+
+        Without ``scheme``: a DoubleKnock (the scheme each server accepted, the other on a 401, remembered
+        in ``peer_schemes``); with one: httpx auth for that scheme only.
+        """
+        name = scheme or "knock"
+        auth = self._instance_auth.get(name)
         if auth is None:
             key = await instance_key()
-            auth = SigningAuth(self.urls.instance_key, key.private_key_pem, scheme=scheme)
-            self._instance_auth[scheme] = auth
+            if scheme is None:
+                auth = DoubleKnock(self.urls.instance_key, key.private_key_pem, self.peer_schemes)
+            else:
+                auth = SigningAuth(self.urls.instance_key, key.private_key_pem, scheme=scheme)
+            self._instance_auth[name] = auth
         return auth
 
     async def close(self) -> None:

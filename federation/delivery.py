@@ -43,6 +43,7 @@ from tortoise.transactions import in_transaction
 from federation.context import Federation
 from federation.errors import FetchError, OriginError, SignatureError, UnsafeAddressError
 from federation.fetch import host_of
+from federation.integrity import with_proofs
 from federation.net import request
 from federation.signatures import SigningAuth, sign_cavage, sign_rfc9421
 from hub.clock import now
@@ -83,13 +84,15 @@ def serialise(activity: dict) -> str:
 async def enqueue(activity: dict, *, actor_uri: str, inboxes: Iterable[str], priority_hint: str | None = None) -> int:
     """Queue one delivery of ``activity`` signed by ``actor_uri`` per distinct inbox; returns how many.
 
+    A local group's activity gets its FEP-8b32 proofs here, once for all its inboxes (federation.integrity).
+
     Call it inside the transaction that handles the event. Inboxes whose URL cannot be parsed are
     skipped (logged): they could never be delivered; so are inboxes on a domain the instance blocks
     (or a subdomain of one): nothing is ever queued for a blocked server. ``priority_hint`` is accepted for callers that
     know one but not used yet: the worker claims fresh rows apart from retries, so fresh deliveries
     are never held up behind retries.
     """
-    return await enqueue_body(serialise(activity), activity_uri=activity["id"], actor_uri=actor_uri, inboxes=inboxes)
+    return await enqueue_body(serialise(await with_proofs(activity, actor_uri)), activity_uri=activity["id"], actor_uri=actor_uri, inboxes=inboxes)
 
 
 async def enqueue_body(body: str, *, activity_uri: str, actor_uri: str, inboxes: Iterable[str]) -> int:

@@ -23,7 +23,7 @@ from federation.responses import ActivityResponse, error_response, fed_of
 from federation.signer import get_signer, request_target
 from hub.models import Announcement, Group, Post
 from hub.services.blocks import instance_blocked
-from hub.services.groups import member_counts
+from hub.services.groups import member_counts, proof_key
 from hub.services.instance import instance_key
 
 log = logging.getLogger("causeway.inbox")
@@ -100,6 +100,7 @@ async def group_document(request: Request, group: Group) -> Response:
     if refusal is not None:
         return refusal
     fed = fed_of(request)
+    await proof_key(group)
     return ActivityResponse(actors.group_actor(group, fed.urls), headers={"Vary": "Accept"})
 
 

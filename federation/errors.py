@@ -8,6 +8,7 @@
     ├── RateLimitError          the sender (actor or server) posts too often (-> 429 with Retry-After)
     ├── OriginError             an id, key or embedded object is not on the host it claims (-> 400/401)
     ├── PayloadError            the body is not acceptable JSON / ActivityStreams (-> 400 or 413)
+    ├── ProofError              a FEP-8b32 integrity proof is malformed, unsupported, from another server or wrong
     ├── FetchError              an outgoing GET failed or returned something unusable
     │   ├── UnsafeAddressError  the target resolves to a private/loopback/reserved address
     │   ├── ResponseTooLarge    the response went past the byte cap
@@ -54,6 +55,10 @@ class RateLimitError(FederationError):
 
 class OriginError(FederationError):
     """An activity, object or key is not on the host that its actor or URL claims."""
+
+
+class ProofError(FederationError):
+    """A FEP-8b32 proof of an unsupported kind, by a key of another server, or over a changed document."""
 
 
 class PayloadError(FederationError):

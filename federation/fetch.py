@@ -4,6 +4,8 @@ A document fetched from URL U counts only if it is served as ActivityStreams and
 (or the URL a same-host redirect led to); otherwise its ``id`` is fetched once more and must
 return itself, on U's host. Redirects are followed by hand, each hop going through the guarded
 client again, and may not leave the host or downgrade to http. Our own domain is never fetched.
+Signed with a ``DoubleKnock`` (the instance actor's, ``Federation.instance_auth``), each GET is signed with
+the scheme the server accepted last (draft-cavage when unknown) and sent again with the other on a 401.
 Hosts are compared after parsing (``host_of``), never by string prefix.
 """
 
@@ -17,6 +19,7 @@ import httpx
 
 from federation.errors import DocumentError, FetchError, OriginError, UnsafeAddressError
 from federation.net import Response, Signer, parse_ipv4_number, request
+from federation.signatures import DoubleKnock, other_scheme
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 ACTIVITY_TYPES = ("application/activity+json", f'application/ld+json; profile="{AS_PROFILE}"')
@@ -177,8 +180,32 @@ def parse_object(body: bytes) -> dict:
     return value
 
 
+async def _signed_get(
+    client: httpx.AsyncClient, url: str, *, accept: str, sign: httpx.Auth | Signer | DoubleKnock | None,
+    deadline: float, max_bytes: int,
+) -> Response:
+    """One GET; with a DoubleKnock, signed with the scheme the host accepted last and again with the other on a 401."""
+    if not isinstance(sign, DoubleKnock):
+        return await request(client, "GET", url, headers={"Accept": accept}, auth=sign, deadline=deadline, max_bytes=max_bytes)
+    end = asyncio.get_running_loop().time() + deadline
+    host = host_of(url)
+    scheme = await sign.memory.first(host)
+    response = await request(client, "GET", url, headers={"Accept": accept}, auth=sign.auth(scheme),
+                             deadline=deadline, max_bytes=max_bytes)
+    if response.status == 401:
+        remaining = end - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            return response
+        scheme = other_scheme(scheme)
+        response = await request(client, "GET", url, headers={"Accept": accept}, auth=sign.auth(scheme),
+                                 deadline=remaining, max_bytes=max_bytes)
+    if response.status != 401:
+        await sign.memory.accepted(host, scheme)
+    return response
+
+
 async def _get(
-    client: httpx.AsyncClient, url: str, *, accept: str, sign: httpx.Auth | Signer | None,
+    client: httpx.AsyncClient, url: str, *, accept: str, sign: httpx.Auth | Signer | DoubleKnock | None,
     max_redirects: int, end: float, max_bytes: int, local_host: str | None,
 ) -> Response:
     """GET ``url``, following at most ``max_redirects`` same-host redirects; fail on non-2xx."""
@@ -194,10 +221,7 @@ async def _get(
         remaining = end - loop.time()
         if remaining <= 0:
             raise FetchError(f"deadline exceeded while fetching {url}")
-        response = await request(
-            client, "GET", current, headers={"Accept": accept}, auth=sign,
-            deadline=remaining, max_bytes=max_bytes,
-        )
+        response = await _signed_get(client, current, accept=accept, sign=sign, deadline=remaining, max_bytes=max_bytes)
         if response.status not in _REDIRECTS:
             break
         location = response.headers.get("location")
@@ -222,7 +246,7 @@ async def fetch_document(
     client: httpx.AsyncClient,
     url: str,
     *,
-    sign: httpx.Auth | Signer | None = None,
+    sign: httpx.Auth | Signer | DoubleKnock | None = None,
     accept: str = ACCEPT_ACTIVITY,
     max_redirects: int = 3,
     deadline: float = 10.0,
@@ -260,7 +284,7 @@ async def fetch_json(
     client: httpx.AsyncClient,
     url: str,
     *,
-    sign: httpx.Auth | Signer | None = None,
+    sign: httpx.Auth | Signer | DoubleKnock | None = None,
     accept: str = "application/json",
     max_redirects: int = 3,
     deadline: float = 10.0,

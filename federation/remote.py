@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from federation.context import Federation
 from federation.errors import FetchError, KeyFetchError, OriginError
 from federation.fetch import fetch_document, host_of, same_host
+from federation.proofs import assertion_keys
 from federation.sanitize import off_loop, plain_text
 from federation.keycache import UNVERIFIED_FETCH_DEADLINE, FetchSlotsBusy
 from federation.vocab import MAX_ID_LENGTH, has_type, is_http_id
@@ -121,6 +122,7 @@ async def store_actor(document: dict) -> RemoteActor:
         "shared_inbox": shared,
         "key_id": key_id,
         "public_key_pem": pem,
+        "assertion_keys": assertion_keys(document, actor_id) or None,
         "preferred_username": username[:200] if username else None,
         "name": name,
         "url": _http_url(document.get("url")),

@@ -17,6 +17,7 @@ from federation.context import Federation
 from federation.delivery import enqueue
 from federation.errors import FetchError, PayloadError
 from federation.fetch import fetch_document, same_host
+from federation.integrity import proven_object
 from federation.handling import ANY, Feature, Incoming, Outcome, done, ignored
 from federation.local_groups import local_group_account, local_group_of
 from federation.objects import clean_object, draft_from
@@ -172,7 +173,7 @@ async def on_undo_invite(fed: Federation, item: Incoming) -> Outcome:
 
 
 async def _announced_object(fed: Federation, item: Incoming) -> dict:
-    """The post an Announce points at, fetched from its own origin (embedded copies are only references)."""
+    """The post an Announce points at: embedded with a valid FEP-8b32 proof by its author, else fetched from its origin."""
     inner = item.obj
     target = item.object_id
     if inner is not None and type_of(inner) in ("Create", "Update", "Page", "Note", "Article", "Question"):
@@ -182,6 +183,9 @@ async def _announced_object(fed: Federation, item: Incoming) -> dict:
         raise FetchError("the Announce names no object")
     if fed.urls.is_local(target):
         raise FetchError("an Announce of this hub's own object")
+    proven = await proven_object(fed, inner)  # FEP-8b32: a valid proof by its author spares the refetch
+    if proven is not None and proven.get("id") == target:
+        return proven
     return await fetch_document(fed.client, target, sign=await fed.instance_auth(), local_host=fed.urls.host)
 
 

@@ -14,6 +14,7 @@ from federation.delivery import enqueue
 from federation.direct import direct_message
 from federation.handling import Feature
 from hub.models import Event, Group
+from hub.services.groups import proof_key
 
 
 async def on_notice(fed: Federation, event: Event, group: Group | None) -> None:
@@ -25,6 +26,7 @@ async def on_notice(fed: Federation, event: Event, group: Group | None) -> None:
 
 async def on_group_updated(fed: Federation, event: Event, group: Group) -> None:
     """A changed profile goes out as an Update of the Group actor to every member's server."""
+    await proof_key(group)
     activity = activities.update_actor(fed.urls, group, actors.group_actor(group, fed.urls))
     inboxes = (await group_audience(fed, group)).everyone
     if inboxes:

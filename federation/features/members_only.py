@@ -41,6 +41,7 @@ from federation.context import Federation
 from federation.delivery import enqueue
 from federation.responses import ActivityResponse, error_response, fed_of
 from federation.errors import BlockedError, FederationError
+from federation.integrity import served_with_proof
 from federation.fetch import host_of
 from federation.handling import Feature, First, Outcome, done, event_post
 from federation.nodeinfo import peer_software
@@ -257,7 +258,8 @@ async def group_post(request: Request) -> Response:
     post = await Post.get_or_none(id=request.path_params["post_id"], group=group, state="published", visibility="members")
     if post is None or not await may_read(fed, group, signer):
         return not_found
-    return ActivityResponse(await group_note(fed.urls, group, post), headers={"Cache-Control": "private, no-store", "Vary": "Signature"})
+    note = await served_with_proof(group, fed.urls.group(group.slug), await group_note(fed.urls, group, post))
+    return ActivityResponse(note, headers={"Cache-Control": "private, no-store", "Vary": "Signature"})
 
 
 FEATURE = Feature(

@@ -17,6 +17,7 @@ from federation.delivery import enqueue
 from federation.errors import FetchError
 from federation.campaign_objects import attachments_of, post_hashtags, text_lines_off_loop
 from federation.fetch import fetch_document, same_host
+from federation.integrity import proven_object
 from federation.handling import ANY, Feature, First, Incoming, Outcome, done, ignored
 from federation.remote import account_for, fetch_actor
 from federation.objects import clean_object
@@ -48,7 +49,7 @@ async def on_reject(fed: Federation, item: Incoming) -> Outcome | None:
 
 
 async def _relayed_object(fed: Federation, item: Incoming) -> dict:
-    """The post a relay announced, fetched from its own origin (the relay's copy is only a reference)."""
+    """The post a relay announced: with a valid FEP-8b32 proof by its author as is, else fetched from its own origin."""
     target = item.object_id
     if item.obj is not None and type_of(item.obj) in ("Create", "Update"):
         target = id_of(item.obj.get("object")) or target
@@ -56,6 +57,9 @@ async def _relayed_object(fed: Federation, item: Incoming) -> dict:
         raise FetchError("the Announce names no object")
     if fed.urls.is_local(target):
         raise FetchError("an Announce of this hub's own object")
+    proven = await proven_object(fed, item.obj)  # FEP-8b32: a valid proof by its author spares the refetch
+    if proven is not None and proven.get("id") == target:
+        return proven
     return await fetch_document(fed.client, target, sign=await fed.instance_auth(), local_host=fed.urls.host)
 
 

@@ -4,7 +4,7 @@ Inbound: ``inspect_request`` (no key needed) then ``verify_claim`` with the sign
 Outbound: ``SigningAuth`` for httpx, or ``sign_cavage`` / ``sign_rfc9421`` for raw header dicts.
 """
 
-from .auth import SigningAuth
+from .auth import DoubleKnock, SchemeMemory, SigningAuth, other_scheme
 from .cavage import CavageParams, parse_signature_header, signing_string
 from .cavage import sign as sign_cavage
 from .digest import (
@@ -21,6 +21,8 @@ from .verify import SignatureClaim, VerifiedSignature, inspect_request, verify_c
 
 __all__ = [
     "CavageParams",
+    "DoubleKnock",
+    "SchemeMemory",
     "SignatureClaim",
     "SignatureInput",
     "SigningAuth",
@@ -34,6 +36,7 @@ __all__ = [
     "inspect_request",
     "load_private_key",
     "load_public_key",
+    "other_scheme",
     "parse_signature",
     "parse_signature_header",
     "parse_signature_input",

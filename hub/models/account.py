@@ -55,6 +55,8 @@ class RemoteActor(Model):
     """publicKey.id: the keyId its signatures name."""
     public_key_pem = fields.TextField(null=True)
     """publicKey.publicKeyPem."""
+    assertion_keys = fields.JSONField(null=True)
+    """The actor's Ed25519 ``assertionMethod`` Multikeys on its own host ({key id: publicKeyMultibase}), for FEP-8b32 proofs."""
     preferred_username = fields.CharField(max_length=200, null=True)
     """preferredUsername."""
     name = fields.CharField(max_length=200, null=True)

@@ -31,6 +31,8 @@ class Group(Model):
     """The group actor's RSA private key (PKCS#8 PEM)."""
     public_key_pem = fields.TextField()
     """The group actor's public key (SPKI PEM)."""
+    proof_key_pem = fields.TextField(null=True)
+    """The group's Ed25519 private key (PKCS#8 PEM) for FEP-8b32 integrity proofs; made on first use."""
     language = fields.CharField(max_length=16, default="en")
     """The group's language: for messages to people whose own language is not known."""
     time_zone = fields.CharField(max_length=64, default="UTC")

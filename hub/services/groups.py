@@ -9,7 +9,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from hub.errors import Conflict, Gone, InvalidInput, NotFound, Suspended
-from hub.keys import generate_rsa_keypair
+from hub.keys import generate_ed25519_private_pem, generate_rsa_keypair
 from hub.models import Account, Group, Membership
 from hub.services import events
 
@@ -82,6 +82,16 @@ async def create_group(
             await Membership.create(group=group, account=owner, state="accepted", role="owner")
         await events.record("group.created", group, slug=slug)
     return group
+
+
+async def proof_key(group: Group) -> str:
+    """The group's Ed25519 private key (PEM) for integrity proofs, made and stored now if it has none yet."""
+    if not group.proof_key_pem:
+        pem = generate_ed25519_private_pem()
+        if not await Group.filter(id=group.id, proof_key_pem=None).update(proof_key_pem=pem):
+            pem = (await Group.get(id=group.id)).proof_key_pem  # made meanwhile by another process
+        group.proof_key_pem = pem
+    return group.proof_key_pem
 
 
 async def get_group(slug: str) -> Group:

@@ -144,7 +144,9 @@ async def test_accepted_delivery_is_signed_and_recorded(fed: Federation, network
     assert await send(fed, delivery) == "delivered"
     (request,) = network.requests
     assert request.method == "POST" and request.headers["content-type"] == "application/activity+json"
-    assert json.loads(request.content) == ACTIVITY
+    sent = json.loads(request.content)
+    assert {k: v for k, v in sent.items() if k != "proof"} == ACTIVITY
+    assert sent["proof"]["verificationMethod"] == f"{GROUP_URI}#ed25519-key"  # the group's FEP-8b32 proof
     assert verify(request) == f"{GROUP_URI}#main-key"
     row = await Delivery.get(id=delivery.id)
     assert (row.state, row.last_status, row.tries, row.lease_until) == ("delivered", 202, 1, None)

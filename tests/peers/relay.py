@@ -12,7 +12,7 @@ Run it from the repository root:
 - Control API (tests only, unauthenticated): ``GET /_control/health``, ``GET /_control/subscribers``,
   ``GET /_control/received``, ``POST /_control/announce {object}`` sends a signed
   ``Announce{object: <id>}`` to every subscriber's inbox (as LitePub relays do: the object by id,
-  to be fetched from its origin), returning the statuses.
+  to be fetched from its origin; an object given as a dict is embedded), returning the statuses.
 
 Signing and verification come from the Mastodon-like peer's helpers (tests/peers/mastodon_like/signing.py).
 """
@@ -148,10 +148,11 @@ class Relay:
         return JSONResponse(self.received)
 
     async def control_announce(self, request: Request) -> Response:
-        """POST {object}: a signed Announce of the object's id to every subscriber."""
+        """POST {object}: a signed Announce of the object's id to every subscriber (of the object itself when it is a dict)."""
         data = await request.json()
+        obj = data["object"] if isinstance(data["object"], dict) else str(data["object"])
         announce = {"@context": AS, "id": f"{self.base}/activities/{uuid.uuid4().hex}", "type": "Announce",
-                    "actor": self.actor_id, "object": str(data["object"]), "to": [f"{self.base}/followers"]}
+                    "actor": self.actor_id, "object": obj, "to": [f"{self.base}/followers"]}
         statuses = [await self.deliver(sub["inbox"], announce) for sub in self.subscribers.values()]
         return JSONResponse({"id": announce["id"], "statuses": statuses})
 

@@ -4,7 +4,7 @@ Run it as a real process from the repository root:
 
     python -m tests.peers.mastodon_like --port P --host 127.0.0.1
         [--software NAME] [--software-version V] [--authorized-fetch]
-        [--accept-rfc9421] [--no-auto-accept]
+        [--accept-rfc9421] [--rfc9421-only] [--integrity-proofs] [--no-auto-accept]
 
 `launch()` does that with tests.support.processes.ServerProcess and waits
 until the peer answers. Only starlette, uvicorn, httpx, cryptography and pyld (Linked Data

@@ -7,6 +7,7 @@ import time
 import uuid
 from typing import Any
 
+from tests.peers.mastodon_like import signing
 from tests.peers.mastodon_like.state import PUBLIC, Config, LocalActor
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -63,6 +64,9 @@ def actor_document(cfg: Config, actor: LocalActor) -> dict[str, Any]:
         doc["alsoKnownAs"] = list(actor.also_known_as)
     if actor.moved_to:
         doc["movedTo"] = actor.moved_to
+    if cfg.integrity_proofs:  # FEP-521a
+        doc["assertionMethod"] = [{"id": f"{actor.id}#ed25519-key", "type": "Multikey", "controller": actor.id,
+                                   "publicKeyMultibase": signing.ed25519_multikey(actor.proof_key)}]
     if not is_instance:
         doc.update(
             following=f"{actor.id}/following",

@@ -91,7 +91,8 @@ class Peer:
         verdict = None
         if gated and self.config.authorized_fetch:
             verdict = await self.net.verify(request, b"")
-            entry.update(valid=verdict["valid"], reason=verdict["reason"], key_id=verdict["key_id"], signer=verdict["signer"])
+            entry.update(valid=verdict["valid"], reason=verdict["reason"], key_id=verdict["key_id"], signer=verdict["signer"],
+                         scheme=verdict["scheme"])
         self.state.record(self.state.fetches, entry)
         return verdict
 

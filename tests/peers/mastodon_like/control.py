@@ -218,6 +218,8 @@ def control_routes(peer: Peer) -> list[Route]:
             note["contentMap"] = {str(data["language"]): content}
         note["tag"] += [{"type": "Hashtag", "href": f"{cfg.base}/tags/{t.lower()}", "name": f"#{t}"}
                         for t in dict.fromkeys(re.findall(r"(?<![\w#&/])#(\w+)", str(data.get("content", ""))))]
+        if cfg.integrity_proofs:
+            note = signing.prove(note, f"{actor.id}#ed25519-key", actor.proof_key, note["published"])
         create = activities.create(actor, note)
         record = {"actor": actor.name, "note": note, "create": create, "mentions": mentions,
                   "visibility": visibility, "deleted": False}

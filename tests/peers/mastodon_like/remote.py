@@ -249,6 +249,8 @@ class Remote:
                 if header is None:
                     raise SignatureError("unsigned request")
                 verdict["scheme"] = "cavage"
+                if self.state.config.rfc9421_only:
+                    raise SignatureError("draft-cavage signatures are not accepted here; sign with RFC 9421")
                 sig = signing.parse_cavage(header)
                 verdict["key_id"] = sig.key_id
                 signing.cavage_precheck(req, sig)

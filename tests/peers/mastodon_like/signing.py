@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
+from typing import Any
 
 import httpx
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 ACTIVITY_JSON = "application/activity+json"
 FETCH_ACCEPT = "application/activity+json, application/ld+json"
@@ -383,3 +385,32 @@ def rfc9421_base(req: IncomingRequest, sig: Rfc9421Signature, authority: str) ->
 def verify_rfc9421(req: IncomingRequest, sig: Rfc9421Signature, authority: str, public_key_pem: str) -> bool:
     """True if the RFC 9421 signature verifies under the PEM key."""
     return _rsa_verify(load_public(public_key_pem), sig.signature, rfc9421_base(req, sig, authority))
+
+
+# ---------------------------------------------------------------- FEP-8b32 (as Mitra signs its objects)
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58btc(data: bytes) -> str:
+    """Multibase base58btc ('z' + Bitcoin base58) of ``data``."""
+    value, digits = int.from_bytes(data, "big"), ""
+    while value > 0:
+        value, digit = divmod(value, 58)
+        digits = _B58[digit] + digits
+    return "z" + "1" * (len(data) - len(data.lstrip(b"\x00"))) + digits
+
+
+def ed25519_multikey(key: ed25519.Ed25519PrivateKey) -> str:
+    """publicKeyMultibase of the key: multicodec ed25519-pub (0xed 0x01) + the 32 raw bytes."""
+    return _base58btc(b"\xed\x01" + key.public_key().public_bytes_raw())
+
+
+def prove(document: dict[str, Any], key_id: str, key: ed25519.Ed25519PrivateKey, created: str) -> dict[str, Any]:
+    """``document`` with an eddsa-jcs-2022 DataIntegrityProof (W3C vc-di-eddsa 3.3), JCS by the rfc8785 package."""
+    config = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022", "verificationMethod": key_id,
+              "proofPurpose": "assertionMethod", "created": created}
+    if "@context" in document:
+        config["@context"] = document["@context"]
+    hashed = hashlib.sha256(rfc8785.dumps(config)).digest() + hashlib.sha256(rfc8785.dumps(document)).digest()
+    return {**document, "proof": {**config, "proofValue": _base58btc(key.sign(hashed))}}

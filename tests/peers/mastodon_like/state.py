@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from tests.peers.mastodon_like import signing
 
@@ -24,6 +24,10 @@ class Config:
     software_version: str = "4.3.0"
     authorized_fetch: bool = False
     accept_rfc9421: bool = False
+    integrity_proofs: bool = False
+    """Publish an Ed25519 Multikey in assertionMethod and sign notes with FEP-8b32 proofs (as Mitra does)."""
+    rfc9421_only: bool = False
+    """Refuse draft-cavage signatures with 401 (as a server that takes only RFC 9421 would)."""
     auto_accept: bool = True
 
     @property
@@ -50,6 +54,8 @@ class LocalActor:
     extra: dict[str, Any] = field(default_factory=dict)  # more properties of its document (another software's shape)
     also_known_as: list[str] = field(default_factory=list)  # alsoKnownAs: the accounts it moved from
     moved_to: str | None = None  # movedTo, once it moved
+    proof_key: ed25519.Ed25519PrivateKey = field(default_factory=ed25519.Ed25519PrivateKey.generate)
+    """Ed25519 key of its FEP-8b32 proofs (published and used with --integrity-proofs)."""
 
     @property
     def key_id(self) -> str:
