@@ -15,6 +15,7 @@ from federation.keycache import KeyCache, KeyFetchSlots
 from federation.metrics import Metrics
 from federation.net import AddressPolicy, build_client, close_client
 from federation.ratelimit import InboxLimiter
+from federation.sharing import Sharing, start_sharing
 from federation.signatures import SigningAuth
 from federation.urls import Urls
 from hub import __version__
@@ -49,6 +50,8 @@ class Federation:
     """This process's copy of the instance's blocked domains, for the inbox's door check."""
     catalogs: Catalogs = field(default_factory=Catalogs.load)
     """The hub's translations: direct messages are written in each recipient's language."""
+    sharing: Sharing | None = None
+    """What this process shares with the hub's others on PostgreSQL (federation.sharing); None on SQLite."""
     wake_worker: Callable[[], None] = lambda: None
     """Called after the inbox stores an item or a service records an event, to wake an in-process worker."""
     _instance_auth: dict[str, SigningAuth] = field(default_factory=dict)
@@ -67,8 +70,14 @@ class Federation:
             self._instance_auth[scheme] = auth
         return auth
 
+    async def share(self, *, listen: bool) -> None:
+        """On PostgreSQL, share the inbox's budgets, the counters and (``listen``) the other processes' changes."""
+        self.sharing = await start_sharing(self.settings, self.inbox_limiter, self.metrics, listen=listen)
+
     async def close(self) -> None:
-        """Close the outbound client."""
+        """Stop sharing and close the outbound client."""
+        if self.sharing is not None:
+            await self.sharing.stop()
         await close_client(self.client)
 
 

@@ -15,8 +15,11 @@ When a bucket is empty nothing is taken and the caller answers 429 with ``Retry-
 seconds until that bucket has a token again). Buckets refill continuously (``limit`` tokens per
 ``window`` seconds, burst up to ``limit``).
 
-State is per process and in memory: a restart forgets it, which only ever favours the sender.
-Idle (full) buckets are dropped when there are more than ``max_keys``, so memory stays bounded.
+With one process (SQLite) the state is in memory: a restart forgets it, which only ever favours the
+sender; idle (full) buckets are dropped when there are more than ``max_keys``, so memory stays
+bounded. When several processes share one PostgreSQL, :attr:`InboxLimiter.store` holds the buckets
+for all of them (federation.shared_limits, set up by federation.sharing) and the inbox's
+:meth:`InboxLimiter.take_address` and :meth:`InboxLimiter.take_signer` count there instead.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from publicsuffixlist import PublicSuffixList
+
+from federation.shared_limits import BudgetStore
 
 DEFAULT_PER_ACTOR = 300
 """Inbox POSTs one remote actor may make per minute (Mastodon's own inbox limit is of this order)."""
@@ -109,6 +114,9 @@ class InboxLimiter:
         clock: Callable[[], float] = time.monotonic, max_keys: int = 50_000, per_address: int | None = None,
     ) -> None:
         self.clock = clock
+        self.window = window
+        self.store: BudgetStore | None = None
+        """Buckets shared with the hub's other processes; None: this process's own, in memory."""
         self.actors = TokenBuckets(per_actor, window, clock=clock, max_keys=max_keys)
         self.hosts = TokenBuckets(per_host, window, clock=clock, max_keys=max_keys)
         self.addresses = TokenBuckets(per_host if per_address is None else per_address, window, clock=clock, max_keys=max_keys)
@@ -141,3 +149,23 @@ class InboxLimiter:
         self.actors.take(actor)
         self.hosts.take(server)
         return None
+
+    async def take_address(self, address: str | None) -> int | None:
+        """:meth:`check_address`, in the shared store when there is one."""
+        if self.store is None:
+            return self.check_address(address)
+        if not address or not self.addresses.limit:
+            return None
+        return _seconds(await self.store.take([(f"address:{address}", self.addresses.limit)], self.window))
+
+    async def take_signer(self, key_id: str, host: str) -> int | None:
+        """:meth:`check`, in the shared store when there is one (the signer's and its server's token, or neither)."""
+        if self.store is None:
+            return self.check(key_id, host)
+        want = [(f"actor:{key_id.partition('#')[0]}", self.actors.limit), (f"server:{self.server_key(host)}", self.hosts.limit)]
+        return _seconds(await self.store.take([(key, limit) for key, limit in want if limit], self.window))
+
+
+def _seconds(wait: float) -> int | None:
+    """None for no wait, else whole seconds to announce in Retry-After (at least 1)."""
+    return None if wait <= 0 else max(1, math.ceil(wait))

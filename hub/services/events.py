@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub import changes
+from hub import broadcast
 from hub.clock import now
 from hub.models import Event, Group
 
@@ -99,7 +99,7 @@ async def record(kind: str, group: Group | None = None, **payload: Any) -> Event
     """Store an event; call inside the transaction that made the change it describes (ValueError for an undeclared kind)."""
     if kind not in KINDS:
         raise ValueError(f"event kind {kind!r} is not declared in hub.services.events.KINDS")
-    changes.note("content")
+    await broadcast.announce("content")
     return await Event.create(
         kind=kind, group=group, payload=payload, order_key=order_key(kind, group, payload), state="pending", next_try_at=now()
     )

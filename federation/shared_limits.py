@@ -1,0 +1,146 @@
+"""Rate-limit budgets shared by every process of a hub: the inbox's token buckets kept in PostgreSQL or Redis.
+
+With one process (SQLite, the default) the buckets live in memory (federation.ratelimit). A hub
+running several ``hub serve`` processes on one PostgreSQL would give a sender one budget per
+process there; instead :class:`InboxLimiter <federation.ratelimit.InboxLimiter>` is given a store
+from here (federation.sharing) and every process takes its tokens from the same buckets:
+
+- :class:`PostgresBudgets` (the default on PostgreSQL): table ``rate_buckets``, one statement per
+  check (an upsert that takes a token from every bucket that has one, returning which did); when
+  one of them had none, the tokens taken are given back and the wait is read. The clock is the
+  database's, so processes on several machines agree.
+- :class:`RedisBudgets` (when ``HUB_REDIS_URL`` is set): one Lua script per check, all or nothing,
+  on Redis's clock; keys expire once their bucket is full again.
+
+The same buckets as in memory: ``limit`` tokens per ``window`` seconds, burst up to ``limit``; a
+check takes one token of each bucket or none. bench/budgets.py measures both stores
+(bench/RESULTS.md says which is faster and by how much).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from tortoise import connections
+
+Want = Sequence[tuple[str, int]]
+"""(bucket key, limit) pairs to take one token from, all or none."""
+
+PRUNE_EVERY = 60.0
+"""Seconds between two removals of full buckets from ``rate_buckets``."""
+
+
+class BudgetStore(Protocol):
+    """Where shared buckets are counted."""
+
+    async def take(self, want: Want, window: float) -> float:
+        """Take one token of every bucket in ``want`` (0.0), or none and the seconds until all have one."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+_TAKE = """
+WITH taken AS (
+INSERT INTO rate_buckets AS b (key, tokens, updated)
+SELECT w.key, w.lim - 1, n.t FROM unnest($1::varchar[], $2::float8[]) WITH ORDINALITY AS w(key, lim, i),
+       (SELECT extract(epoch FROM clock_timestamp())::float8 AS t) AS n
+ORDER BY w.i
+ON CONFLICT (key) DO UPDATE SET
+    tokens = LEAST(EXCLUDED.tokens + 1, b.tokens + (EXCLUDED.updated - b.updated) * (EXCLUDED.tokens + 1) / $3) - 1,
+    updated = EXCLUDED.updated
+WHERE LEAST(EXCLUDED.tokens + 1, b.tokens + (EXCLUDED.updated - b.updated) * (EXCLUDED.tokens + 1) / $3) >= 1
+RETURNING b.key
+) SELECT key FROM taken
+"""
+# Wrapped in WITH: tortoise returns no rows for a statement that starts with INSERT.
+# The limit travels in EXCLUDED.tokens (limit - 1): a row whose WHERE fails is neither changed nor returned.
+_GIVE_BACK = "UPDATE rate_buckets SET tokens = tokens + 1 WHERE key = ANY($1::varchar[])"
+_READ = "SELECT key, tokens, updated, extract(epoch FROM clock_timestamp())::float8 AS t FROM rate_buckets WHERE key = ANY($1::varchar[])"
+_PRUNE = "DELETE FROM rate_buckets WHERE updated < extract(epoch FROM clock_timestamp())::float8 - $1"
+
+
+class PostgresBudgets:
+    """Buckets in the ``rate_buckets`` table, through tortoise's pool (one round trip per allowed check)."""
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._pruned_at = clock()
+
+    async def take(self, want: Want, window: float) -> float:
+        """See :class:`BudgetStore`; keys are taken in sorted order so concurrent checks never deadlock."""
+        want = sorted(want)
+        if not want:
+            return 0.0
+        connection = connections.get("default")
+        keys = [key for key, _ in want]
+        _, rows = await connection.execute_query(_TAKE, [keys, [float(limit) for _, limit in want], float(window)])
+        taken = [row["key"] for row in rows]
+        if self._clock() - self._pruned_at > PRUNE_EVERY:
+            self._pruned_at = self._clock()
+            await connection.execute_query(_PRUNE, [float(window)])
+        if len(taken) == len(keys):
+            return 0.0
+        if taken:
+            await connection.execute_query(_GIVE_BACK, [taken])
+        limits = dict(want)
+        _, rows = await connection.execute_query(_READ, [[k for k in keys if k not in taken]])
+        waits = [0.0]
+        for row in rows:
+            rate = limits[row["key"]] / window
+            tokens = min(limits[row["key"]], row["tokens"] + (row["t"] - row["updated"]) * rate)
+            waits.append((1 - tokens) / rate)
+        return max(max(waits), 0.001)
+
+    async def close(self) -> None:
+        """Nothing of its own: the pool is tortoise's."""
+
+
+_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window = tonumber(ARGV[1])
+local wait = 0
+local left = {}
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[i + 1])
+  local rate = limit / window
+  local v = redis.call('HMGET', key, 't', 'u')
+  local tokens = limit
+  if v[1] then tokens = math.min(limit, tonumber(v[1]) + (now - tonumber(v[2])) * rate) end
+  left[i] = tokens
+  if tokens < 1 then wait = math.max(wait, (1 - tokens) / rate) end
+end
+if wait > 0 then return tostring(wait) end
+for i, key in ipairs(KEYS) do
+  redis.call('HSET', key, 't', tostring(left[i] - 1), 'u', tostring(now))
+  redis.call('EXPIRE', key, math.ceil(window) + 1)
+end
+return '0'
+"""
+
+
+class RedisBudgets:
+    """Buckets as Redis hashes ``causeway:bucket:<key>`` (fields t: tokens, u: when), taken by one Lua script."""
+
+    PREFIX = "causeway:bucket:"
+
+    def __init__(self, url: str) -> None:
+        from redis import asyncio as redis  # only deployments that set HUB_REDIS_URL need the package
+
+        self._client = redis.from_url(url)
+        self._script = self._client.register_script(_LUA)
+
+    async def take(self, want: Want, window: float) -> float:
+        """See :class:`BudgetStore`: all or nothing in one script run."""
+        if not want:
+            return 0.0
+        result = await self._script(keys=[self.PREFIX + key for key, _ in want], args=[window, *(limit for _, limit in want)])
+        wait = float(result)
+        return 0.0 if wait <= 0 else max(wait, 0.001)
+
+    async def close(self) -> None:
+        """Close the Redis connections."""
+        await self._client.aclose()
