@@ -139,6 +139,11 @@ async def note_change() -> None:
     await broadcast.announce("blocks")
 
 
+NOTIFIED_MAX_AGE = 30.0
+"""The copy's age limit in a process that hears the others' changes (hub.broadcast.Listener): a block made
+elsewhere arrives by notification, and the listener counts a change whenever its connection drops."""
+
+
 class BlockedDomains:
     """This process's copy of the instance's blocked domains, for checks that run on every request.
 
