@@ -155,7 +155,8 @@ def _redis_url(raw: str) -> str | None:
         return None
     parts = urlsplit(raw)
     if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
-        raise SettingsError("HUB_REDIS_URL", raw, "redis://HOST[:PORT][/DB] (or rediss:// for TLS)")
+        shown = raw if "@" not in raw else "<a URL with credentials, not shown>"
+        raise SettingsError("HUB_REDIS_URL", shown, "redis://HOST[:PORT][/DB] (or rediss:// for TLS)")
     return raw
 
 
