@@ -3,7 +3,7 @@
 - ``events.order_key``: an event waits only for earlier pending events with the same key (a post's
   publication, edit and deletion; a membership's follow and its undo), no longer for every earlier
   event of its group (hub.queue.claim). Pending events of the old schema keep their group order
-  (key ``group:<id>``).
+  (key ``group:<id>``). The group index (0005) stays: a group's deletion still waits for all its events.
 - ``rate_buckets``: the inbox's token buckets when several processes share one PostgreSQL
   (federation.shared_limits), UNLOGGED (lost in a crash, which only favours senders); unused on SQLite.
 - ``metric_counts``: each process's counters, summed by /metrics (federation.shared_metrics).
@@ -26,7 +26,6 @@ def upgrade() -> None:
     op.add_column("events", sa.Column("order_key", sa.String(160), nullable=True))
     op.execute("UPDATE events SET order_key = 'group:' || CAST(group_id AS VARCHAR) WHERE state = 'pending' AND group_id IS NOT NULL")
     op.create_index("ix_events_order_key_state_id", "events", ["order_key", "state", "id"])
-    op.drop_index("ix_events_group_state_id", table_name="events")
     op.create_table(
         "rate_buckets",
         sa.Column("key", sa.String(300), primary_key=True),
@@ -52,6 +51,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("metric_counts")
     op.drop_table("rate_buckets")
-    op.create_index("ix_events_group_state_id", "events", ["group_id", "state", "id"])
     op.drop_index("ix_events_order_key_state_id", table_name="events")
     op.drop_column("events", "order_key")

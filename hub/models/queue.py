@@ -64,7 +64,7 @@ class Event(Model):
 
     class Meta:
         table = "events"
-        indexes = (("state", "next_try_at"), ("order_key", "state", "id"))
+        indexes = (("state", "next_try_at"), ("group", "state", "id"), ("order_key", "state", "id"))
 
 
 class Delivery(Model):

@@ -76,6 +76,9 @@ ORDER_FIELDS = (
     "invite_id", "relay_id", "report_id", "space_id", "campaign_id", "alert_id", "entry_id", "account_id",
 )
 """The payload fields naming what an event is about, most specific first: the first one present makes its order key."""
+LAST_OF_GROUP = ("group.deleted",)
+"""Kinds that wait for every earlier pending event of their group, whatever it is about (the group's Delete
+goes out after everything the group said before it)."""
 UNORDERED = frozenset({"organisers.email", "post.refused"})
 """Kinds whose events never wait for another (one message each, about nothing later events change)."""
 

@@ -131,6 +131,19 @@ async def test_events_about_one_object_are_claimed_one_at_a_time_in_id_order(db)
     assert [e.id for e in await queue.claim(Event, limit=10)] == [second.id]
 
 
+async def test_a_groups_deletion_waits_for_everything_the_group_said_before(db) -> None:
+    """group.deleted is claimed only once every earlier event of its group is done; other groups go on."""
+    climate, housing = await group("climate"), await group("housing")
+    post = await events.record("post.published", climate, post_id=1)
+    deleted = await events.record("group.deleted", climate, by=None)
+    other = await events.record("group.deleted", housing, by=None)
+    assert [e.id for e in await queue.claim(Event, limit=10)] == [post.id, other.id]
+    await queue.retry_later(post, 60, "remote down")
+    assert await queue.claim(Event, limit=10) == []
+    await queue.finish(await Event.get(id=post.id), "done")
+    assert [e.id for e in await queue.claim(Event, limit=10)] == [deleted.id]
+
+
 def test_order_keys_follow_what_the_event_is_about() -> None:
     """A follow and its undo share the membership's key; group-wide events share the group's; the first id named wins."""
     climate = Group(id=5, slug="climate")
