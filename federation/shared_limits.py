@@ -25,6 +25,8 @@ from typing import Protocol
 
 from tortoise import connections
 
+from hub.errors import SettingsError
+
 Want = Sequence[tuple[str, int]]
 """(bucket key, limit) pairs to take one token from, all or none."""
 
@@ -128,7 +130,12 @@ class RedisBudgets:
     PREFIX = "causeway:bucket:"
 
     def __init__(self, url: str) -> None:
-        from redis import asyncio as redis  # only deployments that set HUB_REDIS_URL need the package
+        try:
+            from redis import asyncio as redis  # only deployments that set HUB_REDIS_URL need the package
+        except ImportError:
+            shown = url if "@" not in url else "<a URL with credentials, not shown>"
+            raise SettingsError("HUB_REDIS_URL", shown, "a Redis URL once the redis package is installed "
+                                "(pip install 'causeway[redis]'), or unset to count the budgets in PostgreSQL") from None
 
         self._client = redis.from_url(url)
         self._script = self._client.register_script(_LUA)
