@@ -27,8 +27,8 @@ from tortoise import connections
 
 from hub.errors import SettingsError
 
-Want = Sequence[tuple[str, int]]
-"""(bucket key, limit) pairs to take one token from, all or none."""
+Want = Sequence[tuple[str, int, int]]
+"""(bucket key, limit, tokens to take) of each bucket to take from, all or none."""
 
 PRUNE_EVERY = 60.0
 """Seconds between two removals of full buckets from ``rate_buckets``."""
@@ -38,7 +38,7 @@ class BudgetStore(Protocol):
     """Where shared buckets are counted."""
 
     async def take(self, want: Want, window: float) -> float:
-        """Take one token of every bucket in ``want`` (0.0), or none and the seconds until all have one."""
+        """Take the tokens asked of every bucket in ``want`` (0.0), or none and the seconds until all have them."""
 
     async def close(self) -> None:
         """Release connections."""
@@ -46,20 +46,24 @@ class BudgetStore(Protocol):
 
 _TAKE = """
 WITH taken AS (
-INSERT INTO rate_buckets AS b (key, tokens, updated)
-SELECT w.key, w.lim - 1, n.t FROM unnest($1::varchar[], $2::float8[]) WITH ORDINALITY AS w(key, lim, i),
-       (SELECT extract(epoch FROM clock_timestamp())::float8 AS t) AS n
+INSERT INTO rate_buckets AS b (key, tokens, updated, took)
+SELECT w.key, w.lim - w.n, clock.t, w.n
+FROM unnest($1::varchar[], $2::float8[], $3::float8[]) WITH ORDINALITY AS w(key, lim, n, i),
+     (SELECT extract(epoch FROM clock_timestamp())::float8 AS t) AS clock
 ORDER BY w.i
 ON CONFLICT (key) DO UPDATE SET
-    tokens = LEAST(EXCLUDED.tokens + 1, b.tokens + (EXCLUDED.updated - b.updated) * (EXCLUDED.tokens + 1) / $3) - 1,
-    updated = EXCLUDED.updated
-WHERE LEAST(EXCLUDED.tokens + 1, b.tokens + (EXCLUDED.updated - b.updated) * (EXCLUDED.tokens + 1) / $3) >= 1
+    tokens = LEAST(EXCLUDED.tokens + EXCLUDED.took,
+                   b.tokens + (EXCLUDED.updated - b.updated) * (EXCLUDED.tokens + EXCLUDED.took) / $4) - EXCLUDED.took,
+    updated = EXCLUDED.updated,
+    took = EXCLUDED.took
+WHERE LEAST(EXCLUDED.tokens + EXCLUDED.took,
+            b.tokens + (EXCLUDED.updated - b.updated) * (EXCLUDED.tokens + EXCLUDED.took) / $4) >= EXCLUDED.took
 RETURNING b.key
 ) SELECT key FROM taken
 """
-# Wrapped in WITH: tortoise returns no rows for a statement that starts with INSERT.
-# The limit travels in EXCLUDED.tokens (limit - 1): a row whose WHERE fails is neither changed nor returned.
-_GIVE_BACK = "UPDATE rate_buckets SET tokens = tokens + 1 WHERE key = ANY($1::varchar[])"
+# Wrapped in WITH: tortoise returns no rows for a statement that starts with INSERT. The limit travels as
+# EXCLUDED.tokens + EXCLUDED.took; a row whose WHERE fails is neither changed nor returned.
+_GIVE_BACK = "UPDATE rate_buckets SET tokens = tokens + $2 WHERE key = $1"
 _READ = "SELECT key, tokens, updated, extract(epoch FROM clock_timestamp())::float8 AS t FROM rate_buckets WHERE key = ANY($1::varchar[])"
 _PRUNE = "DELETE FROM rate_buckets WHERE updated < extract(epoch FROM clock_timestamp())::float8 - $1"
 
@@ -77,23 +81,24 @@ class PostgresBudgets:
         if not want:
             return 0.0
         connection = connections.get("default")
-        keys = [key for key, _ in want]
-        _, rows = await connection.execute_query(_TAKE, [keys, [float(limit) for _, limit in want], float(window)])
-        taken = [row["key"] for row in rows]
+        keys = [key for key, _, _ in want]
+        limits = {key: float(limit) for key, limit, _ in want}
+        counts = {key: float(count) for key, _, count in want}
+        _, rows = await connection.execute_query(_TAKE, [keys, list(limits.values()), list(counts.values()), float(window)])
+        taken = {row["key"] for row in rows}
         if self._clock() - self._pruned_at > PRUNE_EVERY:
             self._pruned_at = self._clock()
             await connection.execute_query(_PRUNE, [float(window)])
         if len(taken) == len(keys):
             return 0.0
-        if taken:
-            await connection.execute_query(_GIVE_BACK, [taken])
-        limits = dict(want)
+        for key in sorted(taken):
+            await connection.execute_query(_GIVE_BACK, [key, counts[key]])
         _, rows = await connection.execute_query(_READ, [[k for k in keys if k not in taken]])
         waits = [0.0]
         for row in rows:
             rate = limits[row["key"]] / window
             tokens = min(limits[row["key"]], row["tokens"] + (row["t"] - row["updated"]) * rate)
-            waits.append((1 - tokens) / rate)
+            waits.append((counts[row["key"]] - tokens) / rate)
         return max(max(waits), 0.001)
 
     async def close(self) -> None:
@@ -107,17 +112,18 @@ local window = tonumber(ARGV[1])
 local wait = 0
 local left = {}
 for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[i + 1])
+  local limit = tonumber(ARGV[2 * i])
+  local count = tonumber(ARGV[2 * i + 1])
   local rate = limit / window
   local v = redis.call('HMGET', key, 't', 'u')
   local tokens = limit
   if v[1] then tokens = math.min(limit, tonumber(v[1]) + (now - tonumber(v[2])) * rate) end
-  left[i] = tokens
-  if tokens < 1 then wait = math.max(wait, (1 - tokens) / rate) end
+  left[i] = tokens - count
+  if tokens < count then wait = math.max(wait, (count - tokens) / rate) end
 end
 if wait > 0 then return tostring(wait) end
 for i, key in ipairs(KEYS) do
-  redis.call('HSET', key, 't', tostring(left[i] - 1), 'u', tostring(now))
+  redis.call('HSET', key, 't', tostring(left[i]), 'u', tostring(now))
   redis.call('EXPIRE', key, math.ceil(window) + 1)
 end
 return '0'
@@ -144,7 +150,8 @@ class RedisBudgets:
         """See :class:`BudgetStore`: all or nothing in one script run."""
         if not want:
             return 0.0
-        result = await self._script(keys=[self.PREFIX + key for key, _ in want], args=[window, *(limit for _, limit in want)])
+        args = [window, *(number for _, limit, count in want for number in (limit, count))]
+        result = await self._script(keys=[self.PREFIX + key for key, _, _ in want], args=args)
         wait = float(result)
         return 0.0 if wait <= 0 else max(wait, 0.001)
 

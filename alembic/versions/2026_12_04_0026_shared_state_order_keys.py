@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(300), primary_key=True),
         sa.Column("tokens", sa.Float(), nullable=False),
         sa.Column("updated", sa.Float(), nullable=False),
+        sa.Column("took", sa.Float(), nullable=False),
     )
     op.create_index("ix_rate_buckets_updated", "rate_buckets", ["updated"])
     if op.get_bind().dialect.name == "postgresql":

@@ -131,6 +131,8 @@ class RateBucket(Model):
     """Tokens left when last counted."""
     updated = fields.FloatField(db_index=True)
     """When they were counted (the database's clock, seconds since the epoch)."""
+    took = fields.FloatField()
+    """Tokens the last check took: 1, or a process's lease of several (federation.ratelimit)."""
 
     class Meta:
         table = "rate_buckets"

@@ -63,13 +63,32 @@ async def test_redis_budgets_are_shared_and_all_or_nothing(db) -> None:
     first, second = RedisBudgets(REDIS_URL), RedisBudgets(REDIS_URL)
     try:
         await first._client.flushdb()
-        answers = [await (first, second)[n % 2].take([("actor:x", 4), ("server:y", 10)], 60) for n in range(6)]
+        answers = [await (first, second)[n % 2].take([("actor:x", 4, 1), ("server:y", 10, 1)], 60) for n in range(6)]
         assert answers[:4] == [0.0] * 4 and all(wait > 1 for wait in answers[4:])
         assert float(await first._client.hget(RedisBudgets.PREFIX + "server:y", "t")) == pytest.approx(6, abs=0.1)
     finally:
         await first._client.flushdb()
         await first.close()
         await second.close()
+
+
+async def test_big_budgets_are_leased_a_few_tokens_at_a_time_and_never_overspent(db, postgres) -> None:
+    """A server's budget of 1,024 is taken 4 tokens a time (one store call per 4 POSTs); two processes together
+    still accept exactly 1,024, and a single token is taken when a whole lease is not left."""
+    calls = 0
+
+    class Counting(PostgresBudgets):
+        async def take(self, want, window):
+            nonlocal calls
+            calls += 1
+            return await super().take(want, window)
+
+    first, second = InboxLimiter(0, 1024, window=86400), InboxLimiter(0, 1024, window=86400)  # no refill to speak of
+    first.store, second.store = Counting(), Counting()
+    answers = [await (first, second)[n % 2].take_signer(f"https://a.example/u{n}#k", "a.example") for n in range(1100)]
+    assert answers.count(None) == 1024
+    # a store call per lease of 4 while they last; a refused POST asks twice (a lease, then a single token)
+    assert calls <= 1024 // 4 + 2 * (1100 - 1024) + 4
 
 
 async def test_a_change_announced_by_one_process_reaches_the_others_listener(db, postgres, database_url: str) -> None:
