@@ -285,6 +285,7 @@ def main() -> int:
     parser.add_argument("--budget", type=int, default=30)
     parser.add_argument("--postgres", metavar="ADMIN_URL", default=DEFAULT_POSTGRES)
     parser.add_argument("--redis", metavar="URL", help="count the budgets in Redis (HUB_REDIS_URL)")
+    parser.add_argument("--webs", default="1,2", help="the web process counts to measure, in this order (default 1,2)")
     parser.add_argument("--no-limits", action="store_true", help="inbox rate limits off while measuring the rate (no budget counted)")
     args = parser.parse_args()
     if args.smoke:
@@ -298,7 +299,7 @@ def main() -> int:
     rates: dict[int, float] = {}
     try:
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            for webs in (1, 2):
+            for webs in [int(n) for n in args.webs.split(",")]:
                 deployment = start_deployment(world.database.environment(), webs, args.workers, **store, **off)
                 try:
                     results = inbox_rate(world, deployment, args, runner)
