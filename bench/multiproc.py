@@ -217,9 +217,12 @@ class World:
 
 def inbox_rate(world: World, deployment: Deployment, args: argparse.Namespace, runner: asyncio.Runner) -> list[LoadResult]:
     """Warm up (each process caches the senders' keys), then ``rounds`` timed runs through nginx."""
-    warm = runner.run(load(world.posts(deployment, world.senders, 2 * len(world.senders) * len(deployment.web), "warm"), 8))
+    warm = runner.run(load(world.posts(deployment, world.senders, 2 * len(world.senders) * len(deployment.web), f"key{len(deployment.web)}"), 8))
     if set(warm.statuses) != {202}:
         raise SystemExit(f"warm-up refused: {warm.statuses}; {Path(deployment.web[0].log.name).read_text()[-2000:]}")
+    # and at the timed concurrency: each process opens its pool's connections and prepares its statements
+    # (without this the first timed round of a fresh deployment ran at half speed)
+    runner.run(load(world.posts(deployment, world.senders, 300 * len(deployment.web), f"warm{len(deployment.web)}"), args.concurrency))
     results = []
     for round_ in range(1, args.rounds + 1):
         tag = f"w{len(deployment.web)}r{round_}"
