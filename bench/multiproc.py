@@ -1,15 +1,16 @@
 """A measured deployment: Debian's nginx in front of N ``hub serve --no-worker`` and M ``hub worker`` on one PostgreSQL.
 
-    python -m bench.multiproc [--smoke] [--requests 3000] [--rounds 2] [--concurrency 32] [--workers 1]
-                              [--budget 30] [--postgres ADMIN_URL] [--redis URL]
+    python -m bench.multiproc [--smoke] [--requests 2000] [--rounds 4] [--concurrency 32] [--workers 1]
+                              [--budget 30] [--postgres ADMIN_URL] [--redis URL] [--no-limits]
 
 nginx (one worker process, plain HTTP on a free loopback port) proxies to the web processes as
 deploy/nginx-causeway.conf does (round robin, kept-alive upstream connections, Host and
 X-Forwarded-For passed on); every process shares one PostgreSQL database (and, with ``--redis``,
 counts the inbox budgets in Redis: HUB_REDIS_URL). Three measurements:
 
-1. inbox: signed Create(Note) POSTs accepted per second through nginx with 1 and then 2 web
-   processes (the same load as bench/inbox.py: 50 actors on 10 sink instances, keys cached after a
+1. inbox: signed Create(Note) POSTs accepted per second through nginx with 1 and with 2 web
+   processes: two deployments side by side (the workers run with the first), warmed up, their timed
+   rounds alternating (the same load as bench/inbox.py: 50 actors on 10 sink instances, keys cached after a
    warm-up). Rate limits on: each actor's default budget (300 a minute, taken from the shared
    store one token per POST) and a high budget for the one server and address all senders share
    here (leased a few hundred tokens at a time); ``--no-limits`` turns them off for the ceiling.
@@ -215,21 +216,22 @@ class World:
         self.database.drop()
 
 
-def inbox_rate(world: World, deployment: Deployment, args: argparse.Namespace, runner: asyncio.Runner) -> list[LoadResult]:
-    """Warm up (each process caches the senders' keys), then ``rounds`` timed runs through nginx."""
-    warm = runner.run(load(world.posts(deployment, world.senders, 2 * len(world.senders) * len(deployment.web), f"key{len(deployment.web)}"), 8))
+def warm_up(world: World, deployment: Deployment, args: argparse.Namespace, runner: asyncio.Runner) -> None:
+    """Each process caches the senders' keys, then opens its connections at the timed concurrency."""
+    webs = len(deployment.web)
+    warm = runner.run(load(world.posts(deployment, world.senders, 2 * len(world.senders) * webs, f"key{webs}"), 8))
     if set(warm.statuses) != {202}:
         raise SystemExit(f"warm-up refused: {warm.statuses}; {Path(deployment.web[0].log.name).read_text()[-2000:]}")
-    # and at the timed concurrency: each process opens its pool's connections and prepares its statements
-    # (without this the first timed round of a fresh deployment ran at half speed)
-    runner.run(load(world.posts(deployment, world.senders, 300 * len(deployment.web), f"warm{len(deployment.web)}"), args.concurrency))
-    results = []
-    for round_ in range(1, args.rounds + 1):
-        tag = f"w{len(deployment.web)}r{round_}"
-        result = runner.run(load(world.posts(deployment, world.senders, args.requests, tag), args.concurrency))
-        print(f"{len(deployment.web)} web: round {round_}: " + describe("hub", result), flush=True)
-        results.append(result)
-    return results
+    # without this the first timed round of a fresh deployment ran at half speed (pools, prepared statements)
+    runner.run(load(world.posts(deployment, world.senders, 300 * webs, f"warm{webs}"), args.concurrency))
+
+
+def timed_round(world: World, deployment: Deployment, args: argparse.Namespace, runner: asyncio.Runner, round_: int) -> LoadResult:
+    """One timed run of ``requests`` POSTs through the deployment's nginx."""
+    tag = f"w{len(deployment.web)}r{round_}"
+    result = runner.run(load(world.posts(deployment, world.senders, args.requests, tag), args.concurrency))
+    print(f"{len(deployment.web)} web: round {round_}: " + describe("hub", result), flush=True)
+    return result
 
 
 def budget_check(world: World, deployment: Deployment, budget: int, runner: asyncio.Runner) -> tuple[int, Counter[str]]:
@@ -281,14 +283,13 @@ def main() -> int:
     """Run the deployment benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="300 requests, one round, budget 10")
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=2000, help="per round (more: the actors' 300/min budgets run out)")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--budget", type=int, default=30)
     parser.add_argument("--postgres", metavar="ADMIN_URL", default=DEFAULT_POSTGRES)
     parser.add_argument("--redis", metavar="URL", help="count the budgets in Redis (HUB_REDIS_URL)")
-    parser.add_argument("--webs", default="1,2", help="the web process counts to measure, in this order (default 1,2)")
     parser.add_argument("--no-limits", action="store_true", help="inbox rate limits off while measuring the rate (no budget counted)")
     args = parser.parse_args()
     if args.smoke:
@@ -299,16 +300,25 @@ def main() -> int:
     store = {"HUB_REDIS_URL": args.redis} if args.redis else {}
     off = {"HUB_INBOX_RATE_PER_ACTOR": "0", "HUB_INBOX_RATE_PER_HOST": "0"} if args.no_limits else {}
     world = World.create(args.postgres)
-    rates: dict[int, float] = {}
     try:
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            for webs in [int(n) for n in args.webs.split(",")]:
-                deployment = start_deployment(world.database.environment(), webs, args.workers, **store, **off)
-                try:
-                    results = inbox_rate(world, deployment, args, runner)
-                    rates[webs] = statistics.median(r.rate for r in results)
-                    print(f"{webs} web: spread {dict(deployment.upstream_counts())}", flush=True)
-                finally:
+            # Both deployments run side by side (the idle one costs next to nothing) and their rounds alternate,
+            # so neither is measured only while the database is younger or the machine quieter.
+            deployments = []
+            try:
+                for n, webs in enumerate((1, 2)):
+                    deployments.append(start_deployment(world.database.environment(), webs, args.workers if n == 0 else 0,
+                                                        **store, **off))
+                    warm_up(world, deployments[-1], args, runner)
+                results: dict[int, list[LoadResult]] = {1: [], 2: []}
+                for round_ in range(1, args.rounds + 1):
+                    for deployment in deployments if round_ % 2 else deployments[::-1]:
+                        results[len(deployment.web)].append(timed_round(world, deployment, args, runner, round_))
+                for deployment in deployments:
+                    print(f"{len(deployment.web)} web: spread {dict(deployment.upstream_counts())}", flush=True)
+                rates = {webs: statistics.median(r.rate for r in runs) for webs, runs in results.items()}
+            finally:
+                for deployment in deployments:
                     deployment.stop()
             deployment = start_deployment(world.database.environment(), 2, args.workers, HUB_INBOX_RATE_PER_ACTOR=str(args.budget),
                                           **store)

@@ -19,17 +19,21 @@ check takes one token of each bucket or none. bench/budgets.py measures both sto
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from typing import Protocol
 
 from tortoise import connections
 
+from hub.broadcast import connect_options
 from hub.errors import SettingsError
 
 Want = Sequence[tuple[str, int, int]]
 """(bucket key, limit, tokens to take) of each bucket to take from, all or none."""
 
+POOL_SIZE = 4
+"""Connections of the budgets' own pool (PostgresBudgets) per process."""
 PRUNE_EVERY = 60.0
 """Seconds between two removals of full buckets from ``rate_buckets``."""
 
@@ -69,31 +73,49 @@ _PRUNE = "DELETE FROM rate_buckets WHERE updated < extract(epoch FROM clock_time
 
 
 class PostgresBudgets:
-    """Buckets in the ``rate_buckets`` table, through tortoise's pool (one round trip per allowed check)."""
+    """Buckets in the ``rate_buckets`` table (one round trip per allowed check).
 
-    def __init__(self, clock=time.monotonic) -> None:
+    Given the database URL it keeps a small pool of its own (:data:`POOL_SIZE` connections), so the
+    checks of the POSTs in flight do not queue behind the inbox's group commits for tortoise's
+    connections; without one (tests) it uses tortoise's.
+    """
+
+    def __init__(self, database_url: str | None = None, clock=time.monotonic) -> None:
         self._clock = clock
         self._pruned_at = clock()
+        self._database_url = database_url
+        self._pool = None
+        self._pool_lock = asyncio.Lock()
+
+    async def _fetch(self, statement: str, args: list) -> list:
+        if self._database_url is None:
+            return (await connections.get("default").execute_query(statement, args))[1]
+        if self._pool is None:
+            async with self._pool_lock:
+                if self._pool is None:
+                    import asyncpg
+
+                    self._pool = await asyncpg.create_pool(**connect_options(self._database_url), min_size=1, max_size=POOL_SIZE)
+        return await self._pool.fetch(statement, *args)
 
     async def take(self, want: Want, window: float) -> float:
         """See :class:`BudgetStore`; keys are taken in sorted order so concurrent checks never deadlock."""
         want = sorted(want)
         if not want:
             return 0.0
-        connection = connections.get("default")
         keys = [key for key, _, _ in want]
         limits = {key: float(limit) for key, limit, _ in want}
         counts = {key: float(count) for key, _, count in want}
-        _, rows = await connection.execute_query(_TAKE, [keys, list(limits.values()), list(counts.values()), float(window)])
+        rows = await self._fetch(_TAKE, [keys, list(limits.values()), list(counts.values()), float(window)])
         taken = {row["key"] for row in rows}
         if self._clock() - self._pruned_at > PRUNE_EVERY:
             self._pruned_at = self._clock()
-            await connection.execute_query(_PRUNE, [float(window)])
+            await self._fetch(_PRUNE, [float(window)])
         if len(taken) == len(keys):
             return 0.0
         for key in sorted(taken):
-            await connection.execute_query(_GIVE_BACK, [key, counts[key]])
-        _, rows = await connection.execute_query(_READ, [[k for k in keys if k not in taken]])
+            await self._fetch(_GIVE_BACK, [key, counts[key]])
+        rows = await self._fetch(_READ, [[k for k in keys if k not in taken]])
         waits = [0.0]
         for row in rows:
             rate = limits[row["key"]] / window
@@ -102,7 +124,9 @@ class PostgresBudgets:
         return max(max(waits), 0.001)
 
     async def close(self) -> None:
-        """Nothing of its own: the pool is tortoise's."""
+        """Close its pool (tortoise's is tortoise's)."""
+        if self._pool is not None:
+            await self._pool.close()
 
 
 _LUA = """

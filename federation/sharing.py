@@ -75,7 +75,7 @@ async def start_sharing(settings: Settings, limiter: InboxLimiter, metrics: Metr
     """Share this process's budgets, changes (``listen``: the web processes) and counters; None on SQLite."""
     if settings.is_sqlite:
         return None
-    store = RedisBudgets(settings.redis_url) if settings.redis_url else PostgresBudgets()
+    store = RedisBudgets(settings.redis_url) if settings.redis_url else PostgresBudgets(settings.database_url)
     limiter.store = store
     sharing = Sharing(metrics, store=store)
     if listen:

@@ -50,14 +50,17 @@ async def announce(topic: str) -> None:
     await connection.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, f"{topic} {PROCESS}"])
 
 
+def connect_options(database_url: str) -> dict:
+    """asyncpg.connect's arguments for the hub's database URL (host, port, user, password, database, ssl)."""
+    credentials = expand_db_url(database_url)["credentials"]
+    return {name: credentials[name] for name in ("host", "port", "user", "password", "database", "ssl") if credentials.get(name) is not None}
+
+
 class Listener:
     """A dedicated connection LISTENing for other processes' changes, reconnected whenever it is lost."""
 
     def __init__(self, database_url: str, *, first_pause: float = FIRST_PAUSE, longest_pause: float = LONGEST_PAUSE) -> None:
-        credentials = expand_db_url(database_url)["credentials"]
-        self.connect_options = {
-            name: credentials[name] for name in ("host", "port", "user", "password", "database", "ssl") if credentials.get(name) is not None
-        }
+        self.connect_options = connect_options(database_url)
         self.first_pause = first_pause
         self.longest_pause = longest_pause
         self.received = 0
