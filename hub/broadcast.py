@@ -112,7 +112,8 @@ class Listener:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the server restarting, refusing, or unreachable: try again later
-                (log.warning if self.listening.is_set() else log.debug)("lost the connection listening for other processes' changes (%s); reconnecting", exc)
+                (log.warning if self.listening.is_set() else log.debug)(
+                    "lost the connection listening for other processes' changes (%s); reconnecting", exc)
             finally:
                 self.listening.clear()
                 if connection is not None and not connection.is_closed():
