@@ -52,6 +52,7 @@ async def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
         for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, stop.set)
         try:
+            await fed.share(listen=False)
             worker = build_worker(fed, concurrency=args.concurrency, per_host=args.per_host)
             freeze_startup_objects()
             print(f"worker {worker.owner} running (concurrency {args.concurrency}, {args.per_host} per server); "

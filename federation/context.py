@@ -16,12 +16,13 @@ from federation.metrics import Metrics
 from federation.net import AddressPolicy, build_client, close_client
 from federation.ratelimit import InboxLimiter
 from federation.peer_schemes import PeerSchemes
+from federation.sharing import Sharing, start_sharing
 from federation.signatures import DoubleKnock, SigningAuth
 from federation.urls import Urls
 from hub import __version__
 from hub.intake import InboxWriter
 from hub.languages import Catalogs
-from hub.services.blocks import BlockedDomains
+from hub.services.blocks import NOTIFIED_MAX_AGE, BlockedDomains
 from hub.services.instance import instance_key
 from hub.settings import Settings
 
@@ -50,6 +51,8 @@ class Federation:
     """This process's copy of the instance's blocked domains, for the inbox's door check."""
     catalogs: Catalogs = field(default_factory=Catalogs.load)
     """The hub's translations: direct messages are written in each recipient's language."""
+    sharing: Sharing | None = None
+    """What this process shares with the hub's others on PostgreSQL (federation.sharing); None on SQLite."""
     wake_worker: Callable[[], None] = lambda: None
     """Called after the inbox stores an item or a service records an event, to wake an in-process worker."""
     peer_schemes: PeerSchemes = field(default_factory=PeerSchemes)
@@ -78,8 +81,16 @@ class Federation:
             self._instance_auth[name] = auth
         return auth
 
+    async def share(self, *, listen: bool) -> None:
+        """On PostgreSQL, share the inbox's budgets, the counters and (``listen``) the other processes' changes."""
+        self.sharing = await start_sharing(self.settings, self.inbox_limiter, self.metrics, listen=listen)
+        if self.sharing is not None and listen:  # blocks made elsewhere arrive by notification: fewer rereads
+            self.blocked_domains.max_age = NOTIFIED_MAX_AGE
+
     async def close(self) -> None:
-        """Close the outbound client."""
+        """Stop sharing and close the outbound client."""
+        if self.sharing is not None:
+            await self.sharing.stop()
         await close_client(self.client)
 
 

@@ -94,16 +94,16 @@ async def _check_forwarded(fed: Federation, activity: dict) -> None:
     await ldsignatures.verify(fed, activity, unverified=True)
 
 
-def _limit_address(fed: Federation, address: str | None) -> None:
+async def _limit_address(fed: Federation, address: str | None) -> None:
     """Take a token of the sending address's budget, before anything is verified; RateLimitError (429) when spent."""
-    wait = fed.inbox_limiter.check_address(address)
+    wait = await fed.inbox_limiter.take_address(address)
     if wait is not None:
         raise RateLimitError(f"too many requests from your address; retry in {wait} s", wait)
 
 
-def _limit_signer(fed: Federation, key_id: str, key_host: str) -> None:
+async def _limit_signer(fed: Federation, key_id: str, key_host: str) -> None:
     """Take a token of the verified signer's and its server's budget; RateLimitError (429) when one is spent."""
-    wait = fed.inbox_limiter.check(key_id, key_host)
+    wait = await fed.inbox_limiter.take_signer(key_id, key_host)
     if wait is not None:
         raise RateLimitError(f"too many activities from {key_host}; retry in {wait} s", wait)
 
@@ -140,7 +140,7 @@ async def receive(
     ``address`` is the sender's IP address: its budget pays for the request until the signature is
     verified; only then is the signer's (and its server's) budget charged.
     """
-    _limit_address(fed, address)
+    await _limit_address(fed, address)
     if len(body) > MAX_BODY:
         raise PayloadError(f"the body is larger than {MAX_BODY} bytes", status=413)
     claim = inspect_request(
@@ -158,7 +158,7 @@ async def receive(
         raise SignatureError(f"the keyId or actor host is longer than {MAX_HOST_LENGTH} characters")
     await _refuse_blocked(fed, key_host, host_of(actor))
     signer = await verify(fed, claim)
-    _limit_signer(fed, claim.key_id, key_host)
+    await _limit_signer(fed, claim.key_id, key_host)
     if signer != actor:
         if await InboxItem.filter(activity_uri=activity_id).exists():
             return Received(activity_id, actor, stored=False)  # a forwarded copy already here: nothing to check

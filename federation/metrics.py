@@ -1,11 +1,13 @@
-"""Prometheus metrics of one process, in the text exposition format (version 0.0.4), written by hand.
+"""Prometheus metrics, in the text exposition format (version 0.0.4), written by hand.
 
 Why not prometheus_client: its default registry is a module-level singleton shared by everything
 in the process, which STYLE.md rules out, and the hub needs only counters with a few fixed labels
 plus gauges read from the database at scrape time; the format is a few lines of code.
 
 ``Metrics`` is owned by the ``Federation`` object (one per process). Counters count what this
-process did (deliveries its worker sent, activities its inbox received); gauges that describe the
+process did (deliveries its worker sent, activities its inbox received); on PostgreSQL every
+process writes them to the database and /metrics shows their sums over the whole hub
+(federation.shared_metrics). Gauges that describe the
 shared queues (depth, age of the oldest due delivery) are read from the database when /metrics is
 scraped (``web.metrics``), so every process reports the same figures for them.
 """
@@ -87,11 +89,17 @@ class Counter:
         """The current value of one series (0 when never incremented)."""
         return self.values.get(tuple(str(labels[name]) for name in self.labelnames), 0.0)
 
-    def render(self) -> list[str]:
-        """HELP, TYPE and one line per series."""
+    def series(self) -> dict[str, float]:
+        """Each series as exposed (``name{label="value"}``) with its value."""
+        return {f"{self.name}{_labels(self.labelnames, key)}": v for key, v in self.values.items()}
+
+    def render(self, totals: Mapping[str, float] | None = None) -> list[str]:
+        """HELP, TYPE and one line per series: this process's values, or ``totals`` (series -> value) of the whole hub."""
         lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
-        lines += [f"{self.name}{_labels(self.labelnames, key)} {_number(v)}" for key, v in sorted(self.values.items())]
-        return lines
+        if totals is None:
+            return lines + [f"{self.name}{_labels(self.labelnames, key)} {_number(v)}" for key, v in sorted(self.values.items())]
+        mine = {s for s in totals if s == self.name or s.startswith(self.name + "{")} | set(self.series())
+        return lines + [f"{s} {_number(totals.get(s, 0.0))}" for s in sorted(mine)]
 
 
 def gauge_lines(name: str, help_text: str, samples: Mapping[tuple[tuple[str, str], ...], float] | float) -> list[str]:
@@ -142,11 +150,15 @@ class Metrics:
         """Every counter, in exposition order."""
         return (self.deliveries, self.inbox, self.signature_failures, self.inbox_processed)
 
-    def render(self, gauges: Iterable[list[str]] = ()) -> str:
-        """The whole exposition: the counters, then the given gauge blocks."""
+    def series(self) -> dict[str, float]:
+        """Every series of every counter (as exposed) with this process's value."""
+        return {s: v for counter in self.counters for s, v in counter.series().items()}
+
+    def render(self, gauges: Iterable[list[str]] = (), *, totals: Mapping[str, float] | None = None) -> str:
+        """The whole exposition: the counters (this process's, or ``totals`` of the whole hub), then the gauge blocks."""
         lines: list[str] = []
         for counter in self.counters:
-            lines += counter.render()
+            lines += counter.render(totals)
         for block in gauges:
             lines += block
         return "\n".join(lines) + "\n"

@@ -15,8 +15,14 @@ When a bucket is empty nothing is taken and the caller answers 429 with ``Retry-
 seconds until that bucket has a token again). Buckets refill continuously (``limit`` tokens per
 ``window`` seconds, burst up to ``limit``).
 
-State is per process and in memory: a restart forgets it, which only ever favours the sender.
-Idle (full) buckets are dropped when there are more than ``max_keys``, so memory stays bounded.
+With one process (SQLite) the state is in memory: a restart forgets it, which only ever favours the
+sender; idle (full) buckets are dropped when there are more than ``max_keys``, so memory stays
+bounded. When several processes share one PostgreSQL, :attr:`InboxLimiter.store` holds the buckets
+for all of them (federation.shared_limits, set up by federation.sharing) and the inbox's
+:meth:`InboxLimiter.take_address` and :meth:`InboxLimiter.take_signer` count there instead, taking
+a big budget's tokens a few at a time (:func:`lease_size`: a busy server's budget would otherwise
+be one row every process updates on every POST); a process never spends a token it did not take,
+so the processes together never accept more than the budget.
 """
 
 from __future__ import annotations
@@ -29,10 +35,16 @@ from dataclasses import dataclass
 
 from publicsuffixlist import PublicSuffixList
 
+from federation.shared_limits import BudgetStore
+
 DEFAULT_PER_ACTOR = 300
 """Inbox POSTs one remote actor may make per minute (Mastodon's own inbox limit is of this order)."""
 DEFAULT_PER_HOST = 1200
 """Inbox POSTs one remote server may make per minute, all its actors together."""
+LEASE_SHARE = 256
+"""A process leases 1/256 of a shared budget at once (lease_size)."""
+LEASE_SECONDS = 2.0
+"""A lease unused for this long is dropped."""
 
 
 @dataclass
@@ -109,6 +121,11 @@ class InboxLimiter:
         clock: Callable[[], float] = time.monotonic, max_keys: int = 50_000, per_address: int | None = None,
     ) -> None:
         self.clock = clock
+        self.window = window
+        self.store: BudgetStore | None = None
+        """Buckets shared with the hub's other processes; None: this process's own, in memory."""
+        self._leases: dict[str, list[float]] = {}
+        """Tokens this process took from shared buckets ahead of use: key -> [tokens left, when leased]."""
         self.actors = TokenBuckets(per_actor, window, clock=clock, max_keys=max_keys)
         self.hosts = TokenBuckets(per_host, window, clock=clock, max_keys=max_keys)
         self.addresses = TokenBuckets(per_host if per_address is None else per_address, window, clock=clock, max_keys=max_keys)
@@ -141,3 +158,71 @@ class InboxLimiter:
         self.actors.take(actor)
         self.hosts.take(server)
         return None
+
+    async def take_address(self, address: str | None) -> int | None:
+        """:meth:`check_address`, in the shared store when there is one."""
+        if self.store is None:
+            return self.check_address(address)
+        if not address or not self.addresses.limit:
+            return None
+        return _seconds(await self._take_shared([(f"address:{address}", self.addresses.limit)]))
+
+    async def take_signer(self, key_id: str, host: str) -> int | None:
+        """:meth:`check`, in the shared store when there is one (the signer's and its server's token, or neither)."""
+        if self.store is None:
+            return self.check(key_id, host)
+        want = [(f"actor:{key_id.partition('#')[0]}", self.actors.limit), (f"server:{self.server_key(host)}", self.hosts.limit)]
+        return _seconds(await self._take_shared([(key, limit) for key, limit in want if limit]))
+
+    async def _take_shared(self, want: list[tuple[str, int]]) -> float:
+        """One token of each bucket: from this process's leases, else leased from the store (0.0), or the wait.
+
+        A lease is :func:`lease_size` tokens taken from the shared bucket at once, so a busy server's
+        budget costs one store round trip per few requests; a lease not used within
+        :data:`LEASE_SECONDS` is dropped (those tokens are lost to the sender, never given twice).
+        When a whole lease is not available, a single token is asked for.
+        """
+        while True:
+            moment = self.clock()
+            need = [(key, limit) for key, limit in want if not self._leased(key, moment)]
+            if not need:
+                for key, _ in want:
+                    self._leases[key][0] -= 1
+                return 0.0
+            leases = [(key, limit, lease_size(limit)) for key, limit in need]
+            wait = await self.store.take(leases, self.window)
+            if wait > 0 and any(count > 1 for _, _, count in leases):
+                leases = [(key, limit, 1) for key, limit in need]
+                wait = await self.store.take(leases, self.window)
+            if wait > 0:
+                return wait
+            if len(self._leases) >= self.actors.max_keys:
+                self._leases = {k: v for k, v in self._leases.items() if v[0] >= 1 and moment - v[1] < LEASE_SECONDS}
+            moment = self.clock()
+            for key, _, count in leases:
+                held = self._leases.get(key)
+                fresh = held is not None and moment - held[1] < LEASE_SECONDS
+                self._leases[key] = [count + (held[0] if fresh else 0), moment]
+
+    def _leased(self, key: str, moment: float) -> bool:
+        held = self._leases.get(key)
+        if held is None:
+            return False
+        if held[0] < 1 or moment - held[1] >= LEASE_SECONDS:
+            del self._leases[key]
+            return False
+        return True
+
+
+def lease_size(limit: int) -> int:
+    """Tokens a process takes from a shared bucket at once: 1/:data:`LEASE_SHARE` of the budget, at least 1.
+
+    The default per-actor budget (300 a minute) is taken one token at a time, so an actor gets exactly
+    its budget across processes; a server's (1,200) four at a time.
+    """
+    return max(1, limit // LEASE_SHARE)
+
+
+def _seconds(wait: float) -> int | None:
+    """None for no wait, else whole seconds to announce in Retry-After (at least 1)."""
+    return None if wait <= 0 else max(1, math.ceil(wait))

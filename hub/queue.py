@@ -1,7 +1,8 @@
 """Claiming work from the persistent queues (inbox items, events, deliveries) safely across workers.
 
 A claim takes due rows whose lease is free or expired and leases them to one worker (events only
-when no earlier event of their group is pending, so a group's events keep their order). On PostgreSQL
+when no earlier event with the same order key is pending, so a post's publication, edit and deletion,
+or a member's follow and its undo, keep their order; unrelated events of the group do not wait). On PostgreSQL
 the candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so concurrent workers never claim the
 same row; SQLite runs one process and ignores the locking clause. A worker that dies simply lets its
 leases expire and the rows become due again.
@@ -27,6 +28,7 @@ from tortoise.transactions import in_transaction
 from hub.clock import now
 from hub.lifecycle import DELIVERY, EVENT, INBOX_ITEM, Lifecycle
 from hub.models import Delivery, Event, InboxItem
+from hub.services.events import LAST_OF_GROUP
 
 Row = TypeVar("Row", Delivery, Event, InboxItem)
 LIFECYCLES: dict[type[Model], Lifecycle] = {Delivery: DELIVERY, Event: EVENT, InboxItem: INBOX_ITEM}
@@ -59,19 +61,24 @@ async def claim(model: type[InboxItem] | type[Event], *, limit: int, lease_secon
 
 
 async def _event_candidates(connection, moment: datetime, limit: int) -> list[int]:
-    """Due events that are their group's oldest pending one, locked (PostgreSQL) for this claim.
+    """Due events that are the oldest pending one of their order key, locked (PostgreSQL) for this claim.
 
-    A group's events are handled one at a time in id order, whichever worker takes them: an event
-    waits while an earlier one of its group is pending (leased by a worker or waiting for a retry).
-    Events without a group have no order to keep.
+    Events with one order key (hub.services.events.order_key: the same post, membership, gathering…)
+    are handled one at a time in id order, whichever worker takes them: an event waits while an
+    earlier one with its key is pending (leased by a worker or waiting for a retry). Events of other
+    keys, even of the same group, go on. Events without a key have no order to keep. The group's
+    deletion (events.LAST_OF_GROUP) waits for every earlier pending event of its group.
     """
     table = Event._meta.db_table
+    last = ", ".join(f"'{kind}'" for kind in LAST_OF_GROUP)
     postgres = connection.capabilities.dialect == "postgres"
     now_param = "$1" if postgres else "?"
     statement = (
         f"SELECT e.id FROM {table} e WHERE e.state = 'pending' AND e.next_try_at <= {now_param} "
         f"AND (e.lease_until IS NULL OR e.lease_until < {now_param}) "
-        f"AND NOT EXISTS (SELECT 1 FROM {table} p WHERE p.group_id = e.group_id AND p.state = 'pending' AND p.id < e.id) "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} p WHERE p.order_key = e.order_key AND p.state = 'pending' AND p.id < e.id) "
+        f"AND NOT (e.kind IN ({last}) AND EXISTS (SELECT 1 FROM {table} p "
+        f"WHERE p.group_id = e.group_id AND p.state = 'pending' AND p.id < e.id)) "
         f"ORDER BY e.tries, e.next_try_at, e.id LIMIT {int(limit)}"
         + (" FOR UPDATE OF e SKIP LOCKED" if postgres else "")
     )

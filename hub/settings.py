@@ -82,6 +82,8 @@ class Settings:
     """CIDRs of reverse proxies whose X-Forwarded-For names the client (empty: forwarding headers ignored)."""
     metrics_token: str | None = None
     """Bearer token /metrics requires; unset: /metrics answers only to loopback and private addresses."""
+    redis_url: str | None = None
+    """redis://HOST[:PORT][/DB]: where processes sharing a PostgreSQL count the inbox's rate budgets (unset: in PostgreSQL)."""
     smtp: SmtpSettings | None = None
     """Where organisers' emails go; None (HUB_SMTP_HOST unset): the hub sends no email."""
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -146,6 +148,16 @@ def _database_url(raw: str) -> str:
     if not parts.hostname or not parts.path.strip("/"):
         raise SettingsError("HUB_DATABASE_URL", raw, "postgres://USER[:PASS]@HOST[:PORT]/DB with a host and a database")
     return "postgres://" + raw.split("://", 1)[1]
+
+
+def _redis_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        shown = raw if "@" not in raw else "<a URL with credentials, not shown>"
+        raise SettingsError("HUB_REDIS_URL", shown, "redis://HOST[:PORT][/DB] (or rediss:// for TLS)")
+    return raw
 
 
 def _cidrs(raw: str, name: str = "HUB_ALLOW_PRIVATE_ADDRESSES") -> tuple[str, ...]:
@@ -236,7 +248,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "HUB_DOMAIN", "HUB_SCHEME", "HUB_DATABASE_URL", "HUB_DATA_DIR", "HUB_ALLOW_PRIVATE_ADDRESSES",
         "HUB_AUTHORIZED_FETCH", "HUB_OPEN_GROUP_CREATION", "HUB_LOG_LEVEL",
         "HUB_REFUSE_LEAKY_SOFTWARE", "HUB_INBOX_RATE_PER_ACTOR", "HUB_INBOX_RATE_PER_HOST",
-        "HUB_TRUSTED_PROXIES", "HUB_METRICS_TOKEN",
+        "HUB_TRUSTED_PROXIES", "HUB_METRICS_TOKEN", "HUB_REDIS_URL",
         "HUB_SMTP_HOST", "HUB_SMTP_PORT", "HUB_SMTP_FROM", "HUB_SMTP_USERNAME", "HUB_SMTP_PASSWORD", "HUB_SMTP_SECURITY",
     }
     return Settings(
@@ -253,6 +265,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         inbox_rate_per_host=_per_minute(env, "HUB_INBOX_RATE_PER_HOST", 1200),
         trusted_proxies=_cidrs(env.get("HUB_TRUSTED_PROXIES", ""), "HUB_TRUSTED_PROXIES"),
         metrics_token=_token(env, "HUB_METRICS_TOKEN"),
+        redis_url=_redis_url(env.get("HUB_REDIS_URL", "").strip()),
         smtp=_smtp(env, domain),
         extra={k: v for k, v in env.items() if k.startswith("HUB_") and k not in known},
     )

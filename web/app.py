@@ -127,6 +127,7 @@ def create_app(
         await db.connect(settings.database_url)
         fed = build_federation(settings, http_transport=http_transport)
         app.state.federation = fed
+        await fed.share(listen=True)
         stop = asyncio.Event()
         task = None
         if run_worker:

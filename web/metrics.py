@@ -1,9 +1,11 @@
-"""GET /metrics: Prometheus text exposition of this process's counters and the queues' gauges.
+"""GET /metrics: Prometheus text exposition of the hub's counters and the queues' gauges.
 
-Counters (federation.metrics, owned by the Federation object) count what this process did: the
-deliveries its worker attempted by outcome, the POSTs its inboxes got and the signatures they
-refused by reason. A ``hub worker`` running apart counts its deliveries in its own process; the
-gauges below come from the database at scrape time and so describe every worker's queues alike:
+Counters (federation.metrics, owned by the Federation object) count what was done: the
+deliveries a worker attempted by outcome, the POSTs the inboxes got and the signatures they
+refused by reason. On SQLite (one process) they are this process's; on PostgreSQL every process
+(each ``hub serve``, each ``hub worker``) writes its counters to the database and this page shows
+their sums (federation.shared_metrics), whichever process answers. The gauges below come from the
+database at scrape time and so describe every worker's queues alike:
 
 - ``causeway_delivery_queue_depth``: deliveries queued (due now or later);
 - ``causeway_delivery_due``: deliveries due now;
@@ -29,6 +31,7 @@ import ipaddress
 from starlette.requests import Request
 from starlette.responses import Response
 
+from federation import shared_metrics
 from federation.metrics import CONTENT_TYPE, gauge_lines
 from hub.clock import now
 from hub.models import Delivery, Event, InboxItem, Peer
@@ -85,5 +88,9 @@ async def metrics(request: Request) -> Response:
     if refused is not None:
         return refused
     fed = request.app.state.federation
-    body = fed.metrics.render(await queue_gauges())
+    totals = None
+    if fed.sharing is not None:  # several processes on PostgreSQL: the sums of every process's counters
+        await fed.sharing.flush()
+        totals = await shared_metrics.totals()
+    body = fed.metrics.render(await queue_gauges(), totals=totals)
     return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})

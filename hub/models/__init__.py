@@ -14,7 +14,7 @@ from hub.models.membership import Membership
 from hub.models.organisers import Announcement, OrganiserSettings, RefusalNotice
 from hub.models.moderation import DomainBlock, LoginFailure, LoginToken, ModerationAction, QueueSample, Report
 from hub.models.post import Post, Tombstone
-from hub.models.queue import Delivery, Event, InboxItem, WorkerHeartbeat
+from hub.models.queue import Delivery, Event, InboxItem, MetricCount, RateBucket, WorkerHeartbeat
 from hub.models.session import Session, SignInRequest
 
 __all__ = [
@@ -54,6 +54,8 @@ __all__ = [
     "InstanceKey",
     "InstanceSetting",
     "Membership",
+    "MetricCount",
+    "RateBucket",
     "Peer",
     "Post",
     "RemoteActor",

@@ -39,13 +39,16 @@ class Event(Model):
     """A domain event recorded in the same transaction as the change it describes (transactional outbox)."""
 
     id = fields.BigIntField(primary_key=True)
-    """Row id; events of one group are handled one at a time in id order (hub.queue.claim)."""
+    """Row id; events of one ``order_key`` are handled one at a time in id order (hub.queue.claim)."""
     kind = fields.CharField(max_length=64)
     """What happened: membership.accepted, post.published, post.deleted, …"""
     group = fields.ForeignKeyField("models.Group", related_name="events", null=True, on_delete=fields.CASCADE)
     """The group it happened in, if any."""
     payload = fields.JSONField(default=dict)
     """Plain values describing the event (ids, uris, reasons)."""
+    order_key = fields.CharField(max_length=160, null=True)
+    """What the event is about (``post:post_id=7``, ``membership:membership_id=3``): it waits for earlier pending
+    events with the same key only (hub.services.events.order_key); None: no order to keep."""
     state = fields.CharField(max_length=16, default="pending")
     """pending, done or failed; see hub.lifecycle.EVENT."""
     tries = fields.IntField(default=0)
@@ -61,7 +64,7 @@ class Event(Model):
 
     class Meta:
         table = "events"
-        indexes = (("state", "next_try_at"), ("group", "state", "id"))
+        indexes = (("state", "next_try_at"), ("group", "state", "id"), ("order_key", "state", "id"))
 
 
 class Delivery(Model):
@@ -117,3 +120,38 @@ class WorkerHeartbeat(Model):
 
     class Meta:
         table = "worker_heartbeats"
+
+
+class RateBucket(Model):
+    """One token bucket of the inbox's rate limits, shared by every process on PostgreSQL (federation.shared_limits)."""
+
+    key = fields.CharField(max_length=300, primary_key=True)
+    """``actor:<uri>``, ``server:<domain>`` or ``address:<ip>``."""
+    tokens = fields.FloatField()
+    """Tokens left when last counted."""
+    updated = fields.FloatField(db_index=True)
+    """When they were counted (the database's clock, seconds since the epoch)."""
+    took = fields.FloatField()
+    """Tokens the last check took: 1, or a process's lease of several (federation.ratelimit)."""
+
+    class Meta:
+        table = "rate_buckets"
+
+
+class MetricCount(Model):
+    """One counter series of one process, written every few seconds; /metrics sums them (federation.shared_metrics)."""
+
+    id = fields.BigIntField(primary_key=True)
+    """Row id."""
+    process = fields.CharField(max_length=120)
+    """The process (``host:pid:random``)."""
+    series = fields.CharField(max_length=300)
+    """The counter and its labels as exposed (``causeway_inbox_requests_total{result="stored"}``)."""
+    value = fields.FloatField()
+    """The process's total so far."""
+    updated_at = fields.DatetimeField()
+    """When the process last wrote it."""
+
+    class Meta:
+        table = "metric_counts"
+        unique_together = (("process", "series"),)

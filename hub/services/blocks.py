@@ -13,7 +13,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from hub import changes
+from hub import broadcast, changes
 from hub.errors import InvalidInput
 from hub.models import DomainBlock, Group, Peer
 
@@ -133,16 +133,23 @@ async def group_blocked(group: Group, uri: str) -> bool:
     return await Peer.filter(host__in=hosts, blocked=True).exists()
 
 
-def note_change() -> None:
-    """Tell this process's :class:`BlockedDomains` copies that the instance's blocks changed."""
-    changes.note("blocks")
+async def note_change() -> None:
+    """Tell :class:`BlockedDomains` copies that the instance's blocks changed: this process's, and the other
+    processes' through PostgreSQL (hub.broadcast)."""
+    await broadcast.announce("blocks")
+
+
+NOTIFIED_MAX_AGE = 30.0
+"""The copy's age limit in a process that hears the others' changes (hub.broadcast.Listener): a block made
+elsewhere arrives by notification, and the listener counts a change whenever its connection drops."""
 
 
 class BlockedDomains:
     """This process's copy of the instance's blocked domains, for checks that run on every request.
 
     Reread from the database at most every ``max_age`` seconds, and at once after a change made in
-    this process (:func:`note_change`): another process's block reaches this one within ``max_age``.
+    this process (:func:`note_change`) or announced by another one (hub.broadcast: within milliseconds
+    on PostgreSQL; without a listening connection, within ``max_age``).
     Checks that change state (joining, posting, processing a received activity) ask the database.
     """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub import changes
+from hub import broadcast
 from hub.clock import now
 from hub.models import Event, Group
 
@@ -75,9 +75,38 @@ KINDS: dict[str, str] = {
 declare it quiet (tests/federation/test_registry.py), so a new kind is added here first."""
 
 
+ORDER_FIELDS = (
+    "post_id", "announcement_id", "membership_id", "gathering_id", "call_id", "decision_id", "group_follow_id",
+    "invite_id", "relay_id", "report_id", "space_id", "campaign_id", "alert_id", "entry_id", "account_id",
+)
+"""The payload fields naming what an event is about, most specific first: the first one present makes its order key."""
+LAST_OF_GROUP = ("group.deleted",)
+"""Kinds that wait for every earlier pending event of their group, whatever it is about (the group's Delete
+goes out after everything the group said before it)."""
+UNORDERED = frozenset({"organisers.email", "post.refused"})
+"""Kinds whose events never wait for another (one message each, about nothing later events change)."""
+
+
+def order_key(kind: str, group: Group | None, payload: dict[str, Any]) -> str | None:
+    """What ``kind`` is about, for ordering: ``post:post_id=7`` for every event of post 7 (published, updated,
+    deleted…), ``membership:membership_id=3`` for a member's follow, role and undo, ``group:<id>`` for events
+    about the group itself. An event waits only for earlier pending events with the same key (hub.queue.claim),
+    so one waiting for a retry holds back its own object's later events, never the group's unrelated ones.
+    None: no order to keep."""
+    if kind in UNORDERED:
+        return None
+    family = kind.partition(".")[0]
+    for name in ORDER_FIELDS:
+        if payload.get(name) is not None:
+            return f"{family}:{name}={payload[name]}"[:160]
+    return f"group:{group.id}" if group is not None else None
+
+
 async def record(kind: str, group: Group | None = None, **payload: Any) -> Event:
     """Store an event; call inside the transaction that made the change it describes (ValueError for an undeclared kind)."""
     if kind not in KINDS:
         raise ValueError(f"event kind {kind!r} is not declared in hub.services.events.KINDS")
-    changes.note("content")
-    return await Event.create(kind=kind, group=group, payload=payload, state="pending", next_try_at=now())
+    await broadcast.announce("content")
+    return await Event.create(
+        kind=kind, group=group, payload=payload, order_key=order_key(kind, group, payload), state="pending", next_try_at=now()
+    )

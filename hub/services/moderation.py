@@ -261,7 +261,7 @@ async def block_domain(domain: str, *, group: Group | None = None, by: Account |
                     reason=membership.reason, by=by.uri if by else None,
                 )
         await moderation_log.record("domain_block", domain, group=group, by=by, reason=reason)
-    blocks.note_change()
+    await blocks.note_change()
     return len(dropped)
 
 
@@ -280,7 +280,7 @@ async def unblock_domain(domain: str, *, group: Group | None = None, by: Account
         if not changed:
             raise NotFound(f"{domain} is not blocked{f' by {group.slug}' if group else ''}")
         await moderation_log.record("domain_unblock", domain, group=group, by=by, reason=reason)
-    blocks.note_change()
+    await blocks.note_change()
 
 
 async def domain_blocks(group: Group | None = None) -> list[tuple[str, str | None]]:

@@ -29,13 +29,19 @@ BENCHES = {
     "faults": (["faults"], True),
     "stall": (["stall-max", "stall-page-p50"], False),
     "signin": (["signin-page-during-guessing"], False),
+    "budgets": (["budgets-redis-vs-postgres"], True),
+    "multiproc": (["multiproc-inbox-2-vs-1", "multiproc-budget", "multiproc-block"], True),
 }
+POSTGRES_ONLY = {"budgets", "multiproc"}
+"""Benchmarks of several processes sharing one PostgreSQL: only in the PostgreSQL run."""
 
 
 @pytest.mark.parametrize("bench", sorted(BENCHES))
 def test_smoke_mode_exits_0_and_prints_its_ratios(bench: str) -> None:
     """``python -m bench.NAME --smoke`` exits 0 and prints one RATIO line per goal."""
     names, has_database = BENCHES[bench]
+    if bench in POSTGRES_ONLY and dbsupport.backend() != "postgres":
+        pytest.skip("shares state between processes on PostgreSQL: runs in the PostgreSQL pass")
     args = [sys.executable, "-m", f"bench.{bench}", "--smoke"]
     if has_database and dbsupport.backend() == "postgres":
         args += ["--postgres", dbsupport.postgres_admin_url()]

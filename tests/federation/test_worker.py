@@ -433,3 +433,43 @@ async def test_running_worker_writes_its_heartbeat_and_removes_it_on_stop(fed: F
     await asyncio.wait_for(task, timeout=5)
     assert not await WorkerHeartbeat.filter(owner=w.owner).exists()
     assert "no worker heartbeat" in (await health.check()).worker
+
+
+async def test_an_event_waiting_for_a_retry_holds_back_only_its_own_objects_events(
+    fed: Federation, network: Network, database_backend: str,
+) -> None:
+    """A group's post to a failing peer waits for its retry with its own edit; the post to a healthy peer goes on.
+
+    On PostgreSQL two workers drain the queue at once: they must keep each post's publication before its edit.
+    """
+    climate = await Group.get(slug="climate")
+    network.status["down.example"] = 503
+    sent: list[tuple[int, str]] = []
+
+    async def announce(fed: Federation, event: Event) -> None:
+        """Tell the peer named in the event about it (the handler fails when the peer does)."""
+        response = await fed.client.post(f"https://{event.payload['peer']}/inbox", content=event.kind)
+        response.raise_for_status()
+        sent.append((event.payload["post_id"], event.kind))
+        await finish(event, "done")
+
+    async with in_transaction():
+        for post_id, peer in ((1, "down.example"), (2, "up.example")):
+            await events.record("post.published", climate, post_id=post_id, peer=peer)
+        for post_id, peer in ((1, "down.example"), (2, "up.example")):
+            await events.record("post.updated", climate, post_id=post_id, peer=peer)
+    workers = [worker(fed, handle_event=announce) for _ in range(2 if database_backend == "postgres" else 1)]
+    for _ in range(3):  # one claim per pass: an edit is claimed once its post is done
+        await asyncio.gather(*(w.run_once() for w in workers))
+    # The healthy peer got the post and its edit, in order; the failing peer's post waits for its retry, its edit behind it.
+    assert sent == [(2, "post.published"), (2, "post.updated")]
+    waiting = {e.kind: e for e in await Event.filter(state="pending")}
+    assert set(waiting) == {"post.published", "post.updated"} and waiting["post.published"].tries == 1
+    assert waiting["post.updated"].tries == 0
+    # When the peer is back and the retry comes due, the post goes first, then its edit.
+    network.status["down.example"] = 202
+    await Event.filter(state="pending").update(next_try_at=now() - timedelta(seconds=1))
+    for _ in range(3):
+        await asyncio.gather(*(w.run_once() for w in workers))
+    assert sent[2:] == [(1, "post.published"), (1, "post.updated")]
+    assert await Event.filter(state="pending").count() == 0

@@ -13,6 +13,7 @@ from hub import queue
 from hub.clock import now
 from hub.errors import Conflict
 from hub.models import Delivery, Event, Group, InboxItem
+from hub.services import events
 
 pytestmark = pytest.mark.db
 
@@ -112,19 +113,47 @@ async def group(slug: str) -> Group:
     return await Group.create(slug=slug, name=slug.title(), private_key_pem="-", public_key_pem="-")
 
 
-async def test_a_groups_events_are_claimed_one_at_a_time_in_id_order(db) -> None:
-    """An event waits while an earlier one of its group is pending (leased or due later); other groups go on."""
+async def test_events_about_one_object_are_claimed_one_at_a_time_in_id_order(db) -> None:
+    """An event waits while an earlier one with its order key is pending (leased or due later); the group's other events go on."""
     climate, housing = await group("climate"), await group("housing")
-    first = await Event.create(kind="post.published", group=climate, payload={}, next_try_at=now())
-    second = await Event.create(kind="post.deleted", group=climate, payload={}, next_try_at=now())
-    other = await Event.create(kind="post.published", group=housing, payload={}, next_try_at=now())
-    loose = await Event.create(kind="instance.flag", payload={}, next_try_at=now())
-    assert [e.id for e in await queue.claim(Event, limit=10)] == [first.id, other.id, loose.id]
-    assert await queue.claim(Event, limit=10) == []  # the second waits for the first, leased by w1
+    first = await events.record("post.published", climate, post_id=1)
+    second = await events.record("post.deleted", climate, post_id=1)
+    unrelated = await events.record("post.published", climate, post_id=2)
+    other = await events.record("post.published", housing, post_id=3)
+    loose = await events.record("organisers.email", climate, group_slug="climate", to="o@x.example")
+    assert (first.order_key, second.order_key, loose.order_key) == ("post:post_id=1", "post:post_id=1", None)
+    assert [e.id for e in await queue.claim(Event, limit=10)] == [first.id, unrelated.id, other.id, loose.id]
+    assert await queue.claim(Event, limit=10) == []  # the deletion waits for the publication, leased by w1
     await queue.retry_later(first, 60, "remote down")
-    assert await queue.claim(Event, limit=10) == []  # ... and for its retry
+    later_post = await events.record("post.published", climate, post_id=4)
+    assert [e.id for e in await queue.claim(Event, limit=10)] == [later_post.id]  # ... not behind the retry
     await queue.finish(await Event.get(id=first.id), "done")
     assert [e.id for e in await queue.claim(Event, limit=10)] == [second.id]
+
+
+async def test_a_groups_deletion_waits_for_everything_the_group_said_before(db) -> None:
+    """group.deleted is claimed only once every earlier event of its group is done; other groups go on."""
+    climate, housing = await group("climate"), await group("housing")
+    post = await events.record("post.published", climate, post_id=1)
+    deleted = await events.record("group.deleted", climate, by=None)
+    other = await events.record("group.deleted", housing, by=None)
+    assert [e.id for e in await queue.claim(Event, limit=10)] == [post.id, other.id]
+    await queue.retry_later(post, 60, "remote down")
+    assert await queue.claim(Event, limit=10) == []
+    await queue.finish(await Event.get(id=post.id), "done")
+    assert [e.id for e in await queue.claim(Event, limit=10)] == [deleted.id]
+
+
+def test_order_keys_follow_what_the_event_is_about() -> None:
+    """A follow and its undo share the membership's key; group-wide events share the group's; the first id named wins."""
+    climate = Group(id=5, slug="climate")
+    key = events.order_key
+    assert key("membership.accepted", climate, {"membership_id": 3, "follow_uri": "u"}) == key("membership.quit", climate, {"membership_id": 3})
+    assert key("group.updated", climate, {"by": None}) == key("group.deleted", climate, {}) == "group:5"
+    assert key("gathering.rsvp", climate, {"gathering_id": 9, "rsvp_id": 4}) == "gathering:gathering_id=9"
+    assert key("campaign.post_pending", climate, {"entry_id": 1, "campaign_id": 2}) == "campaign:campaign_id=2"
+    assert key("library.added", climate, {"entry_id": 1}) != key("campaign.post_pending", climate, {"entry_id": 1, "campaign_id": 1})
+    assert key("post.refused", climate, {"author_id": 1}) is None and key("relay.follow", None, {"relay_id": 2}) == "relay:relay_id=2"
 
 
 async def claim_at_once(model, *, limit: int) -> list[list]:
@@ -162,21 +191,22 @@ async def test_concurrent_claims_never_share_a_row(db, database_backend: str) ->
         assert await InboxItem.filter(lease_until__isnull=True).count() == 0
 
 
-async def test_concurrent_event_claims_keep_each_groups_order(db, database_backend: str) -> None:
-    """On PostgreSQL two workers claiming events at once never hold two events of one group (10 rounds)."""
+async def test_concurrent_event_claims_keep_each_objects_order(db, database_backend: str) -> None:
+    """On PostgreSQL two workers claiming events at once never hold two events about one post (10 rounds)."""
     if database_backend != "postgres":
         pytest.skip("concurrent claims need PostgreSQL; SQLite runs one worker")
     groups = [await group(f"g{n}") for n in range(10)]
     for round_no in range(10):
         await Event.all().delete()
         await Event.bulk_create([
-            Event(kind="post.published", group=groups[n % 10], payload={"n": n}, next_try_at=now() - timedelta(seconds=1))
+            Event(kind="post.updated", group=groups[n % 2], payload={"post_id": n % 10}, order_key=f"post:post_id={n % 10}",
+                  next_try_at=now() - timedelta(seconds=1))
             for n in range(40)
         ])
         first, second = await claim_at_once(Event, limit=30)
-        held = [e.group_id for e in first + second]
-        assert len(held) == len(set(held)) == 10, f"round {round_no}: groups held {sorted(held)}"
-        oldest = {g.id: min(e.id for e in await Event.filter(group=g)) for g in groups}
+        held = [e.order_key for e in first + second]
+        assert len(held) == len(set(held)) == 10, f"round {round_no}: posts held {sorted(held)}"
+        oldest = {k: min(e.id for e in await Event.filter(order_key=k)) for k in set(held)}
         assert {e.id for e in first + second} == set(oldest.values())
 
 

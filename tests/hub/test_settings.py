@@ -169,3 +169,12 @@ def test_trusted_proxies_are_cidrs() -> None:
     assert load_settings({"HUB_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}).trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8")
     with pytest.raises(SettingsError, match="HUB_TRUSTED_PROXIES"):
         load_settings({"HUB_TRUSTED_PROXIES": "proxy.internal"})
+
+
+def test_redis_url_is_optional_checked_and_never_echoes_a_password() -> None:
+    """HUB_REDIS_URL: unset by default; a redis:// URL is kept; another scheme is refused without showing credentials."""
+    assert load_settings({}).redis_url is None
+    assert load_settings({"HUB_REDIS_URL": "redis://127.0.0.1:6379/2"}).redis_url == "redis://127.0.0.1:6379/2"
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"HUB_REDIS_URL": "http://user:hunter2@cache.internal"})
+    assert "HUB_REDIS_URL" in str(caught.value) and "hunter2" not in str(caught.value) and "redis://" in str(caught.value)

@@ -277,12 +277,12 @@ async def malformed_signature_header(s: Scene) -> Sent:
 @case(403, reason="does not accept activities from your domain")
 async def blocked_domain(s: Scene) -> Sent:
     await Peer.filter(host="remote.test").update(blocked=True)
-    blocks.note_change()  # as hub.services.moderation.block_domain does, without its side effects on members
+    await blocks.note_change()  # as hub.services.moderation.block_domain does, without its side effects on members
     try:
         return await create_sent(s)
     finally:
         await Peer.filter(host="remote.test").update(blocked=False)
-        blocks.note_change()
+        await blocks.note_change()
 
 
 # --- bodies ------------------------------------------------------------------------------------
