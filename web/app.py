@@ -29,6 +29,7 @@ from web import decision_pages, gathering_console, gathering_pages, library_page
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.loopback import LoopbackAliases
+from web.fragments import FragmentCache
 from web.pagecache import PageCache
 from web.proxies import ClientAddressMiddleware, TrustedProxies
 from web.security import SecurityHeadersMiddleware
@@ -157,4 +158,5 @@ def create_app(
     app.state.catalogs = i18n.Catalogs.load()
     app.state.templates = build_templates(settings)
     app.state.page_cache = PageCache()
+    app.state.fragments = FragmentCache()
     return app
