@@ -195,7 +195,7 @@ async def memberships_of(account: Account) -> list[Membership]:
     """The account's memberships (accepted or pending) of groups that still exist, by group name, with groups."""
     rows = await Membership.filter(
         account=account, state__in=["accepted", "pending"], group__deleted_at__isnull=True,
-    ).prefetch_related("group")
+    ).select_related("group")
     return sorted(rows, key=lambda m: m.group.name.lower())
 
 
