@@ -28,8 +28,8 @@ from web import csrf
 
 SECONDS = 1.0
 """How long a rendered part is used at most when no local change happened (changes of other processes)."""
-SIZE = 512
-"""Parts kept at most (least recently used dropped)."""
+SIZE = 256
+"""Parts kept at most (least recently used dropped): a group page's part is 10–40 KB, so a few MB at most."""
 
 
 @dataclass(frozen=True)
