@@ -27,6 +27,7 @@ import httpx
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_SINK_PROCESSES = 8
 MAX_PORTS_PER_PROCESS = 1000
+MAX_ADDRESSES_PER_PROCESS = 5000
 
 
 def loop_factory() -> Callable | None:
@@ -96,7 +97,8 @@ class SinkProcess:
     """One ``bench.sinks`` process and what it reported when ready."""
 
     popen: subprocess.Popen
-    ports: list[int]
+    ports: list[int | str]
+    """Ports of 127.0.0.1, or ``address:port`` strings in addresses mode."""
     behaviours: list[str]
     control: int
 
@@ -109,28 +111,37 @@ class SinkFleet:
 
     @classmethod
     def start(cls, instances: int, *, key_file: str, behaviours: Sequence[str] = ("ok",), processes: int = 4,
-              max_seconds: float = 120.0, max_requests: int = 1_000_000) -> SinkFleet:
-        """Start ``processes`` sink processes serving ``instances`` ports in all; behaviours are cycled per port."""
+              max_seconds: float = 120.0, max_requests: int = 1_000_000, addresses: bool = False) -> SinkFleet:
+        """Start ``processes`` sink processes serving ``instances`` ports in all; behaviours are cycled per port.
+
+        With ``addresses`` each instance is a distinct loopback address ``127.1.X.Y`` on one port (all ``ok``).
+        """
         processes = max(1, min(processes, MAX_SINK_PROCESSES, instances))
         fleet = cls()
         share = [instances // processes + (1 if i < instances % processes else 0) for i in range(processes)]
         offset = 0
         try:
             for count in share:
-                if count > MAX_PORTS_PER_PROCESS:
-                    raise ValueError(f"{count} ports in one sink process is more than {MAX_PORTS_PER_PROCESS}")
+                if count > (MAX_ADDRESSES_PER_PROCESS if addresses else MAX_PORTS_PER_PROCESS):
+                    raise ValueError(f"{count} instances in one sink process is too many")
                 mine = [behaviours[(offset + i) % len(behaviours)] for i in range(count)]
+                fleet.processes.append(_launch(count, key_file, mine, max_seconds, max_requests,
+                                               first_address=offset if addresses else None))
                 offset += count
-                fleet.processes.append(_launch(count, key_file, mine, max_seconds, max_requests))
         except BaseException:
             fleet.stop()
             raise
         return fleet
 
     @property
-    def instances(self) -> list[tuple[int, str]]:
-        """(port, behaviour) of every instance."""
+    def instances(self) -> list[tuple[int | str, str]]:
+        """(port, behaviour) of every instance (``address:port`` instead of the port in addresses mode)."""
         return [pair for p in self.processes for pair in zip(p.ports, p.behaviours)]
+
+    @property
+    def hosts(self) -> list[str]:
+        """``host:port`` of every instance."""
+        return [port if isinstance(port, str) else f"127.0.0.1:{port}" for port, _ in self.instances]
 
     def stats(self) -> dict:
         """The counts of all processes added up; ``last_ok_at`` is the latest 2xx answer."""
@@ -143,8 +154,8 @@ class SinkFleet:
                 total["valid"] += part["valid"]
                 for reason, count in part["invalid"].items():
                     total["invalid"][reason] = total["invalid"].get(reason, 0) + count
-                total["per_port"].update({int(k): v for k, v in part["per_port"].items()})
-                total["first_per_port"].update({int(k): v for k, v in part["first_per_port"].items()})
+                total["per_port"].update({_instance(k): v for k, v in part["per_port"].items()})
+                total["first_per_port"].update({_instance(k): v for k, v in part["first_per_port"].items()})
                 for key in ("last_ok_at", "last_at"):
                     if part[key] is not None:
                         total[key] = max(total[key] or 0.0, part[key])
@@ -170,9 +181,17 @@ class SinkFleet:
                 process.popen.wait(5)
 
 
-def _launch(count: int, key_file: str, behaviours: list[str], max_seconds: float, max_requests: int) -> SinkProcess:
-    args = [sys.executable, "-m", "bench.sinks", "--ports", str(count), "--key-file", key_file,
+def _instance(key: str) -> int | str:
+    """A sink's per-instance key: the port, or ``address:port`` in addresses mode."""
+    return int(key) if key.isdigit() else key
+
+
+def _launch(count: int, key_file: str, behaviours: list[str], max_seconds: float, max_requests: int,
+            first_address: int | None = None) -> SinkProcess:
+    args = [sys.executable, "-m", "bench.sinks", "--ports", str(min(count, MAX_PORTS_PER_PROCESS)), "--key-file", key_file,
             "--behaviour", ",".join(behaviours), "--max-seconds", str(max_seconds), "--max-requests", str(max_requests)]
+    if first_address is not None:
+        args += ["--addresses", str(count), "--first-address", str(first_address)]
     popen = subprocess.Popen(args, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=None, text=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

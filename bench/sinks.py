@@ -2,8 +2,12 @@
 
     python -m bench.sinks --ports 250 --key-file PEM [--behaviour ok|slow:S|5xx|refuse,...]
                           [--max-seconds 120] [--max-requests N]
+    python -m bench.sinks --addresses 2500 --first-address 0 --key-file PEM ...
 
-Each port is an instance ``127.0.0.1:PORT``. A POST is checked like a receiving server would
+Each port is an instance ``127.0.0.1:PORT``; with ``--addresses N`` each instance is instead one of N
+distinct loopback addresses ``127.1.X.Y`` (from number ``--first-address`` on, see :func:`address`),
+all on one port: the way 10,000 instances fit in a few processes, each on its own address as real
+servers are (the sender keeps one connection pool per address, and no port range runs out). A POST is checked like a receiving server would
 (``inspect_request`` for the host, date and digest, then the RSA signature with the one public key
 of ``--key-file``) and answered 202 (``ok``), 202 after S seconds (``slow:S``) or 503 (``5xx``). A
 ``refuse`` port is bound but never listens, so connecting to it is refused. ``GET /users/NAME``
@@ -51,12 +55,11 @@ class Sink:
         self.last_ok_at: float | None = None
         self.done = asyncio.Event()
 
-    def check(self, request: web.Request, body: bytes, port: int) -> str | None:
-        """None when the POST is correctly signed with the known key, else why not."""
+    def check(self, request: web.Request, body: bytes, host: str) -> str | None:
+        """None when the POST is correctly signed with the known key for ``host``, else why not."""
         path = request.path_qs
         try:
-            claim = inspect_request("POST", f"http://127.0.0.1:{port}{path}", path, request.headers, body,
-                                    expected_host=f"127.0.0.1:{port}")
+            claim = inspect_request("POST", f"http://{host}{path}", path, request.headers, body, expected_host=host)
             verify_claim(claim, self.public_pem)
         except FederationError as exc:
             return exc.reason
@@ -65,13 +68,16 @@ class Sink:
     async def post(self, request: web.Request) -> web.Response:
         """Receive one delivery; behave as this port's instance does."""
         port = request.app["port"]
+        if port is None:  # addresses mode: the instance is the address the connection came in on
+            address, number = request.transport.get_extra_info("sockname")[:2]
+            port = f"{address}:{number}"
         body = await request.read()
         moment = time.time()
         self.first_at = self.first_at or moment
         self.received += 1
         self.per_port[port] += 1
         self.first_per_port.setdefault(port, moment)
-        problem = self.check(request, body, port)
+        problem = self.check(request, body, port if isinstance(port, str) else f"127.0.0.1:{port}")
         if problem is None:
             self.valid += 1
         else:
@@ -121,24 +127,50 @@ def behaviours_from(spec: str, count: int) -> list[str]:
     return [items[i % len(items)] for i in range(count)]
 
 
-def _bound_socket(listen: bool) -> socket.socket:
+def address(number: int) -> str:
+    """The loopback address of instance ``number`` in addresses mode: 127.1.0.1, …, 127.1.0.254, 127.1.1.1, …"""
+    if not 0 <= number < 254 * 256:
+        raise ValueError(f"no address for instance {number}")
+    return f"127.1.{number // 254}.{number % 254 + 1}"
+
+
+def _bound_socket(listen: bool, host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind((host, port))
     if listen:
         sock.listen(512)
         sock.setblocking(False)
     return sock
 
 
+async def _serve_addresses(sink: Sink, args: argparse.Namespace, hosts: list[int | str]) -> web.AppRunner:
+    """One app on one port of ``--addresses`` loopback addresses (all ``ok``); appends each ``address:port`` to ``hosts``."""
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app["port"], app["behaviour"] = None, "ok"
+    app.router.add_post("/{tail:.*}", sink.post)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    port = 0
+    for number in range(args.first_address, args.first_address + args.addresses):
+        sock = _bound_socket(listen=True, host=address(number), port=port)
+        port = sock.getsockname()[1]
+        await web.SockSite(runner, sock).start()
+        hosts.append(f"{address(number)}:{port}")
+    return runner
+
+
 async def serve(args: argparse.Namespace) -> None:
     """Start every port and the control port, print READY, run until done."""
     sink = Sink(open(args.key_file).read(), args.max_requests)
-    behaviours = behaviours_from(args.behaviour, args.ports)
+    behaviours = behaviours_from(args.behaviour, args.addresses or args.ports)
     runners: list[web.AppRunner] = []
-    ports: list[int] = []
+    ports: list[int | str] = []
     idle: list[socket.socket] = []
-    for behaviour in behaviours:
+    if args.addresses:
+        runners.append(await _serve_addresses(sink, args, ports))
+        behaviours = ["ok"] * len(ports)
+    for behaviour in behaviours if not args.addresses else ():
         sock = _bound_socket(listen=behaviour != "refuse")
         port = sock.getsockname()[1]
         ports.append(port)
@@ -199,9 +231,13 @@ def main() -> None:
     parser.add_argument("--behaviour", default="ok", help="comma-separated, cycled over the ports: ok, slow:S, 5xx, refuse")
     parser.add_argument("--max-seconds", type=float, default=120.0)
     parser.add_argument("--max-requests", type=int, default=1_000_000)
+    parser.add_argument("--addresses", type=int, default=0, help="instances on distinct 127.1.X.Y addresses instead of ports")
+    parser.add_argument("--first-address", type=int, default=0, help="the number of the first address (see address())")
     args = parser.parse_args()
     if not 1 <= args.ports <= 1000:
         raise SystemExit("--ports must be 1..1000")
+    if not 0 <= args.addresses <= 5000:
+        raise SystemExit("--addresses must be 0..5000")
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         runner.run(serve(args))
 

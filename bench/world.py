@@ -83,24 +83,26 @@ async def make_group(slug: str, private_pem: str, public_pem: str) -> Group:
     return await Group.create(slug=slug, name=f"Bench {slug}", private_key_pem=private_pem, public_key_pem=public_pem)
 
 
-async def fill_members(group: Group, ports: list[int], members: int, *, software: str = "mastodon") -> list[Account]:
-    """``members`` accepted remote members spread evenly over the instances on ``ports``; returns the accounts."""
+async def fill_members(group: Group, instances: list[int | str], members: int, *, software: str = "mastodon") -> list[Account]:
+    """``members`` accepted remote members spread evenly over the instances (ports of 127.0.0.1, or ``host:port``
+    strings); returns the accounts."""
     moment = now()
+    hosts = [f"127.0.0.1:{i}" if isinstance(i, int) else i for i in instances]
     async with in_transaction():
-        await Peer.bulk_create([Peer(host=f"127.0.0.1:{port}", software=software, nodeinfo_fetched_at=moment)
-                                for port in ports], batch_size=BATCH)
-        peers = {p.host: p for p in await Peer.filter(host__in=[f"127.0.0.1:{port}" for port in ports])}
-        uris = [f"http://127.0.0.1:{ports[n % len(ports)]}/users/m{n}" for n in range(members)]
-        await Account.bulk_create([Account(uri=uri, handle=f"m{n}@127.0.0.1:{ports[n % len(ports)]}")
+        await Peer.bulk_create([Peer(host=host, software=software, nodeinfo_fetched_at=moment) for host in hosts],
+                               batch_size=BATCH)
+        peers = {p.host: p for p in await Peer.filter(host__in=hosts)}
+        uris = [f"http://{hosts[n % len(hosts)]}/users/m{n}" for n in range(members)]
+        await Account.bulk_create([Account(uri=uri, handle=f"m{n}@{hosts[n % len(hosts)]}")
                                    for n, uri in enumerate(uris)], batch_size=BATCH)
         accounts = {a.uri: a for a in await Account.filter(uri__in=uris)} if len(uris) < 30000 else {
             a.uri: a for a in await Account.filter(is_local=False)}
         actors = []
         for n, uri in enumerate(uris):
-            port = ports[n % len(ports)]
+            host = hosts[n % len(hosts)]
             actors.append(RemoteActor(
-                account_id=accounts[uri].id, peer_id=peers[f"127.0.0.1:{port}"].id, uri=uri, actor_type="Person",
-                inbox=f"{uri}/inbox", shared_inbox=f"http://127.0.0.1:{port}/inbox", key_id=f"{uri}#main-key",
+                account_id=accounts[uri].id, peer_id=peers[host].id, uri=uri, actor_type="Person",
+                inbox=f"{uri}/inbox", shared_inbox=f"http://{host}/inbox", key_id=f"{uri}#main-key",
                 preferred_username=f"m{n}", fetched_at=moment,
             ))
         await RemoteActor.bulk_create(actors, batch_size=BATCH)

@@ -93,9 +93,13 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return _parse_origin.__wrapped__(url)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=32768)
 def _parse_origin(url: str) -> tuple[str, str, int | None]:
-    """:func:`_origin` of a whole URL, parsed by httpx (the client's own parser)."""
+    """:func:`_origin` of a whole URL, parsed by httpx (the client's own parser).
+
+    Room for the origins of a fan-out to 10,000+ instances (at most ~8 MB): with 8,192 every such
+    fan-out parsed every origin again (bench/RESULTS.md, issue 20.4).
+    """
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError):

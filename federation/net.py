@@ -19,6 +19,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import httpx
@@ -253,8 +254,8 @@ def build_client(
         connect_resolver = GuardedResolver(policy, resolver)
 
         def make_session() -> aiohttp.ClientSession:
-            connector = aiohttp.TCPConnector(resolver=connect_resolver, limit=200, limit_per_host=8,
-                                             keepalive_timeout=30.0, ssl=ssl_context, ttl_dns_cache=10)
+            connector = IdleBoundConnector(resolver=connect_resolver, limit=200, limit_per_host=8, keepalive_timeout=30.0,
+                                           ssl=ssl_context, ttl_dns_cache=10, max_idle_hosts=MAX_IDLE_HOSTS)
             return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
                                          trust_env=False)
 
@@ -301,6 +302,36 @@ def http_target(url: str) -> httpx.URL:
     if target.scheme not in ("http", "https") or not target.host:
         raise FetchError(f"not an http(s) URL: {url!r}")
     return target
+
+
+MAX_IDLE_HOSTS = 256
+"""Servers whose idle keep-alive connections the client keeps at most (up to 8 each)."""
+
+
+class IdleBoundConnector(aiohttp.TCPConnector):
+    """aiohttp's connector keeping the idle connections of at most ``max_idle_hosts`` servers.
+
+    aiohttp's ``limit`` counts connections in use only: after a fan-out to 10,000 instances every one
+    of them kept an idle socket for ``keepalive_timeout`` (10,000 file descriptors and ~40 MB, and the
+    next round of a benchmark ran out of descriptors: bench/RESULTS.md, issue 20.4). When a connection
+    goes idle and more than ``max_idle_hosts`` servers have idle ones, those of the server that has had
+    them longest are closed. (aiohttp keeps idle connections in ``_conns``, ordered by when a server's
+    first one went idle; ``_release`` is where one goes idle.)
+    """
+
+    def __init__(self, *args: Any, max_idle_hosts: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_idle_hosts = max_idle_hosts
+
+    def _release(self, key: Any, protocol: Any, *, should_close: bool = False) -> None:
+        super()._release(key, protocol, should_close=should_close)
+        idle = self._conns
+        while len(idle) > self.max_idle_hosts:
+            oldest = next(iter(idle))
+            if oldest == key:
+                break
+            for stale, _ in idle.pop(oldest):
+                stale.close()
 
 
 @dataclass(frozen=True)

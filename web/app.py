@@ -30,6 +30,7 @@ from web import admin_console, admin_groups
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
 from web.loopback import LoopbackAliases
+from web.fragments import FragmentCache
 from web.moved import MovedGroups
 from web.pagecache import PageCache
 from web.proxies import ClientAddressMiddleware, TrustedProxies
@@ -164,4 +165,5 @@ def create_app(
     app.state.catalogs = i18n.Catalogs.load()
     app.state.templates = build_templates(settings)
     app.state.page_cache = PageCache()
+    app.state.fragments = FragmentCache()
     return app

@@ -23,9 +23,9 @@ from hub.places import locate
 from hub.services import alerts, announcements, collaborations, directory, groups, members, moderation, posts
 from web.gathering_pages import gathering_section
 from web.graph import Partner, collaboration_svg
-from web.i18n import gettext_for
+from web.i18n import gettext_for, language_of
 from web.pagecache import cached_page
-from web.rendering import error_page, render
+from web.rendering import error_page, page_zone, render, render_block
 from web.sessions import current_account
 from web.suspension import suspended_page
 
@@ -59,13 +59,32 @@ async def reads_members_posts(request: Request, group: Group) -> bool:
 
 
 async def group_page(request: Request, group: Group, *, status: int = 200, **extra: object) -> Response:
-    """Render a group's page (also used by the join form to show its outcome)."""
+    """Render a group's page (also used by the join form to show its outcome).
+
+    The main part (posts, counts, alerts, announcements, gatherings) is shared by every reader in the
+    same language, time zone and view (members' or public): kept in web.fragments until content changes.
+    """
     member = await reads_members_posts(request, group)
     public = group.visibility == "public" or member
+    if not public or extra:
+        return await render(request, "group.html", status=status,
+                            **{**(await _group_context(request, group, member, public)), **extra})
+    key = ("group", group.id, group.updated_at, member, language_of(request),
+           page_zone(await current_account(request), group))
+
+    async def main() -> str:
+        return await render_block(request, "group.html", "main", **(await _group_context(request, group, member, public)))
+
+    return await render(request, "group.html", status=status, group=group,
+                        main_html=await request.app.state.fragments.get(request, key, main))
+
+
+async def _group_context(request: Request, group: Group, member: bool, public: bool) -> dict:
+    """What a group page's main part shows."""
     recent = await posts.recent_posts(group, limit=20, public_only=not member) if public else []
     pinned = await directory.pinned_posts(group) if public else []
     count = (await groups.member_counts([group.id])).get(group.id, 0) if public else None  # a private group's size is not public
-    context = dict(
+    return dict(
         group=group,
         summary_html=render_local_text(group.summary),
         rules_html=render_local_text(group.rules),
@@ -82,8 +101,6 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
         join_search=False,
         members_view=member,
     )
-    context.update(extra)
-    return await render(request, "group.html", status=status, **context)
 
 
 @cached_page
@@ -111,7 +128,7 @@ async def group(request: Request) -> Response:
 @cached_page
 async def thread(request: Request) -> Response:
     """A post and its replies."""
-    post = await Post.get_or_none(id=request.path_params["post_id"], state="published").prefetch_related("group", "author", "via")
+    post = await Post.get_or_none(id=request.path_params["post_id"], state="published").select_related("group")
     member = post is not None and post.group.deleted_at is None and await reads_members_posts(request, post.group)
     shown = ["public", "unlisted", "members"] if member else ["public", "unlisted"]
     if post is not None and post.group.suspended_at is not None:
@@ -120,8 +137,17 @@ async def thread(request: Request) -> Response:
             or (post.group.visibility != "public" and not member):
         _ = gettext_for(request)
         return await error_page(request, 404, _("Not found"), _("This post does not exist or is not public."))
-    replies = await Post.filter(thread_uri=post.thread_uri, group=post.group, state="published", visibility__in=shown).exclude(id=post.id).order_by("id").prefetch_related("author", "via")
-    return await render(request, "thread.html", post=post, replies=replies, group=post.group)
+    key = ("thread", post.id, post.group.updated_at, member, language_of(request),
+           page_zone(await current_account(request), post.group))
+
+    async def main() -> str:
+        replies = await Post.filter(thread_uri=post.thread_uri, group=post.group, state="published", visibility__in=shown) \
+            .exclude(id=post.id).order_by("id").prefetch_related("author", "via")
+        await post.fetch_related("author", "via")
+        return await render_block(request, "thread.html", "main", post=post, replies=replies, group=post.group)
+
+    return await render(request, "thread.html", post=post, group=post.group,
+                        main_html=await request.app.state.fragments.get(request, key, main))
 
 
 def _local_slug(request: Request, uri: str) -> str | None:

@@ -42,30 +42,50 @@ def here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def page_zone(account: object, group: object) -> str:
+    """The time zone a page shows times in: the signed-in person's, else the page's group's, else UTC."""
+    return (getattr(account, "time_zone", None) if account is not None else None) or getattr(group, "time_zone", None) \
+        or DEFAULT_ZONE
+
+
+async def _page_context(request: Request, context: dict, *, with_notices: bool = True) -> dict:
+    """``context`` with what every template gets: account, CSRF token, language, time zone, notices."""
+    account = await current_account(request)
+    lang = language_of(request)
+    context.update(
+        account=account,
+        csrf_token=csrf.form_token(request) if "session" in request.scope else "",
+        lang=lang,
+        dir=direction(lang),
+        time_zone=page_zone(account, context.get("group")),
+        languages=LANGUAGES,
+        here=quote(here(request), safe="/"),
+        flashes=_take_flashes(request) if with_notices else [],
+    )
+    return context
+
+
 async def render(request: Request, template: str, *, status: int = 200, **context: object) -> HTMLResponse:
     """Render ``template`` with the request, account, CSRF token, language, time zone and notices in its context.
 
     Times are shown in the signed-in person's zone, else in the zone of the page's group, else UTC.
     """
-    account = await current_account(request)
-    has_session = "session" in request.scope
-    group = context.get("group")
-    lang = language_of(request)
-    context.update(
-        account=account,
-        csrf_token=csrf.form_token(request) if has_session else "",
-        lang=lang,
-        dir=direction(lang),
-        time_zone=(account.time_zone if account is not None else None) or getattr(group, "time_zone", None) or DEFAULT_ZONE,
-        languages=LANGUAGES,
-        here=quote(here(request), safe="/"),
-        flashes=_take_flashes(request),
-    )
+    context = await _page_context(request, context)
     response = request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Content-Language"] = language_of(request)
     return response
+
+
+async def render_block(request: Request, template: str, block: str, **context: object) -> str:
+    """Only ``block`` of ``template``, with the context :func:`render` gives (for web.fragments).
+
+    The block must not show notices: they are taken from the session by the page around it.
+    """
+    context = await _page_context(request, context, with_notices=False)
+    found = request.app.state.templates.get_template(template)
+    return "".join(found.blocks[block](found.new_context({**context, "request": request})))
 
 
 async def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:

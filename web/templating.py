@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from starlette.datastructures import URL, URLPath
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
@@ -49,18 +49,18 @@ class RouteCache:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self._paths: dict[tuple[int, str, tuple[tuple[str, str], ...]], URLPath] = {}
+        self._urls: dict[tuple[int, str, tuple[tuple[str, str], ...]], URL] = {}
 
     def url_for(self, request: Request, name: str, params: dict[str, Any]) -> URL:
         """The absolute URL of route ``name`` with ``params`` on the hub's base URL."""
         router = request.scope["router"]
         key = (id(router), name, tuple(sorted((k, str(v)) for k, v in params.items())))
-        path = self._paths.get(key)
-        if path is None:
-            path = router.url_path_for(name, **params)
-            if len(self._paths) < 10_000:
-                self._paths[key] = path
-        return path.make_absolute_url(base_url=self.base_url)
+        url = self._urls.get(key)
+        if url is None:
+            url = router.url_path_for(name, **params).make_absolute_url(base_url=self.base_url)
+            if len(self._urls) < 10_000:
+                self._urls[key] = url
+        return url
 
 
 def build_templates(settings: Settings) -> Jinja2Templates:

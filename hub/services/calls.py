@@ -208,7 +208,7 @@ async def withdraw(call: CallToAction, account: Account) -> None:
 
 async def signups_of(account: Account) -> list[Signup]:
     """The account's answers to calls of groups that still exist, newest first, with call and group."""
-    return await Signup.filter(account=account, call__group__deleted_at__isnull=True).order_by("-id").prefetch_related("call__group")
+    return await Signup.filter(account=account, call__group__deleted_at__isnull=True).order_by("-id").select_related("call__group")
 
 
 async def status(call: CallToAction) -> CallStatus:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
 from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.lifecycle import MEMBERSHIP
-from hub.models import Account, Group, Membership
+from hub.models import Account, Group, Membership, Peer, RemoteActor
 from hub.services import blocks, events, moderation_log
 
 ROLES = ("owner", "admin", "moderator", "member", "partner")
@@ -194,7 +195,7 @@ async def memberships_of(account: Account) -> list[Membership]:
     """The account's memberships (accepted or pending) of groups that still exist, by group name, with groups."""
     rows = await Membership.filter(
         account=account, state__in=["accepted", "pending"], group__deleted_at__isnull=True,
-    ).prefetch_related("group")
+    ).select_related("group")
     return sorted(rows, key=lambda m: m.group.name.lower())
 
 
@@ -243,3 +244,24 @@ async def list_members(group: Group, *, state: str | None = None) -> list[Member
     if state is not None:
         query = query.filter(state=state)
     return await query
+
+
+_REMOTE_MEMBERS = (
+    "SELECT r.account_id, r.inbox, r.shared_inbox, r.peer_id, p.host, p.software, p.blocked "
+    f"FROM {Membership._meta.db_table} m JOIN {RemoteActor._meta.db_table} r ON r.account_id = m.account_id "
+    f"JOIN {Peer._meta.db_table} p ON p.id = r.peer_id "
+    "WHERE m.group_id = {0} AND m.state = 'accepted' AND r.gone = {1}"
+)
+
+
+async def remote_member_inboxes(group_id: int) -> list[tuple[int, str, str | None, int, str, str | None, bool]]:
+    """(account id, inbox, shared inbox, peer id, host, software, peer blocked) of the group's accepted remote
+    members whose actor is not gone: what a fan-out needs, as plain rows.
+
+    One hand-written query, joined from the group's memberships: for 100,000 members the ORM's join
+    (through accounts) and its row conversion took about 2 s (bench/RESULTS.md, fan-out).
+    """
+    connection = connections.get(Membership._meta.default_connection)
+    marks = ("$1", "$2") if connection.capabilities.dialect == "postgres" else ("?", "?")
+    _, rows = await connection.execute_query(_REMOTE_MEMBERS.format(*marks), [group_id, False])
+    return [(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6])) for row in rows]

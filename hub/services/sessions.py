@@ -55,7 +55,7 @@ async def resume(token: object) -> tuple[Session, Account] | None:
     """
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         return None
-    row = await Session.get_or_none(token_hash=token_hash(token)).prefetch_related("account")
+    row = await Session.get_or_none(token_hash=token_hash(token)).select_related("account")
     moment = now()
     if row is None:
         return None

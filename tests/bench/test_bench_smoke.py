@@ -23,9 +23,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 RATIO = re.compile(r"^RATIO name=(?P<name>[\w-]+) ratio=\d+\.\d\d goal=[<>]=[\d.]+ met=(yes|no)\b", re.MULTILINE)
 BENCHES = {
     "transport": (["transport-hub-vs-aiohttp"], False),
-    "fanout": (["fanout"], True),
+    "fanout": (["fanout", "fanout-memory"], True),
     "inbox": (["inbox-rate", "inbox-p99"], True),
-    "group_page": (["group-page-p99", "group-page-growth"], True),
+    "group_page": (["group-page-p99", "group-page-growth", "signed-in-group-p99", "signed-in-group-growth",
+                    "signed-in-thread-p99", "signed-in-thread-growth", "signed-in-home-p99", "signed-in-home-growth"], True),
     "faults": (["faults"], True),
     "stall": (["stall-max", "stall-page-p50"], False),
     "signin": (["signin-page-during-guessing"], False),

@@ -199,3 +199,25 @@ async def test_a_private_groups_call_no_longer_reaches_a_banned_members_server_t
     sent = [(d.inbox, json.loads(d.body)["object"]["type"]) for d in await Delivery.all()]
     assert sent == [("https://masto.test/users/ann/inbox", "Question")]
     await fed.close()
+
+
+async def test_gone_actors_and_other_groups_members_get_nothing(db):
+    """Only the group's own accepted members whose actor is not gone: a gone member's server, a member of another
+    group and a local account are not in the audience; a member without a shared inbox gets their own inbox."""
+    fed = build_federation(load_settings({"HUB_DOMAIN": "hub.test", "HUB_SCHEME": "https"}),
+                           http_transport=httpx.MockTransport(lambda r: httpx.Response(202)))
+    group = await groups.create_group("here", "Here")
+    other = await groups.create_group("there", "There")
+    live, gone, solo = [await Peer.create(host=f"{name}.test", software="mastodon") for name in ("live", "gone", "solo")]
+    await Membership.create(group=group, account=await _remote(live, "ann", shared="https://live.test/inbox"), state="accepted")
+    departed = await _remote(gone, "bob", shared="https://gone.test/inbox")
+    await RemoteActor.filter(account=departed).update(gone=True)
+    await Membership.create(group=group, account=departed, state="accepted")
+    await Membership.create(group=other, account=await _remote(live, "cat", shared="https://live.test/other-inbox"),
+                            state="accepted")
+    await Membership.create(group=group, account=await _remote(solo, "dan", shared=None), state="accepted")
+    await Membership.create(group=group, account=await Account.create(uri="https://hub.test/users/eve", is_local=True),
+                            state="accepted")
+    assert (await group_audience(fed, group)).forms == {
+        "object": ["https://live.test/inbox", "https://solo.test/users/dan/inbox"]}
+    await fed.close()

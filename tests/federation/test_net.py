@@ -6,6 +6,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import aiohttp
 import httpx
 import pytest
 from aiohttp import web
@@ -15,6 +16,7 @@ from federation.errors import FetchError, ResponseTooLarge, UnsafeAddressError
 from federation.net import (
     AddressPolicy,
     GuardedResolver,
+    IdleBoundConnector,
     build_client,
     close_client,
     parse_ipv4_number,
@@ -320,6 +322,36 @@ async def test_callable_signer_and_no_cookie_jar() -> None:
     assert [c.headers.get("Signature") for c in calls] == ["async", "sync"]
     assert "cookie" not in calls[1].headers
     assert calls[1].content == b"{}"
+
+
+async def test_idle_connections_are_kept_for_the_most_recent_servers_only() -> None:
+    """After POSTs to four servers with room for two servers' idle connections, the two first servers' connections
+    are closed (a fan-out to 10,000 instances no longer keeps 10,000 sockets open) and the two last are reused."""
+    async def accept(request: web.Request) -> web.Response:
+        return web.Response(status=202)
+
+    async with contextlib.AsyncExitStack() as stack:
+        runners = []
+        for _ in range(4):
+            app = web.Application()
+            app.router.add_post("/inbox", accept)
+            runner = web.AppRunner(app, shutdown_timeout=0.2)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0).start()
+            stack.push_async_callback(runner.cleanup)
+            runners.append(runner)
+        connector = IdleBoundConnector(limit=200, limit_per_host=8, keepalive_timeout=30.0, max_idle_hosts=2)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            for runner in runners:
+                async with session.post(f"http://127.0.0.1:{runner.addresses[0][1]}/inbox", data=b"{}") as response:
+                    assert response.status == 202
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and [len(r.server.connections) for r in runners] != [0, 0, 1, 1]:
+                await asyncio.sleep(0.02)
+            assert [len(r.server.connections) for r in runners] == [0, 0, 1, 1]
+            async with session.post(f"http://127.0.0.1:{runners[3].addresses[0][1]}/inbox", data=b"{}") as response:
+                assert response.status == 202
+            assert [len(r.server.connections) for r in runners] == [0, 0, 1, 1]  # the idle one was reused
 
 
 @contextlib.asynccontextmanager
