@@ -46,8 +46,8 @@ class PermissionDenied(HubError):
 class Refused(PermissionDenied):
     """A post the group does not share; ``code`` is one of hub.services.refusals.REASONS."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
         self.code = code
 
 
@@ -56,7 +56,12 @@ class Conflict(HubError):
 
 
 class InvalidInput(HubError):
-    """A value given to the domain is malformed."""
+    """A value given to the domain is malformed; ``field`` names the form field it came from, when one did
+    (forms show the message next to that field)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class RateLimited(HubError):
@@ -80,6 +85,6 @@ class NotMigrated(HubError):
 class ImageRejected(InvalidInput):
     """An uploaded image was refused; ``code`` says why (``empty``, ``too_large``, ``type``, ``pixels``, ``unreadable``)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
         self.code = code

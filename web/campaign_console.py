@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.errors import HubError, InvalidInput, NotFound
+from hub.errors import HubError, ImageRejected, InvalidInput, NotFound
 from hub.models import Alert, CampaignPost, MediaFile
 from hub.services import alerts, board, calls, campaigns, media
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
@@ -99,7 +99,7 @@ async def uploaded_image(request: Request, form) -> MediaFile | None:
     try:
         return await media.store_image(request.app.state.settings.data_dir, data, str(form.get("alt", "")))
     except InvalidInput as exc:
-        raise UploadRejected(str(exc)) from None
+        raise UploadRejected(str(exc), field="image" if isinstance(exc, ImageRejected) else "alt") from None
 
 
 async def upload_form(request: Request):

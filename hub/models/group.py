@@ -41,6 +41,8 @@ class Group(Model):
     """ISO 3166-1 alpha-2 code of the group's country, or empty."""
     icon_path = fields.CharField(max_length=255, null=True)
     """Generated file name of the avatar under the media directory."""
+    header_path = fields.CharField(max_length=255, null=True)
+    """Generated file name of the header image (a wide banner on the group's page) under the media directory."""
     deleted_at = fields.DatetimeField(null=True)
     """When organisers deleted the group: its pages and actor then answer 410 Gone (the row keeps its key
     so the federated Delete can be signed)."""
