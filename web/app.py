@@ -82,6 +82,7 @@ def routes() -> list:
         Route("/groups/{slug}", pages.group, name="group"),
         Route("/groups/{slug}/join", join.join, methods=["POST"], name="join"),
         Route("/groups/{slug}/moderation", pages.moderation_log, name="moderation_log"),
+        Route("/groups/{slug}/tags/{tag}", pages.hashtag, name="hashtag"),
         Route("/groups/{slug}/feed.rss", feeds.rss, name="feed_rss"),
         Route("/groups/{slug}/feed.atom", feeds.atom, name="feed_atom"),
         *gathering_pages.routes(),
@@ -109,6 +110,7 @@ def routes() -> list:
         Route("/nodeinfo/{version}", discovery_endpoints.nodeinfo),
         Route("/metrics", metrics.metrics),
         Route("/healthz", health.healthz),
+        Route("/favicon.ico", pages.favicon),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

@@ -8,22 +8,27 @@ A deleted group's page and actor answer 410 Gone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from babel.dates import format_date
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from federation.endpoints import group_document
+from federation.post_media import TAG_RE, hashtag_pattern, post_media
 from federation.responses import wants_activity_json
 from federation.sanitize import render_local_text
 from hub import __version__
 from hub.errors import Gone, NotFound
 from hub.models import Account, Collaboration, Group, Post, RemoteActor
 from hub.places import locate
-from hub.services import alerts, announcements, collaborations, directory, groups, members, moderation, posts
+from hub.services import activity, alerts, announcements, collaborations, directory, groups, members, moderation, posts
+from web.charts import weekly_svg
 from web.gathering_pages import gathering_section
 from web.graph import Partner, collaboration_svg
-from web.i18n import gettext_for
+from web.i18n import gettext_for, language_of
 from web.pagecache import cached_page
 from web.rendering import error_page, render
 from web.sessions import current_account
@@ -42,6 +47,11 @@ async def home(request: Request) -> Response:
     return await render(request, "home.html", groups=entries, query=query)
 
 
+async def favicon(request: Request) -> Response:
+    """GET /favicon.ico (asked for by browsers and feed readers whatever the page links): the SVG icon."""
+    return RedirectResponse(request.app.state.urls.base + "/static/favicon.svg", status_code=301)
+
+
 async def about(request: Request) -> Response:
     """What this hub is, its rules, how to reach its administrators, its software version.
 
@@ -57,18 +67,46 @@ async def reads_members_posts(request: Request, group: Group) -> bool:
     return account is not None and await members.is_member(group, account)
 
 
+PAGE_SIZE = 20
+"""Posts per page of a group's posts (older ones by ``?before=ID``: a stable URL, whatever is posted since)."""
+
+
+def _before(request: Request) -> int | None:
+    raw = request.query_params.get("before", "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+async def activity_section(request: Request, group: Group, *, public_only: bool) -> dict[str, object]:
+    """The weekly activity chart (inline SVG) and its text alternative: posts and new members per week."""
+    _ = gettext_for(request)
+    weeks = await activity.weekly_activity(group, public_only=public_only)
+    labels = [format_date(w.starts, "d MMM", locale=language_of(request)) for w in weeks]
+    posts_total, members_total = sum(w.posts for w in weeks), sum(w.members for w in weeks)
+    description = _("Posts and new members per week over the last %(weeks)d weeks: %(posts)d posts, %(members)d new members.") % {
+        "weeks": len(weeks), "posts": posts_total, "members": members_total}
+    svg = weekly_svg(_("Activity per week"), labels, [(_("Posts"), [w.posts for w in weeks]), (_("New members"), [w.members for w in weeks])],
+                     description=description)
+    return {"activity_svg": svg, "activity_weeks": list(zip(labels, weeks)), "activity_description": description}
+
+
 async def group_page(request: Request, group: Group, *, status: int = 200, **extra: object) -> Response:
-    """Render a group's page (also used by the join form to show its outcome)."""
+    """Render a group's page (also used by the join form to show its outcome): newest posts (``?before=ID`` for
+    older ones, ``?q=`` to search them), pinned posts, the weekly activity chart and the ways to join."""
     member = await reads_members_posts(request, group)
     public = group.visibility == "public" or member
-    recent = await posts.recent_posts(group, limit=20, public_only=not member) if public else []
-    pinned = await directory.pinned_posts(group) if public else []
+    query = " ".join(request.query_params.get("q", "").split())[:100]
+    before = _before(request)
+    recent = await posts.recent_posts(group, limit=PAGE_SIZE + 1, public_only=not member, before_id=before, text=query or None) if public else []
+    pinned = await directory.pinned_posts(group) if public and not (before or query) else []
     count = (await groups.member_counts([group.id])).get(group.id, 0) if public else None  # a private group's size is not public
     context = dict(
         group=group,
         summary_html=render_local_text(group.summary),
         rules_html=render_local_text(group.rules),
-        posts=recent,
+        posts=recent[:PAGE_SIZE],
+        older=recent[PAGE_SIZE - 1].id if len(recent) > PAGE_SIZE else None,
+        paged=before is not None,
+        query=query,
         pinned=pinned,
         member_count=count,
         handle=group_handle(request, group),
@@ -76,6 +114,8 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
         alerts=await alerts.pinned_alerts(group) if public else [],
         announcements=await announcements.shown(group) if public else [],
         **(await gathering_section(group) if public else {}),
+        **(await activity_section(request, group, public_only=not member) if public and not (before or query) else {}),
+        suggested_servers=request.app.state.settings.suggested_servers,
         join_handle="",
         join_error=None,
         join_search=False,
@@ -83,6 +123,23 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
     )
     context.update(extra)
     return await render(request, "group.html", status=status, **context)
+
+
+@cached_page
+async def hashtag(request: Request) -> Response:
+    """GET /groups/{slug}/tags/{tag}: a group's posts with a hashtag, newest first (``?before=ID`` for older ones)."""
+    _ = gettext_for(request)
+    found = await groups.get_group(request.path_params["slug"])
+    tag = request.path_params["tag"].casefold()
+    member = await reads_members_posts(request, found)
+    if not TAG_RE.match(tag) or (found.visibility != "public" and not member):
+        return await error_page(request, 404, _("Not found"), _("There is no such hashtag page."))
+    before = _before(request)
+    rows = await posts.recent_posts(found, limit=PAGE_SIZE + 1, public_only=not member, before_id=before,
+                                    stored_text=hashtag_pattern(tag))
+    rows = [p for p in rows[:PAGE_SIZE] if tag in post_media(p).hashtags] + rows[PAGE_SIZE:]
+    return await render(request, "hashtag.html", group=found, tag=tag, posts=rows[:PAGE_SIZE],
+                        older=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None)
 
 
 @cached_page
@@ -108,15 +165,41 @@ async def group(request: Request) -> Response:
 @cached_page
 async def thread(request: Request) -> Response:
     """A post and its replies."""
-    post = await Post.get_or_none(id=request.path_params["post_id"], state="published").prefetch_related("group", "author", "via")
+    post = await Post.get_or_none(id=request.path_params["post_id"], state="published").prefetch_related("group", "author__remote", "via")
     member = post is not None and post.group.deleted_at is None and await reads_members_posts(request, post.group)
     shown = ["public", "unlisted", "members"] if member else ["public", "unlisted"]
     if post is None or post.visibility not in shown or post.group.deleted_at is not None \
             or (post.group.visibility != "public" and not member):
         _ = gettext_for(request)
         return await error_page(request, 404, _("Not found"), _("This post does not exist or is not public."))
-    replies = await Post.filter(thread_uri=post.thread_uri, group=post.group, state="published", visibility__in=shown).exclude(id=post.id).order_by("id").prefetch_related("author", "via")
-    return await render(request, "thread.html", post=post, replies=replies, group=post.group)
+    replies = await Post.filter(thread_uri=post.thread_uri, group=post.group, state="published", visibility__in=shown).exclude(id=post.id).order_by("id").limit(500).prefetch_related("author__remote", "via")
+    return await render(request, "thread.html", post=post, replies=reply_tree(post, replies), reply_count=len(replies), group=post.group)
+
+
+@dataclass
+class Reply:
+    """A reply in a thread with the replies to it (shown nested, at most :data:`MAX_DEPTH` levels deep)."""
+
+    post: Post
+    children: list[Reply] = field(default_factory=list)
+
+
+MAX_DEPTH = 5
+
+
+def reply_tree(root: Post, replies: list[Post]) -> list[Reply]:
+    """The replies to ``root`` as a tree by ``in_reply_to`` (oldest first at each level); a reply whose parent is not
+    shown hangs under the root; replies deeper than :data:`MAX_DEPTH` hang under their ancestor at that depth."""
+    nodes = {p.uri: Reply(p) for p in replies}
+    depth, parent_of = {root.uri: 0}, {}
+    top: list[Reply] = []
+    for p in replies:  # oldest first: a parent is placed before its replies
+        parent_uri = p.in_reply_to if p.in_reply_to in depth else root.uri  # unknown, or stored after it: under the root
+        while depth[parent_uri] >= MAX_DEPTH:
+            parent_uri = parent_of[parent_uri]
+        parent_of[p.uri], depth[p.uri] = parent_uri, depth[parent_uri] + 1
+        (top if parent_uri == root.uri else nodes[parent_uri].children).append(nodes[p.uri])
+    return top
 
 
 def _local_slug(request: Request, uri: str) -> str | None:

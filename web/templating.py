@@ -12,7 +12,10 @@ from starlette.datastructures import URL, URLPath
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from federation.post_media import post_media
+from federation.sanitize import plain_text, render_local_text
 from hub import __version__
+from hub.models import RemoteActor
 from hub.languages import DEFAULT_LANGUAGE
 from hub.settings import Settings
 from hub.timezones import format_moment
@@ -52,12 +55,27 @@ class RouteCache:
         return path.make_absolute_url(base_url=self.base_url)
 
 
+def markdown_text(source: str, length: int = 200) -> str:
+    """Markdown written on this hub as the plain text it reads as (no ``**`` or ``#``), cut at a word near ``length``."""
+    text = plain_text(render_local_text(source or "", max_length=4 * length), max_length=4 * length)
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + "…"
+
+
+def avatar_url(account: Any) -> str | None:
+    """The https avatar of a post's author, when the page fetched the author's actor with it (``author__remote``)."""
+    remote = getattr(account, "_remote", None) if account is not None else None
+    url = getattr(remote, "icon_url", None) if isinstance(remote, RemoteActor) else None
+    return url if isinstance(url, str) and url.startswith("https://") else None
+
+
 def build_templates(settings: Settings) -> Jinja2Templates:
     """Templates with autoescape on, gettext installed, and the hub's domain and version available to every page."""
     templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
     templates.env.autoescape = True
     i18n.install(templates.env)
     templates.env.filters["when"] = format_time
+    templates.env.filters["markdown_text"] = markdown_text
     templates.env.globals.update(domain=settings.domain, base_url=settings.base_url, version=__version__)
     routes = RouteCache(settings.base_url)
 
@@ -66,4 +84,5 @@ def build_templates(settings: Settings) -> Jinja2Templates:
         return routes.url_for(context["request"], name, path_params)
 
     templates.env.globals["url_for"] = url_for
+    templates.env.globals.update(post_media=post_media, avatar_url=avatar_url)
     return templates

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
@@ -220,12 +221,21 @@ async def moderate(post: Post, target: str, *, by: Account | None, reason: str |
     return post
 
 
-async def recent_posts(group: Group, *, limit: int = 20, before_id: int | None = None, public_only: bool = True) -> list[Post]:
-    """Published posts of a group, newest first, keyset-paged by id."""
+async def recent_posts(
+    group: Group, *, limit: int = 20, before_id: int | None = None, public_only: bool = True, text: str | None = None,
+    stored_text: str | None = None,
+) -> list[Post]:
+    """Published posts of a group, newest first, keyset-paged by id (``before_id``: older than that post); ``text``
+    keeps those whose content or title contains it (case-insensitive), ``stored_text`` those whose activity as
+    received contains it (the federation layer's hashtag lookup). Authors come with their remote actor (avatars)."""
     query = Post.filter(group=group, state="published")
     if public_only:
         query = query.filter(visibility__in=["public", "unlisted"])
     if before_id is not None:
         query = query.filter(id__lt=before_id)
-    return await query.order_by("-id").limit(limit).prefetch_related("author", "via")
+    if text:
+        query = query.filter(Q(content_html__icontains=text) | Q(title__icontains=text))
+    if stored_text:
+        query = query.filter(activity_json__icontains=stored_text)
+    return await query.order_by("-id").limit(limit).prefetch_related("author__remote", "via")
 
