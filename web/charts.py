@@ -45,36 +45,36 @@ def bar(x: float, y: float, width: float, height: float, colour: str) -> str:
 
 def weekly_svg(title: str, weeks: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, description: str,
                prefix: str = "activity") -> str:
-    """Grouped vertical bars: one group per week (``weeks`` are their short labels), one bar per series (name, values),
-    each series scaled to the largest value of all; a legend on top, the largest value on the axis, every other
-    week labelled. 360 px wide, so it fits a phone without scrolling."""
-    width, height, left, top, bottom = 360, 200, 34, 46, 26
-    plot_w, plot_h = width - left - 8, height - top - bottom
-    largest = max([v for _, values in series for v in values] + [1])
+    """One panel of vertical bars per series (name, values), one bar per week (``weeks`` are their short labels),
+    each panel scaled to its own largest value (printed on its axis), so a handful of new members shows beside
+    hundreds of posts; every other week labelled, the latest always. 360 px wide: it fits a phone."""
+    width, left, panel_h, gap = 360, 34, 70, 30
+    top = 30
+    height = top + len(series) * (panel_h + gap) + 4
+    plot_w = width - left - 8
     slot = plot_w / max(len(weeks), 1)
-    bar_w = max(2.0, (slot - 4) / max(len(series), 1))
     parts = svg_open(width, height, title, description, prefix=prefix)
     parts.append(text(8, 18, title[:48], size=14, bold=True))
-    x = 8.0
-    for index, (name, _values) in enumerate(series):
-        colour = COLOURS[index % len(COLOURS)]
-        parts += [bar(x, 26, 10, 10, colour), text(x + 14, 35, name[:20], size=12)]
-        x += 24 + 7 * min(len(name), 20)
-    base = top + plot_h
-    parts += [
-        f'<line x1="{left}" y1="{base}" x2="{width - 8}" y2="{base}" stroke="{LINE}"/>',
-        f'<line x1="{left}" y1="{top}" x2="{width - 8}" y2="{top}" stroke="{LINE}" stroke-dasharray="3 3"/>',
-        text(left - 4, top + 4, str(largest), size=11, anchor="end", colour=MUTED),
-        text(left - 4, base + 4, "0", size=11, anchor="end", colour=MUTED),
-    ]
-    for w, label in enumerate(weeks):
-        slot_x = left + w * slot + 2
-        for s, (_name, values) in enumerate(series):
+    last = len(weeks) - 1
+    for s_index, (name, values) in enumerate(series):
+        colour = COLOURS[s_index % len(COLOURS)]
+        panel_top = top + s_index * (panel_h + gap) + 16
+        base = panel_top + panel_h - 16
+        plot_h = base - panel_top
+        largest = max(list(values) + [1])
+        parts += [
+            bar(left, panel_top - 13, 10, 10, colour), text(left + 14, panel_top - 4, f"{name[:30]} ({sum(values)})", size=12),
+            f'<line x1="{left}" y1="{base}" x2="{width - 8}" y2="{base}" stroke="{LINE}"/>',
+            f'<line x1="{left}" y1="{panel_top + 2}" x2="{width - 8}" y2="{panel_top + 2}" stroke="{LINE}" stroke-dasharray="3 3"/>',
+            text(left - 4, panel_top + 6, str(largest), size=11, anchor="end", colour=MUTED),
+            text(left - 4, base + 4, "0", size=11, anchor="end", colour=MUTED),
+        ]
+        for w in range(len(weeks)):
             value = values[w] if w < len(values) else 0
             if value > 0:
-                h = max(2.0, plot_h * value / largest)
-                parts.append(bar(slot_x + s * bar_w, base - h, bar_w - 1, h, COLOURS[s % len(COLOURS)]))
-        if w % 2 == len(weeks) % 2 or w == len(weeks) - 1:
-            parts.append(text(slot_x + slot / 2 - 2, base + 16, label[:6], size=10, anchor="middle", colour=MUTED))
+                h = max(2.0, (plot_h - 2) * value / largest)
+                parts.append(bar(left + w * slot + 2, base - h, slot - 4, h, colour))
+            if (last - w) % 2 == 0 and s_index == len(series) - 1:
+                parts.append(text(left + w * slot + slot / 2, base + 16, weeks[w][:6], size=10, anchor="middle", colour=MUTED))
     parts.append("</svg>")
     return "\n".join(parts)
