@@ -117,8 +117,8 @@ async def create_campaign(request: Request) -> Response:
     form = await checked_form(request)
     _ = gettext_for(request)
     create = campaigns.create_campaign(
-        group, str(form.get("slug", "")).strip().lower()[:64], str(form.get("name", ""))[:200],
-        hashtags=str(form.get("hashtags", "")).replace(",", " ").split()[:20], goal=str(form.get("goal", ""))[:2000],
+        group, str(form.get("slug", "")).strip().lower()[:64], str(form.get("name", ""))[:201],
+        hashtags=str(form.get("hashtags", "")).replace(",", " ").split()[:20], goal=str(form.get("goal", ""))[:campaigns.MAX_GOAL + 1],
         starts_at=_date(form.get("starts")), ends_at=_date(form.get("ends")),
         donation_url=str(form.get("donation_url", ""))[:1024] or None, target=_int(form.get("target")),
         unit=str(form.get("unit", ""))[:16], by=account,
@@ -167,7 +167,7 @@ async def create_call(request: Request) -> Response:
         await calls.create_call(
             group, what=str(form.get("what", "")), where=str(form.get("where", "")), when=str(form.get("when", "")),
             time_zone=str(form.get("time_zone", "")) or None,
-            details=str(form.get("details", ""))[:5000], needed=_int(form.get("needed"), 0) or 0,
+            details=str(form.get("details", ""))[:5001], needed=_int(form.get("needed"), 0) or 0,
             kind=str(form.get("kind", "shift")), campaign=campaign,
             non_members="ignore" if form.get("non_members") == "ignore" else "apart", image=image, by=account,
         )
