@@ -28,6 +28,7 @@ from web import campaign_console, campaign_pages, console_organisers, console_se
 from web import decision_pages, gathering_console, gathering_pages, library_pages
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
+from web.activity import ActivityCache
 from web.loopback import LoopbackAliases
 from web.pagecache import PageCache
 from web.proxies import ClientAddressMiddleware, TrustedProxies
@@ -160,4 +161,5 @@ def create_app(
     app.state.catalogs = i18n.Catalogs.load()
     app.state.templates = build_templates(settings)
     app.state.page_cache = PageCache()
+    app.state.activity_cache = ActivityCache()
     return app

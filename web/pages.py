@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from babel.dates import format_date
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -24,11 +23,11 @@ from hub import __version__
 from hub.errors import Gone, NotFound
 from hub.models import Account, Collaboration, Group, Post, RemoteActor
 from hub.places import locate
-from hub.services import activity, alerts, announcements, collaborations, directory, groups, members, moderation, posts
-from web.charts import weekly_svg
+from hub.services import alerts, announcements, collaborations, directory, groups, members, moderation, posts
+from web.activity import activity_section
 from web.gathering_pages import gathering_section
 from web.graph import Partner, collaboration_svg
-from web.i18n import gettext_for, language_of
+from web.i18n import gettext_for
 from web.pagecache import cached_page
 from web.rendering import error_page, render
 from web.sessions import current_account
@@ -74,19 +73,6 @@ PAGE_SIZE = 20
 def _before(request: Request) -> int | None:
     raw = request.query_params.get("before", "")
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
-
-
-async def activity_section(request: Request, group: Group, *, public_only: bool) -> dict[str, object]:
-    """The weekly activity chart (inline SVG) and its text alternative: posts and new members per week."""
-    _ = gettext_for(request)
-    weeks = await activity.weekly_activity(group, public_only=public_only)
-    labels = [format_date(w.starts, "d MMM", locale=language_of(request)) for w in weeks]
-    posts_total, members_total = sum(w.posts for w in weeks), sum(w.members for w in weeks)
-    description = _("Posts and new members per week over the last %(weeks)d weeks: %(posts)d posts, %(members)d new members.") % {
-        "weeks": len(weeks), "posts": posts_total, "members": members_total}
-    svg = weekly_svg(_("Activity per week"), labels, [(_("Posts"), [w.posts for w in weeks]), (_("New members"), [w.members for w in weeks])],
-                     description=description)
-    return {"activity_svg": svg, "activity_weeks": list(zip(labels, weeks)), "activity_description": description}
 
 
 async def group_page(request: Request, group: Group, *, status: int = 200, **extra: object) -> Response:

@@ -14,6 +14,8 @@ from hub.models import Membership, Peer, Post, RemoteActor
 from hub.services import activity
 from hub.settings import load_settings
 from hub.errors import SettingsError
+from hub import changes
+from web.activity import SECONDS, ActivityCache
 from web.pages import PAGE_SIZE
 
 pytestmark = pytest.mark.db
@@ -190,3 +192,21 @@ async def test_favicon(web) -> None:
     assert response.status_code == 301 and response.headers["location"].endswith("/static/favicon.svg")
     assert (await web.client.get("/static/favicon.svg")).status_code == 200
     assert 'rel="icon"' in (await web.client.get("/")).text
+
+
+async def test_activity_cache_reuses_counts_until_a_change_or_expiry(web) -> None:
+    """Weekly counts are reused while fresh; a change made by this process or SECONDS passing rereads them."""
+    alice = await web.person("alice")
+    group = await web.group_with("climate", role_of={alice: "member"})
+    clock = [100.0]
+    cache = ActivityCache(clock=lambda: clock[0])
+    assert sum(w.posts for w in await cache.weeks(group, public_only=True)) == 0
+    await Post.create(group=group, author=alice, uri="https://social.example/notes/quiet", object_type="Note",
+                      thread_uri="https://social.example/notes/quiet", content_html="<p>quiet</p>", visibility="public",
+                      state="published", published_at=now(), activity_json="{}")  # no domain event: another process's write
+    assert sum(w.posts for w in await cache.weeks(group, public_only=True)) == 0
+    clock[0] += SECONDS
+    assert sum(w.posts for w in await cache.weeks(group, public_only=True)) == 1
+    await post(group, alice, "Counted at once", n=2)
+    changes.note("content")
+    assert sum(w.posts for w in await cache.weeks(group, public_only=True)) == 2
