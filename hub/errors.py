@@ -46,8 +46,8 @@ class PermissionDenied(HubError):
 class Refused(PermissionDenied):
     """A post the group does not share; ``code`` is one of hub.services.refusals.REASONS."""
 
-    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
-        super().__init__(message, field=field)
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
         self.code = code
 
 
@@ -83,7 +83,7 @@ class NotMigrated(HubError):
 
 
 class ImageRejected(InvalidInput):
-    """An uploaded image was refused; ``code`` says why (``empty``, ``too_large``, ``type``, ``pixels``, ``unreadable``)."""
+    """An uploaded image was refused; ``code`` says why (``empty``, ``too_large``, ``type``, ``pixels``, ``unreadable``; the console also uses ``missing``: no file chosen)."""
 
     def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
         super().__init__(message, field=field)
