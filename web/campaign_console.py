@@ -21,7 +21,7 @@ from web.console import back as console_back
 from web.console import carry_out, console_group, report_error
 from web.csrf import checked_form
 from web.errors import UploadRejected
-from web.i18n import gettext_for
+from web.i18n import gettext_for, ngettext_for
 from web.rendering import flash, render
 
 UPLOAD_SLACK = 64 * 1024
@@ -198,7 +198,9 @@ async def send_alert(request: Request) -> Response:
     except HubError as exc:
         report_error(request, exc)
         return back(request)
-    flash(request, _("The alert is pinned and goes to %(count)d members who asked for alerts.") % {"count": alert.recipients})
+    flash(request, ngettext_for(request)("The alert is pinned and goes to %(count)d member who asked for alerts.",
+                                         "The alert is pinned and goes to %(count)d members who asked for alerts.",
+                                         alert.recipients) % {"count": alert.recipients})
     return back(request)
 
 

@@ -27,7 +27,7 @@ from hub.services import alerts, announcements, collaborations, directory, group
 from web.activity import activity_section
 from web.gathering_pages import gathering_section
 from web.graph import Partner, collaboration_svg
-from web.i18n import gettext_for
+from web.i18n import gettext_for, ngettext_for
 from web.pagecache import cached_page
 from web.rendering import error_page, render
 from web.sessions import current_account
@@ -248,8 +248,12 @@ async def collaboration_map(request: Request) -> Response:
     collab, partners, host = await _collaboration(request)
     _ = gettext_for(request)
     located = [p for p in partners if p.located]
-    description = _("%(name)s: %(groups)d partner groups on a world map, in %(places)d places") % {
-        "name": collab.group.name, "groups": len(located), "places": len({(p.latitude, p.longitude) for p in located}),
+    ngettext = ngettext_for(request)
+    places = len({(p.latitude, p.longitude) for p in located})
+    description = _("%(name)s: %(groups)s on a world map, %(places)s") % {
+        "name": collab.group.name,
+        "groups": ngettext("%(count)d partner group", "%(count)d partner groups", len(located)) % {"count": len(located)},
+        "places": ngettext("in %(count)d place", "in %(count)d places", places) % {"count": places},
     }
     svg = collaboration_svg(collab.group.name, partners, description=description, host=host)
     return Response(svg, media_type="image/svg+xml", headers={
