@@ -7,8 +7,10 @@ members-only Note (federation.features.members_only), which carries the images o
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from federation.campaign_objects import attachments_of
@@ -46,6 +48,24 @@ def post_media(post: Post) -> PostMedia:
         return PostMedia()
     tags = [t for t in dict.fromkeys(hashtags(obj)) if TAG_RE.match(t)][:MAX_TAGS_SHOWN]
     return PostMedia(attachments_of(obj), tags)
+
+
+_HASHTAG_LINK = re.compile(r'<a ([^>]*?)href="[^"]*"([^>]*\bclass="[^"]*\bhashtag\b[^"]*"[^>]*)>#(?:<span>)?([^<#\s]{1,64})(?:</span>)?</a>')
+
+
+def link_hashtags(content_html: str, tag_url: Callable[[str], str]) -> str:
+    """Sanitised post HTML whose hashtag links (``class="… hashtag"``, as Mastodon writes them) lead to ``tag_url(tag)``
+    (the group's hashtag page) instead of the author's server; other links are left as they are."""
+    if "hashtag" not in content_html:
+        return content_html
+
+    def local(match: re.Match) -> str:
+        tag = match.group(3).casefold()
+        if not TAG_RE.match(tag):
+            return match.group(0)
+        return f'<a {match.group(1)}href="{html.escape(tag_url(tag))}"{match.group(2)}>#<span>{match.group(3)}</span></a>'
+
+    return _HASHTAG_LINK.sub(local, content_html)
 
 
 def hashtag_pattern(tag: str) -> str:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.datastructures import URL, URLPath
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from federation.post_media import post_media
+from federation.post_media import link_hashtags, post_media
 from federation.sanitize import plain_text, render_local_text
 from hub import __version__
 from hub.models import RemoteActor
@@ -85,4 +87,11 @@ def build_templates(settings: Settings) -> Jinja2Templates:
 
     templates.env.globals["url_for"] = url_for
     templates.env.globals.update(post_media=post_media, avatar_url=avatar_url)
+
+    def local_hashtags(content_html: str, slug: str) -> Markup:
+        """A post's sanitised HTML with its hashtag links leading to the group's hashtag page."""
+        base = f"{settings.base_url}/groups/{slug}/tags/"
+        return Markup(link_hashtags(content_html or "", lambda tag: base + quote(tag)))
+
+    templates.env.filters["local_hashtags"] = local_hashtags
     return templates

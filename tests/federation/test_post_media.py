@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from federation.post_media import PostMedia, hashtag_pattern, post_media
+from federation.post_media import PostMedia, hashtag_pattern, link_hashtags, post_media
 from hub.models import Post
 
 
@@ -36,3 +36,16 @@ def test_hashtag_pattern_is_the_json_name() -> None:
     """The lookup string is the Hashtag's name as JSON writes it."""
     assert hashtag_pattern("climate") == '"#climate"'
     assert hashtag_pattern("ação") == '"#ação"'
+
+
+def test_hashtag_links_lead_to_the_local_page() -> None:
+    """Mastodon's hashtag links point at the group's hashtag page; mentions and other links are untouched."""
+    content = ('<p>March <a href="https://m.example/tags/ClimateStrike" class="mention hashtag" rel="nofollow noopener noreferrer">'
+               '#<span>ClimateStrike</span></a> with <span class="h-card"><a href="https://m.example/@ann" class="u-url mention" '
+               'rel="nofollow noopener noreferrer">@<span>ann</span></a></span> <a href="https://m.example/x" '
+               'rel="nofollow noopener noreferrer">link</a> <a href="https://m.example/tags/x" class="hashtag">#<span>bad&lt;</span></a></p>')
+    out = link_hashtags(content, lambda tag: f"/groups/climate/tags/{tag}")
+    assert '<a href="/groups/climate/tags/climatestrike" class="mention hashtag" rel="nofollow noopener noreferrer">#<span>ClimateStrike</span></a>' in out
+    assert 'href="https://m.example/@ann"' in out and 'href="https://m.example/x"' in out
+    assert 'href="https://m.example/tags/x"' in out  # not a word: left as it was
+    assert link_hashtags("<p>no tags</p>", lambda tag: "/") == "<p>no tags</p>"
