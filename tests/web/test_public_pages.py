@@ -12,6 +12,7 @@ import pytest
 from hub.clock import now
 from hub.models import Membership, Peer, Post, RemoteActor
 from hub.services import activity
+from hub.services import posts as posts_service
 from hub.settings import load_settings
 from hub.errors import SettingsError
 from hub import changes
@@ -210,3 +211,16 @@ async def test_activity_cache_reuses_counts_until_a_change_or_expiry(web) -> Non
     await post(group, alice, "Counted at once", n=2)
     changes.note("content")
     assert sum(w.posts for w in await cache.weeks(group, public_only=True)) == 2
+
+
+async def test_search_looks_through_the_newest_posts_only(web, monkeypatch) -> None:
+    """A text search reads rows, so it is bounded: only the newest SEARCH_WINDOW posts (before ?before=) are searched."""
+    monkeypatch.setattr(posts_service, "SEARCH_WINDOW", 3)
+    alice = await web.person("alice")
+    group = await web.group_with("climate", role_of={alice: "member"})
+    for n in range(5):
+        await post(group, alice, f"Needle {n}", n=n)
+    found = await posts_service.recent_posts(group, text="needle")
+    assert [p.content_html for p in found] == ["<p>Needle 4</p>", "<p>Needle 3</p>", "<p>Needle 2</p>"]
+    older = await posts_service.recent_posts(group, text="needle", before_id=found[-1].id)
+    assert [p.content_html for p in older] == ["<p>Needle 1</p>", "<p>Needle 0</p>"]
