@@ -66,6 +66,8 @@ def group_actor(group: Group, urls: Urls, *, member_count: int | None = None) ->
         doc["assertionMethod"] = proofs.assertion_method(urls.group(slug), group.proof_key_pem)
     if group.icon_path:
         doc["icon"] = {"type": "Image", "url": f"{urls.base}/media/{group.icon_path}"}
+    if group.header_path:
+        doc["image"] = {"type": "Image", "url": f"{urls.base}/media/{group.header_path}"}
     place = locate(group.city, group.country) if group.country else None
     if place is not None:
         # AS2 Place: partners draw the group on their collaboration maps from it.

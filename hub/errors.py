@@ -66,7 +66,12 @@ class Conflict(HubError):
 
 
 class InvalidInput(HubError):
-    """A value given to the domain is malformed."""
+    """A value given to the domain is malformed; ``field`` names the form field it came from, when one did
+    (forms show the message next to that field)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class RateLimited(HubError):
@@ -88,8 +93,8 @@ class NotMigrated(HubError):
 
 
 class ImageRejected(InvalidInput):
-    """An uploaded image was refused; ``code`` says why (``empty``, ``too_large``, ``type``, ``pixels``, ``unreadable``)."""
+    """An uploaded image was refused; ``code`` says why (``empty``, ``too_large``, ``type``, ``pixels``, ``unreadable``; the console also uses ``missing``: no file chosen)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
         self.code = code

@@ -82,6 +82,8 @@ class Settings:
     """CIDRs of reverse proxies whose X-Forwarded-For names the client (empty: forwarding headers ignored)."""
     metrics_token: str | None = None
     """Bearer token /metrics requires; unset: /metrics answers only to loopback and private addresses."""
+    suggested_servers: tuple[str, ...] = ("mastodon.social", "mas.to", "fosstodon.org")
+    """HUB_SUGGESTED_SERVERS: fediverse servers a visitor without an account is offered to sign up on (host names)."""
     redis_url: str | None = None
     """redis://HOST[:PORT][/DB]: where processes sharing a PostgreSQL count the inbox's rate budgets (unset: in PostgreSQL)."""
     smtp: SmtpSettings | None = None
@@ -182,6 +184,16 @@ def _software_names(env: Mapping[str, str]) -> tuple[str, ...]:
     return names
 
 
+def _servers(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("HUB_SUGGESTED_SERVERS")
+    if raw is None:
+        return Settings.suggested_servers
+    names = tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+    if len(names) > 12 or not all(_DOMAIN_RE.match(name) and "." in name for name in names):
+        raise SettingsError("HUB_SUGGESTED_SERVERS", raw, "at most 12 comma-separated server names such as mastodon.social,mas.to (empty: none)")
+    return names
+
+
 def _per_minute(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -248,7 +260,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         "HUB_DOMAIN", "HUB_SCHEME", "HUB_DATABASE_URL", "HUB_DATA_DIR", "HUB_ALLOW_PRIVATE_ADDRESSES",
         "HUB_AUTHORIZED_FETCH", "HUB_OPEN_GROUP_CREATION", "HUB_LOG_LEVEL",
         "HUB_REFUSE_LEAKY_SOFTWARE", "HUB_INBOX_RATE_PER_ACTOR", "HUB_INBOX_RATE_PER_HOST",
-        "HUB_TRUSTED_PROXIES", "HUB_METRICS_TOKEN", "HUB_REDIS_URL",
+        "HUB_TRUSTED_PROXIES", "HUB_METRICS_TOKEN", "HUB_REDIS_URL", "HUB_SUGGESTED_SERVERS",
         "HUB_SMTP_HOST", "HUB_SMTP_PORT", "HUB_SMTP_FROM", "HUB_SMTP_USERNAME", "HUB_SMTP_PASSWORD", "HUB_SMTP_SECURITY",
     }
     return Settings(
@@ -265,7 +277,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         inbox_rate_per_host=_per_minute(env, "HUB_INBOX_RATE_PER_HOST", 1200),
         trusted_proxies=_cidrs(env.get("HUB_TRUSTED_PROXIES", ""), "HUB_TRUSTED_PROXIES"),
         metrics_token=_token(env, "HUB_METRICS_TOKEN"),
-        redis_url=_redis_url(env.get("HUB_REDIS_URL", "").strip()),
+        redis_url=_redis_url(env.get("HUB_REDIS_URL", "HUB_SUGGESTED_SERVERS", "").strip()),
         smtp=_smtp(env, domain),
         extra={k: v for k, v in env.items() if k.startswith("HUB_") and k not in known},
     )

@@ -29,6 +29,7 @@ from web import decision_pages, gathering_console, gathering_pages, library_page
 from web import admin_console, admin_groups
 from web.rendering import exception_handlers
 from web.inboxlane import InboxLane
+from web.activity import ActivityCache
 from web.loopback import LoopbackAliases
 from web.fragments import FragmentCache
 from web.moved import MovedGroups
@@ -69,7 +70,8 @@ def routes() -> list:
         Route("/console/groups", console.create_group, methods=["POST"], name="console_create_group"),
         Route(group_console, console.group_home, name="console_group"),
         Route(f"{group_console}/profile", console.update_profile, methods=["POST"], name="console_profile"),
-        Route(f"{group_console}/avatar", console.upload_avatar, methods=["POST"], name="console_avatar"),
+        Route(f"{group_console}/avatar", console.upload_image, methods=["POST"], name="console_avatar"),
+        Route(f"{group_console}/image/{{kind}}", console.upload_image, methods=["POST"], name="console_image"),
         Route(f"{group_console}/members", console.members_page, name="console_members"),
         Route(f"{group_console}/members/{{membership_id:int}}/role", console.member_role, methods=["POST"], name="console_member_role"),
         Route(f"{group_console}/members/{{membership_id:int}}/{{action}}", console.member_action, methods=["POST"], name="console_member_action"),
@@ -86,6 +88,7 @@ def routes() -> list:
         Route("/groups/{slug}", pages.group, name="group"),
         Route("/groups/{slug}/join", join.join, methods=["POST"], name="join"),
         Route("/groups/{slug}/moderation", pages.moderation_log, name="moderation_log"),
+        Route("/groups/{slug}/tags/{tag}", pages.hashtag, name="hashtag"),
         Route("/groups/{slug}/feed.rss", feeds.rss, name="feed_rss"),
         Route("/groups/{slug}/feed.atom", feeds.atom, name="feed_atom"),
         *gathering_pages.routes(),
@@ -114,6 +117,7 @@ def routes() -> list:
         Route("/nodeinfo/{version}", discovery_endpoints.nodeinfo),
         Route("/metrics", metrics.metrics),
         Route("/healthz", health.healthz),
+        Route("/favicon.ico", pages.favicon),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
@@ -166,4 +170,5 @@ def create_app(
     app.state.templates = build_templates(settings)
     app.state.page_cache = PageCache()
     app.state.fragments = FragmentCache()
+    app.state.activity_cache = ActivityCache()
     return app

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.errors import HubError, InvalidInput, NotFound
+from hub.errors import HubError, ImageRejected, InvalidInput, NotFound
 from hub.models import Alert, CampaignPost, MediaFile
 from hub.services import alerts, board, calls, campaigns, media
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
@@ -21,7 +21,7 @@ from web.console import back as console_back
 from web.console import carry_out, console_group, report_error
 from web.csrf import checked_form
 from web.errors import UploadRejected
-from web.i18n import gettext_for
+from web.i18n import gettext_for, ngettext_for
 from web.rendering import flash, render
 
 UPLOAD_SLACK = 64 * 1024
@@ -99,7 +99,7 @@ async def uploaded_image(request: Request, form) -> MediaFile | None:
     try:
         return await media.store_image(request.app.state.settings.data_dir, data, str(form.get("alt", "")))
     except InvalidInput as exc:
-        raise UploadRejected(str(exc)) from None
+        raise UploadRejected(str(exc), field="image" if isinstance(exc, ImageRejected) else "alt") from None
 
 
 async def upload_form(request: Request):
@@ -117,8 +117,8 @@ async def create_campaign(request: Request) -> Response:
     form = await checked_form(request)
     _ = gettext_for(request)
     create = campaigns.create_campaign(
-        group, str(form.get("slug", "")).strip().lower()[:64], str(form.get("name", ""))[:200],
-        hashtags=str(form.get("hashtags", "")).replace(",", " ").split()[:20], goal=str(form.get("goal", ""))[:2000],
+        group, str(form.get("slug", "")).strip().lower()[:64], str(form.get("name", ""))[:201],
+        hashtags=str(form.get("hashtags", "")).replace(",", " ").split()[:20], goal=str(form.get("goal", ""))[:campaigns.MAX_GOAL + 1],
         starts_at=_date(form.get("starts")), ends_at=_date(form.get("ends")),
         donation_url=str(form.get("donation_url", ""))[:1024] or None, target=_int(form.get("target")),
         unit=str(form.get("unit", ""))[:16], by=account,
@@ -167,7 +167,7 @@ async def create_call(request: Request) -> Response:
         await calls.create_call(
             group, what=str(form.get("what", "")), where=str(form.get("where", "")), when=str(form.get("when", "")),
             time_zone=str(form.get("time_zone", "")) or None,
-            details=str(form.get("details", ""))[:5000], needed=_int(form.get("needed"), 0) or 0,
+            details=str(form.get("details", ""))[:5001], needed=_int(form.get("needed"), 0) or 0,
             kind=str(form.get("kind", "shift")), campaign=campaign,
             non_members="ignore" if form.get("non_members") == "ignore" else "apart", image=image, by=account,
         )
@@ -198,7 +198,9 @@ async def send_alert(request: Request) -> Response:
     except HubError as exc:
         report_error(request, exc)
         return back(request)
-    flash(request, _("The alert is pinned and goes to %(count)d members who asked for alerts.") % {"count": alert.recipients})
+    flash(request, ngettext_for(request)("The alert is pinned and goes to %(count)d member who asked for alerts.",
+                                         "The alert is pinned and goes to %(count)d members who asked for alerts.",
+                                         alert.recipients) % {"count": alert.recipients})
     return back(request)
 
 

@@ -18,6 +18,7 @@ from hub.models import Account, Group, Membership, Post
 from hub.services import directory, groups, instance, media, members, moderation, profiles
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
 from hub.timezones import zone_names
+from web import form_errors
 from web.csrf import checked_form
 from web.errors import UploadRejected
 from web.i18n import gettext_for
@@ -76,17 +77,19 @@ async def index(request: Request) -> Response:
     )
 
 
+PROFILE_FIELDS = ("name", "summary", "rules", "join_policy", "posting_mode", "language", "time_zone", "city", "country")
+IMAGE_KINDS = {"avatar": media.AVATAR_MAX_BYTES, "header": media.HEADER_MAX_BYTES}
+
+
 async def create_group(request: Request) -> Response:
-    """POST /console/groups: create a group owned by the signed-in account."""
+    """POST /console/groups: create a group owned by the signed-in account; refused values come back in the form
+    (status 400) with the error next to its field."""
     account = await require_account(request)
     form = await checked_form(request)
     settings = request.app.state.settings
-    values = {
-        "slug": str(form.get("slug", "")).strip().lower()[:64],
-        "name": str(form.get("name", "")).strip()[:200],
-        "summary": str(form.get("summary", ""))[:5000],
-        "closed": form.get("closed") == "on",
-    }
+    typed = {"slug": "", "name": "", "summary": ""} | form_errors.typed(form, ("slug", "name", "summary"))
+    values = {"slug": typed["slug"].strip().lower(), "name": typed["name"].strip(), "summary": typed["summary"],
+              "closed": form.get("closed") == "on"}
     try:
         open_creation = await instance.open_group_creation(settings.open_group_creation)
         group = await profiles.create_group_for(account, **values, open_group_creation=open_creation)
@@ -95,73 +98,85 @@ async def create_group(request: Request) -> Response:
     except HubError as exc:
         return await render(
             request, "console/index.html", status=400,
-            organised=await directory.organised_groups(account), may_create=True, form=values,
-            create_error=f"{domain_error_title(request, exc)}: {exc}",
+            organised=await directory.organised_groups(account), may_create=True, form={**typed, "closed": values["closed"]},
+            errors=form_errors.field_errors(request, exc),
         )
     _ = gettext_for(request)
     flash(request, _("The group was created."))
     return RedirectResponse(f"/console/groups/{group.slug}", status_code=303)
 
 
-async def group_home(request: Request) -> Response:
-    """GET /console/groups/{slug}: the profile form, the avatar and a summary of what waits."""
-    account, group, role = await console_group(request)
+async def _profile_page(request: Request, group: Group, role: str, *, status: int = 200, values: dict | None = None,
+                        errors: dict[str, str] | None = None) -> Response:
     pending = await members.list_members(group, state="pending")
-    return await render(request, "console/profile.html", group=group, role=role, pending_count=len(pending), section="profile",
-                        zone_names=zone_names())
+    shown = values if values is not None else {name: getattr(group, name) for name in PROFILE_FIELDS}
+    return await render(request, "console/profile.html", status=status, group=group, role=role, pending_count=len(pending),
+                        section="profile", zone_names=zone_names(), values=shown, errors=errors or {})
+
+
+async def group_home(request: Request) -> Response:
+    """GET /console/groups/{slug}: the profile form, the avatar and header image, and a summary of what waits."""
+    account, group, role = await console_group(request)
+    return await _profile_page(request, group, role)
 
 
 async def update_profile(request: Request) -> Response:
-    """POST /console/groups/{slug}/profile."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    """POST /console/groups/{slug}/profile; a refused value comes back in the form as typed (400), its error next to it."""
+    account, group, role = await console_group(request, ORGANISER_ROLES)
     form = await checked_form(request)
+    values = {name: getattr(group, name) for name in PROFILE_FIELDS} | form_errors.typed(form, PROFILE_FIELDS)
     try:
-        await profiles.update_profile(
-            group, by=account,
-            name=str(form.get("name", ""))[:200], summary=str(form.get("summary", ""))[:5000],
-            rules=str(form.get("rules", ""))[:10000], join_policy=str(form.get("join_policy", group.join_policy)),
-            posting_mode=str(form.get("posting_mode", group.posting_mode)),
-            language=str(form.get("language", group.language)), time_zone=str(form.get("time_zone", group.time_zone)),
-            city=str(form.get("city", group.city))[:200], country=str(form.get("country", group.country))[:10],
-        )
+        await profiles.update_profile(group, by=account, **values)
     except (NotFound, PermissionDenied):
         raise
     except HubError as exc:
-        report_error(request, exc)
-        return back(request)
+        return await _profile_page(request, group, role, status=400, values=values, errors=form_errors.field_errors(request, exc))
     _ = gettext_for(request)
     flash(request, _("The profile was saved."))
     return back(request)
 
 
-async def upload_avatar(request: Request) -> Response:
-    """POST /console/groups/{slug}/avatar: a PNG, JPEG, GIF or WebP image of at most 1 MiB, stored cleaned (hub.services.media)."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+def _image_messages(request: Request, kind: str) -> dict[str, str]:
     _ = gettext_for(request)
+    return {
+        "empty": _("The file is empty."),
+        "too_large": _("The image is larger than 1 MiB.") if kind == "avatar" else _("The image is larger than 2 MiB."),
+        "type": _("Only PNG, JPEG, GIF and WebP images are accepted."),
+        "missing": _("Choose an image file to upload."),
+    }
+
+
+async def upload_image(request: Request) -> Response:
+    """POST /console/groups/{slug}/image/{avatar,header} (and the older …/avatar): a PNG, JPEG, GIF or WebP image
+    (avatar at most 1 MiB, header 2 MiB), stored cleaned of its metadata (hub.services.media). A refused file gives
+    the profile page again (400) with the error next to the file field."""
+    account, group, role = await console_group(request, ORGANISER_ROLES)
+    kind = request.path_params.get("kind", "avatar")
+    if kind not in IMAGE_KINDS:
+        raise NotFound("a group has an avatar and a header image")
+    limit = IMAGE_KINDS[kind]
+    messages = _image_messages(request, kind)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > media.AVATAR_MAX_BYTES + 64 * 1024:
-        raise UploadRejected(_("The image is larger than 1 MiB."))
+    if declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise UploadRejected(messages["too_large"])
     form = await checked_form(request, max_part_size=64 * 1024)
-    upload = form.get("avatar")
-    if upload is None or isinstance(upload, str):
-        raise UploadRejected(_("Choose an image file to upload."))
+    upload = form.get(kind)
     data_dir = request.app.state.settings.data_dir
+    store = media.store_avatar if kind == "avatar" else media.store_header
     try:
-        name = media.store_avatar(data_dir, await upload.read(media.AVATAR_MAX_BYTES + 1))
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            raise ImageRejected("missing", "no file was chosen")
+        name = store(data_dir, await upload.read(limit + 1))
     except ImageRejected as exc:
-        messages = {
-            "empty": _("The file is empty."),
-            "too_large": _("The image is larger than 1 MiB."),
-            "type": _("Only PNG, JPEG, GIF and WebP images are accepted."),
-        }
-        raise UploadRejected(messages.get(exc.code, str(exc))) from None
+        return await _profile_page(request, group, role, status=400, errors={kind: messages.get(exc.code, str(exc))})
     try:
-        previous = await profiles.set_icon(group, name, by=account)
+        previous = await profiles.set_image(group, kind, name, by=account)
     except HubError:
         media.discard(data_dir, name)
         raise
     media.discard(data_dir, previous)
-    flash(request, _("The avatar was changed."))
+    _ = gettext_for(request)
+    flash(request, _("The avatar was changed.") if kind == "avatar" else _("The header image was changed."))
     return back(request)
 
 

@@ -128,7 +128,7 @@ async def open_decision(request: Request) -> Response:
     try:
         zone = str(form.get("timezone", "UTC")).strip()[:64] or "UTC"
         await decisions.open_decision(
-            group, question=str(form.get("question", ""))[:600], details=str(form.get("details", ""))[:decisions.MAX_DETAILS + 1],
+            group, question=str(form.get("question", ""))[:decisions.MAX_QUESTION + 1], details=str(form.get("details", ""))[:decisions.MAX_DETAILS + 1],
             options=str(form.get("options", ""))[:5000].splitlines(), multiple=form.get("multiple") == "on",
             changeable=form.get("final") != "on", closes_at=decisions.closing_time(str(form.get("closes", "")), zone),
             timezone=zone, quorum=_quorum(form.get("quorum")), by=account,

@@ -24,7 +24,11 @@ class SignInRequired(WebError):
 
 
 class UploadRejected(WebError):
-    """An upload was refused; the message says why (already translated)."""
+    """An upload was refused; the message says why (already translated); ``field`` names the form field, when known."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class BodyTooLarge(WebError):

@@ -2,8 +2,9 @@
 
 Same rules as ``web.console``: signed-in organiser, CSRF-checked form, one service call,
 post/redirect/get with a one-time notice. Times are typed in the event's time zone; an image
-needs its alt text. Errors (an end before the start, an unknown time zone…) come back as a notice
-and nothing is stored.
+needs its alt text. Errors (a malformed date, an end before the start, an unknown time zone, a file
+that is not an image…) give the page again (400) with the form as typed and the error next to its
+field (web.form_errors); nothing is stored.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.errors import HubError, InvalidInput, NotFound
+from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from hub.models import Rsvp
 from hub.services import gatherings, rsvps
 from hub.services.gatherings import Details, Place
 from hub.services.members import ORGANISER_ROLES
 from web.campaign_console import upload_form, uploaded_image
 from web.console import back as console_back
-from web.console import carry_out, console_group, report_error
+from web import form_errors
+from web.console import carry_out, console_group
 from web.csrf import checked_form
+from web.errors import UploadRejected
 from web.i18n import gettext_for
 from web.rendering import flash, render
 
@@ -46,8 +49,13 @@ def back(request: Request) -> RedirectResponse:
     return console_back(request, SECTION)
 
 
+FIELDS = ("title", "description", "starts", "ends", "timezone", "place_name", "street", "postal_code", "locality", "region",
+          "country", "latitude", "longitude", "online_url", "capacity", "join_mode", "remind", "alt")
+
+
 def _text(form, key: str, limit: int = 300) -> str:
-    return str(form.get(key, ""))[:limit]
+    """The field as typed, one character over its limit at most: a longer text reaches the service, which refuses it."""
+    return str(form.get(key, ""))[:limit + 1]
 
 
 def _local(form, key: str) -> datetime:
@@ -55,7 +63,7 @@ def _local(form, key: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
+        raise InvalidInput(f"{text[:40]!r} is not a date and time (YYYY-MM-DDTHH:MM)", field=key) from None
     return moment.replace(tzinfo=None)
 
 
@@ -66,7 +74,7 @@ def _number(form, key: str, kind=int):
     try:
         return kind(text)
     except ValueError:
-        raise InvalidInput(f"{key.replace('_', ' ')} {text!r} is not a number") from None
+        raise InvalidInput(f"{key.replace('_', ' ')} {text[:32]!r} is not a number", field=key) from None
 
 
 def _minutes(form) -> tuple[int, ...]:
@@ -74,7 +82,7 @@ def _minutes(form) -> tuple[int, ...]:
     if not text:
         return ()
     if not all(part.isdigit() for part in text):
-        raise InvalidInput("reminders are whole numbers of minutes before the start, such as 1440 60")
+        raise InvalidInput("reminders are whole numbers of minutes before the start, such as 1440 60", field="remind")
     return tuple(int(part) for part in text)
 
 
@@ -94,9 +102,16 @@ def details_from(form) -> Details:
 async def console_page(request: Request) -> Response:
     """GET /console/groups/{slug}/events: the group's events with their counts and answers awaiting approval."""
     account, group, role = await console_group(request, ORGANISER_ROLES)
+    return await _page(request, group, role)
+
+
+async def _page(request: Request, group, role: str, *, status: int = 200, typed_for: str | int | None = None,
+                typed: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> Response:
+    """The events console; ``typed`` are the values of the form ``typed_for`` ("new" or an event id) as typed, ``errors`` its field errors."""
     rows = await gatherings.list_gatherings(group)
     return await render(
-        request, "gathering/console.html", group=group, role=role, section="events", events=rows,
+        request, "gathering/console.html", status=status, group=group, role=role, section="events", events=rows,
+        typed_for=typed_for, typed=typed or {}, errors=errors or {},
         tallies={g.id: await rsvps.counts(g) for g in rows}, people={g.id: await rsvps.people(g) for g in rows},
         local_input=lambda g, moment: moment.astimezone(gatherings.time_zone(g.timezone)).strftime("%Y-%m-%dT%H:%M"),
         place_of=gatherings.place_of,
@@ -105,14 +120,17 @@ async def console_page(request: Request) -> Response:
 
 async def create_event(request: Request) -> Response:
     """POST …/events: a new event, published to members' servers (Event and poll)."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    account, group, role = await console_group(request, ORGANISER_ROLES)
     form = await upload_form(request)
     _ = gettext_for(request)
     try:
-        await gatherings.create_gathering(group, details_from(form), image=await uploaded_image(request, form), by=account)
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request)
+        details = details_from(form)
+        await gatherings.create_gathering(group, details, image=await uploaded_image(request, form), by=account)
+    except (HubError, UploadRejected) as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        return await _page(request, group, role, status=400, typed_for="new", typed=dict.fromkeys(FIELDS, "") | form_errors.typed(form, FIELDS),
+                           errors=form_errors.field_errors(request, exc))
     request.app.state.federation.wake_worker()
     flash(request, _("The event was created and sent to the members."))
     return back(request)
@@ -120,15 +138,18 @@ async def create_event(request: Request) -> Response:
 
 async def edit_event(request: Request) -> Response:
     """POST …/events/{id}/edit: change an event; a new time or place reaches people going by direct message."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    account, group, role = await console_group(request, ORGANISER_ROLES)
     form = await upload_form(request)
     _ = gettext_for(request)
+    gathering = await gatherings.get_gathering(request.path_params["event_id"], group=group)
     try:
-        gathering = await gatherings.get_gathering(request.path_params["event_id"], group=group)
-        changed = await gatherings.edit_gathering(gathering, details_from(form), image=await uploaded_image(request, form), by=account)
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request)
+        details = details_from(form)
+        changed = await gatherings.edit_gathering(gathering, details, image=await uploaded_image(request, form), by=account)
+    except (HubError, UploadRejected) as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        return await _page(request, group, role, status=400, typed_for=gathering.id, typed=dict.fromkeys(FIELDS, "") | form_errors.typed(form, FIELDS),
+                           errors=form_errors.field_errors(request, exc))
     request.app.state.federation.wake_worker()
     flash(request, _("The event was changed.") if changed else _("Nothing changed."))
     return back(request)

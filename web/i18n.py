@@ -86,6 +86,11 @@ def gettext_for(request: Request):
     return translations_of(request).gettext
 
 
+def ngettext_for(request: Request):
+    """The ``ngettext`` function of the request's language (CLDR plural forms), for counted messages built in Python."""
+    return translations_of(request).ngettext
+
+
 @pass_context
 def _template_gettext(context: Context, message: str) -> str:
     request = context.get("request")

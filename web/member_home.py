@@ -15,7 +15,7 @@ from starlette.routing import Route
 from hub.errors import HubError
 from hub.services import alerts, calls, groups, member_home, members, sessions
 from web.csrf import checked_form
-from web.i18n import gettext_for
+from web.i18n import gettext_for, ngettext_for
 from web.rendering import domain_error_title, flash, render
 from web.sessions import current_session, require_account
 
@@ -122,5 +122,6 @@ async def end_other_sessions(request: Request) -> Response:
     await checked_form(request)
     _ = gettext_for(request)
     ended = await sessions.end_others(account, keep=await current_session(request))
-    flash(request, _("You were signed out everywhere else (%(count)d sessions ended).") % {"count": ended})
+    flash(request, ngettext_for(request)("You were signed out everywhere else (%(count)d session ended).",
+                                         "You were signed out everywhere else (%(count)d sessions ended).", ended) % {"count": ended})
     return RedirectResponse("/me", status_code=303)

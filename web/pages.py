@@ -8,12 +8,15 @@ A deleted group's page and actor answer 410 Gone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from federation.endpoints import group_document
+from federation.post_media import TAG_RE, hashtag_pattern, post_media
 from federation.responses import wants_activity_json
 from federation.sanitize import render_local_text
 from hub import __version__
@@ -21,9 +24,10 @@ from hub.errors import Gone, NotFound, Suspended
 from hub.models import Account, Collaboration, Group, Post, RemoteActor
 from hub.places import locate
 from hub.services import alerts, announcements, collaborations, directory, groups, members, moderation, posts
+from web.activity import activity_section
 from web.gathering_pages import gathering_section
 from web.graph import Partner, collaboration_svg
-from web.i18n import gettext_for, language_of
+from web.i18n import gettext_for, language_of, ngettext_for
 from web.pagecache import cached_page
 from web.rendering import error_page, page_zone, render, render_block
 from web.sessions import current_account
@@ -43,6 +47,11 @@ async def home(request: Request) -> Response:
     return await render(request, "home.html", groups=entries, query=query)
 
 
+async def favicon(request: Request) -> Response:
+    """GET /favicon.ico (asked for by browsers and feed readers whatever the page links): the SVG icon."""
+    return RedirectResponse(request.app.state.urls.base + "/static/favicon.svg", status_code=301)
+
+
 async def about(request: Request) -> Response:
     """What this hub is, its rules, how to reach its administrators, its software version.
 
@@ -58,11 +67,22 @@ async def reads_members_posts(request: Request, group: Group) -> bool:
     return account is not None and await members.is_member(group, account)
 
 
-async def group_page(request: Request, group: Group, *, status: int = 200, **extra: object) -> Response:
-    """Render a group's page (also used by the join form to show its outcome).
+PAGE_SIZE = 20
+"""Posts per page of a group's posts (older ones by ``?before=ID``: a stable URL, whatever is posted since)."""
 
-    The main part (posts, counts, alerts, announcements, gatherings) is shared by every reader in the
-    same language, time zone and view (members' or public): kept in web.fragments until content changes.
+
+def _before(request: Request) -> int | None:
+    raw = request.query_params.get("before", "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+async def group_page(request: Request, group: Group, *, status: int = 200, **extra: object) -> Response:
+    """Render a group's page (also used by the join form to show its outcome): newest posts (``?before=ID`` for
+    older ones, ``?q=`` to search them), pinned posts, the weekly activity chart and the ways to join.
+
+    The main part (posts, counts, alerts, announcements, gatherings, the chart) is shared by every reader in
+    the same language, time zone, view (members' or public) and page of posts: kept in web.fragments until
+    content changes.
     """
     member = await reads_members_posts(request, group)
     public = group.visibility == "public" or member
@@ -70,7 +90,7 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
         return await render(request, "group.html", status=status,
                             **{**(await _group_context(request, group, member, public)), **extra})
     key = ("group", group.id, group.updated_at, member, language_of(request),
-           page_zone(await current_account(request), group))
+           page_zone(await current_account(request), group), _query(request), _before(request))
 
     async def main() -> str:
         return await render_block(request, "group.html", "main", **(await _group_context(request, group, member, public)))
@@ -79,16 +99,25 @@ async def group_page(request: Request, group: Group, *, status: int = 200, **ext
                         main_html=await request.app.state.fragments.get(request, key, main))
 
 
+def _query(request: Request) -> str:
+    return " ".join(request.query_params.get("q", "").split())[:100]
+
+
 async def _group_context(request: Request, group: Group, member: bool, public: bool) -> dict:
     """What a group page's main part shows."""
-    recent = await posts.recent_posts(group, limit=20, public_only=not member) if public else []
-    pinned = await directory.pinned_posts(group) if public else []
+    query = _query(request)
+    before = _before(request)
+    recent = await posts.recent_posts(group, limit=PAGE_SIZE + 1, public_only=not member, before_id=before, text=query or None) if public else []
+    pinned = await directory.pinned_posts(group) if public and not (before or query) else []
     count = (await groups.member_counts([group.id])).get(group.id, 0) if public else None  # a private group's size is not public
     return dict(
         group=group,
         summary_html=render_local_text(group.summary),
         rules_html=render_local_text(group.rules),
-        posts=recent,
+        posts=recent[:PAGE_SIZE],
+        older=recent[PAGE_SIZE - 1].id if len(recent) > PAGE_SIZE else None,
+        paged=before is not None,
+        query=query,
         pinned=pinned,
         member_count=count,
         handle=group_handle(request, group),
@@ -96,11 +125,30 @@ async def _group_context(request: Request, group: Group, member: bool, public: b
         alerts=await alerts.pinned_alerts(group) if public else [],
         announcements=await announcements.shown(group) if public else [],
         **(await gathering_section(group) if public else {}),
+        **(await activity_section(request, group, public_only=not member) if public and not (before or query) else {}),
+        suggested_servers=request.app.state.settings.suggested_servers,
         join_handle="",
         join_error=None,
         join_search=False,
         members_view=member,
     )
+
+
+@cached_page
+async def hashtag(request: Request) -> Response:
+    """GET /groups/{slug}/tags/{tag}: a group's posts with a hashtag, newest first (``?before=ID`` for older ones)."""
+    _ = gettext_for(request)
+    found = await groups.get_group(request.path_params["slug"])
+    tag = request.path_params["tag"].casefold()
+    member = await reads_members_posts(request, found)
+    if not TAG_RE.match(tag) or (found.visibility != "public" and not member):
+        return await error_page(request, 404, _("Not found"), _("There is no such hashtag page."))
+    before = _before(request)
+    rows = await posts.recent_posts(found, limit=PAGE_SIZE + 1, public_only=not member, before_id=before,
+                                    stored_text=hashtag_pattern(tag))
+    rows = [p for p in rows[:PAGE_SIZE] if tag in post_media(p).hashtags] + rows[PAGE_SIZE:]
+    return await render(request, "hashtag.html", group=found, tag=tag, posts=rows[:PAGE_SIZE],
+                        older=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None)
 
 
 @cached_page
@@ -142,12 +190,39 @@ async def thread(request: Request) -> Response:
 
     async def main() -> str:
         replies = await Post.filter(thread_uri=post.thread_uri, group=post.group, state="published", visibility__in=shown) \
-            .exclude(id=post.id).order_by("id").prefetch_related("author", "via")
-        await post.fetch_related("author", "via")
-        return await render_block(request, "thread.html", "main", post=post, replies=replies, group=post.group)
+            .exclude(id=post.id).order_by("id").limit(500).prefetch_related("author__remote", "via")
+        await post.fetch_related("author__remote", "via")
+        return await render_block(request, "thread.html", "main", post=post, replies=reply_tree(post, replies),
+                                  reply_count=len(replies), group=post.group)
 
     return await render(request, "thread.html", post=post, group=post.group,
                         main_html=await request.app.state.fragments.get(request, key, main))
+
+
+@dataclass
+class Reply:
+    """A reply in a thread with the replies to it (shown nested, at most :data:`MAX_DEPTH` levels deep)."""
+
+    post: Post
+    children: list[Reply] = field(default_factory=list)
+
+
+MAX_DEPTH = 5
+
+
+def reply_tree(root: Post, replies: list[Post]) -> list[Reply]:
+    """The replies to ``root`` as a tree by ``in_reply_to`` (oldest first at each level); a reply whose parent is not
+    shown hangs under the root; replies deeper than :data:`MAX_DEPTH` hang under their ancestor at that depth."""
+    nodes = {p.uri: Reply(p) for p in replies}
+    depth, parent_of = {root.uri: 0}, {}
+    top: list[Reply] = []
+    for p in replies:  # oldest first: a parent is placed before its replies
+        parent_uri = p.in_reply_to if p.in_reply_to in depth else root.uri  # unknown, or stored after it: under the root
+        while depth[parent_uri] >= MAX_DEPTH:
+            parent_uri = parent_of[parent_uri]
+        parent_of[p.uri], depth[p.uri] = parent_uri, depth[parent_uri] + 1
+        (top if parent_uri == root.uri else nodes[parent_uri].children).append(nodes[p.uri])
+    return top
 
 
 def _local_slug(request: Request, uri: str) -> str | None:
@@ -210,8 +285,12 @@ async def collaboration_map(request: Request) -> Response:
     collab, partners, host = await _collaboration(request)
     _ = gettext_for(request)
     located = [p for p in partners if p.located]
-    description = _("%(name)s: %(groups)d partner groups on a world map, in %(places)d places") % {
-        "name": collab.group.name, "groups": len(located), "places": len({(p.latitude, p.longitude) for p in located}),
+    ngettext = ngettext_for(request)
+    places = len({(p.latitude, p.longitude) for p in located})
+    description = _("%(name)s: %(groups)s on a world map, %(places)s") % {
+        "name": collab.group.name,
+        "groups": ngettext("%(count)d partner group", "%(count)d partner groups", len(located)) % {"count": len(located)},
+        "places": ngettext("in %(count)d place", "in %(count)d places", places) % {"count": places},
     }
     svg = collaboration_svg(collab.group.name, partners, description=description, host=host)
     return Response(svg, media_type="image/svg+xml", headers={

@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from federation.post_media import link_hashtags, post_media
+from federation.sanitize import plain_text, render_local_text
 from hub import __version__
+from hub.models import RemoteActor
 from hub.languages import DEFAULT_LANGUAGE
 from hub.models import Gathering
 from hub.services.gatherings import local_when
@@ -63,6 +68,20 @@ class RouteCache:
         return url
 
 
+def markdown_text(source: str, length: int = 200) -> str:
+    """Markdown written on this hub as the plain text it reads as (no ``**`` or ``#``), cut at a word near ``length``."""
+    text = plain_text(render_local_text(source or "", max_length=4 * length), max_length=4 * length)
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + "…"
+
+
+def avatar_url(account: Any) -> str | None:
+    """The https avatar of a post's author, when the page fetched the author's actor with it (``author__remote``)."""
+    remote = getattr(account, "_remote", None) if account is not None else None
+    url = getattr(remote, "icon_url", None) if isinstance(remote, RemoteActor) else None
+    return url if isinstance(url, str) and url.startswith("https://") else None
+
+
 def build_templates(settings: Settings) -> Jinja2Templates:
     """Templates with autoescape on, gettext installed, and the hub's domain and version available to every page."""
     templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -70,6 +89,7 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     i18n.install(templates.env)
     templates.env.filters["when"] = format_time
     templates.env.globals["event_when"] = event_when
+    templates.env.filters["markdown_text"] = markdown_text
     templates.env.globals.update(domain=settings.domain, base_url=settings.base_url, version=__version__)
     routes = RouteCache(settings.base_url)
 
@@ -78,4 +98,12 @@ def build_templates(settings: Settings) -> Jinja2Templates:
         return routes.url_for(context["request"], name, path_params)
 
     templates.env.globals["url_for"] = url_for
+    templates.env.globals.update(post_media=post_media, avatar_url=avatar_url)
+
+    def local_hashtags(content_html: str, slug: str) -> Markup:
+        """A post's sanitised HTML with its hashtag links leading to the group's hashtag page."""
+        base = f"{settings.base_url}/groups/{slug}/tags/"
+        return Markup(link_hashtags(content_html or "", lambda tag: base + quote(tag)))
+
+    templates.env.filters["local_hashtags"] = local_hashtags
     return templates

@@ -45,6 +45,7 @@ from federation.integrity import served_with_proof
 from federation.fetch import host_of
 from federation.handling import Feature, First, Outcome, done, event_post
 from federation.nodeinfo import peer_software
+from federation.post_media import post_media
 from federation.signer import get_signer, is_signed
 from federation.urls import Urls
 from hub.models import Account, Event, Group, Membership, Post, RemoteActor
@@ -93,6 +94,9 @@ async def group_note(urls: Urls, group: Group, post: Post) -> dict[str, Any]:
         "inReplyTo": reply_to,
         "sensitive": bool(post.summary),
     }
+    images = post_media(post).images
+    if images:  # the post's pictures with their alt text, as Mastodon shows them
+        note["attachment"] = [{"type": "Image", "mediaType": i["media_type"], "url": i["url"], "name": i["alt"]} for i in images]
     if post.summary:
         note["summary"] = post.summary
     if post.language:

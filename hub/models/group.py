@@ -49,6 +49,8 @@ class Group(Model):
     """The actor id of the group's new home after ``hub group move`` (``movedTo``); its URLs redirect there."""
     moved_at = fields.DatetimeField(null=True)
     """When the group moved away."""
+    header_path = fields.CharField(max_length=255, null=True)
+    """Generated file name of the header image (a wide banner on the group's page) under the media directory."""
     deleted_at = fields.DatetimeField(null=True)
     """When organisers deleted the group: its pages and actor then answer 410 Gone (the row keeps its key
     so the federated Delete can be signed)."""

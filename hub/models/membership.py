@@ -31,4 +31,4 @@ class Membership(Model):
     class Meta:
         table = "memberships"
         unique_together = (("group", "account"),)
-        indexes = (("group", "state"),)
+        indexes = (("group", "state"), ("group", "state", "created_at"))

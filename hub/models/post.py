@@ -55,7 +55,7 @@ class Post(Model):
     class Meta:
         table = "posts"
         unique_together = (("group", "uri"),)
-        indexes = (("group", "state", "id"), ("group", "pinned", "id"))
+        indexes = (("group", "state", "id"), ("group", "pinned", "id"), ("group", "state", "published_at"))
 
 
 class Tombstone(Model):

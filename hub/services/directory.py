@@ -112,7 +112,7 @@ async def pinned_posts(group: Group) -> list[Post]:
     """The group's pinned public posts, newest first."""
     return await (
         Post.filter(group=group, pinned=True, state="published", visibility__in=list(PUBLIC_POST_VISIBILITIES))
-        .order_by("-id").prefetch_related("author", "via")
+        .order_by("-id").prefetch_related("author__remote", "via")
     )
 
 

@@ -91,7 +91,8 @@ def time_zone(name: str) -> zoneinfo.ZoneInfo:
             raise ValueError(name)
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise InvalidInput(f"unknown time zone {name!r}: give an IANA name such as Europe/Lisbon or America/New_York") from None
+        raise InvalidInput(f"unknown time zone {name!r}: give an IANA name such as Europe/Lisbon or America/New_York",
+                           field="timezone") from None
 
 
 def in_zone(moment: datetime, name: str) -> datetime:
@@ -116,28 +117,29 @@ def details_of(gathering: Gathering) -> Details:
     )
 
 
-def _line(value: str, name: str, limit: int, *, required: bool = False) -> str:
+def _line(value: str, name: str, limit: int, *, required: bool = False, field: str | None = None) -> str:
     value = " ".join((value or "").split())
     if required and not value:
-        raise InvalidInput(f"an event needs a {name}")
+        raise InvalidInput(f"an event needs a {name}", field=field)
     if len(value) > limit:
-        raise InvalidInput(f"the {name} is limited to {limit:,} characters")
+        raise InvalidInput(f"the {name} is limited to {limit:,} characters", field=field)
     return value
 
 
 def _checked_place(place: Place) -> Place:
     cleaned = Place(
-        _line(place.name, "place name", 200), _line(place.street, "street address", 300), _line(place.locality, "town", 200),
-        _line(place.region, "region", 200), _line(place.postal_code, "postal code", 32), _line(place.country, "country", 100),
+        _line(place.name, "place name", 200, field="place_name"), _line(place.street, "street address", 300, field="street"),
+        _line(place.locality, "town", 200, field="locality"), _line(place.region, "region", 200, field="region"),
+        _line(place.postal_code, "postal code", 32, field="postal_code"), _line(place.country, "country", 100, field="country"),
         place.latitude, place.longitude,
     )
     if (cleaned.latitude is None) != (cleaned.longitude is None):
-        raise InvalidInput("give both latitude and longitude, or neither")
+        raise InvalidInput("give both latitude and longitude, or neither", field="latitude")
     if cleaned.latitude is not None:
         if not -90 <= cleaned.latitude <= 90 or not -180 <= cleaned.longitude <= 180:
-            raise InvalidInput("latitude must be between -90 and 90 and longitude between -180 and 180")
+            raise InvalidInput("latitude must be between -90 and 90 and longitude between -180 and 180", field="latitude")
         if cleaned.empty:
-            raise InvalidInput("coordinates need a place name or an address too")
+            raise InvalidInput("coordinates need a place name or an address too", field="place_name")
     return cleaned
 
 
@@ -150,7 +152,7 @@ def _checked_url(url: str | None) -> str | None:
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1024:
-        raise InvalidInput(f"the online link {url!r} must be an http(s) address of at most 1,024 characters")
+        raise InvalidInput(f"the online link {url!r} must be an http(s) address of at most 1,024 characters", field="online_url")
     return url
 
 
@@ -159,27 +161,27 @@ def check_details(details: Details, *, moment: datetime | None = None, require_f
     moment = moment or now()
     starts, ends = in_zone(details.starts, details.timezone), in_zone(details.ends, details.timezone)
     if ends <= starts:
-        raise InvalidInput("the event must end after it starts")
+        raise InvalidInput("the event must end after it starts", field="ends")
     if ends - starts > MAX_DURATION:
-        raise InvalidInput("an event may last at most 31 days")
+        raise InvalidInput("an event may last at most 31 days", field="ends")
     if require_future and starts <= moment:
-        raise InvalidInput("the event must start in the future")
+        raise InvalidInput("the event must start in the future", field="starts")
     if details.join_mode not in JOIN_MODES:
         raise InvalidInput(f"the join mode must be {' or '.join(JOIN_MODES)}")
     capacity = details.capacity
     if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY):
-        raise InvalidInput(f"the capacity must be a whole number from 1 to {MAX_CAPACITY:,} (or none: no limit)")
+        raise InvalidInput(f"the capacity must be a whole number from 1 to {MAX_CAPACITY:,} (or none: no limit)", field="capacity")
     reminders = tuple(sorted(set(details.remind_before), reverse=True))
     if any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= MAX_REMINDER_MINUTES for m in reminders):
-        raise InvalidInput("reminders are whole numbers of minutes before the start, from 1 to 20,160 (two weeks)")
+        raise InvalidInput("reminders are whole numbers of minutes before the start, from 1 to 20,160 (two weeks)", field="remind")
     place = _checked_place(details.place)
     online_url = _checked_url(details.online_url)
     if place.empty and online_url is None:
-        raise InvalidInput("an event needs a place (name or address) or an online link")
+        raise InvalidInput("an event needs a place (name or address) or an online link", field="place_name")
     description = (details.description or "").strip()
     if len(description) > 10_000:
-        raise InvalidInput("the description is limited to 10,000 characters")
-    return replace(details, title=_line(details.title, "title", 200, required=True), starts=starts, ends=ends,
+        raise InvalidInput("the description is limited to 10,000 characters", field="description")
+    return replace(details, title=_line(details.title, "title", 200, required=True, field="title"), starts=starts, ends=ends,
                    description=description, place=place, online_url=online_url, remind_before=reminders)
 
 

@@ -18,6 +18,12 @@ RESERVED_SLUGS = frozenset({"actor", "admin", "about", "inbox", "static", "media
 VISIBILITIES = ("public", "private")
 JOIN_POLICIES = ("open", "approval")
 POSTING_MODES = ("members", "moderators", "held_first")
+NAME_MAX = 200
+"""Characters of a group's name at most (a name is a heading, a directory card title, a fediverse display name)."""
+SUMMARY_MAX = 5000
+"""Characters of a group's about text (Markdown) at most."""
+RULES_MAX = 10_000
+"""Characters of a group's rules (Markdown) at most."""
 
 
 @dataclass(frozen=True)
@@ -32,15 +38,30 @@ class GroupSummary:
     members: int
 
 
+def check_texts(name: str, summary: str, rules: str) -> str:
+    """The group's name stripped, or InvalidInput naming the field that is empty or longer than its limit
+    (:data:`NAME_MAX`, :data:`SUMMARY_MAX`, :data:`RULES_MAX` characters)."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("give the group a name", field="name")
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"the name is limited to {NAME_MAX} characters (this one has {len(name):,})", field="name")
+    if len(summary or "") > SUMMARY_MAX:
+        raise InvalidInput(f"the about text is limited to {SUMMARY_MAX:,} characters (this one has {len(summary):,})", field="summary")
+    if len(rules or "") > RULES_MAX:
+        raise InvalidInput(f"the rules are limited to {RULES_MAX:,} characters (these have {len(rules):,})", field="rules")
+    return name
+
+
 def check_slug(slug: str) -> str:
     """Return the slug if usable as ``@slug@domain``, else raise InvalidInput saying what is allowed."""
     if not SLUG_RE.match(slug or ""):
         raise InvalidInput(
-            f"slug {slug!r} is not valid: use 1-64 lower-case letters, digits or underscores, "
-            "starting and ending with a letter or digit"
+            f"slug {slug[:80]!r} is not valid: use 1-64 lower-case letters, digits or underscores, "
+            "starting and ending with a letter or digit", field="slug",
         )
     if slug in RESERVED_SLUGS:
-        raise InvalidInput(f"slug {slug!r} is reserved; choose another")
+        raise InvalidInput(f"slug {slug!r} is reserved; choose another", field="slug")
     return slug
 
 
@@ -57,11 +78,7 @@ async def create_group(
 ) -> Group:
     """Create a group with a fresh key pair; ``closed`` means organisers approve each join."""
     check_slug(slug)
-    name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("name must be 1-200 characters")
-    if len(summary) > 5000 or len(rules) > 10000:
-        raise InvalidInput("summary is limited to 5,000 characters and rules to 10,000")
+    name = check_texts(name, summary, rules)
     if await Group.filter(slug=slug).exists():
         raise Conflict(f"a group with the slug {slug!r} already exists (or existed: a deleted group's name is not given again)")
     private_pem, public_pem = generate_rsa_keypair()

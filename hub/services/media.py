@@ -10,7 +10,8 @@ side: EXIF (GPS positions, camera serials), XMP, ICC profiles, comments and PNG 
 Files are stored as ``HUB_DATA_DIR/media/<32 hex>.<ext>`` (served by ``/media/<name>``), written
 under a temporary name and renamed, so a reader (a backup, the web server) never sees half a file,
 and never changed afterwards. Call and alert images are described by a
-:class:`~hub.models.MediaFile` row with their alt text; avatars by ``Group.icon_path``.
+:class:`~hub.models.MediaFile` row with their alt text; avatars by ``Group.icon_path``, header images by
+``Group.header_path``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1600
 AVATAR_MAX_BYTES = 1024 * 1024
 AVATAR_SIDE = 512
+HEADER_MAX_BYTES = 2 * 1024 * 1024
+HEADER_SIDE = 1500
 MAX_PIXELS = 40_000_000
 MAX_ALT = 1500
 MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
@@ -162,6 +165,12 @@ def discard(data_dir: Path, name: str | None) -> None:
 def store_avatar(data_dir: Path, data: bytes) -> str:
     """Clean an avatar (at most :data:`AVATAR_MAX_BYTES`, :data:`AVATAR_SIDE` px) and write it; returns its file name."""
     return write_image(data_dir, prepare_image(data, max_bytes=AVATAR_MAX_BYTES, max_side=AVATAR_SIDE))
+
+
+def store_header(data_dir: Path, data: bytes) -> str:
+    """Clean a group's header image (at most :data:`HEADER_MAX_BYTES`, :data:`HEADER_SIDE` px on its longer side,
+    metadata stripped as avatars' are) and write it; returns its file name."""
+    return write_image(data_dir, prepare_image(data, max_bytes=HEADER_MAX_BYTES, max_side=HEADER_SIDE))
 
 
 async def store_image(data_dir: Path, data: bytes, alt: str | None) -> MediaFile:

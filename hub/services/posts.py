@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
@@ -15,6 +16,8 @@ from hub.services import blocks, events, moderation_log, refusals
 from hub.services.members import MODERATOR_ROLES, require_role
 
 VISIBILITIES = ("public", "unlisted", "members", "direct")
+SEARCH_WINDOW = 5000
+"""Posts a text search (a group's search box, its hashtag pages) looks through, newest first."""
 
 
 @dataclass(frozen=True)
@@ -229,12 +232,28 @@ async def moderate(post: Post, target: str, *, by: Account | None, reason: str |
     return post
 
 
-async def recent_posts(group: Group, *, limit: int = 20, before_id: int | None = None, public_only: bool = True) -> list[Post]:
-    """Published posts of a group, newest first, keyset-paged by id."""
+async def recent_posts(
+    group: Group, *, limit: int = 20, before_id: int | None = None, public_only: bool = True, text: str | None = None,
+    stored_text: str | None = None,
+) -> list[Post]:
+    """Published posts of a group, newest first, keyset-paged by id (``before_id``: older than that post); ``text``
+    keeps those whose content or title contains it (case-insensitive), ``stored_text`` those whose activity as
+    received contains it (the federation layer's hashtag lookup), both among the :data:`SEARCH_WINDOW` newest
+    posts (before ``before_id``). Authors come with their remote actor (avatars)."""
     query = Post.filter(group=group, state="published")
     if public_only:
         query = query.filter(visibility__in=["public", "unlisted"])
     if before_id is not None:
         query = query.filter(id__lt=before_id)
-    return await query.order_by("-id").limit(limit).prefetch_related("author", "via")
+    if text or stored_text:
+        # A text search reads rows, not an index: it looks at the newest SEARCH_WINDOW posts only, so a visitor's
+        # query costs the same at a million posts as at ten thousand.
+        oldest = await query.order_by("-id").offset(SEARCH_WINDOW - 1).first().values_list("id", flat=True)
+        if oldest is not None:
+            query = query.filter(id__gte=oldest)
+    if text:
+        query = query.filter(Q(content_html__icontains=text) | Q(title__icontains=text))
+    if stored_text:
+        query = query.filter(activity_json__icontains=stored_text)
+    return await query.order_by("-id").limit(limit).prefetch_related("author__remote", "via")
 

@@ -10,7 +10,7 @@ from hub.errors import ImageRejected, InvalidInput, PermissionDenied
 from hub.languages import check_language
 from hub.models import Account, Group
 from hub.services import events, media
-from hub.services.groups import JOIN_POLICIES, POSTING_MODES, create_group
+from hub.services.groups import JOIN_POLICIES, POSTING_MODES, check_texts, create_group
 from hub.services.members import ORGANISER_ROLES, require_role
 from hub.places import check_city, check_country
 from hub.timezones import check_zone
@@ -40,17 +40,13 @@ async def update_profile(
     given, its language, time zone, city and country (an empty country clears the place)."""
     await require_role(group, by, ORGANISER_ROLES)
     place = await check_settings(group, language=language, time_zone=time_zone, city=city, country=country)
-    name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("name must be 1-200 characters")
-    if len(summary) > 5000 or len(rules) > 10000:
-        raise InvalidInput("the about text is limited to 5,000 characters and the rules to 10,000")
+    name = check_texts(name, summary, rules)
     if join_policy not in JOIN_POLICIES:
-        raise InvalidInput(f"join policy must be one of {', '.join(JOIN_POLICIES)}")
+        raise InvalidInput(f"join policy must be one of {', '.join(JOIN_POLICIES)}", field="join_policy")
     if posting_mode not in POSTING_MODES:
-        raise InvalidInput(f"posting mode must be one of {', '.join(POSTING_MODES)}")
+        raise InvalidInput(f"posting mode must be one of {', '.join(POSTING_MODES)}", field="posting_mode")
     if group.visibility == "private" and join_policy == "open":
-        raise InvalidInput("a private group approves its members: the join policy must be approval")
+        raise InvalidInput("a private group approves its members: the join policy must be approval", field="join_policy")
     async with in_transaction():
         group.name, group.summary, group.rules = name, summary, rules
         group.join_policy, group.posting_mode = join_policy, posting_mode
@@ -67,19 +63,17 @@ async def check_settings(
 ) -> dict[str, str]:
     """The checked values of the settings given (None: unchanged); InvalidInput saying what is accepted."""
     changes: dict[str, str] = {}
-    try:
-        if language is not None:
-            changes["language"] = check_language(language)
-        if time_zone is not None:
-            changes["time_zone"] = check_zone(time_zone)
-        if country is not None:
-            changes["country"] = check_country(country) if country.strip() else ""
-        if city is not None:
-            changes["city"] = check_city(city)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    checks = (("language", language, check_language), ("time_zone", time_zone, check_zone),
+              ("country", country, lambda value: check_country(value) if value.strip() else ""), ("city", city, check_city))
+    for field_name, value, check in checks:
+        if value is None:
+            continue
+        try:
+            changes[field_name] = check(value)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field=field_name) from None
     if changes.get("city") and not changes.get("country", group.country):
-        raise InvalidInput("give the city's country too (its two-letter ISO code)")
+        raise InvalidInput("give the city's country too (its two-letter ISO code)", field="country")
     return changes
 
 
@@ -105,6 +99,21 @@ async def set_icon(group: Group, icon_path: str | None, *, by: Account | None) -
     async with in_transaction():
         group.icon_path = icon_path
         await group.save(update_fields=["icon_path", "updated_at"])
+        await events.record("group.updated", group, by=by.uri if by else None)
+    return previous
+
+
+async def set_image(group: Group, kind: str, path: str | None, *, by: Account | None) -> str | None:
+    """Point the group's ``avatar`` or ``header`` image at a stored file (or none); returns the previous file name, now unused."""
+    if kind == "avatar":
+        return await set_icon(group, path, by=by)
+    if kind != "header":
+        raise InvalidInput(f"a group has an avatar and a header image, not {kind[:20]!r}")
+    await require_role(group, by, ORGANISER_ROLES)
+    previous = group.header_path
+    async with in_transaction():
+        group.header_path = path
+        await group.save(update_fields=["header_path", "updated_at"])
         await events.record("group.updated", group, by=by.uri if by else None)
     return previous
 

@@ -25,6 +25,9 @@ async def test_store_actor_bounds_every_stored_field(db, tmp_path: Path):
     long_name = world.person("longname", preferredUsername="u" * 1000).document
     actor = await store_actor(long_name)
     assert (await actor.account).handle is None
+    shouting = world.person("shouting", name="Solidarity" * 1000).document  # 10,000 characters, one word
+    stored = await store_actor(shouting)
+    assert len(stored.name) <= 200 and len((await stored.account).display_name) <= 200
     long_key = world.person("longkey").document
     long_key["publicKey"] = {**long_key["publicKey"], "id": long_key["id"] + "#" + "k" * 1100}
     assert (await store_actor(long_key)).key_id is None

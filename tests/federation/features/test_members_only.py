@@ -50,3 +50,19 @@ async def test_a_closed_group_refuses_a_follow_from_leaky_software(fed):
     assert refused is not None and "lemmy shows followers-only posts to everyone" in refused.reason
     assert (await Membership.get(group=closed, account=lemmy)).state == "rejected"
     assert await members_only.refuse_leaky_follow(fed, opened, lemmy, follow_uri=f"{lemmy.uri}#g") is None
+
+
+async def test_members_only_note_carries_the_posts_images_with_alt_text(fed):
+    """A members-only post with a picture: the group's Note to members carries it (url, type, alt text as name)."""
+    group = await groups.create_group("circle", "Circle")
+    ann = await remote_account("ann")
+    await Membership.create(group=group, account=ann, state="accepted")
+    activity = {"type": "Create", "object": {"type": "Note", "id": f"{ann.uri}/notes/1", "attachment": [
+        {"type": "Document", "mediaType": "image/jpeg", "url": "https://social.example/media/banner.jpg", "name": "Our banner at the march"},
+        {"type": "Document", "mediaType": "video/mp4", "url": "https://social.example/media/clip.mp4", "name": "not an image"}]}}
+    post = await Post.create(group=group, author=ann, uri=f"{ann.uri}/notes/1", object_type="Note", thread_uri=f"{ann.uri}/notes/1",
+                             visibility="members", state="published", published_at=now(), activity_json=json.dumps(activity),
+                             content_html="<p>look</p>")
+    note = await members_only.group_note(fed.urls, group, post)
+    assert note["attachment"] == [{"type": "Image", "mediaType": "image/jpeg", "url": "https://social.example/media/banner.jpg",
+                                   "name": "Our banner at the march"}]

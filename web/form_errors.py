@@ -1,0 +1,34 @@
+"""Errors shown next to the form field they are about, for console forms re-rendered with what was typed.
+
+A service refuses a value with ``InvalidInput(message, field=...)`` (hub.errors); the console page
+catches it, renders the same form again with status 400, the values as typed and
+``errors = {field: message}``. The templates' macros (``_fields.html``) put the message next to the
+field, mark the field ``aria-invalid`` and point its ``aria-describedby`` at the message. An error
+that names no field goes under the key ``""``, shown at the top of the form.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from hub.errors import HubError
+from web.errors import UploadRejected
+from web.rendering import domain_error_title
+
+FORM = ""
+"""The key of an error about the whole form (no field named)."""
+
+
+def field_errors(request: Request, exc: HubError | UploadRejected) -> dict[str, str]:
+    """``{field: message}`` for a refused form: the field the error names (``""`` when none), its message translated
+    as far as the domain's messages are (a translated title, then the domain's own sentence)."""
+    field = getattr(exc, "field", None) or FORM
+    if isinstance(exc, UploadRejected):
+        return {field: str(exc)}
+    return {field: f"{domain_error_title(request, exc)}: {exc}"}
+
+
+def typed(form, names: tuple[str, ...], limit: int = 20_000) -> dict[str, str]:
+    """The text fields among ``names`` that the form carries, as typed (each cut at ``limit`` characters, only to
+    bound the page; the services' limits are far lower, so a too-long text is still refused, never cut silently)."""
+    return {name: form[name][:limit] for name in names if isinstance(form.get(name), str)}
