@@ -277,7 +277,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         inbox_rate_per_host=_per_minute(env, "HUB_INBOX_RATE_PER_HOST", 1200),
         trusted_proxies=_cidrs(env.get("HUB_TRUSTED_PROXIES", ""), "HUB_TRUSTED_PROXIES"),
         metrics_token=_token(env, "HUB_METRICS_TOKEN"),
-        redis_url=_redis_url(env.get("HUB_REDIS_URL", "HUB_SUGGESTED_SERVERS", "").strip()),
+        redis_url=_redis_url(env.get("HUB_REDIS_URL", "").strip()),
+        suggested_servers=_servers(env),
         smtp=_smtp(env, domain),
         extra={k: v for k, v in env.items() if k.startswith("HUB_") and k not in known},
     )

@@ -68,7 +68,7 @@ async def create_group(request: Request) -> Response:
     except PermissionDenied:
         raise
     except HubError as exc:
-        field = "name" if str(exc).startswith("name") else "slug"
+        field = getattr(exc, "field", None) if getattr(exc, "field", None) in ("name", "slug") else "slug"
         return await groups_page(request, status=400, errors={field: error_text(request, exc)}, form=values)
     flash(request, _("The group @%(slug)s was created.") % {"slug": group.slug})
     return back("/groups")
