@@ -120,6 +120,10 @@ def _read_archive(path: Path, staging: Path) -> dict:
                         size += len(chunk)
                         out.write(chunk)
                 digests[member.name] = (size, digest.hexdigest())
+            # tarfile stops at the end-of-archive block; read on to gzip's trailer, whose CRC and length find an
+            # archive cut off after that block (the last bytes missing)
+            while tar.fileobj.read(1024 * 1024):
+                pass
     except FileNotFoundError:
         raise RestoreError(f"{path} does not exist") from None
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
