@@ -26,9 +26,10 @@ Compose = Callable[[gettext.NullTranslations, str, str | None], str | Awaitable[
 
 
 async def direct_message(fed: Federation, group: Group | None, account_id: int, text: str | Compose, link: str | None,
-                         *, language: str | None = None, from_instance: bool = False) -> bool:
+                         *, language: str | None = None, from_instance: bool = False, sender: str | None = None) -> bool:
     """Send ``text`` from ``group`` (the instance actor when None or ``from_instance``) to the remote account
-    ``account_id``; the group's language is the fallback of a :data:`Compose`'s reader.
+    ``account_id``; the group's language is the fallback of a :data:`Compose`'s reader. ``sender`` names another
+    local actor to send from (the notices actor, for software that takes no messages from a Group).
 
     Nothing is sent to a local account or one whose actor is gone; returns whether a message was queued.
     ``language`` names the language of a text already written (it is found for a :data:`Compose`).
@@ -40,7 +41,8 @@ async def direct_message(fed: Federation, group: Group | None, account_id: int, 
         language = await language_for(actor.account, group)
         written = text(fed.catalogs.get(language), language, actor.account.time_zone)
         text = await written if inspect.isawaitable(written) else written
-    sender = fed.urls.group(group.slug) if group is not None and not from_instance else fed.urls.instance_actor
+    if sender is None:
+        sender = fed.urls.group(group.slug) if group is not None and not from_instance else fed.urls.instance_actor
     note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=actor.account.handle, text=text,
                                   link=link, language=language)
     await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])

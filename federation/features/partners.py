@@ -32,9 +32,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation import activities, actors
+from federation import actors
 from federation.context import Federation
-from federation.delivery import enqueue
+from federation.direct import direct_message
 from federation.errors import FederationError
 from federation.features import collaboration, spaces
 from federation.features.gatherings import remote_details
@@ -108,14 +108,7 @@ async def notices_actor(request: Request) -> Response:
 
 async def tell(fed: Federation, account: Account, text: str, *, link: str | None, language: str | None) -> bool:
     """A direct message from the notices actor to one remote account; whether it was queued."""
-    actor = await RemoteActor.get_or_none(account_id=account.id, gone=False)
-    if actor is None:
-        return False
-    sender = fed.urls.notices_actor
-    note = activities.direct_note(fed.urls, sender, sender, to=actor.uri, handle=account.handle, text=text, link=link,
-                                  language=language)
-    await enqueue(note, actor_uri=sender, inboxes=[actor.inbox])
-    return True
+    return await direct_message(fed, None, account.id, text, link, language=language, sender=fed.urls.notices_actor)
 
 
 # --- inbound: a followed group's own posts -------------------------------------------------------------------
