@@ -25,11 +25,23 @@ import httpx
 __all__ = ["ServerProcess", "free_port", "run_hub", "wait_until", "wait_until_sync"]
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port that was free on `host` a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    """Return a TCP port that was free on `host` a moment ago and that this process has not handed out before.
+
+    The kernel may give the same ephemeral port to two binds in a row once the first socket is closed: two
+    ports asked for together (nginx's HTTP and HTTPS listeners, a hub and its peer) would then be one.
+    """
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError(f"no fresh free port on {host} after 100 tries")
 
 
 def run_hub(
