@@ -5,6 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= $(or $(HUB_TEST_POSTGRES_URL),postgres://root@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist), a test file per process at a time (module fixtures
+# stay in one process); 0 runs it in this one. Most tests wait on hub processes, so 3 keep 2 cores busy.
+PYTEST_WORKERS ?= 3
+XDIST := -n $(PYTEST_WORKERS) --dist loadfile
+PG_TESTS := (db and not integration) or postgres
 
 .PHONY: run test test-sqlite test-postgres venv venv-test browser nginx pg-client axe catalogues clean
 
@@ -68,13 +73,15 @@ test: venv-test browser nginx pg-client axe
 	else echo "PostgreSQL is not reachable at $(PG_URL): skipped the PostgreSQL run"; fi
 
 test-sqlite:
-	HUB_TEST_DATABASE=sqlite $(BIN)/pytest -q $(PYTEST_ARGS)
+	HUB_TEST_DATABASE=sqlite $(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # HUB_TEST_ALLOW_PG_RESTART=1 lets tests/integration/test_faults.py restart the local cluster serving PG_URL
-# (pg_ctlcluster) mid-fan-out; set it to 0 when other sessions share that server.
+# (pg_ctlcluster) mid-fan-out; set it to 0 when other sessions share that server. Tests marked `alone` (the
+# restart) run after the others, by themselves: a restart would cut every other worker's connections.
+PG_ENV = HUB_TEST_DATABASE=postgres HUB_TEST_POSTGRES_URL=$(PG_URL) HUB_TEST_ALLOW_PG_RESTART=$(or $(HUB_TEST_ALLOW_PG_RESTART),1)
 test-postgres:
-	HUB_TEST_DATABASE=postgres HUB_TEST_POSTGRES_URL=$(PG_URL) HUB_TEST_ALLOW_PG_RESTART=$(or $(HUB_TEST_ALLOW_PG_RESTART),1) \
-	  $(BIN)/pytest -q -m "(db and not integration) or postgres" $(PYTEST_ARGS)
+	$(PG_ENV) $(BIN)/pytest -q $(XDIST) -m "($(PG_TESTS)) and not alone" $(PYTEST_ARGS)
+	$(PG_ENV) $(BIN)/pytest -q -m "($(PG_TESTS)) and alone" $(PYTEST_ARGS)
 
 # Translations: extract every message (hub, federation, web) into hub/locale/causeway.pot, merge it into each
 # language's catalogue (new entries come untranslated: translate them, then run this again to compile).

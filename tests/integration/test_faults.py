@@ -179,6 +179,7 @@ def restart_postgresql(database_url: str) -> None:
     pytest.fail(f"no local PostgreSQL cluster listens on port {port}")
 
 
+@pytest.mark.alone
 def test_postgresql_restart_under_load(fan_out: Hub, sink: SinkHandle, database_backend: str) -> None:
     """PostgreSQL restarts in the middle of a fan-out: the worker and the web server reconnect and carry on."""
     if database_backend != "postgres":
