@@ -6,52 +6,39 @@ import argparse
 import uuid
 
 from federation.features.collaboration import account_of, send_invite
-from federation.context import Federation, build_federation
+from federation.context import Federation, with_federation
 from hub.services import collaborations, groups, invites
 from hub.settings import Settings
 from hub.terminal import print_json, print_table
 
 
-async def _with_fed(settings: Settings, action):
-    fed = build_federation(settings)
-    try:
-        return await action(fed)
-    finally:
-        await fed.close()
+
+@with_federation
+async def _group_follow(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    group = await groups.get_group(args.slug)
+    target = await account_of(fed, args.target)
+    follow_uri = fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex)
+    await collaborations.follow_group(group, target, follow_uri=follow_uri, relay=args.relay)
+    print(f"{group.slug} follows {target.handle or target.uri} (relay to members: {'yes' if args.relay else 'no'}); the Follow is queued")
+    return 0
 
 
-async def _group_follow(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(fed: Federation) -> int:
-        group = await groups.get_group(args.slug)
-        target = await account_of(fed, args.target)
-        follow_uri = fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex)
-        await collaborations.follow_group(group, target, follow_uri=follow_uri, relay=args.relay)
-        print(f"{group.slug} follows {target.handle or target.uri} (relay to members: {'yes' if args.relay else 'no'}); the Follow is queued")
-        return 0
-
-    return await _with_fed(settings, run)
+@with_federation
+async def _group_unfollow(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    group = await groups.get_group(args.slug)
+    target = await account_of(fed, args.target)
+    await collaborations.unfollow_group(group, target)
+    print(f"{group.slug} no longer follows {target.handle or target.uri}")
+    return 0
 
 
-async def _group_unfollow(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(fed: Federation) -> int:
-        group = await groups.get_group(args.slug)
-        target = await account_of(fed, args.target)
-        await collaborations.unfollow_group(group, target)
-        print(f"{group.slug} no longer follows {target.handle or target.uri}")
-        return 0
-
-    return await _with_fed(settings, run)
-
-
-async def _invite_send(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(fed: Federation) -> int:
-        group = await groups.get_group(args.slug)
-        target = await account_of(fed, args.target)
-        invite = await send_invite(fed, group, target, collaboration=args.collaboration, message=args.message)
-        print(f"invite #{invite.id} to {target.handle or target.uri} queued (expires {invite.expires_at:%Y-%m-%d})")
-        return 0
-
-    return await _with_fed(settings, run)
+@with_federation
+async def _invite_send(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    group = await groups.get_group(args.slug)
+    target = await account_of(fed, args.target)
+    invite = await send_invite(fed, group, target, collaboration=args.collaboration, message=args.message)
+    print(f"invite #{invite.id} to {target.handle or target.uri} queued (expires {invite.expires_at:%Y-%m-%d})")
+    return 0
 
 
 async def _invite_list(args: argparse.Namespace, settings: Settings) -> int:

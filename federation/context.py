@@ -6,7 +6,9 @@ there are no module-level singletons.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import argparse
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -105,3 +107,17 @@ def build_federation(settings: Settings, *, http_transport: httpx.AsyncBaseTrans
     client = build_client(policy, transport=http_transport, user_agent=user_agent(settings))
     limiter = InboxLimiter(settings.inbox_rate_per_actor, settings.inbox_rate_per_host)
     return Federation(settings=settings, urls=Urls(settings.base_url), client=client, policy=policy, inbox_limiter=limiter)
+
+
+def with_federation(command: Callable[..., Awaitable[int]]) -> Callable[[argparse.Namespace, Settings], Awaitable[int]]:
+    """A ``hub`` command ``(args, settings, fed)`` run with a runtime built for it and closed after it, whatever happens."""
+
+    @functools.wraps(command)
+    async def run(args: argparse.Namespace, settings: Settings) -> int:
+        fed = build_federation(settings)
+        try:
+            return await command(args, settings, fed)
+        finally:
+            await fed.close()
+
+    return run

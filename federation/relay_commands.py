@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import argparse
 
-from federation.context import build_federation
+from federation.context import Federation, with_federation
 from federation.features.relays import subscribe
 from hub.services import relays
 from hub.settings import Settings
 from hub.terminal import print_json, print_table
 
 
-async def _follow(args: argparse.Namespace, settings: Settings) -> int:
-    fed = build_federation(settings)
-    try:
-        row = await subscribe(fed, args.actor)
-    finally:
-        await fed.close()
+@with_federation
+async def _follow(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    row = await subscribe(fed, args.actor)
     print(f"following the relay {row.actor_uri}; the Follow is queued (state: {row.state})")
     return 0
 

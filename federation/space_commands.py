@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from federation.context import Federation, build_federation
+from federation.context import Federation, with_federation
 from federation.features.collaboration import account_of, start_collaboration
 from federation.local_groups import local_group_account
 from hub.errors import NotFound
@@ -15,13 +15,6 @@ from hub.services.members import find_account
 from hub.settings import Settings
 from hub.terminal import print_json, print_table
 
-
-async def _with_fed(settings: Settings, action):
-    fed = build_federation(settings)
-    try:
-        return await action(fed)
-    finally:
-        await fed.close()
 
 
 def _when(value: datetime | None) -> str | None:
@@ -50,8 +43,9 @@ async def _rows(fed: Federation) -> list[dict]:
     return out
 
 
-async def _list(args: argparse.Namespace, settings: Settings) -> int:
-    rows = await _with_fed(settings, _rows)
+@with_federation
+async def _list(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    rows = await _rows(fed)
     if args.json:
         print_json(rows)
     else:
@@ -60,8 +54,9 @@ async def _list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _show(args: argparse.Namespace, settings: Settings) -> int:
-    rows = await _with_fed(settings, _rows)
+@with_federation
+async def _show(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    rows = await _rows(fed)
     ref = args.space.lower()
     found = [r for r in rows if ref in {r["space"].lower(), (r["slug"] or "").lower(), r["name"].lower()}]
     if not found:
@@ -88,14 +83,12 @@ def end_date(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-async def _start(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(fed: Federation) -> int:
-        host = await groups.get_group(args.slug)
-        collab = await start_collaboration(fed, host, args.name, description=args.description or "", hashtag=args.hashtag, ends_at=args.ends)
-        print(f"collaboration {collab.hashtag!r} hosted by {host.slug}: {fed.urls.group((await collab.group).slug)}")
-        return 0
-
-    return await _with_fed(settings, run)
+@with_federation
+async def _start(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    host = await groups.get_group(args.slug)
+    collab = await start_collaboration(fed, host, args.name, description=args.description or "", hashtag=args.hashtag, ends_at=args.ends)
+    print(f"collaboration {collab.hashtag!r} hosted by {host.slug}: {fed.urls.group((await collab.group).slug)}")
+    return 0
 
 
 async def _partner_side(fed: Federation, args: argparse.Namespace):
@@ -104,25 +97,21 @@ async def _partner_side(fed: Federation, args: argparse.Namespace):
     return group, space, await local_group_account(fed, group)
 
 
-async def _leave(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(fed: Federation) -> int:
-        group, space, partner = await _partner_side(fed, args)
-        await spaces.leave(group, space, partner)
-        print(f"{group.slug} left {space.handle or space.uri}; the Undo is queued")
-        return 0
-
-    return await _with_fed(settings, run)
+@with_federation
+async def _leave(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    group, space, partner = await _partner_side(fed, args)
+    await spaces.leave(group, space, partner)
+    print(f"{group.slug} left {space.handle or space.uri}; the Undo is queued")
+    return 0
 
 
-async def _moderator(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(fed: Federation) -> int:
-        group, space, partner = await _partner_side(fed, args)
-        moderator = await _person(fed, args.moderator)
-        await spaces.name_moderator(group, space, partner, moderator)
-        print(f"{moderator.handle or moderator.uri} moderates {space.handle or space.uri} for {group.slug}")
-        return 0
-
-    return await _with_fed(settings, run)
+@with_federation
+async def _moderator(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    group, space, partner = await _partner_side(fed, args)
+    moderator = await _person(fed, args.moderator)
+    await spaces.name_moderator(group, space, partner, moderator)
+    print(f"{moderator.handle or moderator.uri} moderates {space.handle or space.uri} for {group.slug}")
+    return 0
 
 
 async def _person(fed: Federation, ref: str) -> Account:
@@ -132,38 +121,32 @@ async def _person(fed: Federation, ref: str) -> Account:
         return await account_of(fed, ref)
 
 
-async def _remove(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(fed: Federation) -> int:
-        group, space, partner = await _partner_side(fed, args)
-        moderator = await _person(fed, args.by)
-        withdrawn = await spaces.request_removal(group, space, partner, moderator, args.post_uri, reason=args.reason)
-        print(f"removal of {args.post_uri} sent to {space.uri} ({len(withdrawn)} local cop(ies) removed)")
-        return 0
-
-    return await _with_fed(settings, run)
+@with_federation
+async def _remove(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    group, space, partner = await _partner_side(fed, args)
+    moderator = await _person(fed, args.by)
+    withdrawn = await spaces.request_removal(group, space, partner, moderator, args.post_uri, reason=args.reason)
+    print(f"removal of {args.post_uri} sent to {space.uri} ({len(withdrawn)} local cop(ies) removed)")
+    return 0
 
 
-async def _ban(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(fed: Federation) -> int:
-        group, space, partner = await _partner_side(fed, args)
-        moderator = await _person(fed, args.by)
-        await spaces.request_ban(group, space, partner, moderator, await _person(fed, args.account), reason=args.reason)
-        print(f"ban of {args.account} sent to {space.uri}")
-        return 0
-
-    return await _with_fed(settings, run)
+@with_federation
+async def _ban(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    group, space, partner = await _partner_side(fed, args)
+    moderator = await _person(fed, args.by)
+    await spaces.request_ban(group, space, partner, moderator, await _person(fed, args.account), reason=args.reason)
+    print(f"ban of {args.account} sent to {space.uri}")
+    return 0
 
 
-async def _relay(args: argparse.Namespace, settings: Settings) -> int:
-    async def run(fed: Federation) -> int:
-        group = await groups.get_group(args.slug)
-        target = await account_of(fed, args.target)
-        row: GroupFollow = await collaborations.set_relay(group, target, args.switch == "on", hashtag=args.hashtag)
-        tag = f"#{row.hashtag}" if row.hashtag else "every post"
-        print(f"{group.slug} relays {target.handle or target.uri}: {'on' if row.relay else 'off'} ({tag})")
-        return 0
-
-    return await _with_fed(settings, run)
+@with_federation
+async def _relay(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
+    group = await groups.get_group(args.slug)
+    target = await account_of(fed, args.target)
+    row: GroupFollow = await collaborations.set_relay(group, target, args.switch == "on", hashtag=args.hashtag)
+    tag = f"#{row.hashtag}" if row.hashtag else "every post"
+    print(f"{group.slug} relays {target.handle or target.uri}: {'on' if row.relay else 'off'} ({tag})")
+    return 0
 
 
 def register(cli) -> None:
