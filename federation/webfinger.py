@@ -167,9 +167,12 @@ async def _group_jrd(fed: Federation, slug: str) -> dict[str, Any] | None:
 
 
 def parse_handle(handle: str) -> tuple[str, str]:
-    """(name, host) of ``@name@host``, ``name@host`` or ``acct:name@host``; DiscoveryError otherwise."""
+    """(name, host) of ``@name@host``, ``name@host``, ``acct:name@host`` or ``!name@host`` (how Lemmy and Mbin
+    write a community); DiscoveryError otherwise."""
     text = (handle or "").strip()
     shown = text or "an empty handle"
+    if text.startswith("!") and not text.startswith("!@"):
+        text = text[1:]
     if text.lower().startswith(("http://", "https://")):
         raise DiscoveryError(f"{shown} is a URL, not a handle: {HANDLE_HINT}")
     account = _split_account(text)

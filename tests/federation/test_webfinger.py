@@ -300,7 +300,7 @@ async def test_resolve_handle_plain_http_on_allowed_loopback(network: Network, f
 @pytest.mark.parametrize(
     "handle",
     ["alice", "@alice", "alice@", "@@social.example", "al ice@social.example", "alice@social example",
-     "https://social.example/@alice", "", "alice@social.example/x"],
+     "https://social.example/@alice", "", "alice@social.example/x", "!alice", "!@alice@social.example", "!!c@lemmy.example"],
 )
 async def test_handle_syntax_errors(network: Network, fed: Federation, handle: str) -> None:
     """Malformed handles fail before any request, telling the person how to write one."""
@@ -314,6 +314,12 @@ def test_parse_handle_normalises_host() -> None:
     assert parse_handle("@Alice@Social.Example") == ("Alice", "social.example")
     assert parse_handle("acct:bob@127.0.0.1:9000") == ("bob", "127.0.0.1:9000")
     assert parse_handle("carol@bücher.example") == ("carol", "xn--bcher-kva.example")
+
+
+def test_parse_handle_takes_lemmy_community_mentions() -> None:
+    """Lemmy and Mbin write a community as !name@host: an organiser who pastes one gets the community."""
+    assert parse_handle("!climate@Lemmy.Example") == ("climate", "lemmy.example")
+    assert parse_handle(" !housing@kbin.example:8443 ") == ("housing", "kbin.example:8443")
 
 
 async def test_no_self_link(network: Network, fed: Federation) -> None:
