@@ -20,14 +20,11 @@ interrupted never looks like one that finished. The hub keeps serving throughout
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
-import tarfile
 import tempfile
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -38,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 import psycopg2
 
 from hub.db import sqlite_path
+from hub.sealed_archive import ArchiveWriter, written
 from hub.secret import SECRET_FILE
 from hub.services.media import MEDIA_DIR, NAME_RE
 from hub.settings import Settings
@@ -49,7 +47,6 @@ SQLITE_MEMBER = "database.sqlite3"
 PGDUMP_MEMBER = "database.pgdump"
 PG_DUMP_ARGS = ["--format=custom", "--no-owner", "--no-privileges"]
 """How ``pg_dump`` is called (with the connection in PG* variables) — README "Backups" shows the same call."""
-CHUNK = 1024 * 1024
 
 
 class BackupError(Exception):
@@ -83,14 +80,6 @@ def psycopg_dsn(database_url: str) -> str:
     """The URL in the form psycopg2 accepts."""
     return "postgresql://" + database_url.split("://", 1)[1].split("?", 1)[0]
 
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def run_tool(args: list[str], database_url: str, what: str) -> None:
@@ -140,66 +129,29 @@ def _postgres_facts(database_url: str) -> tuple[str, int]:
     return revision[0], groups
 
 
-class _ArchiveWriter:
-    """Adds files to the tar archive and remembers their sizes and checksums for the manifest."""
-
-    def __init__(self, path: Path) -> None:
-        # the archive holds the hub's secret and every group's private key: readable by its owner only
-        self.file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
-        self.tar = tarfile.open(fileobj=self.file, mode="w:gz", format=tarfile.PAX_FORMAT)
-        self.files: dict[str, dict] = {}
-
-    def close(self) -> None:
-        """Finish the archive and flush it to the disk."""
-        self.tar.close()
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-
-    def add(self, source: Path, name: str) -> None:
-        info = self.tar.gettarinfo(str(source), arcname=name)
-        info.uid = info.gid = 0
-        info.uname = info.gname = ""
-        info.mode = 0o600 if name == SECRET_FILE else 0o644
-        with source.open("rb") as handle:
-            self.tar.addfile(info, handle)
-        self.files[name] = {"size": info.size, "sha256": sha256_file(source)}
-
-    def add_media(self, directory: Path) -> int:
-        """Add the media files not added yet; returns how many were added."""
-        added = 0
-        for path in sorted(directory.iterdir()) if directory.is_dir() else ():
-            name = f"{MEDIA_DIR}/{path.name}"
-            if NAME_RE.match(path.name) and name not in self.files:
-                try:
-                    self.add(path, name)
-                except FileNotFoundError:  # replaced (an avatar change) while we looked: no longer referenced
-                    continue
-                added += 1
-        return added
-
-    def add_bytes(self, name: str, data: bytes) -> None:
-        info = tarfile.TarInfo(name)
-        info.size, info.mode, info.mtime = len(data), 0o644, int(datetime.now(UTC).timestamp())
-        self.tar.addfile(info, io.BytesIO(data))
+def _add_media(writer: ArchiveWriter, directory: Path) -> int:
+    """Add the media files not added yet; returns how many were added."""
+    added = 0
+    for path in sorted(directory.iterdir()) if directory.is_dir() else ():
+        name = f"{MEDIA_DIR}/{path.name}"
+        if NAME_RE.match(path.name) and name not in writer.files:
+            try:
+                writer.add(path, name)
+            except FileNotFoundError:  # replaced (an avatar change) while we looked: no longer referenced
+                continue
+            added += 1
+    return added
 
 
 def write_backup(settings: Settings, path: Path) -> Summary:
     """Write the archive of the hub described by ``settings`` to ``path`` (which must not exist)."""
-    if path.exists():
-        raise BackupError(f"{path} already exists; choose a new file name (backups are never overwritten)")
-    if not path.parent.is_dir():
-        raise BackupError(f"the directory {path.parent} does not exist")
-    partial = path.with_name(path.name + ".partial")
     database = "sqlite" if settings.is_sqlite else "postgres"
     data_dir = Path(settings.data_dir)
-    partial.unlink(missing_ok=True)  # left by a backup that was killed
-    writer = _ArchiveWriter(partial)
-    try:
+    with written(path, BackupError, "backup") as writer:
         with tempfile.TemporaryDirectory(prefix="causeway-backup-") as scratch:
             if (data_dir / SECRET_FILE).is_file():
-                writer.add(data_dir / SECRET_FILE, SECRET_FILE)
-            writer.add_media(data_dir / MEDIA_DIR)
+                writer.add(data_dir / SECRET_FILE, SECRET_FILE, mode=0o600)
+            _add_media(writer, data_dir / MEDIA_DIR)
             if database == "sqlite":
                 snapshot = Path(scratch) / SQLITE_MEMBER
                 _sqlite_snapshot(sqlite_path(settings.database_url), snapshot)
@@ -209,18 +161,12 @@ def write_backup(settings: Settings, path: Path) -> Summary:
                 snapshot = Path(scratch) / PGDUMP_MEMBER
                 run_tool(["pg_dump", *PG_DUMP_ARGS, f"--file={snapshot}"], settings.database_url, "pg_dump")
             writer.add(snapshot, snapshot.name)
-            writer.add_media(data_dir / MEDIA_DIR)
+            _add_media(writer, data_dir / MEDIA_DIR)
             summary = Summary(database, revision, groups, sum(n.startswith(MEDIA_DIR + "/") for n in writer.files), writer.files)
             manifest = {
                 "format": FORMAT, "version": FORMAT_VERSION, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "domain": settings.domain, "database": database, "schema_revision": revision, "groups": groups,
                 "files": writer.files,
             }
-            writer.add_bytes(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
-        writer.close()
-        os.replace(partial, path)
-    except BaseException:
-        writer.file.close()
-        partial.unlink(missing_ok=True)
-        raise
+            writer.add_bytes(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), mode=0o644, listed=False)
     return summary

@@ -25,16 +25,14 @@ their rows are left out, and nullable links to them are emptied.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import tarfile
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cryptography.hazmat.primitives import serialization
 from tortoise import fields as tfields
@@ -47,6 +45,7 @@ from hub.models import (
     DomainBlock, Gathering, Group, LibraryEntry, MediaFile, Membership, ModerationAction, OrganiserSettings, Post, Rsvp, Signup,
     Vote,
 )
+from hub.sealed_archive import check_files, checked_manifest, read_through, written
 from hub.services.groups import check_slug
 from hub.services.library import PDF_NAME
 from hub.services.media import MEDIA_DIR, NAME_RE
@@ -191,42 +190,15 @@ async def collect(group: Group) -> dict[str, Any]:
     }
 
 
-class _Writer:
-    def __init__(self, path: Path) -> None:
-        self.file = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
-        self.tar = tarfile.open(fileobj=self.file, mode="w:gz", format=tarfile.PAX_FORMAT)
-        self.files: dict[str, dict] = {}
-
-    def add_bytes(self, name: str, data: bytes, *, listed: bool = True) -> None:
-        info = tarfile.TarInfo(name)
-        info.size, info.mode, info.mtime = len(data), 0o600, int(datetime.now(UTC).timestamp())
-        self.tar.addfile(info, io.BytesIO(data))
-        if listed:
-            self.files[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-
-    def close(self) -> None:
-        self.tar.close()
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-
-
 async def export_group(group: Group, *, origin: str, schema_revision: str, data_dir: Path, path: Path) -> Exported:
     """Write ``group``'s archive to ``path`` (which must not exist; mode 600: it holds the group's private key)."""
-    if path.exists():
-        raise ArchiveError(f"{path} already exists; choose a new file name (archives are never overwritten)")
-    if not path.parent.is_dir():
-        raise ArchiveError(f"the directory {path.parent} does not exist")
     data = await collect(group)
     files = [(f"{MEDIA_DIR}/{row['name']}", Path(data_dir) / MEDIA_DIR / row["name"]) for row in data[MEDIA]]
     if group.icon_path:
         files.append((f"{MEDIA_DIR}/{group.icon_path}", Path(data_dir) / MEDIA_DIR / group.icon_path))
     files += [(f"{LIBRARY_DIR}/{row['file_name']}", Path(data_dir) / LIBRARY_DIR / row["file_name"])
               for row in data["tables"]["library_entries"] if row.get("file_name")]
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
-    writer = _Writer(partial)
-    try:
+    with written(path, ArchiveError, "archive") as writer:
         writer.add_bytes(DATA, json.dumps(data, ensure_ascii=False, sort_keys=True).encode())
         for name, source in dict(files).items():
             if source.is_file():  # a file removed since (a replaced avatar) is simply not carried
@@ -237,12 +209,6 @@ async def export_group(group: Group, *, origin: str, schema_revision: str, data_
             "public_key_sha256": key_fingerprint(group.public_key_pem), "files": writer.files,
         }
         writer.add_bytes(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), listed=False)
-        writer.close()
-        os.replace(partial, path)
-    except BaseException:
-        writer.file.close()
-        partial.unlink(missing_ok=True)
-        raise
     counts = {name: len(rows) for name, rows in data["tables"].items()}
     return Exported(group.slug, origin, counts, len(writer.files) - 1)
 
@@ -258,36 +224,19 @@ def _allowed(name: str) -> bool:
 def read_archive(path: Path) -> tuple[dict, dict, dict[str, bytes]]:
     """The manifest, group.json and the files of the archive at ``path``, checked against each other."""
     contents: dict[str, bytes] = {}
-    try:
-        with tarfile.open(path, "r:gz") as tar:
-            for member in tar:
-                if not member.isfile() or not _allowed(member.name) or member.name in contents:
-                    raise ArchiveError(f"{path} holds {member.name!r}, which no group archive holds; refusing it")
-                if member.size > 256 * 1024 * 1024:
-                    raise ArchiveError(f"{path} holds {member.name!r} of {member.size} bytes, more than a group archive holds")
-                contents[member.name] = tar.extractfile(member).read()
-            while tar.fileobj.read(1024 * 1024):  # to the end of the gzip stream: its length and CRC are checked there
-                pass
-    except FileNotFoundError:
-        raise ArchiveError(f"{path} does not exist") from None
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise ArchiveError(f"{path} is not a complete group archive (truncated or damaged: {exc})") from None
-    if MANIFEST not in contents:
-        raise ArchiveError(f"{path} has no manifest: it is truncated or not a Causeway group archive")
-    try:
-        manifest = json.loads(contents.pop(MANIFEST))
-    except ValueError:
-        raise ArchiveError(f"the manifest of {path} is not valid JSON") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ArchiveError(f"{path} is not a Causeway group archive")
-    if manifest.get("version") != FORMAT_VERSION:
-        raise ArchiveError(f"{path} is a group archive of format version {manifest.get('version')!r}; this Causeway reads "
-                           f"version {FORMAT_VERSION}: import it with the Causeway that wrote it or a newer one")
-    listed = {name: (entry.get("size"), entry.get("sha256")) for name, entry in (manifest.get("files") or {}).items()}
+
+    def take(member: tarfile.TarInfo, source: IO[bytes] | None) -> None:
+        if source is None or not member.isfile() or not _allowed(member.name) or member.name in contents:
+            raise ArchiveError(f"{path} holds {member.name!r}, which no group archive holds; refusing it")
+        if member.size > 256 * 1024 * 1024:
+            raise ArchiveError(f"{path} holds {member.name!r} of {member.size} bytes, more than a group archive holds")
+        contents[member.name] = source.read()
+
+    read_through(path, take, ArchiveError, "group archive")
+    manifest = checked_manifest(contents.pop(MANIFEST, None), path, format_name=FORMAT, version=FORMAT_VERSION,
+                                error=ArchiveError, what="group archive", advice="import it with the Causeway that wrote it")
     found = {name: (len(data), hashlib.sha256(data).hexdigest()) for name, data in contents.items()}
-    if listed != found:
-        bad = sorted(set(listed) ^ set(found)) or sorted(n for n in listed if listed[n] != found.get(n))
-        raise ArchiveError(f"{path} does not match its manifest ({', '.join(bad[:5])}): it is truncated or damaged")
+    check_files(manifest, found, path, ArchiveError, "it is truncated or damaged")
     try:
         data = json.loads(contents.pop(DATA))
     except (KeyError, ValueError):

@@ -19,16 +19,15 @@ or a failure leaves the target as it was (files staged under the data directory 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import sqlite3
 import tarfile
 import tempfile
-import zlib
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psycopg2
 
@@ -37,6 +36,7 @@ from hub.backup import (
     FORMAT, FORMAT_VERSION, MANIFEST, PGDUMP_MEMBER, SQLITE_MEMBER, BackupError, pg_environment, psycopg_dsn, run_tool,
 )
 from hub.db import sqlite_path
+from hub.sealed_archive import CHUNK, check_files, checked_manifest, read_through
 from hub.secret import SECRET_FILE
 from hub.services.media import MEDIA_DIR, NAME_RE
 from hub.settings import Settings
@@ -100,49 +100,30 @@ def check_target(settings: Settings) -> None:
 def _read_archive(path: Path, staging: Path) -> dict:
     """Extract the archive's files into ``staging`` and return its manifest, checked against them."""
     digests: dict[str, tuple[int, str]] = {}
-    manifest_bytes = None
-    try:
-        with tarfile.open(path, "r:gz") as tar:
-            for member in tar:
-                if not member.isfile() or not _allowed(member.name) or member.name in digests:
-                    raise RestoreError(f"{path} holds {member.name!r}, which no Causeway backup holds; refusing it")
-                source = tar.extractfile(member)
-                if member.name == MANIFEST:
-                    manifest_bytes = source.read(1024 * 1024 * 16)
-                    continue
-                target = staging / member.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                digest, size = hashlib.sha256(), 0
-                mode = 0o644 if member.name.startswith(MEDIA_DIR + "/") else 0o600  # the key file and the keys in the database
-                with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as out:
-                    while chunk := source.read(1024 * 1024):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        out.write(chunk)
-                digests[member.name] = (size, digest.hexdigest())
-            # tarfile stops at the end-of-archive block; read on to gzip's trailer, whose CRC and length find an
-            # archive cut off after that block (the last bytes missing)
-            while tar.fileobj.read(1024 * 1024):
-                pass
-    except FileNotFoundError:
-        raise RestoreError(f"{path} does not exist") from None
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-        raise RestoreError(f"{path} is not a complete backup archive (truncated or damaged: {exc})") from None
-    if manifest_bytes is None:
-        raise RestoreError(f"{path} has no manifest: it is truncated or not a Causeway backup")
-    try:
-        manifest = json.loads(manifest_bytes)
-    except ValueError:
-        raise RestoreError(f"the manifest of {path} is not valid JSON") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise RestoreError(f"{path} is not a Causeway backup")
-    if manifest.get("version") != FORMAT_VERSION:
-        raise RestoreError(f"{path} is a backup of format version {manifest.get('version')!r}; this Causeway reads version "
-                           f"{FORMAT_VERSION}: restore it with the Causeway that made it or a newer one")
-    listed = {name: (entry.get("size"), entry.get("sha256")) for name, entry in (manifest.get("files") or {}).items()}
-    if listed != digests:
-        bad = sorted(set(listed) ^ set(digests)) or sorted(n for n in listed if listed[n] != digests.get(n))
-        raise RestoreError(f"{path} does not match its manifest ({', '.join(bad[:5])}): it is damaged")
+    manifest_bytes: list[bytes] = []
+
+    def take(member: tarfile.TarInfo, source: IO[bytes] | None) -> None:
+        if source is None or not member.isfile() or not _allowed(member.name) or member.name in digests:
+            raise RestoreError(f"{path} holds {member.name!r}, which no Causeway backup holds; refusing it")
+        if member.name == MANIFEST:
+            manifest_bytes.append(source.read(1024 * 1024 * 16))
+            return
+        target = staging / member.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        mode = 0o644 if member.name.startswith(MEDIA_DIR + "/") else 0o600  # the key file and the keys in the database
+        with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as out:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        digests[member.name] = (size, digest.hexdigest())
+
+    read_through(path, take, RestoreError, "backup archive")
+    manifest = checked_manifest(manifest_bytes[0] if manifest_bytes else None, path, format_name=FORMAT,
+                                version=FORMAT_VERSION, error=RestoreError, what="backup",
+                                advice="restore it with the Causeway that made it")
+    check_files(manifest, digests, path, RestoreError, "it is damaged")
     return manifest
 
 

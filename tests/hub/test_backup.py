@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from hub.backup import MANIFEST, SQLITE_MEMBER, pg_environment, sha256_file
+from hub.backup import MANIFEST, SQLITE_MEMBER, pg_environment
+from hub.sealed_archive import sha256_file
 from hub.restore import known_revisions
 from hub.secret import load_or_create_secret
 from tests.integration.hubs import Hub, make_hub
