@@ -23,6 +23,7 @@ from hub.errors import HubError, NotFound, PermissionDenied
 from hub.models import Account, Delivery, Report
 from hub.services import administration, blocks, moderation, relays
 from hub.services.queue_stats import dead_deliveries
+from web.console_network import report_decision
 from web.csrf import checked_form
 from web.i18n import N_, gettext_for, translations_of
 from web.rendering import domain_error_title, flash, render
@@ -164,11 +165,7 @@ async def report_action(request: Request) -> Response:
     account = await require_admin(request)
     form = await checked_form(request)
     _ = gettext_for(request)
-    actions = {"resolve": (moderation.resolve_report, _("The report was resolved.")),
-               "dismiss": (moderation.dismiss_report, _("The report was dismissed."))}
-    if request.path_params["action"] not in actions:
-        raise NotFound("no such action")
-    service, done = actions[request.path_params["action"]]
+    service, done = report_decision(request)
     report = await Report.get_or_none(id=request.path_params["report_id"], group_id__isnull=True, outgoing=False)
     if report is None:
         raise NotFound(_("There is no such report in the hub's queue."))

@@ -6,6 +6,7 @@ Same rules as ``web.console``: signed in, CSRF-checked, role checked on the serv
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -142,6 +143,17 @@ async def reports_page(request: Request) -> Response:
     return await render(request, "console/reports.html", group=group, role=role, section="reports", reports=rows[:100])
 
 
+def report_decision(request: Request) -> tuple[Callable[..., Awaitable[object]], str]:
+    """The service and the notice of a POST to …/reports/{report_id}/{action} (resolve or dismiss), in the group's
+    console and the administrators'; NotFound for another action."""
+    _ = gettext_for(request)
+    actions = {"resolve": (moderation.resolve_report, _("The report was resolved.")),
+               "dismiss": (moderation.dismiss_report, _("The report was dismissed."))}
+    if request.path_params["action"] not in actions:
+        raise NotFound("no such action")
+    return actions[request.path_params["action"]]
+
+
 async def report_action(request: Request) -> Response:
     """POST /console/groups/{slug}/reports/{report_id}/{action}: resolve or dismiss a report."""
     account, group, _role = await console_group(request)
@@ -149,12 +161,7 @@ async def report_action(request: Request) -> Response:
     report = await moderation.get_report(request.path_params["report_id"])
     if report.group_id != group.id:
         raise NotFound("no such report for this group")
-    _ = gettext_for(request)
-    actions = {"resolve": (moderation.resolve_report, _("The report was resolved.")),
-               "dismiss": (moderation.dismiss_report, _("The report was dismissed."))}
-    if request.path_params["action"] not in actions:
-        raise NotFound("no such action")
-    service, done = actions[request.path_params["action"]]
+    service, done = report_decision(request)
     reason = str(form.get("reason", "")).strip()[:1000] or None
     return await carry_out(request, service(report, by=account, reason=reason), done, "/reports")
 
