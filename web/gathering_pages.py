@@ -143,7 +143,7 @@ async def event_object(request: Request) -> Response:
     refusal = await signed_fetch_refusal(request)
     if refusal is not None:
         return refusal
-    doc = await served_document(fed_of(request).urls, group, kind, request.path_params["event_id"]) if group else None
+    doc = await served_document(fed_of(request).urls, fed_of(request).catalogs, group, kind, request.path_params["event_id"]) if group else None
     if doc is None:
         return Response(status_code=404)
     return ActivityResponse(doc, headers={"Vary": "Accept"})

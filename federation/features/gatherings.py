@@ -45,6 +45,7 @@ from federation.sanitize import off_loop, plain_text
 from federation.urls import Urls
 from federation.vocab import content_and_language, id_of, is_http_id, parse_time, type_of
 from hub.errors import Conflict, HubError, InvalidInput, PermissionDenied
+from hub.languages import Catalogs
 from hub.models import DomainBlock, Event, Gathering, Group, MediaFile, RemoteActor, RemoteGathering, Rsvp
 from hub.services import gatherings, rsvps
 from hub.services.gatherings import RemoteDetails, local_when, place_of, where
@@ -165,24 +166,36 @@ def event_object(urls: Urls, group: Group, gathering: Gathering, *, going: int, 
     return doc
 
 
-def poll_question(urls: Urls, group: Group, gathering: Gathering, tally: rsvps.Counts) -> dict[str, Any]:
-    """The gathering as the group's ``Question`` for microblogs: "Going", "Maybe", "Can't go" (a vote is an RSVP)."""
+def poll_question(urls: Urls, group: Group, gathering: Gathering, tally: rsvps.Counts,
+                  t: gettext.NullTranslations) -> dict[str, Any]:
+    """The gathering as the group's ``Question`` for microblogs: "Going", "Maybe", "Can't go" (a vote is an RSVP),
+    written with ``t``, the translations of the group's language (votes in any of the hub's languages count)."""
     page = page_url(urls, group.slug, gathering.id)
     totals = {"going": tally.going, "maybe": tally.maybe, "declined": tally.declined}  # "Going" counts places taken
-    places = f"{tally.going} going" + (f" of {gathering.capacity} places" if gathering.capacity else "")
-    places += f", {tally.waiting} on the waiting list" if tally.waiting else ""
-    places += f", {tally.pending} awaiting approval" if tally.pending else ""
-    lines = [f"<strong>{html.escape(gathering.title)}</strong>", f"When: {html.escape(local_when(gathering))}"]
+    if gathering.capacity:
+        places = t.ngettext("%(n)d going of %(places)d place", "%(n)d going of %(places)d places", gathering.capacity)
+    else:
+        places = t.ngettext("%(n)d going", "%(n)d going", tally.going)
+    places %= {"n": tally.going, "places": gathering.capacity or 0}
+    if tally.waiting:
+        places += ", " + t.ngettext("%(n)d on the waiting list", "%(n)d on the waiting list", tally.waiting) % {"n": tally.waiting}
+    if tally.pending:
+        places += ", " + t.ngettext("%(n)d awaiting approval", "%(n)d awaiting approval", tally.pending) % {"n": tally.pending}
+    if gathering.join_mode == "restricted":
+        places += " · " + t.gettext("organisers approve each participant")
+    when = local_when(gathering, group.language)
+    lines = [f"<strong>{html.escape(gathering.title)}</strong>", html.escape(t.gettext("When: %(when)s") % {"when": when})]
     if where(gathering):
-        lines.append(f"Where: {html.escape(where(gathering))}")
-    lines.append(places + (" · organisers approve each participant" if gathering.join_mode == "restricted" else ""))
-    answer = ("This event is cancelled." if gathering.state == "cancelled"
-              else "Vote in the poll, or reply “going”, “maybe” or “can't go”.")
+        lines.append(html.escape(t.gettext("Where: %(where)s") % {"where": where(gathering)}))
+    lines.append(html.escape(places))
+    answer = html.escape(t.gettext("This event is cancelled.") if gathering.state == "cancelled"
+                         else t.gettext("Vote in the poll, or reply “going”, “maybe” or “can't go”."))
+    content = "<p>" + "<br>".join(lines) + f'</p><p>{answer} <a href="{html.escape(page)}">{html.escape(page)}</a></p>'
     doc: dict[str, Any] = {
         "id": object_uri(urls, group.slug, "eventpoll", gathering.id), "type": "Question",
         "attributedTo": urls.group(group.slug), "url": page, "published": _time(gathering.created_at),
-        "content": "<p>" + "<br>".join(lines) + f'</p><p>{answer} <a href="{html.escape(page)}">{html.escape(page)}</a></p>',
-        "oneOf": [{"type": "Note", "name": option, "replies": {"type": "Collection", "totalItems": totals[answer_key]}}
+        "content": content, "contentMap": {group.language: content},
+        "oneOf": [{"type": "Note", "name": t.gettext(option), "replies": {"type": "Collection", "totalItems": totals[answer_key]}}
                   for option, answer_key in rsvps.POLL_OPTIONS.items()],
         "votersCount": sum(totals.values()) + tally.waiting + tally.pending, "endTime": _time(gathering.ends_at), "sensitive": False,
         **public_addressing(urls, group),
@@ -192,19 +205,25 @@ def poll_question(urls: Urls, group: Group, gathering: Gathering, tally: rsvps.C
     return doc
 
 
-async def documents(urls: Urls, group: Group, gathering: Gathering) -> tuple[dict, dict]:
-    """The current Event and Question of a gathering (fresh counts)."""
+async def documents(urls: Urls, catalogs: Catalogs, group: Group, gathering: Gathering) -> tuple[dict, dict]:
+    """The current Event and Question of a gathering (fresh counts), the Question in the group's language."""
     tally = await rsvps.counts(gathering)
     image = await MediaFile.get_or_none(id=gathering.image_id) if gathering.image_id else None
-    return event_object(urls, group, gathering, going=tally.going, image=image), poll_question(urls, group, gathering, tally)
+    return (event_object(urls, group, gathering, going=tally.going, image=image),
+            poll_question(urls, group, gathering, tally, catalogs.get(group.language)))
 
 
-async def served_document(urls: Urls, group: Group, kind: str, gathering_id: int) -> dict | None:
+def poll_options(catalogs: Catalogs) -> dict[str, str]:
+    """Every name a poll option has in the hub's languages (a group's language may change), and its answer."""
+    return {t.gettext(option): answer for t in catalogs.translations.values() for option, answer in rsvps.POLL_OPTIONS.items()}
+
+
+async def served_document(urls: Urls, catalogs: Catalogs, group: Group, kind: str, gathering_id: int) -> dict | None:
     """The AS2 document served at a gathering object's id (with @context), or None when there is none."""
     gathering = await Gathering.get_or_none(id=gathering_id, group=group)
     if gathering is None or kind not in KINDS or group.visibility != "public":
         return None
-    event, question = await documents(urls, group, gathering)
+    event, question = await documents(urls, catalogs, group, gathering)
     doc = event if kind == "event" else question
     context = [activities.AS_CONTEXT, MOBILIZON_CONTEXT] if kind == "event" else activities.AS_CONTEXT
     return {"@context": context, **doc}
@@ -233,7 +252,7 @@ async def _audience(fed: Federation, group: Group, gathering: Gathering) -> dict
 
 async def _publish(fed: Federation, group: Group, gathering: Gathering, wrap) -> None:
     """The Event to servers that take events ("activity" form), the Question to microblogs."""
-    event, question = await documents(fed.urls, group, gathering)
+    event, question = await documents(fed.urls, fed.catalogs, group, gathering)
     actor = fed.urls.group(group.slug)
     forms = await _audience(fed, group, gathering)
     for form, doc in (("activity", event), ("object", question)):
@@ -388,7 +407,7 @@ async def _reply(fed: Federation, item: Incoming, obj: dict, gathering: Gatherin
     content, _ = content_and_language(obj)
     name = obj.get("name") if isinstance(obj.get("name"), str) else None
     if name and not content.strip():
-        answer = rsvps.poll_answer(name)
+        answer = rsvps.poll_answer(name, poll_options(fed.catalogs))
         if answer is None:
             return ignored(f"event #{gathering.id}: the poll has no option {name[:60]!r}")
         return await _answer(fed, item, gathering, answer, "vote")

@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 
 from hub.clock import now
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hub.languages import ENGLISH
+from hub.languages import ENGLISH, N_
 from hub.lifecycle import RSVP
 from hub.models import Account, Gathering, Group, Membership, Rsvp
 from hub.services import blocks, events
@@ -35,7 +35,7 @@ from hub.services.members import ORGANISER_ROLES, is_member, require_role
 ANSWERS = ("going", "maybe", "declined")
 """What a person can say."""
 VIA = ("join", "leave", "accept", "tentative", "reject", "vote", "reply", "web", "cli")
-POLL_OPTIONS = {"Going": "going", "Maybe": "maybe", "Can't go": "declined"}
+POLL_OPTIONS = {N_("Going"): "going", N_("Maybe"): "maybe", N_("Can't go"): "declined"}
 """The options of the poll the group sends to Mastodon, and the answer each means."""
 
 _PHRASES = {
@@ -81,10 +81,11 @@ def answer_in_text(text: str) -> str | None:
     return None
 
 
-def poll_answer(name: str | None) -> str | None:
-    """The answer a poll vote means (its option's name), or None for an unknown option."""
+def poll_answer(name: str | None, options: dict[str, str] | None = None) -> str | None:
+    """The answer a poll vote means (its option's name, among ``options`` — the option names in every language,
+    :data:`POLL_OPTIONS` by default), or None for an unknown option."""
     wanted = _fold(name or "")
-    return next((answer for option, answer in POLL_OPTIONS.items() if _fold(option) == wanted), None)
+    return next((answer for option, answer in (options or POLL_OPTIONS).items() if _fold(option) == wanted), None)
 
 
 @dataclass(frozen=True)

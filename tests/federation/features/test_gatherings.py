@@ -144,6 +144,37 @@ async def test_answers_refused_for_cancelled_events_and_unknown_options(database
         assert await Rsvp.all().count() == 0
 
 
+async def test_a_spanish_groups_poll_is_in_spanish_and_votes_in_any_language_count(database_url, tmp_path) -> None:
+    """The poll Mastodon members see is written in the group's language; a vote counts whatever language named it."""
+    async with running_hub(database_url, tmp_path) as hub:
+        # Given a Spanish-speaking group with members on Mastodon and an event of three places needing approval
+        group = await hub.group("ayuda", language="es")
+        people = [hub.world.person(name) for name in ("ana", "bea", "eve")]
+        for person in people:
+            await hub.member(person, "ayuda")
+        event = await gatherings.create_gathering(group, details(capacity=3, join_mode="restricted"))
+        await hub.drain()
+        # Then the poll's options, its lines and its hint are in Spanish
+        [create_poll] = delivered(hub, "Create", "remote.test")
+        poll = create_poll["object"]
+        assert [o["name"] for o in poll["oneOf"]] == ["Voy", "Quizás", "No puedo ir"]
+        content = html.unescape(poll["content"])
+        assert "Cuándo: " in content and "Dónde: " in content and "0 asistirán de 3 plazas" in content
+        assert "la organización aprueba a cada participante" in content and "responde «voy»" in content
+        assert poll["contentMap"] == {"es": poll["content"]} and "When:" not in content
+        assert gatherings.local_when(event, "es") in content
+        # When one votes "Quizás" (the Spanish option) and another "Can't go" (the English one, from an older poll)
+        for n, (person, name) in enumerate(zip(people, ("Quizás", "Can't go"), strict=False)):
+            vote = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{person.id}#votes/{n}/activity",
+                    "type": "Create", "actor": person.id, "to": [hub.group_id("ayuda")],
+                    "object": {"id": f"{person.id}#votes/{n}", "type": "Note", "name": name, "attributedTo": person.id,
+                               "to": [hub.group_id("ayuda")], "inReplyTo": poll["id"]}}
+            assert (await hub.signed_post("/groups/ayuda/inbox", vote, person)).status_code == 202
+        await hub.drain()
+        # Then both count
+        assert await rsvps.counts(event) == rsvps.Counts(maybe=1, declined=1)
+
+
 async def test_event_of_a_followed_group_is_stored_with_its_origin(database_url, tmp_path) -> None:
     """A real Mobilizon Event from a group a local group follows is stored and listed; from others it is ignored."""
     world = RemoteWorld()
