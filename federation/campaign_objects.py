@@ -37,7 +37,7 @@ OBJECT_KINDS = ("call", "alert", "campaign", "announcement")
 MAX_ATTACHMENTS = 4
 GROUP_OBJECT_KINDS = OBJECT_KINDS + ("decision", "library")
 """Every kind of the group's own objects: campaigns' here, decisions' and the library's (federation.features)."""
-_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(" + "|".join(GROUP_OBJECT_KINDS) + r")/(\d{1,12})$")
+_OBJECT_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/([a-z]{1,32})/(\d{1,12})$")
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,9 @@ def object_uri(urls: Urls, slug: str, kind: str, ident: int) -> str:
     return f"{urls.group(slug)}/objects/{kind}/{ident}"
 
 
-def local_object(urls: Urls, uri: str | None) -> LocalObject | None:
-    """The group object ``uri`` names when it is one of ours, else None (hosts compared after parsing)."""
+def local_object(urls: Urls, uri: str | None, kinds: tuple[str, ...] = GROUP_OBJECT_KINDS) -> LocalObject | None:
+    """The group object ``uri`` names when it is one of ours of one of ``kinds``, else None (hosts compared after
+    parsing). The gatherings feature asks for its own kinds (event, eventpoll)."""
     if not uri or not urls.is_local(uri):
         return None
     try:
@@ -63,7 +64,7 @@ def local_object(urls: Urls, uri: str | None) -> LocalObject | None:
     except ValueError:
         return None
     match = _OBJECT_PATH.match(parts.path)
-    if match is None or parts.query:
+    if match is None or parts.query or match.group(2) not in kinds:
         return None
     return LocalObject(match.group(1), match.group(2), int(match.group(3)))
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import gettext
 import html
-import re
 import uuid
 from collections import defaultdict
 from datetime import datetime
@@ -32,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation import activities
-from federation.campaign_objects import create_of, image_attachment, public_addressing, update_of
+from federation.campaign_objects import create_of, image_attachment, local_object, public_addressing, update_of
 from federation.context import Federation
 from federation.delivery import enqueue
 from federation.direct import Compose, direct_message
@@ -52,7 +51,6 @@ from hub.services.gatherings import RemoteDetails, local_when, place_of, where
 
 KINDS = ("event", "eventpoll")
 """The group's own objects of a gathering: ``{group}/objects/event/{id}`` (Event) and ``…/eventpoll/{id}`` (Question)."""
-_PATH = re.compile(r"^/groups/([a-z0-9_]{1,64})/objects/(event|eventpoll)/(\d{1,12})$")
 MOBILIZON_CONTEXT = {
     "sc": "http://schema.org#", "mz": "https://joinmobilizon.org/ns#", "ical": "http://www.w3.org/2002/12/cal/ical#",
     "PostalAddress": "sc:PostalAddress", "address": {"@id": "sc:address", "@type": "sc:PostalAddress"},
@@ -86,25 +84,11 @@ def page_url(urls: Urls, slug: str, gathering_id: int) -> str:
     return f"{urls.group(slug)}/events/{gathering_id}"
 
 
-def local_gathering_ref(urls: Urls, uri: str | None) -> tuple[str, str, int] | None:
-    """(slug, kind, id) when ``uri`` is one of this hub's gathering objects (hosts compared after parsing), else None."""
-    if not uri or not urls.is_local(uri):
-        return None
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return None
-    match = _PATH.match(parts.path)
-    if match is None or parts.query:
-        return None
-    return match.group(1), match.group(2), int(match.group(3))
-
-
 async def _local_gathering(fed: Federation, uri: str | None) -> Gathering | None:
-    ref = local_gathering_ref(fed.urls, uri)
+    ref = local_object(fed.urls, uri, KINDS)
     if ref is None:
         return None
-    return await Gathering.get_or_none(id=ref[2], group__slug=ref[0])
+    return await Gathering.get_or_none(id=ref.id, group__slug=ref.slug)
 
 
 # --- the wire documents -----------------------------------------------------------------------------
