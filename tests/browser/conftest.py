@@ -16,6 +16,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,37 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
         if report is not None and report.failed:
             keep_artifacts(page, request.node.name)
         context.close()
+
+
+@contextmanager
+def opened_page(browser, request: pytest.FixtureRequest, width: int, *, height: int = 900, locale: str = "en-GB") -> Iterator[object]:
+    """A page ``width`` px wide in a fresh context (a touch screen under 600 px). ``page.errors`` collects script
+    errors and CSP refusals, ``page.width`` is the width; when the test fails, its screenshot and HTML are kept
+    under test-artifacts/ (whether the block raised or, used in a fixture, the test's report says so)."""
+    phone = width < 600
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if is_script_error(message) else None)
+    page.errors, page.width = errors, width
+    failed = False
+    try:
+        yield page
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if failed or (report is not None and report.failed):
+            keep_artifacts(page, request.node.name)
+        context.close()
+
+
+def fits_the_screen(page) -> bool:
+    """Nothing scrolls sideways: the document is no wider than the viewport."""
+    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def is_script_error(message) -> bool:

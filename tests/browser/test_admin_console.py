@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import describe, keep_artifacts
+from tests.browser.conftest import describe, fits_the_screen, opened_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.db]
 PASSWORD = "a long enough password"
@@ -16,11 +16,6 @@ def tab(page, name: str):
     return page.get_by_role("navigation", name="Administration").get_by_role("link", name=name, exact=True)
 
 
-def fits(page) -> bool:
-    """Nothing scrolls sideways."""
-    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-
-
 @pytest.mark.parametrize("width", [390, 1280])
 def test_admin_console(hub_factory, browser, axe, request, width: int) -> None:
     """Overview, a refused then accepted domain block, a suspension and its lifting, every other page: each passes
@@ -29,12 +24,7 @@ def test_admin_console(hub_factory, browser, axe, request, width: int) -> None:
     hub.cli("group", "create", "aid", "--name", "Mutual Aid")
     hub.cli("admin", "create", "root", "--password-stdin", input_text=f"{PASSWORD}\n")
     hub.start()
-    context = browser.new_context(locale="en-GB", viewport={"width": width, "height": 900}, is_mobile=width < 600, has_touch=width < 600)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with opened_page(browser, request, width) as page:
         page.goto(hub.base + "/login")
         page.get_by_label("User name").fill("root")
         page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -43,7 +33,7 @@ def test_admin_console(hub_factory, browser, axe, request, width: int) -> None:
         page.get_by_role("link", name="Administration of the hub").click()
         assert "1 administrator" in page.locator("main").inner_text()
         assert not axe(page), describe(axe(page))
-        assert fits(page)
+        assert fits_the_screen(page)
 
         # A domain that is no domain: the message sits next to the field, which is marked invalid
         tab(page, "Blocked domains").click()
@@ -66,7 +56,7 @@ def test_admin_console(hub_factory, browser, axe, request, width: int) -> None:
         assert "is suspended" in page.get_by_role("status").first.inner_text()
         assert "spam network" in page.locator("main").inner_text()
         assert not axe(page), describe(axe(page))
-        assert fits(page)
+        assert fits_the_screen(page)
         page.screenshot(path=str(hub.data_dir / f"admin-groups-{width}.png"), full_page=True)
         assert hub.get("/groups/aid").status_code == 410
         page.get_by_role("button", name="Lift the suspension @aid").click()
@@ -76,15 +66,10 @@ def test_admin_console(hub_factory, browser, axe, request, width: int) -> None:
         for name in ("Reports", "Relays", "Dead letters", "Administrators"):
             tab(page, name).click()
             assert not axe(page), f"{name}: {describe(axe(page))}"
-            assert fits(page), name
+            assert fits_the_screen(page), name
         tab(page, "Log").click()
         text = page.locator("main").inner_text()
         assert "domain blocked" in text and "group suspended" in text and "suspension lifted" in text
         assert not axe(page), describe(axe(page))
-        assert fits(page)
-        assert errors == []
-    except Exception:
-        keep_artifacts(page, request.node.name)
-        raise
-    finally:
-        context.close()
+        assert fits_the_screen(page)
+        assert page.errors == []

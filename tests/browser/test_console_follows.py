@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import describe, keep_artifacts
+from tests.browser.conftest import describe, fits_the_screen, opened_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.db]
 
@@ -18,12 +18,7 @@ def test_relay_filter_on_the_follows_page(hub_factory, peer_factory, browser, ax
     hub.start()
     peer = peer_factory()
     peer.control("actors", {"name": "neighbours"})
-    context = browser.new_context(locale="en-GB", viewport={"width": width, "height": 900}, is_mobile=width < 600, has_touch=width < 600)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    with opened_page(browser, request, width) as page:
         page.goto(hub.base + "/login")
         page.get_by_label("User name").fill("root")
         page.get_by_label("Password", exact=True).fill("a long enough password")
@@ -41,7 +36,7 @@ def test_relay_filter_on_the_follows_page(hub_factory, peer_factory, browser, ax
         rows = hub.query("SELECT relay, hashtag FROM group_follows")
         assert [(bool(r["relay"]), r["hashtag"]) for r in rows] == [(True, "rentstrike housing")]
         assert not axe(page), describe(axe(page))
-        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        assert fits_the_screen(page)
         page.screenshot(path=str(hub.data_dir / f"follows-{width}.png"), full_page=True)
 
         page.get_by_label("Share its posts with this group's members").last.uncheck()
@@ -49,9 +44,4 @@ def test_relay_filter_on_the_follows_page(hub_factory, peer_factory, browser, ax
         page.get_by_role("button", name=f"Change: neighbours@{peer.domain}").click()
         assert "is not a hashtag" in page.locator("main").inner_text()
         assert [bool(r["relay"]) for r in hub.query("SELECT relay FROM group_follows")] == [True]
-        assert errors == []
-    except Exception:
-        keep_artifacts(page, request.node.name)
-        raise
-    finally:
-        context.close()
+        assert page.errors == []

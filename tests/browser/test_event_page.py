@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from hub.clock import now
-from tests.browser.conftest import describe, keep_artifacts
+from tests.browser.conftest import describe, fits_the_screen, opened_page
 from tests.support.processes import wait_until_sync
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.db]
@@ -18,26 +18,8 @@ SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "heig
 @pytest.fixture(params=sorted(SIZES))
 def screen(browser, request: pytest.FixtureRequest):
     """A page at one of the two widths; screenshot and HTML kept when the test fails."""
-    phone = request.param == "phone"
-    context = browser.new_context(locale="en-GB", viewport=SIZES[request.param], is_mobile=phone, has_touch=phone)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None)
-    page.errors, page.width = errors, SIZES[request.param]["width"]
-    try:
+    with opened_page(browser, request, SIZES[request.param]["width"], height=SIZES[request.param]["height"]) as page:
         yield page
-    finally:
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.failed:
-            keep_artifacts(page, request.node.name)
-        context.close()
-
-
-def fits_the_screen(page) -> bool:
-    """Nothing scrolls sideways: the document is no wider than the viewport."""
-    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_event_page_at_phone_and_laptop_width(hub_factory, peer_factory, screen, axe) -> None:
