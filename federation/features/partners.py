@@ -15,7 +15,8 @@ None of these servers understands ``Invite`` between groups. An invite to collab
 it does understand (:func:`on_invite_sent`): the collaboration's space follows the group — its posts with
 the space's hashtag flow in — and its moderators (the ``attributedTo`` collection; Mobilizon's
 administrators when its members collection is readable; else the group itself) get a direct message that
-says who invites them, to what, and what to do. No Invite goes out.
+says who invites them, to what, and what to do. No Invite goes out: the invite records the follow that stands in
+for it, and the follow's Accept (Lemmy accepts at once) or Reject answers the invite.
 
 Lemmy, Mbin and kbin apply a ``Reject`` of a follow without telling the person. When one of their
 users may not join a group, :func:`on_join_refused` tells them why by direct message, then the Reject
@@ -49,7 +50,7 @@ from federation.vocab import POST_TYPES, id_of, ids, is_http_id, type_of
 from hub.languages import N_, language_for
 from hub.models import Account, Event, Group, Invite, Membership, RemoteActor
 from hub.errors import HubError
-from hub.services import blocks, collaborations, gatherings
+from hub.services import blocks, collaborations, gatherings, invites
 from hub.services.instance import instance_key
 
 log = logging.getLogger("causeway.partners")
@@ -209,7 +210,9 @@ async def on_invite_sent(fed: Federation, event: Event, group: Group | None) -> 
     if understands_invite(software, actor):
         return False
     collab = invite.collaboration
-    await spaces.follow_partner(fed, collab, invite.counterpart)
+    follow = await spaces.follow_partner(fed, collab, invite.counterpart)
+    if follow is not None:
+        await invites.sent_as_follow(invite, follow)
     space = await collab.group
     moderators = await moderators_of(fed, actor) or [remote.uri]
     told = 0
