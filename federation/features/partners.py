@@ -16,7 +16,8 @@ it does understand (:func:`on_invite_sent`): the collaboration's space follows t
 the space's hashtag flow in — and its moderators (the ``attributedTo`` collection; Mobilizon's
 administrators when its members collection is readable; else the group itself) get a direct message that
 says who invites them, to what, and what to do. No Invite goes out: the invite records the follow that stands in
-for it, and the follow's Accept (Lemmy accepts at once) or Reject answers the invite.
+for it, and the follow's Accept (Lemmy accepts at once) or Reject answers the invite; revoking the invite undoes
+the follow while it is unanswered (:func:`on_invite_revoked`).
 
 Lemmy, Mbin and kbin apply a ``Reject`` of a follow without telling the person. When one of their
 users may not join a group, :func:`on_join_refused` tells them why by direct message, then the Reject
@@ -236,6 +237,17 @@ async def on_invite_sent(fed: Federation, event: Event, group: Group | None) -> 
     return True
 
 
+async def on_invite_revoked(fed: Federation, event: Event, group: Group | None) -> bool:
+    """An invite that went out as the space's follow is withdrawn: that follow is undone while it is still unanswered
+    (an Undo of the Follow goes out), and no Undo of an Invite the group never got (True); False for other invites."""
+    invite = await Invite.get(id=event.payload["invite_id"]).prefetch_related("follow__group", "follow__target")
+    if invite.follow is None:
+        return False
+    if invite.follow.state == "pending":
+        await collaborations.unfollow_group(invite.follow.group, invite.follow.target)
+    return True
+
+
 # --- outbound: refused joins explained to Lemmy-family users --------------------------------------------------
 
 
@@ -281,6 +293,7 @@ FEATURE = Feature(
     },
     outbound={
         "invite.sent": First(on_invite_sent),
+        "invite.revoked": First(on_invite_revoked),
         "membership.rejected": First(on_join_refused),
     },
 )
