@@ -41,20 +41,27 @@ async def _invite_send(args: argparse.Namespace, settings: Settings, fed: Federa
     return 0
 
 
+def _state_shown(row: dict) -> str:
+    """An invite's state, and what was sent instead of an Invite its receiver's software would ignore."""
+    if row["sent_as"] == "follow" and row["state"] == "pending":
+        return "pending: sent as a follow; moderators told"
+    return row["state"]
+
+
 async def _invite_list(args: argparse.Namespace, settings: Settings) -> int:
     group = await groups.get_group(args.slug) if args.slug else None
     rows = await invites.list_invites(group)
     data = [
         {"id": i.id, "group": i.group.slug, "direction": i.direction, "kind": i.kind, "counterpart": i.counterpart.uri,
          "counterpart_handle": i.counterpart.handle, "object": i.object_uri, "object_name": i.object_name,
-         "state": i.state, "invite_uri": i.invite_uri, "expires_at": i.expires_at.isoformat(), "message": i.message}
+         "state": i.state, "sent_as": "follow" if i.follow_id is not None else "invite", "invite_uri": i.invite_uri, "expires_at": i.expires_at.isoformat(), "message": i.message}
         for i in rows
     ]
     if args.json:
         print_json(data)
     else:
         print_table([(d["id"], d["group"], d["direction"], d["kind"], d["counterpart_handle"] or d["counterpart"],
-                      d["object_name"] or d["object"], d["state"]) for d in data],
+                      d["object_name"] or d["object"], _state_shown(d)) for d in data],
                     ["id", "group", "direction", "kind", "with", "for", "state"])
     return 0
 

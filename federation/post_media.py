@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from federation.campaign_objects import attachments_of
@@ -53,10 +53,40 @@ def post_media(post: Post) -> PostMedia:
 _HASHTAG_LINK = re.compile(r'<a ([^>]*?)href="[^"]*"([^>]*\bclass="[^"]*\bhashtag\b[^"]*"[^>]*)>#(?:<span>)?([^<#\s]{1,64})(?:</span>)?</a>')
 
 
-def link_hashtags(content_html: str, tag_url: Callable[[str], str]) -> str:
-    """Sanitised post HTML whose hashtag links (``class="… hashtag"``, as Mastodon writes them) lead to ``tag_url(tag)``
-    (the group's hashtag page) instead of the author's server; other links are left as they are."""
-    if "hashtag" not in content_html:
+_ELEMENT = re.compile(r"(<[^>]*>)")
+_OPAQUE = re.compile(r"<(/?)(a|code|pre)(?=[\s/>])", re.IGNORECASE)
+"""An opening or closing tag of an element whose text is never linked: a link already, or code."""
+_PLAIN_TAG = re.compile(r"(?:https?://|www\.)[^\s<]*|(?<![\w&/#])(?<!&amp;)(?<!&#38;)#([^\W_]\w{0,63})(?!\w)")
+"""In text: a URL (left alone, '#' and all), or a hashtag standing as a word of its own (not ``foo#bar``, ``&#35;``, ``&amp;#``)."""
+
+
+def _link_plain(content_html: str, tag_url: Callable[[str], str], tags: set[str]) -> str:
+    """The hashtags written as plain text that are among ``tags``, linked; never inside ``<a>``, ``<code>`` or ``<pre>``."""
+
+    def local(match: re.Match) -> str:
+        word = match.group(1)
+        if word is None or word.casefold() not in tags:
+            return match.group(0)
+        return (f'<a href="{html.escape(tag_url(word.casefold()))}" class="mention hashtag" rel="tag">'
+                f"#<span>{html.escape(word)}</span></a>")
+
+    parts = _ELEMENT.split(content_html)
+    opaque = 0
+    for i, part in enumerate(parts):
+        if i % 2:  # an element's tag
+            element = _OPAQUE.match(part)
+            if element is not None:
+                opaque = max(0, opaque - 1) if element.group(1) else opaque + (not part.endswith("/>"))
+        elif not opaque and "#" in part:
+            parts[i] = _PLAIN_TAG.sub(local, part)
+    return "".join(parts)
+
+
+def link_hashtags(content_html: str, tag_url: Callable[[str], str], tags: Iterable[str] = ()) -> str:
+    """Sanitised post HTML whose hashtags lead to ``tag_url(tag)`` (the group's hashtag page): Mastodon's hashtag links
+    (``class="… hashtag"``) instead of the author's server, and the post's own ``tags`` where the text names them as
+    plain ``#Tag`` (as Lemmy and Pleroma write them), matched case-insensitively. Other links are left as they are."""
+    if "#" not in content_html:
         return content_html
 
     def local(match: re.Match) -> str:
@@ -65,7 +95,10 @@ def link_hashtags(content_html: str, tag_url: Callable[[str], str]) -> str:
             return match.group(0)
         return f'<a {match.group(1)}href="{html.escape(tag_url(tag))}"{match.group(2)}>#<span>{match.group(3)}</span></a>'
 
-    return _HASHTAG_LINK.sub(local, content_html)
+    if "hashtag" in content_html:
+        content_html = _HASHTAG_LINK.sub(local, content_html)
+    wanted = {t.casefold() for t in tags if TAG_RE.match(t.casefold())}
+    return _link_plain(content_html, tag_url, wanted) if wanted else content_html
 
 
 def hashtag_pattern(tag: str) -> str:

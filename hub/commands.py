@@ -183,8 +183,10 @@ async def _member_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _deliveries(args: argparse.Namespace, settings: Settings) -> int:
     if args.retry_dead:
-        count = await retry_dead(host=args.host)
-        print(f"queued {count} dead deliveries again" + (f" to {args.host}" if args.host else ""))
+        retried = await retry_dead(host=args.host, group_actor=lambda slug: f"{settings.base_url}/groups/{slug}")
+        print(f"queued {retried.queued} dead deliveries again" + (f" to {args.host}" if args.host else ""))
+        if retried.held:
+            print(f"skipped {retried.held} signed by suspended groups: nothing they signed goes out while the suspension lasts")
         return 0
     if args.dead:
         dead = await dead_deliveries(host=args.host, limit=args.limit)

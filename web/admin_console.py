@@ -229,11 +229,17 @@ async def retry_all(request: Request) -> Response:
     """POST /console/admin/dead/retry: queue every dead letter again."""
     account = await require_admin(request)
     await checked_form(request)
-    count = await administration.retry_dead_letters(by=account)
+    retried = await administration.retry_dead_letters(by=account, group_actor=request.app.state.federation.urls.group)
     ngettext = translations_of(request).ngettext
     request.app.state.federation.wake_worker()
-    flash(request, ngettext("%(count)d dead letter was queued again.", "%(count)d dead letters were queued again.", count)
-          % {"count": count})
+    notice = ngettext("%(count)d dead letter was queued again.", "%(count)d dead letters were queued again.", retried.queued) % {
+        "count": retried.queued}
+    if retried.held:
+        notice += " " + ngettext(
+            "%(count)d was skipped: a suspended group signed it, and nothing it signed goes out while the suspension lasts.",
+            "%(count)d were skipped: suspended groups signed them, and nothing they signed goes out while the suspension lasts.",
+            retried.held) % {"count": retried.held}
+    flash(request, notice)
     return back("/dead")
 
 
@@ -244,7 +250,8 @@ async def dead_action(request: Request) -> Response:
     delivery_id = request.path_params["delivery_id"]
     _ = gettext_for(request)
     actions = {
-        "retry": (lambda: administration.retry_dead_letters(by=account, delivery_id=delivery_id),
+        "retry": (lambda: administration.retry_dead_letters(by=account, delivery_id=delivery_id,
+                                                            group_actor=request.app.state.federation.urls.group),
                   _("The delivery was queued again.")),
         "discard": (lambda: administration.discard_dead_letter(delivery_id, by=account), _("The dead letter was discarded.")),
     }

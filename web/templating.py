@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -100,10 +101,11 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     templates.env.globals["url_for"] = url_for
     templates.env.globals.update(post_media=post_media, avatar_url=avatar_url)
 
-    def local_hashtags(content_html: str, slug: str) -> Markup:
-        """A post's sanitised HTML with its hashtag links leading to the group's hashtag page."""
+    def local_hashtags(content_html: str, slug: str, tags: Iterable[str] = ()) -> Markup:
+        """A post's sanitised HTML with its hashtags (links, and its ``tags`` written as plain text) leading to the
+        group's hashtag page."""
         base = f"{settings.base_url}/groups/{slug}/tags/"
-        return Markup(link_hashtags(content_html or "", lambda tag: base + quote(tag)))
+        return Markup(link_hashtags(content_html or "", lambda tag: base + quote(tag), tags))
 
     templates.env.filters["local_hashtags"] = local_hashtags
     return templates

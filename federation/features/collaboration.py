@@ -149,7 +149,8 @@ async def _answer(fed: Federation, item: Incoming, accepted: bool) -> Outcome:
         return done(f"invite #{invite.id} {'accepted' if accepted else 'rejected'}")
     follow = await collaborations.follow_answered(object_id, answerer, accepted=accepted)
     if follow is not None:
-        return done(f"group follow {follow.state}")
+        answered = await invites.answered_by_follow(follow)
+        return done(f"group follow {follow.state}" + "".join(f"; invite #{i.id} {i.state}" for i in answered))
     return ignored("answer to an unknown invite or follow")
 
 

@@ -15,7 +15,9 @@ None of these servers understands ``Invite`` between groups. An invite to collab
 it does understand (:func:`on_invite_sent`): the collaboration's space follows the group — its posts with
 the space's hashtag flow in — and its moderators (the ``attributedTo`` collection; Mobilizon's
 administrators when its members collection is readable; else the group itself) get a direct message that
-says who invites them, to what, and what to do. No Invite goes out.
+says who invites them, to what, and what to do. No Invite goes out: the invite records the follow that stands in
+for it, and the follow's Accept (Lemmy accepts at once) or Reject answers the invite; revoking the invite undoes
+the follow while it is unanswered (:func:`on_invite_revoked`).
 
 Lemmy, Mbin and kbin apply a ``Reject`` of a follow without telling the person. When one of their
 users may not join a group, :func:`on_join_refused` tells them why by direct message, then the Reject
@@ -49,7 +51,7 @@ from federation.vocab import POST_TYPES, id_of, ids, is_http_id, type_of
 from hub.languages import N_, language_for
 from hub.models import Account, Event, Group, Invite, Membership, RemoteActor
 from hub.errors import HubError
-from hub.services import blocks, collaborations, gatherings
+from hub.services import blocks, collaborations, gatherings, invites
 from hub.services.instance import instance_key
 
 log = logging.getLogger("causeway.partners")
@@ -209,7 +211,9 @@ async def on_invite_sent(fed: Federation, event: Event, group: Group | None) -> 
     if understands_invite(software, actor):
         return False
     collab = invite.collaboration
-    await spaces.follow_partner(fed, collab, invite.counterpart)
+    follow = await spaces.follow_partner(fed, collab, invite.counterpart)
+    if follow is not None:
+        await invites.sent_as_follow(invite, follow)
     space = await collab.group
     moderators = await moderators_of(fed, actor) or [remote.uri]
     told = 0
@@ -230,6 +234,17 @@ async def on_invite_sent(fed: Federation, event: Event, group: Group | None) -> 
         told += await tell(fed, account, text, link=fed.urls.group(space.slug), language=language)
     log.info("invite #%s to %s (%s): sent as a follow of %s and %d message(s)", invite.id, remote.uri, software or "unknown",
              space.slug, told)
+    return True
+
+
+async def on_invite_revoked(fed: Federation, event: Event, group: Group | None) -> bool:
+    """An invite that went out as the space's follow is withdrawn: that follow is undone while it is still unanswered
+    (an Undo of the Follow goes out), and no Undo of an Invite the group never got (True); False for other invites."""
+    invite = await Invite.get(id=event.payload["invite_id"]).prefetch_related("follow__group", "follow__target")
+    if invite.follow is None:
+        return False
+    if invite.follow.state == "pending":
+        await collaborations.unfollow_group(invite.follow.group, invite.follow.target)
     return True
 
 
@@ -278,6 +293,7 @@ FEATURE = Feature(
     },
     outbound={
         "invite.sent": First(on_invite_sent),
+        "invite.revoked": First(on_invite_revoked),
         "membership.rejected": First(on_join_refused),
     },
 )

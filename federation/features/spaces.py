@@ -93,15 +93,18 @@ async def through_partner(fed: Federation, item: Incoming, obj: dict) -> Outcome
 # --- the host: the space follows its partners ----------------------------------------------------
 
 
-async def follow_partner(fed: Federation, collaboration: Collaboration, partner: Account) -> None:
-    """The space follows a new partner, filtered by the space's hashtag: the partner's posts with it flow in."""
+async def follow_partner(fed: Federation, collaboration: Collaboration, partner: Account) -> GroupFollow | None:
+    """The space follows a new partner, filtered by the space's hashtag: the partner's posts with it flow in.
+
+    The space's follow of the partner (new, or the one already pending or accepted); None for the space itself.
+    """
     space_group = await collaboration.group
     if partner.uri == fed.urls.group(space_group.slug):
-        return
+        return None
     row = await GroupFollow.get_or_none(group=space_group, target=partner)
     if row is not None and row.state in ("pending", "accepted"):
-        return
-    await collaborations.follow_group(
+        return row
+    return await collaborations.follow_group(
         space_group, partner, follow_uri=fed.urls.group_activity(space_group.slug, "follow", uuid.uuid4().hex),
         relay=True, hashtag=collaboration.hashtag or None,
     )

@@ -116,6 +116,9 @@ class Invite(Model):
     """Name of the collaboration or group offered, for display."""
     invite_uri = fields.CharField(max_length=1024, unique=True)
     """The Invite activity's id."""
+    follow = fields.ForeignKeyField("models.GroupFollow", related_name="invites", null=True, on_delete=fields.SET_NULL)
+    """Set when no Invite went out (the invited group's software ignores Invite): the collaboration space's follow of
+    the invited group that stood in for it; that follow's Accept or Reject answers the invite."""
     state = fields.CharField(max_length=16, default="pending")
     """pending, accepted, rejected, revoked, expired or used; see hub.lifecycle.INVITE."""
     message = fields.TextField(null=True)

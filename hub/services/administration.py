@@ -21,7 +21,7 @@ from hub.models import Account, Delivery, Group, ModerationAction
 from hub.queue import move_all
 from hub.services import groups, members, moderation_log
 from hub.services.moderation import require_admin
-from hub.services.queue_stats import retry_dead
+from hub.services.queue_stats import GroupActor, Retried, held_by, retry_dead, suspended_signers
 
 ADMIN_ACTIONS = frozenset({"group_created", "group_suspended", "group_unsuspended", "group_deleted"})
 """Group-level entries that belong in the administrators' log too (they act on the group as a whole)."""
@@ -120,16 +120,25 @@ async def list_groups() -> list[GroupRow]:
             for g in rows]
 
 
-async def retry_dead_letters(*, by: Account | None, delivery_id: int | None = None) -> int:
-    """Queue one dead letter (or all) again with a fresh schedule; how many. NotFound for an unknown dead letter."""
+async def retry_dead_letters(*, by: Account | None, group_actor: GroupActor, delivery_id: int | None = None) -> Retried:
+    """Queue one dead letter (or all) again with a fresh schedule; how many, and how many a suspended group holds back
+    (``group_actor``: a group's actor URI from its slug). NotFound for an unknown dead letter; Conflict for one signed
+    by a suspended group."""
     await require_admin(by)
     async with in_transaction():
-        if delivery_id is not None and not await Delivery.filter(id=delivery_id, state="dead").exists():
-            raise NotFound(f"no dead letter #{delivery_id}: it may have been retried or discarded already")
-        count = await retry_dead(delivery_id=delivery_id)
+        if delivery_id is not None:
+            delivery = await Delivery.get_or_none(id=delivery_id, state="dead")
+            if delivery is None:
+                raise NotFound(f"no dead letter #{delivery_id}: it may have been retried or discarded already")
+            holder = held_by(delivery, await suspended_signers(group_actor))
+            if holder is not None:
+                raise Conflict(f"dead letter #{delivery_id} is signed by {holder.name} (@{holder.slug}), which is suspended: "
+                               "nothing it signed goes out while the suspension lasts. Discard it, or lift the suspension first")
+        retried = await retry_dead(group_actor=group_actor, delivery_id=delivery_id)
         target = f"delivery #{delivery_id}" if delivery_id is not None else "all dead letters"
-        await moderation_log.record("dead_letters_retried", target, group=None, by=by, reason=f"{count} queued again")
-    return count
+        held = f", {retried.held} of suspended groups left dead" if retried.held else ""
+        await moderation_log.record("dead_letters_retried", target, group=None, by=by, reason=f"{retried.queued} queued again{held}")
+    return retried
 
 
 async def discard_dead_letter(delivery_id: int, *, by: Account | None) -> Delivery:

@@ -9,8 +9,8 @@ from tortoise.transactions import in_transaction
 from hub.clock import now
 from hub.errors import Conflict, NotFound, PermissionDenied
 from hub.lifecycle import INVITE
-from hub.models import Account, Collaboration, Group, Invite
-from hub.services import events
+from hub.models import Account, Collaboration, Group, GroupFollow, Invite
+from hub.services import collaborations, events
 from hub.services.members import ORGANISER_ROLES, require_role
 
 DEFAULT_LIFETIME = timedelta(days=14)
@@ -114,6 +114,33 @@ async def answered_remotely(invite: Invite, target: str) -> Invite:
     invite.answered_at = now()
     await invite.save(update_fields=["state", "answered_at"])
     return invite
+
+
+async def sent_as_follow(invite: Invite, follow: GroupFollow) -> Invite:
+    """No Invite went out (the invited group's software ignores it): ``follow``, the space's follow of the invited
+    group, stands in for it. The invite stays pending until that follow is answered (at once when it already was)."""
+    invite.follow = follow
+    await invite.save(update_fields=["follow_id"])
+    if follow.state in ("accepted", "rejected"):
+        await answered_by_follow(follow)
+    return invite
+
+
+async def answered_by_follow(follow: GroupFollow) -> list[Invite]:
+    """The follow that stood in for invites was accepted or rejected: their pending invites are answered the same way,
+    and on accept the invited group is a partner of the collaboration (as far as a group that only is followed is)."""
+    if follow.state not in ("accepted", "rejected"):
+        return []
+    answered = []
+    for invite in await Invite.filter(follow=follow, state="pending").prefetch_related("collaboration", "counterpart"):
+        if (await _expire_if_due(invite)).state != "pending":
+            continue
+        async with in_transaction():
+            await answered_remotely(invite, follow.state)
+            if follow.state == "accepted" and invite.collaboration is not None:
+                await collaborations.add_partner(invite.collaboration, invite.counterpart)
+        answered.append(invite)
+    return answered
 
 
 async def use_person_invite(group: Group, account: Account) -> bool:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
+from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from hub.clock import now
 from hub.lifecycle import DELIVERY
-from hub.models import Delivery, Peer, QueueSample
+from hub.models import Delivery, Group, Peer, QueueSample
 from hub.queue import move_all
 
 
@@ -83,12 +86,52 @@ async def dead_deliveries(*, host: str | None = None, limit: int = DEAD_LISTED) 
     ]
 
 
-async def retry_dead(*, host: str | None = None, delivery_id: int | None = None) -> int:
-    """Queue the dead deliveries (of ``host``, the one ``delivery_id``, or all) again with a fresh schedule; returns how many."""
+GroupActor = Callable[[str], str]
+"""A local group's actor URI (the ``actor_uri`` of what it signs) from its slug; the caller's layer builds URLs."""
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What a retry of dead letters did."""
+
+    queued: int
+    """Dead letters queued again."""
+    held: int
+    """Dead letters left dead because a suspended group signed them: nothing of it goes out while the suspension lasts."""
+
+
+async def suspended_signers(group_actor: GroupActor) -> dict[str, Group]:
+    """The suspended local groups by the actor URI their deliveries are signed with."""
+    return {group_actor(g.slug): g for g in await Group.filter(suspended_at__isnull=False)}
+
+
+def held_by(delivery: Delivery, signers: dict[str, Group]) -> Group | None:
+    """The suspended group that holds ``delivery`` back: it signed it before its suspension (the suspension's own
+    announcement, queued after it, still goes out); None when nothing holds it."""
+    group = signers.get(delivery.actor_uri)
+    return group if group is not None and delivery.created_at < group.suspended_at else None
+
+
+def _held(signers: dict[str, Group]) -> Q | None:
+    """The deliveries :func:`held_by` holds back, as a filter."""
+    if not signers:
+        return None
+    return Q(*[Q(actor_uri=uri, created_at__lt=g.suspended_at) for uri, g in signers.items()], join_type="OR")
+
+
+async def retry_dead(*, group_actor: GroupActor, host: str | None = None, delivery_id: int | None = None) -> Retried:
+    """Queue the dead deliveries (of ``host``, the one ``delivery_id``, or all) again with a fresh schedule, but for
+    those a suspended group signed (:func:`held_by`): they stay dead and are counted."""
     query = Delivery.filter(host=host) if host else Delivery.all()
     if delivery_id is not None:
         query = query.filter(id=delivery_id)
-    return await move_all(query, "dead", "queued", tries=0, next_try_at=now(), lease_until=None, lease_owner=None)
+    held = _held(await suspended_signers(group_actor))
+    held_count = 0
+    if held is not None:
+        held_count = await query.filter(held, state="dead").count()
+        query = query.exclude(held)
+    queued = await move_all(query, "dead", "queued", tries=0, next_try_at=now(), lease_until=None, lease_owner=None)
+    return Retried(queued=queued, held=held_count)
 
 
 async def instance_health(*, limit: int = 200) -> list[dict]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from federation.post_media import PostMedia, hashtag_pattern, link_hashtags, post_media
 from hub.models import Post
 
@@ -49,3 +51,44 @@ def test_hashtag_links_lead_to_the_local_page() -> None:
     assert 'href="https://m.example/@ann"' in out and 'href="https://m.example/x"' in out
     assert 'href="https://m.example/tags/x"' in out  # not a word: left as it was
     assert link_hashtags("<p>no tags</p>", lambda tag: "/") == "<p>no tags</p>"
+
+
+def tag_page(tag: str) -> str:
+    """The group's hashtag page, as the web layer builds it."""
+    return f"/groups/climate/tags/{tag}"
+
+
+def test_plain_text_hashtags_the_post_carries_are_linked() -> None:
+    """A plain ``#Tag`` the post carries links to the group's page, matched whatever its case; others stay text."""
+    out = link_hashtags("<p>Join the #ClimateStrike and #CLIMATESTRIKE, not #other.</p><p>#climatestrike!</p>", tag_page,
+                        ["climatestrike"])
+    link = '<a href="/groups/climate/tags/climatestrike" class="mention hashtag" rel="tag">#<span>{}</span></a>'
+    assert out == (f"<p>Join the {link.format('ClimateStrike')} and {link.format('CLIMATESTRIKE')}, not #other.</p>"
+                   f"<p>{link.format('climatestrike')}!</p>")
+    assert link_hashtags("<p>#ação</p>", tag_page, ["AÇÃO"]) == (
+        '<p><a href="/groups/climate/tags/ação" class="mention hashtag" rel="tag">#<span>ação</span></a></p>')
+
+
+@pytest.mark.parametrize("content", [
+    '<p><a href="https://x.example/#ClimateStrike">see #ClimateStrike</a></p>',  # inside a link already
+    '<p><code>#ClimateStrike</code> and <pre>echo #ClimateStrike</pre></p>',  # code
+    '<p><a href="https://x.example/"><span>#ClimateStrike</span></a></p>',  # nested in a link
+    "<p>foo#ClimateStrike and _#ClimateStrike</p>",  # not a word of its own
+    "<p>#ClimateStrikes and #ClimateStrike_now</p>",  # a longer word
+    "<p>https://x.example/#ClimateStrike www.x.example/a?b=#ClimateStrike http://x.example/#ClimateStrike.</p>",  # URLs
+    "<p>&#35;ClimateStrike and &amp;#ClimateStrike and &#38;#ClimateStrike</p>",  # entities
+    '<p><img alt="#ClimateStrike" src="https://x.example/a.png"></p>',  # attributes
+    "<p>#ClimateStrike</p>".replace("#", "＃"),  # a fullwidth sign is not '#'
+])
+def test_plain_text_hashtags_are_never_linked_where_they_must_not_be(content: str) -> None:
+    """Inside links, code and pre, attributes, URLs, entities and longer words, a carried tag stays as it is."""
+    assert link_hashtags(content, tag_page, ["climatestrike"]) == content
+
+
+def test_plain_text_links_are_escaped_and_closing_tags_resume_linking() -> None:
+    """The page URL is escaped; after a link or code closes, text is linked again; a stray closing tag is harmless."""
+    out = link_hashtags('<p><code>#rent</code> #rent</p></a></code><p>#rent</p>', lambda tag: f'/t/"{tag}<', ["rent"])
+    assert out.count('href="/t/&quot;rent&lt;"') == 2 and out.startswith("<p><code>#rent</code> <a ")
+    assert link_hashtags("<p>no sign here</p>", tag_page, ["rent"]) == "<p>no sign here</p>"
+    assert link_hashtags("<p>#rent</p>", tag_page) == "<p>#rent</p>"  # no tags carried
+    assert link_hashtags("<p>#rent</p>", tag_page, ["not a tag", ""]) == "<p>#rent</p>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -12,14 +13,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg2
+import pytest
 
+from hub import commands
 from hub.clock import now
-from hub.models import Delivery, Peer, QueueSample
+from hub.models import Delivery, Group, Peer, QueueSample
+from hub.services import groups
+from hub.settings import load_settings
 from hub.services.queue_stats import (
     dead_deliveries,
     instance_health,
     queue_counts,
     record_sample,
+    Retried,
     retry_dead,
 )
 from hub.terminal import progress_line
@@ -30,7 +36,8 @@ HUB = Path(sys.executable).with_name("hub")
 async def delivery(host: str, state: str = "queued", **fields) -> Delivery:
     """A delivery row to ``https://host/inbox``."""
     fields.setdefault("next_try_at", now())
-    return await Delivery.create(inbox=f"https://{host}/inbox", host=host, actor_uri="https://hub/groups/g",
+    fields.setdefault("actor_uri", "https://hub/groups/g")
+    return await Delivery.create(inbox=f"https://{host}/inbox", host=host,
                                  activity_uri="https://hub/a/1", body="{}", state=state, **fields)
 
 
@@ -57,11 +64,31 @@ async def test_dead_letters_are_listed_and_queued_again(db) -> None:
     assert [d["host"] for d in listed] == ["b.example", "a.example"]
     assert listed[1]["last_error"].startswith("gave up") and listed[1]["tries"] == 17
     assert [d["host"] for d in await dead_deliveries(host="a.example")] == ["a.example"]
-    assert await retry_dead(host="a.example") == 1
+    assert await retry_dead(host="a.example", group_actor=actor_of) == Retried(queued=1, held=0)
     row = await Delivery.get(host="a.example")
     assert (row.state, row.tries, row.lease_until) == ("queued", 0, None) and row.next_try_at <= now()
-    assert await retry_dead() == 1
+    assert (await retry_dead(group_actor=actor_of)).queued == 1
     assert (await queue_counts())["dead"] == 0
+
+
+def actor_of(slug: str) -> str:
+    """A group's actor URI as the deliveries of these tests carry it."""
+    return f"https://hub/groups/{slug}"
+
+
+async def test_dead_letters_a_suspended_group_signed_are_held(db) -> None:
+    """Dead letters the suspended group signed before its suspension stay dead and are counted; its suspension's own
+    announcement (queued after), other groups' letters and other hosts' are queued again."""
+    await groups.create_group("g", "G")
+    held = await delivery("a.example", state="dead")
+    await Delivery.filter(id=held.id).update(created_at=now() - timedelta(hours=1))
+    await Group.filter(slug="g").update(suspended_at=now() - timedelta(minutes=1))
+    announcement = await delivery("a.example", state="dead")
+    elsewhere = await delivery("b.example", state="dead", actor_uri="https://hub/groups/other")
+    assert await retry_dead(group_actor=actor_of, host="a.example") == Retried(queued=1, held=1)
+    assert await retry_dead(group_actor=actor_of) == Retried(queued=1, held=1)
+    states = {d.id: d.state for d in await Delivery.all()}
+    assert states == {held.id: "dead", announcement.id: "queued", elsewhere.id: "queued"}
 
 
 async def test_instance_health_lists_failing_servers_first(db) -> None:
@@ -121,3 +148,18 @@ def test_hub_deliveries_dead_retry_and_watch(database_url: str, tmp_path: Path) 
             cursor.execute("UPDATE deliveries SET state = 'delivered'")
     watched = hub("--watch", "--interval", "0.1")
     assert watched.returncode == 0 and watched.stderr.strip().endswith("done"), watched.stderr
+
+
+async def test_hub_deliveries_retry_dead_skips_suspended_groups(db, capsys: pytest.CaptureFixture[str]) -> None:
+    """``hub deliveries --retry-dead`` leaves a suspended group's dead letters dead and says how many it skipped."""
+    settings = load_settings({"HUB_DOMAIN": "hub.example", "HUB_SCHEME": "https"})
+    await groups.create_group("aid", "Mutual Aid")
+    held = await delivery("a.example", state="dead", actor_uri="https://hub.example/groups/aid")
+    await Delivery.filter(id=held.id).update(created_at=now() - timedelta(hours=1))
+    await Group.filter(slug="aid").update(suspended_at=now() - timedelta(minutes=1))
+    other = await delivery("a.example", state="dead", actor_uri="https://hub.example/groups/other")
+    args = argparse.Namespace(retry_dead=True, host=None, dead=False, watch=False, json=False)
+    assert await commands._deliveries(args, settings) == 0
+    out = capsys.readouterr().out
+    assert "queued 1 dead deliveries again" in out and "skipped 1 signed by suspended groups" in out
+    assert [(await Delivery.get(id=d.id)).state for d in (held, other)] == ["dead", "queued"]

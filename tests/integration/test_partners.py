@@ -93,6 +93,11 @@ def test_lemmy_community_as_a_partner(hub_factory, peer_factory, tmp_path) -> No
                         timeout=30, message="the space follows the community")
         wait_until_sync(lambda: group_follow_state(hub, "aid_housing", community["id"]) == "accepted", timeout=30,
                         message="the community accepted the space's follow")
+        # And that Accept answers the invite: accepted, the community a partner of the space
+        [invite] = wait_until_sync(lambda: [i for i in hub.cli_json("invite", "list", "aid") if i["state"] == "accepted"],
+                                   timeout=30, message="the invite answered by the follow's Accept")
+        assert invite["sent_as"] == "follow" and invite["counterpart"] == community["id"]
+        assert hub.members("aid_housing")[community["id"]]["role"] == "partner"
         # And its moderator reads a private message Lemmy shows (from a Service actor, to him alone)
         messages = wait_until_sync(lambda: lemmy.private_messages("picard"), timeout=30, message="picard's private message")
         text = html.unescape(messages[0])

@@ -4,7 +4,9 @@ changed on refusal."""
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from hub.models import Account, Delivery, Event, Group, InstanceSetting, ModerationAction, Peer, RelaySubscription, Report
 from hub.clock import now
 from hub.services import accounts, moderation
-from tests.web.conftest import WebHub
+from tests.web.conftest import HUB_BASE, WebHub
 
 ADMIN = "/console/admin"
 
@@ -223,6 +225,37 @@ async def test_dead_letters_are_retried_one_or_all_and_discarded(web) -> None:
     gone = await post(web, f"{ADMIN}/dead/{two.id}/retry")
     assert gone.status_code == 400 and "no dead letter" in gone.text
     assert (await Delivery.get(id=two.id)).state == "cancelled"
+
+
+async def test_a_suspended_groups_dead_letters_stay_dead(web) -> None:
+    """Retrying a letter a suspended group signed is refused (400, still dead); retry all skips it and says how many;
+    the suspension's own announcement, queued after the suspension, is retried."""
+    # Given a suspended group with a letter it signed before the suspension and its suspension's Update, both dead
+    await web.group_with("aid")
+    actor = f"{HUB_BASE}/groups/aid"
+    before = await dead_letter("s1.example")
+    await Delivery.filter(id=before.id).update(actor_uri=actor, created_at=now() - timedelta(hours=1))
+    await Group.filter(slug="aid").update(suspended_at=now() - timedelta(minutes=1))
+    announcement, other = await dead_letter("s2.example"), await dead_letter("s3.example")
+    await Delivery.filter(id=announcement.id).update(actor_uri=actor)
+    await signed_in_admin(web)
+    # When the administrator retries the held letter: refused, with what to do instead
+    refused = await post(web, f"{ADMIN}/dead/{before.id}/retry")
+    assert refused.status_code == 400
+    message = html.unescape(field_error(refused, f"dead-{before.id}"))
+    assert "signed by" in message and "which is suspended" in message and "lift the suspension" in message
+    assert (await Delivery.get(id=before.id)).state == "dead"
+    # When all are retried: the others go, the held one stays, and the notice says one was skipped
+    done = await post(web, f"{ADMIN}/dead/retry")
+    assert done.status_code == 303
+    states = {d.id: d.state for d in await Delivery.all()}
+    assert states == {before.id: "dead", announcement.id: "queued", other.id: "queued"}
+    notice = html.unescape((await web.client.get(done.headers["location"])).text)
+    assert "2 dead letters were queued again." in notice and "1 was skipped: a suspended group signed it" in notice
+    # And once the suspension is lifted, it may be retried
+    await Group.filter(slug="aid").update(suspended_at=None)
+    assert (await post(web, f"{ADMIN}/dead/{before.id}/retry")).status_code == 303
+    assert (await Delivery.get(id=before.id)).state == "queued"
 
 
 # --- administrators --------------------------------------------------------------------------------

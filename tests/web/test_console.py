@@ -270,3 +270,20 @@ async def test_roles_unban_and_reports(web) -> None:
     await web.post_form(f"/console/groups/climate/reports/{report.id}/resolve", token_from="/console")
     assert (await Report.get(id=report.id)).state == "resolved"
     assert set(await ModerationAction.all().values_list("action", flat=True)) >= {"role", "report_resolved"}
+
+
+async def test_an_invite_sent_as_a_follow_says_so(web) -> None:
+    """A sent invite that went out as the space's follow (its receiver ignores Invite) says so while it waits."""
+    from datetime import timedelta
+    from hub.clock import now
+    from hub.models import GroupFollow
+    s = await scene(web)
+    community = await web.person("community")
+    follow = await GroupFollow.create(group=s["group"], target=community, follow_uri="http://127.0.0.1:8123/follows/1")
+    invite = await Invite.create(direction="outgoing", kind="collaboration", group=s["group"], counterpart=community,
+                                 object_uri="http://127.0.0.1:8123/groups/space", object_name="Housing", follow=follow,
+                                 invite_uri="http://127.0.0.1:8123/invites/1", expires_at=now() + timedelta(days=3))
+    await web.sign_in(s["olivia"])
+    assert "sent as a follow; moderators told" in (await web.client.get("/console/groups/climate/invites")).text
+    await Invite.filter(id=invite.id).update(state="accepted")
+    assert "sent as a follow" not in (await web.client.get("/console/groups/climate/invites")).text

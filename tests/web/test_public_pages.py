@@ -51,6 +51,17 @@ async def test_post_shows_author_avatar_images_with_alt_and_linked_hashtags(web)
     assert 'href="http://127.0.0.1:8123/groups/climate/tags/climatestrike" rel="tag">#climatestrike</a>' in page
 
 
+async def test_plain_text_hashtags_link_the_group_page(web) -> None:
+    """A ``#Tag`` written as plain text (Lemmy, Pleroma) links the group's hashtag page when the post carries the tag;
+    an uncarried one, and one inside the post's code, stay text."""
+    alice = await web.person("alice")
+    group = await web.group_with("climate", role_of={alice: "member"})
+    await post(group, alice, "Join the #ClimateStrike, not #other; run <code>#ClimateStrike</code>", n=1, tags=["climatestrike"])
+    page = (await web.client.get("/groups/climate")).text
+    assert ('Join the <a href="http://127.0.0.1:8123/groups/climate/tags/climatestrike" class="mention hashtag" rel="tag">'
+            '#<span>ClimateStrike</span></a>, not #other; run <code>#ClimateStrike</code>') in page
+
+
 async def test_initial_instead_of_missing_avatar(web) -> None:
     """An author without a known avatar gets the initial of their name (no broken image)."""
     bob = await web.person("bob")
