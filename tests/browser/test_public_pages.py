@@ -155,7 +155,7 @@ def test_public_pages_and_console_forms(hub_factory, peer_factory, browser, axe,
         check(page, axe, "console-avatar-error", size)
 
         # A call whose number of people is not a number, a decision with one option, a link without an http(s)
-        # address: each comes back with what was typed and the error next to its field
+        # address: each comes back with what was typed and the error next to its field, that field focused
         page.goto(f"{hub.base}/console/groups/climate/campaigns")
         call = page.locator("form", has=page.get_by_role("button", name="Publish the call"))
         call.get_by_label("What", exact=True).fill("Hand out flyers")
@@ -165,6 +165,7 @@ def test_public_pages_and_console_forms(hub_factory, peer_factory, browser, axe,
         assert page.locator("#call-needed").get_attribute("aria-invalid") == "true"
         assert "is not a whole number" in page.locator("#call-needed-error").inner_text()
         assert page.locator("#call-what").input_value() == "Hand out flyers"
+        assert page.evaluate("document.activeElement.id") == "call-needed"
         check(page, axe, "console-call-error", size)
         page.goto(f"{hub.base}/console/groups/climate/decisions")
         page.get_by_label("Question").fill("Where do we meet?")
@@ -186,6 +187,7 @@ def test_public_pages_and_console_forms(hub_factory, peer_factory, browser, axe,
         assert page.locator("#l-url").get_attribute("aria-invalid") == "true"
         assert "http(s) address" in page.locator("#l-url-error").inner_text()
         assert page.locator("#l-title").input_value() == "Tenant rights" and page.locator("#k-link").is_checked()
+        assert page.evaluate("document.activeElement.id") == "l-url"  # focused, so its error is seen and read out
         check(page, axe, "console-library-error", size)
 
         # The members table fits a phone
