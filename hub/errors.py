@@ -62,7 +62,12 @@ class Refused(PermissionDenied):
 
 
 class Conflict(HubError):
-    """The action clashes with the current state."""
+    """The action clashes with the current state; ``field`` names the form field it is about, when one is (a name
+    already taken)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class InvalidInput(HubError):

@@ -1,7 +1,10 @@
 """The organisers' campaign console: campaigns and fundraising, gathered posts to approve, calls, alerts, the board.
 
 Same rules as ``web.console``: signed-in organiser (or moderator for moderation), CSRF-checked
-form, one service call, post/redirect/get with a one-time notice. Images need alt text.
+form, one service call, post/redirect/get with a one-time notice. Images need alt text. A refused
+campaign, fundraising figure, call or alert gives the page again (400) with that form as typed and
+the error next to its field (web.form_errors); nothing is stored (an image stored for a refused
+call or alert is deleted again).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.errors import HubError, ImageRejected, InvalidInput, NotFound
+from hub.errors import HubError, ImageRejected, InvalidInput, NotFound, PermissionDenied
 from hub.models import Alert, CampaignPost, MediaFile
 from hub.services import alerts, board, calls, campaigns, media
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
 from hub.timezones import zone_names
+from web import form_errors
 from web.console import back as console_back
 from web.console import carry_out, console_group, report_error
 from web.csrf import checked_form
@@ -45,6 +49,10 @@ def routes(group_console: str) -> list[Route]:
 
 
 SECTION = "/campaigns"
+CAMPAIGN_FIELDS = ("name", "slug", "hashtags", "goal", "starts", "ends", "donation_url", "target", "unit")
+FUNDRAISING_FIELDS = ("progress", "target")
+CALL_FIELDS = ("what", "where", "when", "time_zone", "needed", "kind", "campaign", "details", "non_members", "image", "alt")
+ALERT_FIELDS = ("text", "campaign", "image", "alt")
 
 
 def back(request: Request) -> RedirectResponse:
@@ -52,40 +60,55 @@ def back(request: Request) -> RedirectResponse:
     return console_back(request, SECTION)
 
 
-def _int(value: object, default: int | None = None) -> int | None:
+def _int(value: object, default: int | None = None, *, field: str | None = None) -> int | None:
     text = str(value or "").strip().replace(",", "")
     if not text:
         return default
     if not text.isdigit() or len(text) > 10:
-        raise InvalidInput(f"{text!r} is not a whole number")
+        raise InvalidInput(f"{text[:32]!r} is not a whole number", field=field)
     return int(text)
 
 
-def _date(value: object) -> datetime | None:
+def _date(value: object, field: str) -> datetime | None:
     text = str(value or "").strip()
     if not text:
         return None
     try:
         moment = datetime.fromisoformat(text[:32])
     except ValueError:
-        raise InvalidInput(f"{text[:32]!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(f"{text[:32]!r} is not a date (YYYY-MM-DD)", field=field) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def console_page(request: Request) -> Response:
     """GET /console/groups/{slug}/campaigns."""
     account, group, role = await console_group(request)
+    return await _page(request, group, role)
+
+
+async def _page(request: Request, group, role: str, *, status: int = 200, typed_for: str | None = None,
+                typed: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> Response:
+    """The campaign console; ``typed`` are the values of the form ``typed_for`` ("campaign", "call", "alert" or
+    "fundraising-" and a campaign's slug) as typed, ``errors`` its field errors."""
     rows = await campaigns.list_campaigns(group)
     pending = {c.id: await campaigns.gathered(c, state="pending", limit=50) for c in rows}
     approved = {c.id: await campaigns.gathered(c, limit=10) for c in rows}
     open_calls = [await calls.status(c) for c in await calls.list_calls(group, state="open")]
     return await render(
-        request, "campaign/console.html", group=group, role=role, section="campaigns", campaigns=rows, zone_names=zone_names(),
-        pending=pending, approved=approved, calls=open_calls, matches=await board.suggest_matches(group),
+        request, "campaign/console.html", status=status, group=group, role=role, section="campaigns", campaigns=rows,
+        zone_names=zone_names(), pending=pending, approved=approved, calls=open_calls, matches=await board.suggest_matches(group),
         needs=await board.items(group, kind="need"), offers=await board.items(group, kind="offer"),
         alerts=await alerts.pinned_alerts(group, limit=10), subscribers=len(await alerts.subscribers(group)),
-        kinds=calls.KINDS,
+        kinds=calls.KINDS, typed_for=typed_for, typed=typed or {}, errors=errors or {},
     )
+
+
+async def _refused(request: Request, group, role: str, typed_for: str, form, fields: tuple[str, ...],
+                   exc: HubError | UploadRejected) -> Response:
+    """The console again (400) with the form ``typed_for`` as typed (file inputs excepted) and the error next to its field."""
+    return await _page(request, group, role, status=400, typed_for=typed_for,
+                       typed=dict.fromkeys(fields, "") | form_errors.typed(form, fields),
+                       errors=form_errors.field_errors(request, exc, fields))
 
 
 async def uploaded_image(request: Request, form) -> MediaFile | None:
@@ -113,27 +136,41 @@ async def upload_form(request: Request):
 
 async def create_campaign(request: Request) -> Response:
     """POST …/campaigns: a new campaign with hashtags, goal, dates, donation page and target."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    account, group, role = await console_group(request, ORGANISER_ROLES)
     form = await checked_form(request)
     _ = gettext_for(request)
-    create = campaigns.create_campaign(
-        group, str(form.get("slug", "")).strip().lower()[:64], str(form.get("name", ""))[:201],
-        hashtags=str(form.get("hashtags", "")).replace(",", " ").split()[:20], goal=str(form.get("goal", ""))[:campaigns.MAX_GOAL + 1],
-        starts_at=_date(form.get("starts")), ends_at=_date(form.get("ends")),
-        donation_url=str(form.get("donation_url", ""))[:1024] or None, target=_int(form.get("target")),
-        unit=str(form.get("unit", ""))[:16], by=account,
-    )
-    return await carry_out(request, create, _("The campaign was created and announced to the members."), SECTION)
+    try:
+        await campaigns.create_campaign(
+            group, str(form.get("slug", "")).strip().lower()[:65], str(form.get("name", ""))[:201],
+            hashtags=str(form.get("hashtags", "")).replace(",", " ").split()[:campaigns.MAX_HASHTAGS + 1],
+            goal=str(form.get("goal", ""))[:campaigns.MAX_GOAL + 1], starts_at=_date(form.get("starts"), "starts"),
+            ends_at=_date(form.get("ends"), "ends"), donation_url=str(form.get("donation_url", ""))[:1025] or None,
+            target=_int(form.get("target"), field="target"), unit=str(form.get("unit", ""))[:16], by=account,
+        )
+    except (NotFound, PermissionDenied):
+        raise
+    except HubError as exc:
+        return await _refused(request, group, role, "campaign", form, CAMPAIGN_FIELDS, exc)
+    request.app.state.federation.wake_worker()
+    flash(request, _("The campaign was created and announced to the members."))
+    return back(request)
 
 
 async def fundraising(request: Request) -> Response:
     """POST …/campaigns/{campaign}/fundraising: the amount raised (and target) as organisers report it."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    account, group, role = await console_group(request, ORGANISER_ROLES)
     form = await checked_form(request)
     _ = gettext_for(request)
     campaign = await campaigns.get_campaign(group, request.path_params["campaign"])
-    update = campaigns.set_fundraising(campaign, _int(form.get("progress"), 0), target=_int(form.get("target")), by=account)
-    return await carry_out(request, update, _("The fundraising figures were saved."), SECTION)
+    try:
+        await campaigns.set_fundraising(campaign, _int(form.get("progress"), 0, field="progress"),
+                                        target=_int(form.get("target"), field="target"), by=account)
+    except (NotFound, PermissionDenied):
+        raise
+    except HubError as exc:
+        return await _refused(request, group, role, f"fundraising-{campaign.slug}", form, FUNDRAISING_FIELDS, exc)
+    flash(request, _("The fundraising figures were saved."))
+    return back(request)
 
 
 async def moderate(request: Request) -> Response:
@@ -159,21 +196,26 @@ async def _campaign_and_image(request: Request, group, form):
 
 async def create_call(request: Request) -> Response:
     """POST …/campaigns/calls: publish a call (what, where, when, how many), optionally with an image and its alt text."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    account, group, role = await console_group(request, ORGANISER_ROLES)
     form = await upload_form(request)
     _ = gettext_for(request)
+    image = None
     try:
+        needed = _int(form.get("needed"), 0, field="needed") or 0
         campaign, image = await _campaign_and_image(request, group, form)
         await calls.create_call(
-            group, what=str(form.get("what", "")), where=str(form.get("where", "")), when=str(form.get("when", "")),
-            time_zone=str(form.get("time_zone", "")) or None,
-            details=str(form.get("details", ""))[:5001], needed=_int(form.get("needed"), 0) or 0,
-            kind=str(form.get("kind", "shift")), campaign=campaign,
+            group, what=str(form.get("what", "")), where=str(form.get("where", "")), when=str(form.get("when", ""))[:40],
+            time_zone=str(form.get("time_zone", ""))[:64] or None,
+            details=str(form.get("details", ""))[:5001], needed=needed,
+            kind=str(form.get("kind", "shift"))[:32], campaign=campaign,
             non_members="ignore" if form.get("non_members") == "ignore" else "apart", image=image, by=account,
         )
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request)
+    except (HubError, UploadRejected) as exc:
+        await media.forget(request.app.state.settings.data_dir, image)
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        return await _refused(request, group, role, "call", form, CALL_FIELDS, exc)
+    request.app.state.federation.wake_worker()
     flash(request, _("The call was published and sent to the members."))
     return back(request)
 
@@ -189,15 +231,20 @@ async def close_call(request: Request) -> Response:
 
 async def send_alert(request: Request) -> Response:
     """POST …/campaigns/alerts: an urgent alert, pinned and sent to members who opted in."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    account, group, role = await console_group(request, ORGANISER_ROLES)
     form = await upload_form(request)
     _ = gettext_for(request)
+    image = None
     try:
         campaign, image = await _campaign_and_image(request, group, form)
-        alert = await alerts.send_alert(group, str(form.get("text", "")), by=account, campaign=campaign, image=image)
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request)
+        alert = await alerts.send_alert(group, str(form.get("text", ""))[:alerts.MAX_TEXT + 1], by=account, campaign=campaign,
+                                        image=image)
+    except (HubError, UploadRejected) as exc:
+        await media.forget(request.app.state.settings.data_dir, image)
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        return await _refused(request, group, role, "alert", form, ALERT_FIELDS, exc)
+    request.app.state.federation.wake_worker()
     flash(request, ngettext_for(request)("The alert is pinned and goes to %(count)d member who asked for alerts.",
                                          "The alert is pinned and goes to %(count)d members who asked for alerts.",
                                          alert.recipients) % {"count": alert.recipients})

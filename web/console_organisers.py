@@ -6,7 +6,9 @@
   posts waiting, and the signed-in organiser's own choice of direct messages and email.
 
 Same rules as ``web.console``: signed-in organiser, CSRF-checked form, one service call,
-post/redirect/get with a one-time notice; the services check the role again.
+post/redirect/get with a one-time notice; the services check the role again. A refused announcement
+gives the page again (400) with the text as typed and the error next to its field (web.form_errors);
+nothing is published (images stored for it are deleted again).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.errors import HubError, InvalidInput
+from hub.errors import HubError, ImageRejected, InvalidInput, NotFound, PermissionDenied
 from hub.models import MediaFile
 from hub.services import announcements, attention, media
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
+from web import form_errors
 from web.console import back, carry_out, console_group, report_error
 from web.csrf import checked_form
 from web.errors import UploadRejected
@@ -28,6 +31,7 @@ from web.rendering import flash, render
 ANNOUNCEMENTS = "/announcements"
 WAITING = "/waiting"
 UPLOAD_SLACK = 64 * 1024
+ANNOUNCEMENT_FIELDS = ("text", "summary", *(f"{name}{n}" for n in range(1, announcements.MAX_IMAGES + 1) for name in ("image", "alt")))
 
 
 def routes(group_console: str) -> list[Route]:
@@ -48,16 +52,22 @@ def routes(group_console: str) -> list[Route]:
 async def announcements_page(request: Request) -> Response:
     """GET …/announcements: the form, and the group's announcements with edit, pin and delete."""
     account, group, role = await console_group(request, ORGANISER_ROLES)
+    return await _announcements(request, group, role)
+
+
+async def _announcements(request: Request, group, role: str, *, status: int = 200, typed: dict[str, str] | None = None,
+                         errors: dict[str, str] | None = None) -> Response:
+    """The announcements page; ``typed`` are the values of the new announcement's form as typed, ``errors`` its field errors."""
     rows = await announcements.list_announcements(group)
     for row in rows:
         row.images = await announcements.images_of(row)
-    return await render(request, "console/announcements.html", group=group, role=role, section="announcements",
-                        announcements=rows, max_images=announcements.MAX_IMAGES)
+    return await render(request, "console/announcements.html", status=status, group=group, role=role, section="announcements",
+                        announcements=rows, max_images=announcements.MAX_IMAGES, typed=typed, errors=errors or {})
 
 
-async def _images(request: Request, form) -> list[MediaFile]:
-    """The uploaded images (``image1``…) each with its alt text (``alt1``…), checked and cleaned."""
-    stored = []
+async def _images(request: Request, form, stored: list[MediaFile]) -> None:
+    """The uploaded images (``image1``…) each with its alt text (``alt1``…), checked, cleaned and added to ``stored``
+    (so that the caller can delete them again when one is refused: UploadRejected naming its field)."""
     for n in range(1, announcements.MAX_IMAGES + 1):
         upload = form.get(f"image{n}")
         if upload is None or isinstance(upload, str) or not upload.filename:
@@ -68,25 +78,30 @@ async def _images(request: Request, form) -> list[MediaFile]:
         try:
             stored.append(await media.store_image(request.app.state.settings.data_dir, data, str(form.get(f"alt{n}", ""))))
         except InvalidInput as exc:
-            raise UploadRejected(f"image {n}: {exc}") from None
-    return stored
+            raise UploadRejected(str(exc), field=f"image{n}" if isinstance(exc, ImageRejected) else f"alt{n}") from None
 
 
 async def post_announcement(request: Request) -> Response:
     """POST …/announcements: publish as the group and send it to every member's server."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    account, group, role = await console_group(request, ORGANISER_ROLES)
     _ = gettext_for(request)
     declared = request.headers.get("content-length", "")
     limit = announcements.MAX_IMAGES * media.MAX_BYTES + UPLOAD_SLACK
     if declared.isdigit() and int(declared) > limit:
         raise UploadRejected(_("The images are larger than 5 MiB each."))
     form = await checked_form(request, max_part_size=media.MAX_BYTES + UPLOAD_SLACK, max_files=announcements.MAX_IMAGES)
+    images: list[MediaFile] = []
     try:
-        images = await _images(request, form)
+        await _images(request, form, images)
         await announcements.publish(group, str(form.get("text", "")), summary=str(form.get("summary", "")), images=images, by=account)
-    except HubError as exc:
-        report_error(request, exc)
-        return back(request, ANNOUNCEMENTS)
+    except (HubError, UploadRejected) as exc:
+        for image in images:
+            await media.forget(request.app.state.settings.data_dir, image)
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        return await _announcements(request, group, role, status=400,
+                                    typed=dict.fromkeys(ANNOUNCEMENT_FIELDS, "") | form_errors.typed(form, ANNOUNCEMENT_FIELDS),
+                                    errors=form_errors.field_errors(request, exc, ANNOUNCEMENT_FIELDS))
     request.app.state.federation.wake_worker()
     flash(request, _("The announcement was published and sent to the members."))
     return back(request, ANNOUNCEMENTS)

@@ -3,7 +3,9 @@
 The log (``/groups/{slug}/decisions``) shows open decisions with members' votes so far, and closed
 ones with their result and whether the quorum was met; non-members' votes are listed apart. The
 console (``/console/groups/{slug}/decisions``) is for whoever may open decisions in the group
-(organisers, or every member where the group allows it); organisers also choose who that is.
+(organisers, or every member where the group allows it); organisers also choose who that is. A
+refused decision gives the console again (400) with the form as typed and the error next to its
+field (web.form_errors); nothing is opened.
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.errors import Conflict, HubError, InvalidInput, PermissionDenied
+from hub.errors import Conflict, HubError, InvalidInput, NotFound, PermissionDenied
 from hub.models import Account, Decision, Group
 from hub.services import decisions, directory, groups
 from web.campaign_pages import public_group
-from web.console import back, carry_out, report_error
+from web import form_errors
+from web.console import back, carry_out
 from web.csrf import checked_form
 from web.i18n import gettext_for
 from web.rendering import domain_error_title, flash, render
 from web.sessions import require_account
 
 SECTION = "/decisions"
+DECISION_FIELDS = ("question", "details", "options", "closes", "timezone", "quorum")
 COMMON_ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/")))
 
 
@@ -104,10 +108,16 @@ async def _console(request: Request) -> tuple[Account, Group, str]:
 async def console_page(request: Request) -> Response:
     """GET /console/groups/{slug}/decisions: open a decision; close open ones; who may open them."""
     account, group, role = await _console(request)
+    return await _console_page(request, group, role)
+
+
+async def _console_page(request: Request, group: Group, role: str, *, status: int = 200, typed: dict | None = None,
+                        errors: dict[str, str] | None = None) -> Response:
+    """The decisions console; ``typed`` are the values of the opening form as typed, ``errors`` its field errors."""
     return await render(
-        request, "decisions/console.html", group=group, role=role, section="decisions",
+        request, "decisions/console.html", status=status, group=group, role=role, section="decisions",
         open=[await view(d) for d in await decisions.list_decisions(group, state="open")], zones=COMMON_ZONES,
-        may_choose_openers=role in ("owner", "admin"),
+        may_choose_openers=role in ("owner", "admin"), typed=typed, errors=errors or {},
     )
 
 
@@ -116,28 +126,30 @@ def _quorum(value: object) -> int | None:
     if not text:
         return None
     if not text.isdigit() or len(text) > 7:
-        raise InvalidInput(f"the quorum {text[:20]!r} is not a whole number")
+        raise InvalidInput(f"the quorum {text[:20]!r} is not a whole number", field="quorum")
     return int(text)
 
 
 async def open_decision(request: Request) -> Response:
     """POST …/decisions: a question, options (one per line), single or multiple choice, closing time and zone, quorum."""
-    account, group, _role = await _console(request)
+    account, group, role = await _console(request)
     form = await checked_form(request)
     _ = gettext_for(request)
     try:
-        zone = str(form.get("timezone", "UTC")).strip()[:64] or "UTC"
+        zone = str(form.get("timezone", "UTC")).strip()[:65] or "UTC"
         await decisions.open_decision(
             group, question=str(form.get("question", ""))[:decisions.MAX_QUESTION + 1], details=str(form.get("details", ""))[:decisions.MAX_DETAILS + 1],
             options=str(form.get("options", ""))[:5000].splitlines(), multiple=form.get("multiple") == "on",
             changeable=form.get("final") != "on", closes_at=decisions.closing_time(str(form.get("closes", "")), zone),
             timezone=zone, quorum=_quorum(form.get("quorum")), by=account,
         )
-    except PermissionDenied:
+    except (NotFound, PermissionDenied):
         raise
     except HubError as exc:
-        report_error(request, exc)
-        return back(request, SECTION)
+        typed = dict.fromkeys(DECISION_FIELDS, "") | form_errors.typed(form, DECISION_FIELDS)
+        typed |= {"multiple": form.get("multiple") == "on", "final": form.get("final") == "on"}
+        return await _console_page(request, group, role, status=400, typed=typed,
+                                   errors=form_errors.field_errors(request, exc, DECISION_FIELDS))
     request.app.state.federation.wake_worker()
     flash(request, _("The decision is open and was sent to the members as a poll."))
     return back(request, SECTION)

@@ -9,6 +9,8 @@ that names no field goes under the key ``""``, shown at the top of the form.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from starlette.requests import Request
 
 from hub.errors import HubError
@@ -19,10 +21,13 @@ FORM = ""
 """The key of an error about the whole form (no field named)."""
 
 
-def field_errors(request: Request, exc: HubError | UploadRejected) -> dict[str, str]:
-    """``{field: message}`` for a refused form: the field the error names (``""`` when none), its message translated
-    as far as the domain's messages are (a translated title, then the domain's own sentence)."""
+def field_errors(request: Request, exc: HubError | UploadRejected, fields: Collection[str] | None = None) -> dict[str, str]:
+    """``{field: message}`` for a refused form: the field the error names (``""`` when none, or when ``fields`` is
+    given and the form shows no such field, so that no message is lost), its message translated as far as the
+    domain's messages are (a translated title, then the domain's own sentence)."""
     field = getattr(exc, "field", None) or FORM
+    if fields is not None and field not in fields:
+        field = FORM
     if isinstance(exc, UploadRejected):
         return {field: str(exc)}
     return {field: f"{domain_error_title(request, exc)}: {exc}"}

@@ -2,7 +2,9 @@
 
 Public pages are for public groups only. PDFs are served as downloads (``Content-Disposition:
 attachment``) with ``application/pdf``, ``nosniff`` and a sandboxing CSP, whatever was uploaded's
-name; images are the media files ``/media/`` serves.
+name; images are the media files ``/media/`` serves. A refused entry gives the console again (400)
+with the form as typed (the file excepted) and the error next to its field (web.form_errors);
+nothing is stored.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from hub.models import LibraryEntry
 from hub.services import library
 from hub.services.members import ORGANISER_ROLES
 from web.campaign_pages import public_group
-from web.console import back, carry_out, console_group, report_error
+from web import form_errors
+from web.console import back, carry_out, console_group
 from web.csrf import checked_form
 from web.errors import UploadRejected
 from web.i18n import gettext_for
@@ -31,6 +34,7 @@ SECTION = "/library"
 FEED_SIZE = 30
 ATOM_NS = "http://www.w3.org/2005/Atom"
 UPLOAD_SLACK = 64 * 1024
+ENTRY_FIELDS = ("kind", "title", "category", "text", "url", "file", "alt")
 
 
 def _iso(value: datetime) -> str:
@@ -111,14 +115,21 @@ async def library_file(request: Request) -> Response:
 async def console_page(request: Request) -> Response:
     """GET /console/groups/{slug}/library: add an entry; remove one."""
     account, group, role = await console_group(request, ORGANISER_ROLES)
+    return await _console_page(request, group, role)
+
+
+async def _console_page(request: Request, group, role: str, *, status: int = 200, typed: dict[str, str] | None = None,
+                        errors: dict[str, str] | None = None) -> Response:
+    """The library console; ``typed`` are the values of the form as typed, ``errors`` its field errors."""
     rows = await library.entries(group)
-    return await render(request, "library/console.html", group=group, role=role, section="library", entries=rows,
-                        categories=[c for c, _ in library.by_category(rows)], max_pdf=library.MAX_PDF_BYTES // 2**20)
+    return await render(request, "library/console.html", status=status, group=group, role=role, section="library", entries=rows,
+                        categories=[c for c, _ in library.by_category(rows)], max_pdf=library.MAX_PDF_BYTES // 2**20,
+                        typed=typed, errors=errors or {})
 
 
 async def add_entry(request: Request) -> Response:
     """POST …/library: a guide, a link or a document (PDF, or an image with its alt text) in a category."""
-    account, group, _role = await console_group(request, ORGANISER_ROLES)
+    account, group, role = await console_group(request, ORGANISER_ROLES)
     _ = gettext_for(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > library.MAX_PDF_BYTES + UPLOAD_SLACK:
@@ -131,15 +142,16 @@ async def add_entry(request: Request) -> Response:
         upload = library.Upload(await file.read(library.MAX_PDF_BYTES + 1), alt=str(form.get("alt", ""))[:2000])
     try:
         await library.add_entry(
-            group, data_dir=request.app.state.settings.data_dir, kind=kind, title=str(form.get("title", ""))[:300],
-            category=str(form.get("category", ""))[:100], text=str(form.get("text", ""))[:library.MAX_TEXT + 1],
+            group, data_dir=request.app.state.settings.data_dir, kind=kind[:32], title=str(form.get("title", "")),
+            category=str(form.get("category", "")), text=str(form.get("text", "")),
             url=str(form.get("url", "")) if kind == "link" else None, upload=upload, by=account,
         )
-    except PermissionDenied:
+    except (NotFound, PermissionDenied):
         raise
     except HubError as exc:
-        report_error(request, exc)
-        return back(request, SECTION)
+        return await _console_page(request, group, role, status=400,
+                                   typed=dict.fromkeys(ENTRY_FIELDS, "") | form_errors.typed(form, ENTRY_FIELDS),
+                                   errors=form_errors.field_errors(request, exc, ENTRY_FIELDS))
     request.app.state.federation.wake_worker()
     flash(request, _("The entry is in the library and was sent to the members."))
     return back(request, SECTION)

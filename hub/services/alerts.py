@@ -99,9 +99,9 @@ async def send_alert(
     await require_role(group, by, ORGANISER_ROLES)
     text = (text or "").strip()
     if not text or len(text) > MAX_TEXT:
-        raise InvalidInput(f"an alert needs 1-{MAX_TEXT:,} characters of text")
+        raise InvalidInput(f"an alert needs 1-{MAX_TEXT:,} characters of text", field="text")
     if campaign is not None and campaign.group_id != group.id:
-        raise InvalidInput("the campaign belongs to another group")
+        raise InvalidInput("the campaign belongs to another group", field="campaign")
     async with in_transaction():
         count = len(await subscribers(group, campaign=campaign))
         alert = await Alert.create(group=group, campaign=campaign, text=text, pinned=True, recipients=count,

@@ -33,10 +33,10 @@ MAX_IMAGES = 4
 def _checked(text: str, summary: str | None, images: Sequence[MediaFile]) -> tuple[str, str | None]:
     text = (text or "").strip()
     if not text or len(text) > MAX_TEXT:
-        raise InvalidInput(f"an announcement needs 1-{MAX_TEXT:,} characters of text")
+        raise InvalidInput(f"an announcement needs 1-{MAX_TEXT:,} characters of text", field="text")
     summary = " ".join((summary or "").split()) or None
     if summary is not None and len(summary) > MAX_SUMMARY:
-        raise InvalidInput(f"a content warning has at most {MAX_SUMMARY} characters")
+        raise InvalidInput(f"a content warning has at most {MAX_SUMMARY} characters", field="summary")
     if len(images) > MAX_IMAGES:
         raise InvalidInput(f"an announcement has at most {MAX_IMAGES} images")
     if any(not (image.alt or "").strip() for image in images):

@@ -23,7 +23,7 @@ from hub.lifecycle import CALL
 from hub.models import Account, CallToAction, Campaign, Group, MediaFile, Membership, Signup
 from hub.services import blocks, events
 from hub.services.members import ORGANISER_ROLES, is_member, require_role
-from hub.timezones import parse_local
+from hub.timezones import check_zone, parse_local
 
 KINDS = ("shift", "petition", "demonstration", "other")
 NON_MEMBER_POLICIES = ("apart", "ignore")
@@ -112,11 +112,12 @@ class SignupResult:
 
 
 def _text(value: str, name: str, limit: int, *, required: bool = False) -> str:
+    """A call's text ``name`` (also its form field's name), cleaned; InvalidInput about that field."""
     value = " ".join((value or "").split()) if name != "details" else (value or "").strip()
     if required and not value:
-        raise InvalidInput(f"a call needs {name}")
+        raise InvalidInput(f"a call needs {name}", field=name)
     if len(value) > limit:
-        raise InvalidInput(f"{name} is limited to {limit:,} characters")
+        raise InvalidInput(f"{name} is limited to {limit:,} characters", field=name)
     return value
 
 
@@ -132,23 +133,29 @@ async def create_call(
     """
     await require_role(group, by, ORGANISER_ROLES)
     zone_name = time_zone or group.time_zone
-    try:
-        starts_at = parse_local(when, zone_name) if (when or "").strip() else None
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+    what, where, details = _text(what, "what", 500, required=True), _text(where, "where", 500), _text(details, "details", 5000)
+    starts_at = None
+    if (when or "").strip():
+        try:
+            check_zone(zone_name)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="time_zone") from None
+        try:
+            starts_at = parse_local(when, zone_name)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="when") from None
     if kind not in KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}")
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
     if non_members not in NON_MEMBER_POLICIES:
-        raise InvalidInput(f"non-members' answers must be {' or '.join(NON_MEMBER_POLICIES)}")
+        raise InvalidInput(f"non-members' answers must be {' or '.join(NON_MEMBER_POLICIES)}", field="non_members")
     if not isinstance(needed, int) or not 1 <= needed <= MAX_NEEDED:
-        raise InvalidInput(f"needed must be a whole number from 1 to {MAX_NEEDED:,}")
+        raise InvalidInput(f"needed must be a whole number from 1 to {MAX_NEEDED:,}", field="needed")
     if campaign is not None and campaign.group_id != group.id:
-        raise InvalidInput("the campaign belongs to another group")
+        raise InvalidInput("the campaign belongs to another group", field="campaign")
     async with in_transaction():
         call = await CallToAction.create(
-            group=group, campaign=campaign, kind=kind, what=_text(what, "what", 500, required=True),
-            where_text=_text(where, "where", 500), starts_at=starts_at, time_zone=zone_name if starts_at else None,
-            details=_text(details, "details", 5000),
+            group=group, campaign=campaign, kind=kind, what=what, where_text=where, starts_at=starts_at,
+            time_zone=zone_name if starts_at else None, details=details,
             needed=needed, state="open", non_members=non_members, image=image, created_by=by,
         )
         await events.record("call.published", group, call_id=call.id)

@@ -55,11 +55,12 @@ class Impact:
     """(group, calls, sign-ups) for the campaign's own group (its slug) and each partner (its actor id) that has calls."""
 
 
-def normalise_hashtag(value: str) -> str:
-    """``#ClimateStrike`` -> ``climatestrike``; InvalidInput when it is not a hashtag."""
+def normalise_hashtag(value: str, *, field: str | None = None) -> str:
+    """``#ClimateStrike`` -> ``climatestrike``; InvalidInput (about ``field``, the form field) when it is not a hashtag."""
     tag = (value or "").strip().lstrip("#").casefold()
     if not HASHTAG_RE.match(tag):
-        raise InvalidInput(f"{value!r} is not a hashtag: use letters, digits and underscores, starting with a letter or digit")
+        raise InvalidInput(f"{value!r} is not a hashtag: use letters, digits and underscores, starting with a letter or digit",
+                           field=field)
     return tag
 
 
@@ -73,15 +74,15 @@ def _check_url(url: str | None) -> str | None:
     if not url:
         return None
     if not url.startswith(("https://", "http://")) or len(url) > 1024 or any(c.isspace() for c in url):
-        raise InvalidInput("the donation page must be an http(s) address of at most 1,024 characters")
+        raise InvalidInput("the donation page must be an http(s) address of at most 1,024 characters", field="donation_url")
     return url
 
 
-def _check_amount(value: int | None, name: str) -> int | None:
+def _check_amount(value: int | None, name: str, field: str) -> int | None:
     if value is None:
         return None
     if not 0 <= value <= 2_000_000_000:
-        raise InvalidInput(f"{name} must be a whole number from 0 to 2,000,000,000")
+        raise InvalidInput(f"{name} must be a whole number from 0 to 2,000,000,000", field=field)
     return value
 
 
@@ -93,24 +94,25 @@ async def create_campaign(
     """Start a campaign in ``group`` (organisers only); event ``campaign.created``."""
     await require_role(group, by, ORGANISER_ROLES)
     if not SLUG_RE.match(slug or ""):
-        raise InvalidInput(f"campaign name {slug!r} is not valid: use 1-64 lower-case letters, digits or underscores")
+        raise InvalidInput(f"campaign name {slug!r} is not valid: use 1-64 lower-case letters, digits or underscores",
+                           field="slug")
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise InvalidInput("a campaign needs a name of 1-200 characters")
-    tags = list(dict.fromkeys(normalise_hashtag(t) for t in hashtags if t and t.strip()))
+        raise InvalidInput("a campaign needs a name of 1-200 characters", field="name")
+    tags = list(dict.fromkeys(normalise_hashtag(t, field="hashtags") for t in hashtags if t and t.strip()))
     if not tags or len(tags) > MAX_HASHTAGS:
-        raise InvalidInput(f"a campaign needs 1-{MAX_HASHTAGS} hashtags")
+        raise InvalidInput(f"a campaign needs 1-{MAX_HASHTAGS} hashtags", field="hashtags")
     if len(goal or "") > MAX_GOAL:
-        raise InvalidInput(f"the goal is limited to {MAX_GOAL:,} characters")
+        raise InvalidInput(f"the goal is limited to {MAX_GOAL:,} characters", field="goal")
     if starts_at and ends_at and ends_at <= starts_at:
-        raise InvalidInput("a campaign must end after it starts")
+        raise InvalidInput("a campaign must end after it starts", field="ends")
     unit = (unit or "").strip()[:16]
     if await Campaign.filter(group=group, slug=slug).exists():
-        raise Conflict(f"{group.slug} already has a campaign called {slug!r}")
+        raise Conflict(f"{group.slug} already has a campaign called {slug!r}", field="slug")
     async with in_transaction():
         campaign = await Campaign.create(
             group=group, slug=slug, name=name, hashtags=tags, goal=(goal or "").strip(), starts_at=starts_at,
-            ends_at=ends_at, donation_url=_check_url(donation_url), fundraising_target=_check_amount(target, "the target"),
+            ends_at=ends_at, donation_url=_check_url(donation_url), fundraising_target=_check_amount(target, "the target", "target"),
             fundraising_progress=0, fundraising_unit=unit,
         )
         await events.record("campaign.created", group, campaign_id=campaign.id)
@@ -167,9 +169,9 @@ async def set_fundraising(
     """Organisers report the amount raised (and optionally a new target); no payment passes through the hub."""
     group = await Group.get(id=campaign.group_id)
     await require_role(group, by, ORGANISER_ROLES)
-    campaign.fundraising_progress = _check_amount(progress, "the amount raised")
+    campaign.fundraising_progress = _check_amount(progress, "the amount raised", "progress")
     if target is not None:
-        campaign.fundraising_target = _check_amount(target, "the target")
+        campaign.fundraising_target = _check_amount(target, "the target", "target")
     await campaign.save(update_fields=["fundraising_progress", "fundraising_target"])
     return campaign
 

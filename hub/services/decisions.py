@@ -60,19 +60,20 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def time_zone(name: str | None) -> ZoneInfo:
-    """The IANA time zone called ``name`` (default UTC); InvalidInput naming it when unknown."""
+    """The IANA time zone called ``name`` (default UTC); InvalidInput naming it (about the ``timezone`` field) when unknown."""
     text = (name or "UTC").strip()
     try:
         if not re.fullmatch(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+){0,2}", text):
             raise ZoneInfoNotFoundError(text)
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {text!r}: use an IANA name such as Europe/Madrid or America/Bogota") from None
+        raise InvalidInput(f"unknown time zone {text!r}: use an IANA name such as Europe/Madrid or America/Bogota",
+                           field="timezone") from None
 
 
 def closing_time(value: str, zone_name: str | None = None, *, moment: datetime | None = None) -> datetime:
     """The UTC closing time of ``value``: a date-time (read in ``zone_name`` unless it has an offset) or a
-    duration from now (``90m``, ``12h``, ``3d``, ``1w``); InvalidInput when it is neither."""
+    duration from now (``90m``, ``12h``, ``3d``, ``1w``); InvalidInput (about the ``closes`` field) when it is neither."""
     zone = time_zone(zone_name)
     text = (value or "").strip()
     start = moment or now()
@@ -83,7 +84,7 @@ def closing_time(value: str, zone_name: str | None = None, *, moment: datetime |
         parsed = datetime.fromisoformat(text[:40])
     except ValueError:
         raise InvalidInput(f"{text[:40]!r} is not a closing time: write YYYY-MM-DDTHH:MM (in the time zone given) "
-                           "or a duration such as 90m, 12h, 3d, 1w") from None
+                           "or a duration such as 90m, 12h, 3d, 1w", field="closes") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)
@@ -93,13 +94,13 @@ def _options(names: Sequence[str]) -> list[str]:
     cleaned = [" ".join(str(n).split()) for n in names]
     cleaned = [n for n in cleaned if n]
     if not MIN_OPTIONS <= len(cleaned) <= MAX_OPTIONS:
-        raise InvalidInput(f"a decision needs {MIN_OPTIONS} to {MAX_OPTIONS} options (one per line)")
+        raise InvalidInput(f"a decision needs {MIN_OPTIONS} to {MAX_OPTIONS} options (one per line)", field="options")
     for name in cleaned:
         if len(name) > MAX_OPTION_LENGTH:
-            raise InvalidInput(f"option {name[:30]!r}… is longer than {MAX_OPTION_LENGTH} characters")
+            raise InvalidInput(f"option {name[:30]!r}… is longer than {MAX_OPTION_LENGTH} characters", field="options")
     folded = [n.casefold() for n in cleaned]
     if len(set(folded)) != len(folded):
-        raise InvalidInput("two options have the same name")
+        raise InvalidInput("two options have the same name", field="options")
     return cleaned
 
 
@@ -133,23 +134,23 @@ async def open_decision(
         raise PermissionDenied(f"only the group's {who} may open decisions")
     question = " ".join((question or "").split())
     if not question:
-        raise InvalidInput("a decision needs a question")
+        raise InvalidInput("a decision needs a question", field="question")
     if len(question) > MAX_QUESTION:
-        raise InvalidInput(f"the question is limited to {MAX_QUESTION} characters")
+        raise InvalidInput(f"the question is limited to {MAX_QUESTION} characters", field="question")
     details = (details or "").strip()
     if len(details) > MAX_DETAILS:
-        raise InvalidInput(f"details are limited to {MAX_DETAILS:,} characters")
+        raise InvalidInput(f"details are limited to {MAX_DETAILS:,} characters", field="details")
     names = _options(options)
     time_zone(timezone)
     if closes_at.tzinfo is None:
-        raise InvalidInput("the closing time needs a time zone")
+        raise InvalidInput("the closing time needs a time zone", field="closes")
     moment = now()
     if closes_at < moment + MIN_DURATION:
-        raise InvalidInput("the closing time must be at least a minute from now")
+        raise InvalidInput("the closing time must be at least a minute from now", field="closes")
     if closes_at > moment + MAX_DURATION:
-        raise InvalidInput("the closing time must be within a year")
+        raise InvalidInput("the closing time must be within a year", field="closes")
     if quorum is not None and not (isinstance(quorum, int) and 1 <= quorum <= MAX_QUORUM):
-        raise InvalidInput(f"the quorum must be a whole number from 1 to {MAX_QUORUM:,} (or none)")
+        raise InvalidInput(f"the quorum must be a whole number from 1 to {MAX_QUORUM:,} (or none)", field="quorum")
     async with in_transaction():
         decision = await Decision.create(
             group=group, question=question, details=details, options=names, multiple=bool(multiple),

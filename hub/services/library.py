@@ -57,13 +57,13 @@ def is_pdf(data: bytes) -> bool:
 
 
 def check_pdf(data: bytes) -> None:
-    """InvalidInput unless ``data`` is a PDF within the size limit."""
+    """InvalidInput (about the ``file`` field) unless ``data`` is a PDF within the size limit."""
     if not data:
-        raise InvalidInput("the file is empty")
+        raise InvalidInput("the file is empty", field="file")
     if len(data) > MAX_PDF_BYTES:
-        raise InvalidInput(f"documents are limited to {MAX_PDF_BYTES // (1024 * 1024)} MiB")
+        raise InvalidInput(f"documents are limited to {MAX_PDF_BYTES // (1024 * 1024)} MiB", field="file")
     if not is_pdf(data):
-        raise InvalidInput("only PDF documents and PNG, JPEG, GIF or WebP images are accepted")
+        raise InvalidInput("only PDF documents and PNG, JPEG, GIF or WebP images are accepted", field="file")
 
 
 def _write_pdf(data_dir: Path, data: bytes) -> str:
@@ -85,18 +85,19 @@ def pdf_path(data_dir: Path, name: str) -> Path | None:
 
 
 def _clean(value: str | None, name: str, limit: int, *, required: bool = False, one_line: bool = True) -> str:
+    """The entry's text ``name`` (also its form field's name), cleaned; InvalidInput about that field."""
     text = " ".join((value or "").split()) if one_line else (value or "").strip()
     if required and not text:
-        raise InvalidInput(f"a library entry needs a {name}")
+        raise InvalidInput(f"a library entry needs a {name}", field=name)
     if len(text) > limit:
-        raise InvalidInput(f"the {name} is limited to {limit:,} characters")
+        raise InvalidInput(f"the {name} is limited to {limit:,} characters", field=name)
     return text
 
 
 def _url(value: str | None) -> str:
     url = (value or "").strip()
     if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE) or len(url) > MAX_URL or any(c.isspace() for c in url):
-        raise InvalidInput(f"a link needs an http(s) address of at most {MAX_URL} characters")
+        raise InvalidInput(f"a link needs an http(s) address of at most {MAX_URL} characters", field="url")
     return url
 
 
@@ -109,7 +110,7 @@ async def add_entry(
     The document is checked before anything is stored; the group then publishes the entry (``library.added``)."""
     await require_role(group, by, ORGANISER_ROLES)
     if kind not in KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}")
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
     title = _clean(title, "title", MAX_TITLE, required=True)
     category = _clean(category, "category", MAX_CATEGORY) or DEFAULT_CATEGORY
     text = _clean(text, "text", MAX_TEXT, required=kind == "guide", one_line=False)
@@ -118,9 +119,9 @@ async def add_entry(
         link = _url(url)
     elif kind == "document":
         if upload is None or not upload.data:
-            raise InvalidInput("a document needs a file (a PDF, or a PNG, JPEG, GIF or WebP image)")
+            raise InvalidInput("a document needs a file (a PDF, or a PNG, JPEG, GIF or WebP image)", field="file")
         if media.image_kind(upload.data) is not None:
-            image = await media.store_image(data_dir, upload.data, upload.alt)
+            image = await media.store_image(data_dir, upload.data, upload.alt, image_field="file", alt_field="alt")
         else:
             check_pdf(upload.data)
             file_name, file_size = _write_pdf(data_dir, upload.data), len(upload.data)

@@ -66,13 +66,14 @@ def image_kind(data: bytes) -> str | None:
     return None
 
 
-def check_alt(alt: str | None) -> str:
-    """The alt text, trimmed; InvalidInput when missing or too long (screen-reader users need it)."""
+def check_alt(alt: str | None, *, field: str | None = None) -> str:
+    """The alt text, trimmed; InvalidInput (about ``field``, the form field) when missing or too long (screen-reader
+    users need it)."""
     text = " ".join((alt or "").split())
     if not text:
-        raise InvalidInput("describe the image in its alt text: people using screen readers rely on it")
+        raise InvalidInput("describe the image in its alt text: people using screen readers rely on it", field=field)
     if len(text) > MAX_ALT:
-        raise InvalidInput(f"alt text is limited to {MAX_ALT:,} characters")
+        raise InvalidInput(f"alt text is limited to {MAX_ALT:,} characters", field=field)
     return text
 
 
@@ -173,12 +174,25 @@ def store_header(data_dir: Path, data: bytes) -> str:
     return write_image(data_dir, prepare_image(data, max_bytes=HEADER_MAX_BYTES, max_side=HEADER_SIDE))
 
 
-async def store_image(data_dir: Path, data: bytes, alt: str | None) -> MediaFile:
-    """Check the alt text and the image, write the cleaned file and record it."""
-    text = check_alt(alt)
-    prepared = prepare_image(data)
+async def store_image(data_dir: Path, data: bytes, alt: str | None, *, image_field: str | None = None,
+                      alt_field: str | None = None) -> MediaFile:
+    """Check the alt text and the image, write the cleaned file and record it; a refusal names ``alt_field`` or
+    ``image_field``, the form fields the alt text and the image came from."""
+    text = check_alt(alt, field=alt_field)
+    try:
+        prepared = prepare_image(data)
+    except ImageRejected as exc:
+        raise ImageRejected(exc.code, str(exc), field=image_field) from None
     name = write_image(data_dir, prepared)
     return await MediaFile.create(
         name=name, media_type=prepared.media_type, alt=text, width=prepared.width, height=prepared.height,
         size=len(prepared.data),
     )
+
+
+async def forget(data_dir: Path, image: MediaFile | None) -> None:
+    """Delete an image stored for something that was then refused (its row and its file): nothing refers to it."""
+    if image is None:
+        return
+    await MediaFile.filter(id=image.id).delete()
+    discard(data_dir, image.name)

@@ -1,7 +1,8 @@
 """In Chromium at phone (390 px) and desktop (1280 px) widths: an organiser posts as the group and sees what waits.
 
 Real `hub serve` and the Mastodon-like peer: the organiser signs in with the link her server receives,
-publishes an announcement with an image, its alt text and a content warning, edits and pins it; her
+publishes an announcement with an image, its alt text and a content warning (refused first without the
+alt text: the form comes back as typed, the error next to the field), edits and pins it; her
 members' server shows the group's post; the console counts a join request. axe finds no serious or
 critical violation on either page at either width.
 """
@@ -75,7 +76,18 @@ def test_organiser_posts_as_the_group_and_sees_what_waits(hub_factory, peer_fact
         page.get_by_label("Announcement").fill("Tenants' assembly on Friday at 18:00.")
         page.get_by_label("Content warning (optional)").fill("Eviction news")
         page.get_by_label("Image 1", exact=True).set_input_files(str(picture))
-        page.get_by_label("Description of image 1 (alt text)").fill("The community hall entrance")
+        # (first without the image's description: the form comes back as typed, the error next to the description)
+        page.get_by_role("button", name="Publish").click()
+        page.wait_for_load_state()
+        described = page.get_by_label("Description of image 1 (alt text)")
+        assert described.get_attribute("aria-invalid") == "true"
+        assert "alt text" in page.locator("#announcement-alt1-error").inner_text()
+        assert page.get_by_label("Announcement").input_value() == "Tenants' assembly on Friday at 18:00."
+        assert page.get_by_label("Content warning (optional)").input_value() == "Eviction news"
+        assert not axe(page), describe(axe(page))
+        assert fits_the_screen(page)
+        page.get_by_label("Image 1", exact=True).set_input_files(str(picture))
+        described.fill("The community hall entrance")
         page.get_by_role("button", name="Publish").click()
         assert "The announcement was published" in page.get_by_role("status").first.inner_text()
         listed = page.locator("#list-heading + ul")

@@ -4,7 +4,8 @@ public page (directory, group, thread, hashtag, about, moderation log) and the g
 Each page: no sideways scrolling (nothing wider than the screen, even a 200-character one-word group name),
 no serious or critical axe violation, no console error; a full-page screenshot of each is kept under
 ``test-artifacts/`` (pages-NAME-SIZE.png). The console: a bad event comes back with the typed values and the error
-next to its field, a non-image avatar with the error next to the file field, and the members table fits a phone.
+next to its field, a non-image avatar with the error next to the file field, so do a bad call, decision and library
+link, and the members table fits a phone.
 """
 
 from __future__ import annotations
@@ -152,6 +153,42 @@ def test_public_pages_and_console_forms(hub_factory, peer_factory, browser, axe,
         assert page.locator("#avatar-file").get_attribute("aria-invalid") == "true"
         assert "Only PNG, JPEG, GIF and WebP" in page.locator("#file-avatar-error").inner_text()
         check(page, axe, "console-avatar-error", size)
+
+        # A call whose number of people is not a number, a decision with one option, a link without an http(s)
+        # address: each comes back with what was typed and the error next to its field, that field focused
+        page.goto(f"{hub.base}/console/groups/climate/campaigns")
+        call = page.locator("form", has=page.get_by_role("button", name="Publish the call"))
+        call.get_by_label("What", exact=True).fill("Hand out flyers")
+        call.get_by_label("People needed").fill("lots")
+        call.get_by_role("button", name="Publish the call").click()
+        page.wait_for_load_state()
+        assert page.locator("#call-needed").get_attribute("aria-invalid") == "true"
+        assert "is not a whole number" in page.locator("#call-needed-error").inner_text()
+        assert page.locator("#call-what").input_value() == "Hand out flyers"
+        assert page.evaluate("document.activeElement.id") == "call-needed"
+        check(page, axe, "console-call-error", size)
+        page.goto(f"{hub.base}/console/groups/climate/decisions")
+        page.get_by_label("Question").fill("Where do we meet?")
+        page.get_by_label("Options, one per line (2 to 10)").fill("Library")
+        page.get_by_label("Closes at").fill(f"{day}T18:00")
+        page.get_by_role("button", name="Open the decision").click()
+        page.wait_for_load_state()
+        assert page.locator("#d-options").get_attribute("aria-invalid") == "true"
+        assert "2 to 10 options" in page.locator("#d-options-error").inner_text()
+        assert page.locator("#d-question").input_value() == "Where do we meet?"
+        assert page.locator("#d-closes").input_value() == f"{day}T18:00"
+        check(page, axe, "console-decision-error", size)
+        page.goto(f"{hub.base}/console/groups/climate/library")
+        page.get_by_label("A link", exact=True).check()
+        page.get_by_label("Title", exact=True).fill("Tenant rights")
+        page.get_by_label("Address of a link").fill("rights.example")
+        page.get_by_role("button", name="Add", exact=True).click()
+        page.wait_for_load_state()
+        assert page.locator("#l-url").get_attribute("aria-invalid") == "true"
+        assert "http(s) address" in page.locator("#l-url-error").inner_text()
+        assert page.locator("#l-title").input_value() == "Tenant rights" and page.locator("#k-link").is_checked()
+        assert page.evaluate("document.activeElement.id") == "l-url"  # focused, so its error is seen and read out
+        check(page, axe, "console-library-error", size)
 
         # The members table fits a phone
         page.goto(f"{hub.base}/console/groups/climate/members")

@@ -82,3 +82,15 @@ async def test_calls_need_what_and_a_number(group) -> None:
         await calls.create_call(group, what="x", needed=0)
     with pytest.raises(PermissionDenied):
         await calls.create_call(group, what="x", needed=1, by=await member(group, "bob"))
+
+
+async def test_refusals_name_the_form_field_they_are_about(group) -> None:
+    """Each refusal of a call names the console form's field it is about; no call is stored."""
+    cases = [({"what": " "}, "what"), ({"where": "w" * 501}, "where"), ({"details": "d" * 5001}, "details"),
+             ({"when": "next friday"}, "when"), ({"when": "2026-12-05T09:00", "time_zone": "Mars/Olympus"}, "time_zone"),
+             ({"kind": "party"}, "kind"), ({"non_members": "count"}, "non_members"), ({"needed": 0}, "needed")]
+    for values, field in cases:
+        with pytest.raises(InvalidInput) as refused:
+            await calls.create_call(group, **{"what": "Flyers", "needed": 3, **values})
+        assert refused.value.field == field, (values, str(refused.value))
+    assert await calls.list_calls(group) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -136,3 +136,21 @@ async def test_fundraising_figures_are_set_by_organisers(group) -> None:
     assert (campaign.fundraising_progress, campaign.fundraising_target) == (250, 1000)
     with pytest.raises(InvalidInput):
         await campaigns.set_fundraising(campaign, -1)
+
+
+async def test_refusals_name_the_form_field_they_are_about(group) -> None:
+    """Each refusal of a campaign or its figures names the console form's field it is about; nothing is stored."""
+    await campaigns.create_campaign(group, "heat", "Heat", hashtags=["heatwave"])
+    cases = [({"slug": "Heat Wave"}, "slug"), ({"slug": "heat"}, "slug"), ({"name": " "}, "name"), ({"hashtags": ["not a tag"]}, "hashtags"),
+             ({"hashtags": []}, "hashtags"), ({"goal": "g" * 2001}, "goal"), ({"donation_url": "give.example"}, "donation_url"),
+             ({"target": -1}, "target"),
+             ({"starts_at": datetime(2027, 2, 1, tzinfo=UTC), "ends_at": datetime(2027, 1, 1, tzinfo=UTC)}, "ends")]
+    for values, field in cases:
+        given = {"slug": "floods", "name": "Floods", "hashtags": ["rain"], **values}
+        with pytest.raises((InvalidInput, Conflict)) as refused:
+            await campaigns.create_campaign(group, given.pop("slug"), given.pop("name"), **given)
+        assert refused.value.field == field, (values, str(refused.value))
+    assert await campaigns.list_campaigns(group) == [await campaigns.get_campaign(group, "heat")]
+    with pytest.raises(InvalidInput) as refused:
+        await campaigns.set_fundraising(await campaigns.get_campaign(group, "heat"), -5)
+    assert refused.value.field == "progress"

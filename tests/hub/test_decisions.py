@@ -185,3 +185,20 @@ async def test_concurrent_votes_keep_one_ballot_per_person(group) -> None:
     assert await Vote.filter(decision=decision, account=voters[0]).count() == 1
     tally = await decisions.tally(decision)
     assert tally.voters == 8 and sum(tally.counts) == 8 and tally.counts[1] >= 7
+
+
+async def test_refusals_name_the_form_field_they_are_about(group) -> None:
+    """Each refusal of a decision names the console form's field it is about; no decision is opened."""
+    cases = [({"question": " "}, "question"), ({"question": "q" * 501}, "question"), ({"details": "d" * 5001}, "details"),
+             ({"options": ["Only one"]}, "options"), ({"options": ["Park", "park"]}, "options"),
+             ({"options": ["Park", "p" * 101]}, "options"), ({"timezone": "Mars/Olympus"}, "timezone"),
+             ({"closes_at": now()}, "closes"), ({"closes_at": now() + timedelta(days=400)}, "closes"),
+             ({"closes_at": datetime(2030, 1, 1)}, "closes"), ({"quorum": 0}, "quorum")]
+    for values, field in cases:
+        with pytest.raises(InvalidInput) as refused:
+            await _decision(group, **values)
+        assert refused.value.field == field, (values, str(refused.value))
+    with pytest.raises(InvalidInput) as refused:
+        decisions.closing_time("next friday", "UTC")
+    assert refused.value.field == "closes"
+    assert await Decision.all().count() == 0

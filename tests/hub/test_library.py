@@ -83,3 +83,22 @@ async def test_removed_entries_leave_the_library(group, tmp_path: Path) -> None:
     entry = await library.add_entry(group, data_dir=tmp_path, kind="link", title="Old", url="https://old.example")
     await library.remove_entry(entry)
     assert await library.entries(group) == [] and await Event.filter(kind="library.removed").count() == 1
+
+
+async def test_refusals_name_the_form_field_they_are_about(group, tmp_path: Path) -> None:
+    """Each refusal names the console form's field it is about (the file, its alt text, the address…), nothing stored."""
+    cases = [
+        ({"kind": "document", "upload": library.Upload(b"<html>not a pdf</html>")}, "file"),
+        ({"kind": "document", "upload": library.Upload(b"\x89PNG\r\n\x1a\n but no image follows", alt="A map")}, "file"),
+        ({"kind": "document", "upload": library.Upload(jpeg_with_exif((80, 60)))}, "alt"),
+        ({"kind": "link", "url": "rights.example"}, "url"),
+        ({"kind": "guide", "title": "  ", "text": "Read me"}, "title"),
+        ({"kind": "guide", "category": "c" * 65, "text": "Read me"}, "category"),
+        ({"kind": "guide", "text": " "}, "text"),
+        ({"kind": "video"}, "kind"),
+    ]
+    for values, field in cases:
+        with pytest.raises(InvalidInput) as refused:
+            await library.add_entry(group, data_dir=tmp_path, **{"title": "Entry", **values})
+        assert refused.value.field == field, (values, str(refused.value))
+    assert await LibraryEntry.all().count() == 0 and await MediaFile.all().count() == 0

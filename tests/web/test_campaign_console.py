@@ -10,6 +10,7 @@ from PIL import Image
 from hub.clock import now
 from hub.models import Alert, BoardItem, CallToAction, Campaign, CampaignPost, MediaFile, Membership, Signup
 from hub.services import board, calls, campaigns
+from tests.web.test_console_forms import field_error
 
 pytestmark = pytest.mark.db
 BASE = "/console/groups/climate/campaigns"
@@ -133,3 +134,71 @@ async def test_signed_in_accounts_say_im_in_on_the_web(web) -> None:
     assert "You are signed up." in page and "1 of 2 signed up" in page and "1 member signed up" in page
     [signup] = await Signup.filter(call=call)
     assert signup.via == "web" and signup.member
+
+
+async def test_refused_campaign_keeps_the_form_with_the_error_next_to_its_field(web) -> None:
+    """A campaign with an end that is not a date, then a short name already taken, then a word that is no hashtag: 400
+    each time, the form as typed and the error next to that field; no campaign created. A good one still redirects."""
+    s = await scene(web)
+    await web.sign_in(s["olivia"])
+    typed = {"name": "Floods", "slug": "floods", "hashtags": "rain flood", "goal": "Dry homes", "starts": "2026-12-01",
+             "ends": "tomorrow", "donation_url": "https://give.example/floods", "target": "500", "unit": "EUR"}
+    bad_end = await web.post_form(BASE, typed, token_from=BASE)
+    assert bad_end.status_code == 400
+    assert "is not a date" in field_error(bad_end.text, "c-ends")
+    for value in ("Floods", "floods", "rain flood", "2026-12-01", "tomorrow", "https://give.example/floods", "500", "EUR"):
+        assert f'value="{value}"' in bad_end.text, value
+    assert ">Dry homes</textarea>" in bad_end.text
+    taken = await web.post_form(BASE, {**typed, "ends": "", "slug": "heat"}, token_from=BASE)
+    assert taken.status_code == 400 and "already has a campaign called 'heat'" in field_error(taken.text, "c-slug")
+    not_a_tag = await web.post_form(BASE, {**typed, "ends": "", "hashtags": "rain !!!"}, token_from=BASE)
+    assert not_a_tag.status_code == 400 and "is not a hashtag" in field_error(not_a_tag.text, "c-tags")
+    assert await Campaign.all().count() == 1
+    done = await web.post_form(BASE, {**typed, "ends": "2027-01-31"}, token_from=BASE)
+    assert done.status_code == 303 and done.headers["location"].endswith("/campaigns")
+    assert (await Campaign.get(slug="floods")).fundraising_target == 500
+
+
+async def test_refused_call_keeps_the_form_and_stores_no_image(web) -> None:
+    """A call with an image but no "what": 400, every typed value and choice kept, the error next to "what"; neither the
+    call nor its image is stored. A number of people that is not a number is shown next to its field."""
+    s = await scene(web)
+    await web.sign_in(s["olivia"])
+    typed = {"what": "  ", "where": "Main square", "when": "2026-12-05T09:00", "time_zone": "Africa/Nairobi", "needed": "4",
+             "kind": "petition", "campaign": "heat", "details": "Bring water", "non_members": "ignore", "alt": "Water jugs"}
+    response = await web.post_form(f"{BASE}/calls", typed, files={"image": ("p.png", png(), "image/png")}, token_from=BASE)
+    assert response.status_code == 400
+    assert "a call needs what" in field_error(response.text, "call-what")
+    for value in ("Main square", "2026-12-05T09:00", "4", "Water jugs"):
+        assert f'value="{value}"' in response.text, value
+    assert ">Bring water</textarea>" in response.text
+    for chosen in ('value="Africa/Nairobi" selected', 'value="petition" selected', 'value="heat" selected',
+                   'id="nm-ignore" type="radio" name="non_members" value="ignore" checked'):
+        assert chosen in response.text, chosen
+    assert await CallToAction.all().count() == 0 and await MediaFile.all().count() == 0
+    many = await web.post_form(f"{BASE}/calls", {**typed, "what": "Flyers", "needed": "lots"}, token_from=BASE)
+    assert many.status_code == 400 and "is not a whole number" in field_error(many.text, "call-needed")
+    assert 'value="Flyers"' in many.text and 'value="lots"' in many.text
+    assert await CallToAction.all().count() == 0
+
+
+async def test_refused_alert_and_fundraising_keep_what_was_typed(web) -> None:
+    """A too-long alert and a raised amount that is not a number: 400, the text as typed, the error next to its field;
+    nothing sent or saved. A good alert still redirects with its notice."""
+    s = await scene(web)
+    await web.sign_in(s["olivia"])
+    long_alert = "Storm warning " * 150
+    response = await web.post_form(f"{BASE}/alerts", {"text": long_alert, "campaign": "heat"}, token_from=BASE)
+    assert response.status_code == 400
+    assert "1-2,000 characters" in field_error(response.text, "alert-text")
+    assert f">{long_alert}</textarea>" in response.text
+    assert await Alert.all().count() == 0
+    figures = await web.post_form(f"{BASE}/heat/fundraising", {"progress": "lots", "target": "200"}, token_from=BASE)
+    assert figures.status_code == 400
+    assert "is not a whole number" in field_error(figures.text, f"progress-{s['campaign'].id}")
+    assert 'value="lots"' in figures.text and 'value="200"' in figures.text
+    campaign = await Campaign.get(id=s["campaign"].id)
+    assert (campaign.fundraising_progress, campaign.fundraising_target) == (0, 100)
+    sent = await web.post_form(f"{BASE}/alerts", {"text": "Storm tonight", "campaign": "heat"}, token_from=BASE)
+    assert sent.status_code == 303 and await Alert.filter(text="Storm tonight").exists()
+    assert "The alert is pinned" in (await web.client.get(BASE)).text

@@ -1,6 +1,7 @@
 """The organisers' console: announcements (images with alt text, content warning, edit, pin, delete) and what waits.
 
-Every POST needs the owner's role and the CSRF token; bad input leaves a notice and changes nothing.
+Every POST needs the owner's role and the CSRF token; bad input changes nothing (a refused new announcement
+comes back in its form with the error next to its field, other refusals leave a notice).
 The counters are counted from the rows (a join request, a report, a held post, a gathered post).
 """
 
@@ -12,9 +13,10 @@ import pytest
 from PIL import Image
 
 from hub.clock import now
-from hub.models import Announcement, Event, Membership, OrganiserSettings
+from hub.models import Announcement, Event, MediaFile, Membership, OrganiserSettings
 from hub.services import campaigns, moderation
 from hub.services.posts import PostDraft, submit
+from tests.web.test_console_forms import field_error
 from web import console_organisers
 
 pytestmark = pytest.mark.db
@@ -81,16 +83,39 @@ async def test_bad_announcements_change_nothing(web) -> None:
     token = await web.csrf(f"{BASE}/announcements")
     no_alt = await web.client.post(f"{BASE}/announcements", data={"csrf_token": token, "text": "Hi"},
                                    files={"image1": ("a.png", png(), "image/png")})
-    assert no_alt.status_code == 400 and "image 1" in no_alt.text
+    assert no_alt.status_code == 400 and "alt text" in field_error(no_alt.text, "announcement-alt1")
     await web.client.post(f"{BASE}/announcements", data={"csrf_token": token, "text": "   "})
     not_image = await web.client.post(f"{BASE}/announcements", data={"csrf_token": token, "text": "Hi", "alt1": "x"},
                                       files={"image1": ("a.png", b"not an image at all", "image/png")})
-    assert not_image.status_code == 400
+    assert not_image.status_code == 400 and "PNG, JPEG, GIF and WebP" in field_error(not_image.text, "announcement-image1")
     assert (await web.client.post(f"{BASE}/announcements", data={"csrf_token": "forged", "text": "Hi"})).status_code == 403
     await web.sign_in(mallory)
     assert (await web.client.get(f"{BASE}/announcements")).status_code == 403
     assert (await web.post_form(f"{BASE}/announcements", {"text": "Hi"}, token_from="/console")).status_code == 403
     assert await Announcement.all().count() == 0
+
+
+async def test_refused_announcement_keeps_what_was_typed(web) -> None:
+    """A too-long content warning with a described image, then a second image without its description: 400, the text,
+    warning and descriptions as typed, the error next to its field; nothing published and no image kept. A good one
+    still redirects."""
+    olivia, _mallory, _group = await scene(web)
+    await web.sign_in(olivia)
+    path = f"{BASE}/announcements"
+    typed = {"text": "Assembly on Friday.\nBring a friend.", "summary": "Meeting " * 30, "alt1": "The town hall"}
+    response = await web.post_form(path, typed, files={"image1": ("hall.png", png(), "image/png")}, token_from=path)
+    assert response.status_code == 400
+    assert "at most 200 characters" in field_error(response.text, "announcement-summary")
+    assert ">Assembly on Friday.\nBring a friend.</textarea>" in response.text
+    assert f'value="{typed["summary"]}"' in response.text and 'value="The town hall"' in response.text
+    second = await web.post_form(path, {**typed, "summary": "Meeting"}, token_from=path,
+                                 files={"image1": ("hall.png", png(), "image/png"), "image2": ("map.png", png(), "image/png")})
+    assert second.status_code == 400 and "alt text" in field_error(second.text, "announcement-alt2")
+    assert 'value="Meeting"' in second.text
+    assert await Announcement.all().count() == 0 and await MediaFile.all().count() == 0
+    done = await web.post_form(path, {"text": "Assembly on Friday."}, token_from=path)
+    assert done.status_code == 303 and done.headers["location"].endswith("/announcements")
+    assert "The announcement was published" in (await web.client.get(path)).text
 
 
 async def test_counters_and_notification_choices(web) -> None:

@@ -10,6 +10,7 @@ from web import decision_pages
 from hub.clock import now
 from hub.models import Decision
 from hub.services import decisions
+from tests.web.test_console_forms import field_error
 
 pytestmark = pytest.mark.db
 BASE = "/console/groups/climate/decisions"
@@ -43,14 +44,25 @@ async def test_organisers_open_and_close_decisions(web) -> None:
 
 
 async def test_bad_decisions_are_refused_and_nothing_stored(web) -> None:
-    """Unknown time zones, past closing times, one option, a forged token: a notice or 403, and no decision."""
+    """Unknown time zones, past closing times, one option, a bad quorum, an empty question: 400, the form as typed with
+    the error next to its field; a forged token: 403; no decision either way."""
     olivia, mallory, _stranger, _group = await scene(web)
     await web.sign_in(olivia)
-    for bad, message in [({"timezone": "Mars/Olympus"}, "unknown time zone"), ({"closes": "2001-01-01T10:00"}, "at least a minute"),
-                         ({"options": "Only one"}, "2 to 10 options"), ({"quorum": "many"}, "not a whole number")]:
-        response = await web.post_form(BASE, {**FORM, **bad}, token_from=BASE)
-        assert response.status_code == 303
-        assert message in (await web.client.get(BASE)).text
+    typed = {**FORM, "details": "Bring ideas", "multiple": "on"}
+    for bad, field, message in [({"timezone": "Mars/Olympus"}, "timezone", "unknown time zone"),
+                                ({"closes": "2001-01-01T10:00"}, "closes", "at least a minute"),
+                                ({"closes": "next friday"}, "closes", "is not a closing time"),
+                                ({"options": "Only one"}, "options", "2 to 10 options"),
+                                ({"quorum": "many"}, "quorum", "not a whole number"), ({"question": " "}, "question", "needs a question")]:
+        response = await web.post_form(BASE, {**typed, **bad}, token_from=BASE)
+        assert response.status_code == 400, bad
+        assert message in field_error(response.text, f"d-{field}")
+        sent = {**typed, **bad}
+        for name in ("question", "closes", "timezone", "quorum"):
+            assert f'value="{sent[name]}"' in response.text, (bad, name)
+        assert f">{sent['options']}</textarea>" in response.text and ">Bring ideas</textarea>" in response.text
+        assert 'id="d-multiple" name="multiple" type="checkbox" checked' in response.text
+        assert 'id="d-final" name="final" type="checkbox">' in response.text
     assert (await web.client.post(BASE, data={**FORM, "csrf_token": "forged"})).status_code == 403
     assert await Decision.all().count() == 0
 

@@ -10,6 +10,7 @@ from web import library_pages
 from hub.models import LibraryEntry, MediaFile
 from tests.hub.test_library import PDF
 from tests.hub.test_media import jpeg_with_exif
+from tests.web.test_console_forms import field_error
 
 pytestmark = pytest.mark.db
 BASE = "/console/groups/climate/library"
@@ -29,11 +30,11 @@ async def test_organisers_fill_the_library(web) -> None:
     await add({"kind": "document", "title": "Flyer", "category": "Housing"}, files={"file": ("flyer.pdf", PDF, "application/pdf")})
     await add({"kind": "document", "title": "Map", "category": "Housing", "alt": "Map of the district"},
               files={"file": ("map.jpg", jpeg_with_exif((800, 600)), "image/jpeg")})
-    # Refused: HTML named .pdf, an image without alt text; a notice says why and nothing is stored
-    await add({"kind": "document", "title": "Fake"}, files={"file": ("x.pdf", b"<html><script>1</script>", "application/pdf")})
-    assert "only PDF documents" in (await web.client.get(BASE)).text
-    await add({"kind": "document", "title": "No alt"}, files={"file": ("m.jpg", jpeg_with_exif((80, 60)), "image/jpeg")})
-    assert "alt text" in (await web.client.get(BASE)).text
+    # Refused: HTML named .pdf, an image without alt text; the form comes back with the error next to its field
+    fake = await add({"kind": "document", "title": "Fake"}, files={"file": ("x.pdf", b"<html><script>1</script>", "application/pdf")})
+    assert fake.status_code == 400 and "only PDF documents" in field_error(fake.text, "l-file")
+    no_alt = await add({"kind": "document", "title": "No alt"}, files={"file": ("m.jpg", jpeg_with_exif((80, 60)), "image/jpeg")})
+    assert no_alt.status_code == 400 and "alt text" in field_error(no_alt.text, "l-alt")
     assert await LibraryEntry.all().count() == 4 and await MediaFile.all().count() == 1
 
     page = (await web.client.get("/groups/climate/library")).text
@@ -55,6 +56,27 @@ async def test_organisers_fill_the_library(web) -> None:
     await web.post_form(f"{BASE}/{pdf_entry.id}/remove", token_from=BASE)
     assert "Flyer" not in (await web.client.get("/groups/climate/library")).text
     assert (await web.client.get(f"/groups/climate/library/{pdf_entry.id}/file")).status_code == 404
+
+
+async def test_refused_entry_keeps_what_was_typed(web) -> None:
+    """A link whose address is not http(s), then a guide without a title: 400, the console with the kind, title,
+    category, text and address as typed and the error next to its field; nothing added."""
+    olivia = await web.person("olivia")
+    await web.group_with("climate", name="Climate Action", role_of={olivia: "owner"})
+    await web.sign_in(olivia)
+    typed = {"kind": "link", "title": "Tenant rights", "category": "Housing", "text": "Know *your* rights.", "url": "rights.example"}
+    response = await web.post_form(BASE, typed, token_from=BASE)
+    assert response.status_code == 400
+    assert "http(s) address" in field_error(response.text, "l-url")
+    for value in ("Tenant rights", "Housing", "rights.example"):
+        assert f'value="{value}"' in response.text, value
+    assert ">Know *your* rights.</textarea>" in response.text
+    assert 'id="k-link" type="radio" name="kind" value="link" checked' in response.text
+    assert 'id="k-guide" type="radio" name="kind" value="guide">' in response.text
+    untitled = await web.post_form(BASE, {**typed, "kind": "guide", "title": "  "}, token_from=BASE)
+    assert untitled.status_code == 400 and "needs a title" in field_error(untitled.text, "l-title")
+    assert 'id="k-guide" type="radio" name="kind" value="guide" checked' in untitled.text
+    assert await LibraryEntry.all().count() == 0
 
 
 async def test_private_groups_library_is_not_public(web) -> None:

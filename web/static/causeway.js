@@ -15,3 +15,9 @@ document.querySelectorAll("button.copy[data-copy]").forEach((button) => {
     }
   });
 });
+// A form that came back refused (web.form_errors): focus its field in error, whose description is the message, so
+// it is seen and read out wherever the form sits on a long page; an error about the whole form is scrolled into view.
+const invalidField = document.querySelector('form [aria-invalid="true"]');
+const formError = document.querySelector("form .field-error");
+if (invalidField) invalidField.focus();
+else if (formError) formError.scrollIntoView({ block: "center" });
