@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from hub.models import Rsvp
-from hub.services import gatherings, rsvps
+from hub.services import gatherings, media, rsvps
 from hub.services.gatherings import Details, Place
 from hub.services.members import ORGANISER_ROLES
 from web.campaign_console import upload_form, uploaded_image
@@ -123,10 +123,13 @@ async def create_event(request: Request) -> Response:
     account, group, role = await console_group(request, ORGANISER_ROLES)
     form = await upload_form(request)
     _ = gettext_for(request)
+    image = None
     try:
         details = details_from(form)
-        await gatherings.create_gathering(group, details, image=await uploaded_image(request, form), by=account)
+        image = await uploaded_image(request, form)
+        await gatherings.create_gathering(group, details, image=image, by=account)
     except (HubError, UploadRejected) as exc:
+        await media.forget(request.app.state.settings.data_dir, image)
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
         return await _page(request, group, role, status=400, typed_for="new", typed=dict.fromkeys(FIELDS, "") | form_errors.typed(form, FIELDS),
@@ -142,10 +145,13 @@ async def edit_event(request: Request) -> Response:
     form = await upload_form(request)
     _ = gettext_for(request)
     gathering = await gatherings.get_gathering(request.path_params["event_id"], group=group)
+    image = None
     try:
         details = details_from(form)
-        changed = await gatherings.edit_gathering(gathering, details, image=await uploaded_image(request, form), by=account)
+        image = await uploaded_image(request, form)
+        changed = await gatherings.edit_gathering(gathering, details, image=image, by=account)
     except (HubError, UploadRejected) as exc:
+        await media.forget(request.app.state.settings.data_dir, image)
         if isinstance(exc, (NotFound, PermissionDenied)):
             raise
         return await _page(request, group, role, status=400, typed_for=gathering.id, typed=dict.fromkeys(FIELDS, "") | form_errors.typed(form, FIELDS),

@@ -10,7 +10,7 @@ from PIL import Image
 
 from hub.clock import now
 from hub.errors import InvalidInput
-from hub.models import Event, Gathering, Membership
+from hub.models import Event, Gathering, MediaFile, Membership
 from hub.services import gatherings, rsvps
 from web.gathering_console import details_from
 
@@ -105,6 +105,19 @@ async def test_event_image_needs_alt_text_and_goes_out_with_it(web) -> None:
     [picture] = [a for a in doc["attachment"] if a["type"] == "Document"]
     assert picture["name"] == "Neighbours around a table" and picture["mediaType"] == "image/png"
     assert 'alt="Neighbours around a table"' in (await web.client.get(f"/groups/aid/events/{event.id}")).text
+
+
+async def test_an_event_refused_after_its_image_was_stored_leaves_no_image(web) -> None:
+    """A title over the limit is refused by the service after the image was stored: the image goes again, on create and edit."""
+    await owner_scene(web)
+    image = {"image": ("p.png", png(), "image/png")}
+    refused = await web.post_form(BASE, form(title="x" * 400, alt="Chairs in a circle"), files=image, token_from=BASE)
+    assert refused.status_code == 400 and await Gathering.all().count() == 0 and await MediaFile.all().count() == 0
+    assert (await web.post_form(BASE, form(), token_from=BASE)).status_code == 303
+    event = await Gathering.get(title="Assembly")
+    edited = await web.post_form(f"{BASE}/{event.id}/edit", form(title="y" * 400, alt="Chairs"), files=image, token_from=BASE)
+    assert edited.status_code == 400 and await MediaFile.all().count() == 0
+    assert (await Gathering.get(id=event.id)).title == "Assembly"
 
 
 def test_details_from_the_form() -> None:
