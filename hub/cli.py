@@ -39,6 +39,10 @@ class CommandLine:
         self._subparsers[path] = sub
         return sub
 
+    def top_level(self) -> list[str]:
+        """The first words of the commands registered so far, in order."""
+        return list(self._subparsers[()].choices)
+
     def command(self, path: str, help_text: str, handler: Handler, *, needs_db: bool = True) -> argparse.ArgumentParser:
         """Add the command ``path`` (e.g. ``"group follow"``) and return its parser for arguments."""
         parts = tuple(path.split())
