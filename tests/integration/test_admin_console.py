@@ -47,6 +47,9 @@ def test_suspension_and_deletion_from_the_console_federate(hub_factory, peer_fac
     # And what alice sends to its inbox meanwhile is not shared (mentioning it fails: its actor answers 410)
     muted = peer.control("post", {"actor": "alice", "content": "Anyone there?", "to": [group_url],
                                   "inbox": f"{group_url}/inbox"})
+    handled = wait_until_sync(lambda: hub.query("SELECT state, last_error FROM inbox_items WHERE body LIKE %s AND state <> 'pending'",
+                                                "%Anyone there?%"), timeout=30, message="the hub handling her post")
+    assert handled[0]["state"] == "ignored", handled
 
     # When the suspension is lifted, her server is told and her next post is shared (only that one)
     assert browser.post(f"{GROUPS}/unsuspend", {"slug": "aid"}, token_from=GROUPS).status_code == 303

@@ -116,11 +116,12 @@ async def test_behind_a_trusted_proxy_each_visitor_counts_alone(proxied_hub: Web
         assert (await try_password(admin, "admin", ADMIN_PASSWORD)).status_code == 303
 
 
+@pytest.mark.alone
 async def test_parallel_wrong_logins_do_not_hold_up_the_event_loop(hub: WebHub, monkeypatch: pytest.MonkeyPatch) -> None:
     """8 parallel wrong logins hash in worker threads; meanwhile the loop keeps turning and a page is answered.
 
     Structural checks: every password check ran off the event loop's thread, and the longest the loop
-    went without running a timer is well under the time those very checks took (a check on the loop
+    went without running a timer is under the time those very checks took (a check on the loop
     would stall it for its whole duration).
     """
     threads: list[bool] = []
@@ -163,7 +164,9 @@ async def test_parallel_wrong_logins_do_not_hold_up_the_event_loop(hub: WebHub, 
     assert statuses == [401] * 8 + [200]
     assert len(threads) == 8 and not any(threads), "a password was checked on the event loop's thread"
     typical = statistics.median(durations)
-    assert max(gaps) < typical / 2, f"the event loop stalled {max(gaps):.3f} s; a password check took {typical:.3f} s"
+    # a check run on the loop would stop it for that check's whole duration; threads competing for two cores
+    # with the rest of a parallel test run can delay it for part of one
+    assert max(gaps) < typical, f"the event loop stalled {max(gaps):.3f} s; a password check took {typical:.3f} s"
 
 
 async def test_about_page_does_not_name_the_administrators(hub: WebHub) -> None:
