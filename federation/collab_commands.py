@@ -7,16 +7,21 @@ import uuid
 
 from federation.features.collaboration import account_of, send_invite
 from federation.context import Federation, with_federation
+from hub.models import Account, Group
 from hub.services import collaborations, groups, invites
 from hub.settings import Settings
 from hub.terminal import print_json, print_table
 
 
 
+async def group_and_target(fed: Federation, args: argparse.Namespace) -> tuple[Group, Account]:
+    """The local group ``args.slug`` names and the actor ``args.target`` names (a handle or URL, fetched when new)."""
+    return await groups.get_group(args.slug), await account_of(fed, args.target)
+
+
 @with_federation
 async def _group_follow(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
-    group = await groups.get_group(args.slug)
-    target = await account_of(fed, args.target)
+    group, target = await group_and_target(fed, args)
     follow_uri = fed.urls.group_activity(group.slug, "follow", uuid.uuid4().hex)
     await collaborations.follow_group(group, target, follow_uri=follow_uri, relay=args.relay)
     print(f"{group.slug} follows {target.handle or target.uri} (relay to members: {'yes' if args.relay else 'no'}); the Follow is queued")
@@ -25,8 +30,7 @@ async def _group_follow(args: argparse.Namespace, settings: Settings, fed: Feder
 
 @with_federation
 async def _group_unfollow(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
-    group = await groups.get_group(args.slug)
-    target = await account_of(fed, args.target)
+    group, target = await group_and_target(fed, args)
     await collaborations.unfollow_group(group, target)
     print(f"{group.slug} no longer follows {target.handle or target.uri}")
     return 0
@@ -34,8 +38,7 @@ async def _group_unfollow(args: argparse.Namespace, settings: Settings, fed: Fed
 
 @with_federation
 async def _invite_send(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
-    group = await groups.get_group(args.slug)
-    target = await account_of(fed, args.target)
+    group, target = await group_and_target(fed, args)
     invite = await send_invite(fed, group, target, collaboration=args.collaboration, message=args.message)
     print(f"invite #{invite.id} to {target.handle or target.uri} queued (expires {invite.expires_at:%Y-%m-%d})")
     return 0

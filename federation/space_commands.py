@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from federation.collab_commands import group_and_target
 from federation.context import Federation, with_federation
 from federation.features.collaboration import account_of, start_collaboration
 from federation.local_groups import local_group_account
@@ -114,6 +115,11 @@ async def _moderator(args: argparse.Namespace, settings: Settings, fed: Federati
     return 0
 
 
+async def _moderating_side(fed: Federation, args: argparse.Namespace):
+    """:func:`_partner_side` and the moderator acting for the partner (``--by``)."""
+    return *await _partner_side(fed, args), await _person(fed, args.by)
+
+
 async def _person(fed: Federation, ref: str) -> Account:
     try:
         return await find_account(ref)
@@ -123,8 +129,7 @@ async def _person(fed: Federation, ref: str) -> Account:
 
 @with_federation
 async def _remove(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
-    group, space, partner = await _partner_side(fed, args)
-    moderator = await _person(fed, args.by)
+    group, space, partner, moderator = await _moderating_side(fed, args)
     withdrawn = await spaces.request_removal(group, space, partner, moderator, args.post_uri, reason=args.reason)
     print(f"removal of {args.post_uri} sent to {space.uri} ({len(withdrawn)} local cop(ies) removed)")
     return 0
@@ -132,8 +137,7 @@ async def _remove(args: argparse.Namespace, settings: Settings, fed: Federation)
 
 @with_federation
 async def _ban(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
-    group, space, partner = await _partner_side(fed, args)
-    moderator = await _person(fed, args.by)
+    group, space, partner, moderator = await _moderating_side(fed, args)
     await spaces.request_ban(group, space, partner, moderator, await _person(fed, args.account), reason=args.reason)
     print(f"ban of {args.account} sent to {space.uri}")
     return 0
@@ -141,8 +145,7 @@ async def _ban(args: argparse.Namespace, settings: Settings, fed: Federation) ->
 
 @with_federation
 async def _relay(args: argparse.Namespace, settings: Settings, fed: Federation) -> int:
-    group = await groups.get_group(args.slug)
-    target = await account_of(fed, args.target)
+    group, target = await group_and_target(fed, args)
     row: GroupFollow = await collaborations.set_relay(group, target, args.switch == "on", hashtag=args.hashtag)
     tag = f"#{row.hashtag}" if row.hashtag else "every post"
     print(f"{group.slug} relays {target.handle or target.uri}: {'on' if row.relay else 'off'} ({tag})")

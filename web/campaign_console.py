@@ -104,8 +104,12 @@ async def _page(request: Request, group, role: str, *, status: int = 200, typed_
 
 
 async def _refused(request: Request, group, role: str, typed_for: str, form, fields: tuple[str, ...],
-                   exc: HubError | UploadRejected) -> Response:
-    """The console again (400) with the form ``typed_for`` as typed (file inputs excepted) and the error next to its field."""
+                   exc: HubError | UploadRejected, *, image: MediaFile | None = None) -> Response:
+    """The console again (400) with the form ``typed_for`` as typed (file inputs excepted) and the error next to its
+    field; the ``image`` stored for the refused form is deleted again. NotFound and PermissionDenied propagate."""
+    await media.forget(request.app.state.settings.data_dir, image)
+    if isinstance(exc, (NotFound, PermissionDenied)):
+        raise exc
     return await _page(request, group, role, status=400, typed_for=typed_for,
                        typed=dict.fromkeys(fields, "") | form_errors.typed(form, fields),
                        errors=form_errors.field_errors(request, exc, fields))
@@ -211,10 +215,7 @@ async def create_call(request: Request) -> Response:
             non_members="ignore" if form.get("non_members") == "ignore" else "apart", image=image, by=account,
         )
     except (HubError, UploadRejected) as exc:
-        await media.forget(request.app.state.settings.data_dir, image)
-        if isinstance(exc, (NotFound, PermissionDenied)):
-            raise
-        return await _refused(request, group, role, "call", form, CALL_FIELDS, exc)
+        return await _refused(request, group, role, "call", form, CALL_FIELDS, exc, image=image)
     request.app.state.federation.wake_worker()
     flash(request, _("The call was published and sent to the members."))
     return back(request)
@@ -240,10 +241,7 @@ async def send_alert(request: Request) -> Response:
         alert = await alerts.send_alert(group, str(form.get("text", ""))[:alerts.MAX_TEXT + 1], by=account, campaign=campaign,
                                         image=image)
     except (HubError, UploadRejected) as exc:
-        await media.forget(request.app.state.settings.data_dir, image)
-        if isinstance(exc, (NotFound, PermissionDenied)):
-            raise
-        return await _refused(request, group, role, "alert", form, ALERT_FIELDS, exc)
+        return await _refused(request, group, role, "alert", form, ALERT_FIELDS, exc, image=image)
     request.app.state.federation.wake_worker()
     flash(request, ngettext_for(request)("The alert is pinned and goes to %(count)d member who asked for alerts.",
                                          "The alert is pinned and goes to %(count)d members who asked for alerts.",
