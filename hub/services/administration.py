@@ -126,15 +126,16 @@ async def retry_dead_letters(*, by: Account | None, group_actor: GroupActor, del
     by a suspended group."""
     await require_admin(by)
     async with in_transaction():
+        signers = await suspended_signers(group_actor)
         if delivery_id is not None:
             delivery = await Delivery.get_or_none(id=delivery_id, state="dead")
             if delivery is None:
                 raise NotFound(f"no dead letter #{delivery_id}: it may have been retried or discarded already")
-            holder = held_by(delivery, await suspended_signers(group_actor))
+            holder = held_by(delivery, signers)
             if holder is not None:
                 raise Conflict(f"dead letter #{delivery_id} is signed by {holder.name} (@{holder.slug}), which is suspended: "
                                "nothing it signed goes out while the suspension lasts. Discard it, or lift the suspension first")
-        retried = await retry_dead(group_actor=group_actor, delivery_id=delivery_id)
+        retried = await retry_dead(group_actor=group_actor, delivery_id=delivery_id, signers=signers)
         target = f"delivery #{delivery_id}" if delivery_id is not None else "all dead letters"
         held = f", {retried.held} of suspended groups left dead" if retried.held else ""
         await moderation_log.record("dead_letters_retried", target, group=None, by=by, reason=f"{retried.queued} queued again{held}")

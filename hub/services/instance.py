@@ -49,13 +49,7 @@ async def set_open_group_creation(value: bool, *, by: Account | None) -> bool:
     or ``group_creation_closed``. Returns the new value."""
     await require_admin(by)
     async with in_transaction():
-        row = await InstanceSetting.get_or_none(name=OPEN_GROUP_CREATION)
-        text = "true" if value else "false"
-        if row is None:
-            await InstanceSetting.create(name=OPEN_GROUP_CREATION, value=text)
-        else:
-            row.value = text
-            await row.save(update_fields=["value", "updated_at"])
+        await InstanceSetting.update_or_create(name=OPEN_GROUP_CREATION, defaults={"value": "true" if value else "false"})
         await moderation_log.record("group_creation_opened" if value else "group_creation_closed", "instance",
                                     group=None, by=by)
     return value

@@ -94,26 +94,26 @@ async def update_settings(
 
 async def set_icon(group: Group, icon_path: str | None, *, by: Account | None) -> str | None:
     """Point the group's avatar at a stored file (or none); returns the previous file name, now unused."""
-    await require_role(group, by, ORGANISER_ROLES)
-    previous = group.icon_path
-    async with in_transaction():
-        group.icon_path = icon_path
-        await group.save(update_fields=["icon_path", "updated_at"])
-        await events.record("group.updated", group, by=by.uri if by else None)
-    return previous
+    return await _set_file(group, "icon_path", icon_path, by)
 
 
 async def set_image(group: Group, kind: str, path: str | None, *, by: Account | None) -> str | None:
     """Point the group's ``avatar`` or ``header`` image at a stored file (or none); returns the previous file name, now unused."""
-    if kind == "avatar":
-        return await set_icon(group, path, by=by)
-    if kind != "header":
+    if kind not in IMAGE_FIELDS:
         raise InvalidInput(f"a group has an avatar and a header image, not {kind[:20]!r}")
+    return await _set_file(group, IMAGE_FIELDS[kind], path, by)
+
+
+IMAGE_FIELDS = {"avatar": "icon_path", "header": "header_path"}
+"""The group's image kinds and the field that names each one's stored file."""
+
+
+async def _set_file(group: Group, field_name: str, path: str | None, by: Account | None) -> str | None:
     await require_role(group, by, ORGANISER_ROLES)
-    previous = group.header_path
+    previous = getattr(group, field_name)
     async with in_transaction():
-        group.header_path = path
-        await group.save(update_fields=["header_path", "updated_at"])
+        setattr(group, field_name, path)
+        await group.save(update_fields=[field_name, "updated_at"])
         await events.record("group.updated", group, by=by.uri if by else None)
     return previous
 

@@ -119,13 +119,15 @@ def _held(signers: dict[str, Group]) -> Q | None:
     return Q(*[Q(actor_uri=uri, created_at__lt=g.suspended_at) for uri, g in signers.items()], join_type="OR")
 
 
-async def retry_dead(*, group_actor: GroupActor, host: str | None = None, delivery_id: int | None = None) -> Retried:
+async def retry_dead(*, group_actor: GroupActor, host: str | None = None, delivery_id: int | None = None,
+                     signers: dict[str, Group] | None = None) -> Retried:
     """Queue the dead deliveries (of ``host``, the one ``delivery_id``, or all) again with a fresh schedule, but for
-    those a suspended group signed (:func:`held_by`): they stay dead and are counted."""
+    those a suspended group signed (:func:`held_by`; ``signers``, when the caller has read them already): they stay
+    dead and are counted."""
     query = Delivery.filter(host=host) if host else Delivery.all()
     if delivery_id is not None:
         query = query.filter(id=delivery_id)
-    held = _held(await suspended_signers(group_actor))
+    held = _held(signers if signers is not None else await suspended_signers(group_actor))
     held_count = 0
     if held is not None:
         held_count = await query.filter(held, state="dead").count()
