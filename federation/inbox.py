@@ -77,7 +77,10 @@ def check_origin(activity: dict, actor: str, *, followed_owner: str | None = Non
 
 
 async def followed_owner(activity: dict, actor: str) -> str | None:
-    """The owner of the embedded object when it is a group on the actor's server that a local group follows."""
+    """The owner of the embedded object when it is a group on the actor's server that a local group follows (only a
+    Create or an Update may carry another actor's object: :func:`check_origin` reads it for those alone)."""
+    if type_of(activity) not in ("Create", "Update"):
+        return None
     obj = activity.get("object")
     owner = id_of(obj.get("attributedTo")) if isinstance(obj, dict) else None
     if owner is None or owner == actor or not same_host(owner, actor):

@@ -94,18 +94,14 @@ def parse_public_multikey(value: object) -> Ed25519PublicKey:
 
 
 def secret_multikey(key: Ed25519PrivateKey) -> str:
-    """``secretKeyMultibase`` of an Ed25519 private key (how a group's key is stored)."""
+    """``secretKeyMultibase`` of an Ed25519 private key (the form of the FEP's test vectors; a group's key is stored
+    as PEM, hub.keys)."""
     return "z" + b58encode(ED25519_SECRET + key.private_bytes_raw())
 
 
 def parse_secret_multikey(value: str) -> Ed25519PrivateKey:
     """The Ed25519 private key of a ``secretKeyMultibase``."""
     return Ed25519PrivateKey.from_private_bytes(_key_bytes(value, ED25519_SECRET, "secret key"))
-
-
-def generate_secret() -> str:
-    """A new Ed25519 key, as its ``secretKeyMultibase``."""
-    return secret_multikey(Ed25519PrivateKey.generate())
 
 
 def public_of_secret(secret: str) -> str:

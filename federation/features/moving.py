@@ -128,9 +128,9 @@ async def on_group_moved(fed: Federation, event: Event, group: Group | None) -> 
         await enqueue(notice_activity(fed.urls, group, target, text), actor_uri=actor, inboxes=audience.get("activity"))
     left_behind = await RemoteActor.filter(
         account__memberships__group=group, account__memberships__state="accepted", gone=False,
-    ).exclude(peer__software__in=list(MOVE_AWARE_SOFTWARE)).prefetch_related("account")
-    for remote in left_behind:
-        await direct_message(fed, group, remote.account_id,
+    ).exclude(peer__software__in=list(MOVE_AWARE_SOFTWARE)).values_list("account_id", flat=True)
+    for account_id in left_behind:
+        await direct_message(fed, group, account_id,
                              lambda t, _language, _zone: t.gettext(REJOIN_MESSAGE) % {"name": group.name}, target)
 
 
