@@ -25,8 +25,8 @@ from hub.services import administration, blocks, moderation, relays
 from hub.services.queue_stats import dead_deliveries
 from web.console_network import report_decision
 from web.csrf import checked_form
-from web.i18n import N_, gettext_for, translations_of
-from web.rendering import domain_error_title, flash, render
+from web.i18n import N_, gettext_for, ngettext_for
+from web.rendering import error_text, flash, render
 from web.sessions import require_account
 
 ADMIN = "/console/admin"
@@ -59,11 +59,6 @@ async def require_admin(request: Request) -> Account:
 def back(section: str) -> RedirectResponse:
     """Post/redirect/get to a page of the administrators' console."""
     return RedirectResponse(f"{ADMIN}{section}", status_code=303)
-
-
-def error_text(request: Request, exc: HubError) -> str:
-    """A domain error as shown next to a field: its translated kind and what was wrong."""
-    return f"{domain_error_title(request, exc)}: {exc}"
 
 
 def reason_of(form: Any) -> str | None:
@@ -230,7 +225,7 @@ async def retry_all(request: Request) -> Response:
     account = await require_admin(request)
     await checked_form(request)
     retried = await administration.retry_dead_letters(by=account, group_actor=request.app.state.federation.urls.group)
-    ngettext = translations_of(request).ngettext
+    ngettext = ngettext_for(request)
     request.app.state.federation.wake_worker()
     notice = ngettext("%(count)d dead letter was queued again.", "%(count)d dead letters were queued again.", retried.queued) % {
         "count": retried.queued}

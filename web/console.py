@@ -22,7 +22,7 @@ from web import form_errors
 from web.csrf import checked_form
 from web.errors import UploadRejected
 from web.i18n import gettext_for
-from web.rendering import domain_error_title, flash, render
+from web.rendering import error_text, flash, render
 from web.sessions import require_account
 
 MEMBER_STATES_SHOWN = ("accepted", "banned", "removed", "left", "rejected")
@@ -46,7 +46,7 @@ def back(request: Request, section: str = "") -> RedirectResponse:
 
 def report_error(request: Request, exc: HubError) -> None:
     """Show a domain error on the next page."""
-    flash(request, f"{domain_error_title(request, exc)}: {exc}", "error")
+    flash(request, error_text(request, exc), "error")
 
 
 async def carry_out(request: Request, action: Awaitable[object], done: str, section: str = "") -> Response:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.errors import HubError, ImageRejected, InvalidInput, NotFound, PermissionDenied
+from hub.errors import HubError, ImageRejected, InvalidInput
 from hub.models import MediaFile
 from hub.services import announcements, attention, media
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
@@ -95,12 +95,9 @@ async def post_announcement(request: Request) -> Response:
         await _images(request, form, images)
         await announcements.publish(group, str(form.get("text", "")), summary=str(form.get("summary", "")), images=images, by=account)
     except (HubError, UploadRejected) as exc:
-        for image in images:
-            await media.forget(request.app.state.settings.data_dir, image)
-        if isinstance(exc, (NotFound, PermissionDenied)):
-            raise
+        await form_errors.drop_refused(request, exc, images)
         return await _announcements(request, group, role, status=400,
-                                    typed=dict.fromkeys(ANNOUNCEMENT_FIELDS, "") | form_errors.typed(form, ANNOUNCEMENT_FIELDS),
+                                    typed=form_errors.retyped(form, ANNOUNCEMENT_FIELDS),
                                     errors=form_errors.field_errors(request, exc, ANNOUNCEMENT_FIELDS))
     request.app.state.federation.wake_worker()
     flash(request, _("The announcement was published and sent to the members."))

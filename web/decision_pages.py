@@ -25,7 +25,7 @@ from web import form_errors
 from web.console import back, carry_out
 from web.csrf import checked_form
 from web.i18n import gettext_for
-from web.rendering import domain_error_title, flash, render
+from web.rendering import error_text, flash, render
 from web.sessions import require_account
 
 SECTION = "/decisions"
@@ -85,7 +85,7 @@ async def vote(request: Request) -> Response:
     try:
         result = await decisions.vote(decision, account, [str(n)[:200] for n in form.getlist("option")][:decisions.MAX_OPTIONS])
     except (Conflict, InvalidInput, PermissionDenied) as exc:
-        flash(request, f"{domain_error_title(request, exc)}: {exc}", "error")
+        flash(request, error_text(request, exc), "error")
     else:
         if not result.member:
             flash(request, _("Thanks! Your vote is listed apart: only members' votes count."))
@@ -146,7 +146,7 @@ async def open_decision(request: Request) -> Response:
     except (NotFound, PermissionDenied):
         raise
     except HubError as exc:
-        typed = dict.fromkeys(DECISION_FIELDS, "") | form_errors.typed(form, DECISION_FIELDS)
+        typed = form_errors.retyped(form, DECISION_FIELDS)
         typed |= {"multiple": form.get("multiple") == "on", "final": form.get("final") == "on"}
         return await _console_page(request, group, role, status=400, typed=typed,
                                    errors=form_errors.field_errors(request, exc, DECISION_FIELDS))

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from collections.abc import Iterable
+
 from starlette.requests import Request
 
-from hub.errors import HubError
+from hub.errors import HubError, NotFound, PermissionDenied
+from hub.models import MediaFile
+from hub.services import media
 from web.errors import UploadRejected
-from web.rendering import domain_error_title
+from web.rendering import error_text
 
 FORM = ""
 """The key of an error about the whole form (no field named)."""
@@ -30,10 +34,25 @@ def field_errors(request: Request, exc: HubError | UploadRejected, fields: Colle
         field = FORM
     if isinstance(exc, UploadRejected):
         return {field: str(exc)}
-    return {field: f"{domain_error_title(request, exc)}: {exc}"}
+    return {field: error_text(request, exc)}
 
 
 def typed(form, names: tuple[str, ...], limit: int = 20_000) -> dict[str, str]:
     """The text fields among ``names`` that the form carries, as typed (each cut at ``limit`` characters, only to
     bound the page; the services' limits are far lower, so a too-long text is still refused, never cut silently)."""
     return {name: form[name][:limit] for name in names if isinstance(form.get(name), str)}
+
+
+def retyped(form, names: tuple[str, ...]) -> dict[str, str]:
+    """Every field of ``names`` as typed, empty when the form lacks it: a refused form shown again shows what was
+    sent, never a stored value (:func:`typed` alone keeps the absent ones out, for forms that fall back to them)."""
+    return dict.fromkeys(names, "") | typed(form, names)
+
+
+async def drop_refused(request: Request, exc: HubError | UploadRejected, images: Iterable[MediaFile | None]) -> None:
+    """What every console form does first when refused: delete the images stored for it (nothing refers to them),
+    and let NotFound and PermissionDenied go on to their own pages instead of the form."""
+    for image in images:
+        await media.forget(request.app.state.settings.data_dir, image)
+    if isinstance(exc, (NotFound, PermissionDenied)):
+        raise exc

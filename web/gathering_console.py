@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
-from hub.models import Rsvp
-from hub.services import gatherings, media, rsvps
+from hub.errors import HubError, InvalidInput, NotFound
+from hub.models import MediaFile, Rsvp
+from hub.services import gatherings, rsvps
 from hub.services.gatherings import Details, Place
 from hub.services.members import ORGANISER_ROLES
 from web.campaign_console import upload_form, uploaded_image
@@ -118,6 +118,14 @@ async def _page(request: Request, group, role: str, *, status: int = 200, typed_
     )
 
 
+async def _refused(request: Request, group, role: str, typed_for: str | int, form, exc: HubError | UploadRejected,
+                   image: MediaFile | None) -> Response:
+    """The events console again (400) with the form ``typed_for`` as typed and the error next to its field."""
+    await form_errors.drop_refused(request, exc, [image])
+    return await _page(request, group, role, status=400, typed_for=typed_for, typed=form_errors.retyped(form, FIELDS),
+                       errors=form_errors.field_errors(request, exc))
+
+
 async def create_event(request: Request) -> Response:
     """POST …/events: a new event, published to members' servers (Event and poll)."""
     account, group, role = await console_group(request, ORGANISER_ROLES)
@@ -129,11 +137,7 @@ async def create_event(request: Request) -> Response:
         image = await uploaded_image(request, form)
         await gatherings.create_gathering(group, details, image=image, by=account)
     except (HubError, UploadRejected) as exc:
-        await media.forget(request.app.state.settings.data_dir, image)
-        if isinstance(exc, (NotFound, PermissionDenied)):
-            raise
-        return await _page(request, group, role, status=400, typed_for="new", typed=dict.fromkeys(FIELDS, "") | form_errors.typed(form, FIELDS),
-                           errors=form_errors.field_errors(request, exc))
+        return await _refused(request, group, role, "new", form, exc, image)
     request.app.state.federation.wake_worker()
     flash(request, _("The event was created and sent to the members."))
     return back(request)
@@ -151,11 +155,7 @@ async def edit_event(request: Request) -> Response:
         image = await uploaded_image(request, form)
         changed = await gatherings.edit_gathering(gathering, details, image=image, by=account)
     except (HubError, UploadRejected) as exc:
-        await media.forget(request.app.state.settings.data_dir, image)
-        if isinstance(exc, (NotFound, PermissionDenied)):
-            raise
-        return await _page(request, group, role, status=400, typed_for=gathering.id, typed=dict.fromkeys(FIELDS, "") | form_errors.typed(form, FIELDS),
-                           errors=form_errors.field_errors(request, exc))
+        return await _refused(request, group, role, gathering.id, form, exc, image)
     request.app.state.federation.wake_worker()
     flash(request, _("The event was changed.") if changed else _("Nothing changed."))
     return back(request)

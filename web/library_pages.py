@@ -150,7 +150,7 @@ async def add_entry(request: Request) -> Response:
         raise
     except HubError as exc:
         return await _console_page(request, group, role, status=400,
-                                   typed=dict.fromkeys(ENTRY_FIELDS, "") | form_errors.typed(form, ENTRY_FIELDS),
+                                   typed=form_errors.retyped(form, ENTRY_FIELDS),
                                    errors=form_errors.field_errors(request, exc, ENTRY_FIELDS))
     request.app.state.federation.wake_worker()
     flash(request, _("The entry is in the library and was sent to the members."))

@@ -126,6 +126,11 @@ def domain_error_title(request: Request, exc: HubError) -> str:
     return _("That did not work")
 
 
+def error_text(request: Request, exc: HubError) -> str:
+    """A domain error as people read it (a notice, or next to a field): its translated kind and what was wrong."""
+    return f"{domain_error_title(request, exc)}: {exc}"
+
+
 async def _csrf_rejected(request: Request, exc: Exception) -> Response:
     _ = gettext_for(request)
     return await error_page(
