@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from web.errors import BodyTooLarge, CsrfRejected
-from web.sessions import SESSION_KEY
+from web.sessions import SESSION_KEY as SESSION_TOKEN_KEY
 
 FIELD = "csrf_token"
 SESSION_KEY = "csrf"
@@ -60,7 +60,7 @@ def token_matches(request: Request, sent: object) -> bool:
 
 def body_limit(request: Request) -> int:
     """The most a form of this request may carry: small unless the cookie names a session."""
-    return SIGNED_IN_BODY_LIMIT if request.session.get(SESSION_KEY) else ANONYMOUS_BODY_LIMIT
+    return SIGNED_IN_BODY_LIMIT if request.session.get(SESSION_TOKEN_KEY) else ANONYMOUS_BODY_LIMIT
 
 
 def capped(request: Request, limit: int) -> Request:

@@ -75,6 +75,18 @@ async def test_anonymous_multipart_is_refused_before_it_is_read(web) -> None:
     assert declared.status_code == 413
 
 
+async def test_a_form_token_is_not_a_session_for_the_body_cap(web) -> None:
+    """A visitor who loaded a form (and so holds a CSRF token) but never signed in still gets the anonymous cap."""
+    await web.client.get("/login")
+    declared = await web.client.post(
+        "/login/link", content=b"x" * 100, headers={"Content-Type": "multipart/form-data; boundary=b", "Content-Length": str(40 * 2**20)},
+    )
+    assert declared.status_code == 413
+    big = await web.client.post("/login/link", content=b"x" * (256 * 1024),
+                                 headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert big.status_code == 413
+
+
 async def test_strangers_cannot_lock_an_organiser_out(web) -> None:
     """Ten requests by a stranger naming the organiser: her own request still gets her a working link."""
     olivia_uri = web.remote.person("olivia")
