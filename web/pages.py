@@ -146,9 +146,11 @@ async def hashtag(request: Request) -> Response:
     before = _before(request)
     rows = await posts.recent_posts(found, limit=PAGE_SIZE + 1, public_only=not member, before_id=before,
                                     stored_text=hashtag_pattern(tag))
-    rows = [p for p in rows[:PAGE_SIZE] if tag in post_media(p).hashtags] + rows[PAGE_SIZE:]
-    return await render(request, "hashtag.html", group=found, tag=tag, posts=rows[:PAGE_SIZE],
-                        older=rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None)
+    # the page is the PAGE_SIZE rows the search found (a stored text may name the tag without carrying it: those
+    # are left out); one row more means older ones exist, before the last row of this page
+    older = rows[PAGE_SIZE - 1].id if len(rows) > PAGE_SIZE else None
+    return await render(request, "hashtag.html", group=found, tag=tag,
+                        posts=[p for p in rows[:PAGE_SIZE] if tag in post_media(p).hashtags], older=older)
 
 
 @cached_page

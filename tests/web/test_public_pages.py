@@ -87,6 +87,24 @@ async def test_hashtag_page_lists_the_groups_tagged_posts(web) -> None:
     assert (await web.client.get("/groups/climate/tags/no%20such")).status_code == 404
 
 
+async def test_hashtag_pages_keep_their_older_link_when_a_stored_text_only_names_the_tag(web) -> None:
+    """A post whose stored activity says "#strike" without carrying the tag is left out, and the page still links
+    the older posts (the row fetched to see whether older ones exist is never shown unchecked)."""
+    alice = await web.person("alice")
+    climate = await web.group_with("climate", role_of={alice: "member"})
+    start = now() - timedelta(hours=1)
+    for n in range(PAGE_SIZE + 1):
+        await post(climate, alice, f"Tagged number {n}.", n=n, tags=["strike"], when=start + timedelta(minutes=n))
+    decoy = await post(climate, alice, "Names it only", n=99, when=start + timedelta(minutes=59))
+    await Post.filter(id=decoy.id).update(activity_json=json.dumps({"type": "Create", "object": {"type": "Note", "name": "#strike"}}))
+    page = (await web.client.get("/groups/climate/tags/strike")).text
+    assert "Names it only" not in page and "Tagged number 2." in page and "Tagged number 1." not in page
+    older = re.search(r'href="[^"]*/groups/climate/tags/strike\?before=(\d+)"', page)
+    assert older is not None, "no link to the older posts"
+    second = (await web.client.get(f"/groups/climate/tags/strike?before={older.group(1)}")).text
+    assert "Tagged number 1." in second and "Tagged number 0." in second
+
+
 async def test_replies_are_shown_as_a_thread(web) -> None:
     """A reply to a reply is nested under it; a reply to the post sits at the first level."""
     alice, bob = await web.person("alice"), await web.person("bob")
