@@ -178,7 +178,7 @@ async def group(request: Request) -> Response:
 @cached_page
 async def thread(request: Request) -> Response:
     """A post and its replies."""
-    post = await Post.get_or_none(id=request.path_params["post_id"], state="published").select_related("group")
+    post = await posts.published_with_group(request.path_params["post_id"])
     member = post is not None and post.group.deleted_at is None and await reads_members_posts(request, post.group)
     shown = ["public", "unlisted", "members"] if member else ["public", "unlisted"]
     if post is not None and post.group.suspended_at is not None:

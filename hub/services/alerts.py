@@ -82,16 +82,6 @@ async def set_campaign_alerts(campaign: Campaign, account: Account, *, on: bool)
     return created
 
 
-async def subscribed_groups(account: Account) -> list[int]:
-    """Ids of the groups whose alerts the account opted in to."""
-    return list(await AlertSubscription.filter(account=account).values_list("group_id", flat=True))
-
-
-async def muted_campaigns(account: Account) -> set[int]:
-    """Ids of the campaigns whose alerts the account switched off."""
-    return set(await AlertMute.filter(account=account).values_list("campaign_id", flat=True))
-
-
 async def send_alert(
     group: Group, text: str, *, by: Account | None = None, campaign: Campaign | None = None, image: MediaFile | None = None,
 ) -> Alert:

@@ -213,11 +213,6 @@ async def withdraw(call: CallToAction, account: Account) -> None:
         raise NotFound("you have no sign-up to this call to withdraw (it may have been withdrawn already)")
 
 
-async def signups_of(account: Account) -> list[Signup]:
-    """The account's answers to calls of groups that still exist, newest first, with call and group."""
-    return await Signup.filter(account=account, call__group__deleted_at__isnull=True).order_by("-id").select_related("call__group")
-
-
 async def status(call: CallToAction) -> CallStatus:
     """Members (counted) and others (apart) who answered, oldest first."""
     rows = await Signup.filter(call=call).order_by("id").prefetch_related("account")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from hub import rows
 from hub.errors import Conflict, Gone, InvalidInput, NotFound, Suspended
 from hub.keys import generate_ed25519_private_pem, generate_rsa_keypair
 from hub.models import Account, Group, Membership
@@ -114,15 +115,22 @@ async def proof_key(group: Group) -> str:
 async def get_group(slug: str) -> Group:
     """The group with this slug, or NotFound (Gone, a NotFound, when its organisers deleted it; Suspended, a
     Gone, while the hub's administrators have suspended it)."""
-    group = await Group.get_or_none(slug=slug)
-    if group is None:
+    found = await rows.select(_by_slug(), [slug])
+    if not found:
         raise NotFound(f"no group {slug!r} on this hub")
+    group = rows.build(Group, found[0], "g")
     if group.deleted_at is not None:
         raise Gone(f"the group {slug!r} was deleted by its organisers")
     if group.suspended_at is not None:
         raise Suspended(f"the group {slug!r} was suspended by the hub's administrators: {group.suspension_reason}",
                         group.suspension_reason)
     return group
+
+
+@rows.statement
+def _by_slug() -> str:
+    """A group by slug (every group page starts with it: hub.rows)."""
+    return f"SELECT {rows.columns(Group, 'g')} FROM groups g WHERE g.slug = ?"
 
 
 async def list_groups(*, include_private: bool = False) -> list[GroupSummary]:

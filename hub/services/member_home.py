@@ -1,6 +1,10 @@
 """A member's home on the hub: their groups with alerts per group and per campaign, their answers to
 calls, their sessions and their language — gathered for one page, changed one setting at a time.
 
+The page is read on every visit, so its reads are hand-written statements (hub.rows): the ORM's
+six ``select_related`` and ``values_list`` queries spent most of the page's ~4 ms building SQL
+(bench/RESULTS.md, issue 20.3).
+
 The changes themselves reuse the services that own them: leaving is
 :func:`hub.services.members.leave_here`, withdrawing :func:`hub.services.calls.withdraw`, alerts
 :mod:`hub.services.alerts`, sessions :mod:`hub.services.sessions`.
@@ -10,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub import rows
 from hub.errors import NotFound
-from hub.models import Account, Campaign, Group, Membership, Session, Signup
-from hub.services import alerts, calls, members, sessions
+from hub.models import Account, Campaign, CallToAction, Group, Membership, Session, Signup
+from hub.services import sessions
 
 
 @dataclass(frozen=True)
@@ -48,13 +53,16 @@ class Home:
 
 
 async def home_of(account: Account) -> Home:
-    """Gather the member's page."""
-    memberships = await members.memberships_of(account)
-    accepted = [m.group_id for m in memberships if m.state == "accepted"]
-    subscribed = set(await alerts.subscribed_groups(account))
-    muted = await alerts.muted_campaigns(account)
+    """Gather the member's page: their memberships (accepted or pending) of groups that still exist by group
+    name, the alerts they get, their answers to calls newest first, their live sessions last used first."""
+    memberships = [_joined(Membership, "m", "group", row) for row in await rows.select(_memberships(), [account.id])]
+    memberships.sort(key=lambda m: m.group.name.lower())
+    subscribed, muted = set(), set()
+    for kind, ident in await rows.select(_ALERTS, [account.id, account.id]):
+        (subscribed if kind == "g" else muted).add(ident)
     by_group: dict[int, list[Campaign]] = {}
-    for campaign in await Campaign.filter(group_id__in=accepted).order_by("name"):
+    for row in await rows.select(_campaigns(), [account.id]):
+        campaign = rows.build(Campaign, row, "c")
         by_group.setdefault(campaign.group_id, []).append(campaign)
     entries = [
         GroupEntry(
@@ -63,7 +71,47 @@ async def home_of(account: Account) -> Home:
         )
         for m in memberships
     ]
-    return Home(account, entries, await calls.signups_of(account), await sessions.list_for(account))
+    signups = []
+    for row in await rows.select(_signups(), [account.id]):
+        signup, call = rows.build(Signup, row, "s"), _joined(CallToAction, "c", "group", row)
+        rows.attach(signup, "call", call)
+        signups.append(signup)
+    return Home(account, entries, signups, await sessions.list_for(account))
+
+
+def _joined(model: type, alias: str, relation: str, row) -> object:
+    """The ``model`` object of ``row`` with its group (selected as ``g``) attached as ``relation``."""
+    instance = rows.build(model, row, alias)
+    rows.attach(instance, relation, rows.build(Group, row, "g"))
+    return instance
+
+
+@rows.statement
+def _memberships() -> str:
+    """The member's accepted and pending memberships of groups that still exist, with their groups."""
+    return (f"SELECT {rows.columns(Membership, 'm')}, {rows.columns(Group, 'g')} FROM memberships m "
+            "JOIN groups g ON g.id = m.group_id "
+            "WHERE m.account_id = ? AND m.state IN ('accepted', 'pending') AND g.deleted_at IS NULL")
+
+
+_ALERTS = ("SELECT 'g', group_id FROM alert_subscriptions WHERE account_id = ? "
+           "UNION ALL SELECT 'c', campaign_id FROM alert_mutes WHERE account_id = ?")
+"""The groups whose alerts the member opted in to (``g``) and the campaigns they muted (``c``)."""
+
+
+@rows.statement
+def _campaigns() -> str:
+    """The campaigns of the member's groups (accepted memberships), by name."""
+    return (f"SELECT {rows.columns(Campaign, 'c')} FROM campaigns c JOIN memberships m ON m.group_id = c.group_id "
+            "AND m.account_id = ? AND m.state = 'accepted' ORDER BY c.name, c.id")
+
+
+@rows.statement
+def _signups() -> str:
+    """The member's answers to calls of groups that still exist, newest first, with call and group."""
+    return (f"SELECT {rows.columns(Signup, 's')}, {rows.columns(CallToAction, 'c')}, {rows.columns(Group, 'g')} "
+            "FROM signups s JOIN calls c ON c.id = s.call_id JOIN groups g ON g.id = c.group_id "
+            "WHERE s.account_id = ? AND g.deleted_at IS NULL ORDER BY s.id DESC")
 
 
 async def campaign_of_member(account: Account, group: Group, campaign_slug: str) -> Campaign:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from hub import rows
 from hub.clock import now
 from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.lifecycle import MEMBERSHIP
@@ -55,8 +55,11 @@ async def membership_of(group: Group, account: Account) -> Membership | None:
 
 
 async def is_member(group: Group, account: Account) -> bool:
-    """Whether the account is an accepted member."""
-    return await Membership.filter(group=group, account=account, state="accepted").exists()
+    """Whether the account is an accepted member (asked on every signed-in page: one statement, hub.rows)."""
+    return bool(await rows.select(_IS_MEMBER, [group.id, account.id]))
+
+
+_IS_MEMBER = "SELECT 1 FROM memberships WHERE group_id = ? AND account_id = ? AND state = 'accepted' LIMIT 1"
 
 
 async def request_join(group: Group, account: Account, *, follow_uri: str | None, pre_approved: bool = False) -> JoinDecision:
@@ -191,14 +194,6 @@ async def leave_here(group: Group, account: Account) -> Membership:
     return await _move(group, account, "left", "membership.quit", by=account, reason=None)
 
 
-async def memberships_of(account: Account) -> list[Membership]:
-    """The account's memberships (accepted or pending) of groups that still exist, by group name, with groups."""
-    rows = await Membership.filter(
-        account=account, state__in=["accepted", "pending"], group__deleted_at__isnull=True,
-    ).select_related("group")
-    return sorted(rows, key=lambda m: m.group.name.lower())
-
-
 async def remove(
     group: Group, account: Account, *, ban: bool = False, reason: str | None = None, by: Account | None = None,
     until: datetime | None = None,
@@ -250,7 +245,7 @@ _REMOTE_MEMBERS = (
     "SELECT r.account_id, r.inbox, r.shared_inbox, r.peer_id, p.host, p.software, p.blocked "
     f"FROM {Membership._meta.db_table} m JOIN {RemoteActor._meta.db_table} r ON r.account_id = m.account_id "
     f"JOIN {Peer._meta.db_table} p ON p.id = r.peer_id "
-    "WHERE m.group_id = {0} AND m.state = 'accepted' AND r.gone = {1}"
+    "WHERE m.group_id = ? AND m.state = 'accepted' AND r.gone = ?"
 )
 
 
@@ -261,7 +256,5 @@ async def remote_member_inboxes(group_id: int) -> list[tuple[int, str, str | Non
     One hand-written query, joined from the group's memberships: for 100,000 members the ORM's join
     (through accounts) and its row conversion took about 2 s (bench/RESULTS.md, fan-out).
     """
-    connection = connections.get(Membership._meta.default_connection)
-    marks = ("$1", "$2") if connection.capabilities.dialect == "postgres" else ("?", "?")
-    _, rows = await connection.execute_query(_REMOTE_MEMBERS.format(*marks), [group_id, False])
-    return [(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6])) for row in rows]
+    found = await rows.select(_REMOTE_MEMBERS, [group_id, False])
+    return [(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6])) for row in found]

@@ -8,6 +8,7 @@ from datetime import datetime
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from hub import rows
 from hub.clock import now
 from hub.errors import Conflict, NotFound, PermissionDenied, Refused
 from hub.lifecycle import POST
@@ -230,6 +231,23 @@ async def moderate(post: Post, target: str, *, by: Account | None, reason: str |
         action = MODERATION_LOG_ACTIONS.get((previous, target), "remove_post" if target == "removed" else f"post_{target}")
         await moderation_log.record(action, post.uri, group=group, by=by, reason=reason)
     return post
+
+
+async def published_with_group(post_id: int) -> Post | None:
+    """The published post ``post_id`` with its group loaded, or None: what a thread page starts from, on every
+    view (one hand-written statement, hub.rows)."""
+    found = await rows.select(_published_with_group(), [post_id])
+    if not found:
+        return None
+    post = rows.build(Post, found[0], "p")
+    rows.attach(post, "group", rows.build(Group, found[0], "g"))
+    return post
+
+
+@rows.statement
+def _published_with_group() -> str:
+    return (f"SELECT {rows.columns(Post, 'p')}, {rows.columns(Group, 'g')} FROM posts p JOIN groups g ON g.id = p.group_id "
+            "WHERE p.id = ? AND p.state = 'published'")
 
 
 async def recent_posts(

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from hub import rows
 from hub.clock import now
 from hub.errors import NotFound
 from hub.models import Account, Session
@@ -55,17 +56,26 @@ async def resume(token: object) -> tuple[Session, Account] | None:
     """
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         return None
-    row = await Session.get_or_none(token_hash=token_hash(token)).select_related("account")
+    found = await rows.select(_resume(), [token_hash(token)])
     moment = now()
-    if row is None:
+    if not found:
         return None
+    row, account = rows.build(Session, found[0], "s"), rows.build(Account, found[0], "a")
+    rows.attach(row, "account", account)
     if row.expires_at <= moment:
         await Session.filter(id=row.id).delete()
         return None
     if moment - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = moment
         await Session.filter(id=row.id).update(last_seen_at=moment)
-    return row, row.account
+    return row, account
+
+
+@rows.statement
+def _resume() -> str:
+    """The session with its account in one statement (hub.rows: written once, not built per request)."""
+    return (f"SELECT {rows.columns(Session, 's')}, {rows.columns(Account, 'a')} FROM sessions s "
+            "JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?")
 
 
 async def end(token: object) -> bool:
@@ -90,5 +100,13 @@ async def end_others(account: Account, *, keep: Session | None) -> int:
 
 
 async def list_for(account: Account) -> list[Session]:
-    """``account``'s live sessions, most recently used first."""
-    return await Session.filter(account=account, expires_at__gt=now()).order_by("-last_seen_at", "-id")
+    """``account``'s live sessions, most recently used first (read on every visit of the member's home: hub.rows)."""
+    moment = now()
+    found = [rows.build(Session, row, "s") for row in await rows.select(_sessions(), [account.id])]
+    return [session for session in found if session.expires_at > moment]
+
+
+@rows.statement
+def _sessions() -> str:
+    """An account's sessions (the expired ones, deleted when next resumed, are left out after reading)."""
+    return f"SELECT {rows.columns(Session, 's')} FROM sessions s WHERE s.account_id = ? ORDER BY s.last_seen_at DESC, s.id DESC"

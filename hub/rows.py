@@ -1,0 +1,66 @@
+"""Model objects from hand-written SQL, for the reads every signed-in request makes.
+
+The ORM builds each statement anew: for a ``select_related`` query pypika spends ~0.3 ms of CPU
+composing the SQL, more than the database takes to answer it (bench/RESULTS.md, issue 20.3). The
+few reads on every signed-in page (the session with its account, the membership, the member's
+home) are written here once as SQL with ``?`` marks and turned into the same model objects the
+ORM would return (``Model._init_from_db``, related objects attached as ``select_related`` does), so
+callers cannot tell the difference. Anything else goes through the ORM.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from tortoise import connections
+from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
+_MARK = re.compile(r"\?")
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """The select list of every column of ``model``'s table under ``alias``, each named ``alias__column``.
+
+    Only once the ORM is initialised (the foreign keys' columns are added then): statements are built
+    by :func:`statement` functions, on first use.
+    """
+    return ", ".join(f'{alias}."{column}" AS "{alias}__{column}"' for column in _columns(model))
+
+
+def _columns(model: type[Model]) -> Iterable[str]:
+    return model._meta.fields_db_projection.values()
+
+
+def statement(build: Callable[[], str]) -> Callable[[], str]:
+    """A function returning SQL that uses :func:`columns`, made once on its first call (after the ORM's set-up)."""
+    return functools.cache(build)
+
+
+@functools.cache
+def _numbered(sql: str) -> str:
+    """``sql`` with its ``?`` marks as PostgreSQL's ``$1``, ``$2``… (the statements here hold no literal ``?``)."""
+    count = iter(range(1, sql.count("?") + 1))
+    return _MARK.sub(lambda _: f"${next(count)}", sql)
+
+
+async def select(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
+    """Run a SELECT written with ``?`` marks on the hub's database; its rows."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        sql = _numbered(sql)
+    _, rows = await connection.execute_query(sql, list(values))
+    return rows
+
+
+def build(model: type[M], row: Mapping[str, Any], alias: str) -> M:
+    """The ``model`` object of ``row``'s columns selected by :func:`columns` under ``alias``."""
+    return model._init_from_db(**{column: row[f"{alias}__{column}"] for column in _columns(model)})
+
+
+def attach(instance: Model, relation: str, related: Model | None) -> None:
+    """Make ``related`` the loaded value of ``instance``'s foreign key ``relation`` (as ``select_related`` does)."""
+    object.__setattr__(instance, f"_{relation}", related)
