@@ -4,11 +4,14 @@ views, local changes show at once and other processes' changes within a second."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
+from hub import changes
 from hub.models import Group, Post
 from hub.services import posts
 from hub.services.posts import PostDraft
@@ -128,3 +131,69 @@ async def test_the_group_settings_change_shows_at_once(web) -> None:
     found.summary = "New summary"
     await found.save()
     assert "New summary" in (await web.client.get("/groups/climate")).text
+
+
+class Visitor:
+    """What FragmentCache.get reads of a request (parts here carry no CSRF placeholder)."""
+
+    def __init__(self) -> None:
+        self.state = SimpleNamespace()
+
+
+def slow_render(calls: list[str], text: str, gate: asyncio.Event, *, fail: bool = False):
+    async def render() -> str:
+        calls.append(text)
+        await gate.wait()
+        if fail:
+            raise RuntimeError("the database went away")
+        return text
+    return render
+
+
+async def test_requests_arriving_together_share_one_rendering() -> None:
+    """Eight requests for a part nobody has: one rendering, eight answers (no database needed)."""
+    cache, calls, gate = FragmentCache(clock=Clock()), [], asyncio.Event()
+    waiting = [asyncio.create_task(cache.get(Visitor(), "part", slow_render(calls, "v1", gate))) for _ in range(8)]
+    await asyncio.sleep(0)
+    gate.set()
+    assert [str(part) for part in await asyncio.gather(*waiting)] == ["v1"] * 8 and calls == ["v1"]
+
+
+async def test_an_aged_part_is_served_while_one_request_renders_it_again() -> None:
+    """After the part's second is up, one request renders it; the others meanwhile get the copy it replaces."""
+    clock = Clock()
+    cache, calls, gate = FragmentCache(clock=clock), [], asyncio.Event()
+    gate.set()
+    assert str(await cache.get(Visitor(), "part", slow_render(calls, "v1", gate))) == "v1"
+    clock.t += 5
+    gate.clear()
+    renewing = asyncio.create_task(cache.get(Visitor(), "part", slow_render(calls, "v2", gate)))
+    await asyncio.sleep(0)
+    assert str(await cache.get(Visitor(), "part", slow_render(calls, "other", gate))) == "v1"
+    gate.set()
+    assert str(await renewing) == "v2" and calls == ["v1", "v2"]
+
+
+async def test_a_local_change_is_never_answered_with_the_older_copy() -> None:
+    """A change made here while a rendering runs: the next request renders afresh instead of sharing it."""
+    cache, calls, gate = FragmentCache(clock=Clock()), [], asyncio.Event()
+    first = asyncio.create_task(cache.get(Visitor(), "part", slow_render(calls, "before", gate)))
+    await asyncio.sleep(0)
+    changes.note("content")
+    second = asyncio.create_task(cache.get(Visitor(), "part", slow_render(calls, "after", gate)))
+    await asyncio.sleep(0)
+    gate.set()
+    assert (str(await first), str(await second)) == ("before", "after") and calls == ["before", "after"]
+
+
+async def test_a_failed_rendering_lets_the_waiting_requests_render_for_themselves() -> None:
+    """The rendering request's error is its own: the request that waited renders the part itself."""
+    cache, calls, gate = FragmentCache(clock=Clock()), [], asyncio.Event()
+    failing = asyncio.create_task(cache.get(Visitor(), "part", slow_render(calls, "broken", gate, fail=True)))
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(cache.get(Visitor(), "part", slow_render(calls, "mine", gate)))
+    await asyncio.sleep(0)
+    gate.set()
+    with pytest.raises(RuntimeError):
+        await failing
+    assert str(await waiting) == "mine" and calls == ["broken", "mine"]
