@@ -1,12 +1,15 @@
-"""The memoised url_for of the templates: Starlette's paths, on the hub's own base URL."""
+"""The templates' memoised parts: url_for (Starlette's paths, on the hub's own base URL) and the site's header and footer."""
 
 from __future__ import annotations
 
+import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.web.conftest import CSRF_RE
 from web.templating import RouteCache
 
 
@@ -30,3 +33,34 @@ def test_route_cache_builds_request_url_for_paths_on_the_hubs_base_url() -> None
             assert thread.path == request.url_for("thread", post_id=7).path
             assert (str(group), str(thread)) == ("https://hub.test/groups/climate", "https://hub.test/posts/7")
     assert str(cache.url_for(_request(app, "hub.test"), "group", {"slug": "housing"})) == "https://hub.test/groups/housing"
+
+
+@pytest.mark.db
+async def test_the_kept_header_and_footer_follow_the_language_the_reader_and_the_page(web) -> None:
+    """web.templating.SiteFrame keeps the site's header and footer: each language gets its own words, each reader
+    their own name and sign-out token, each page language links that come back to it."""
+    alice, bob = await web.person("alice"), await web.person("bob")
+    await web.group_with("climate", name="Climate", role_of={alice: "member", bob: "member"})
+
+    def header(page: httpx.Response) -> str:
+        return page.text.split('<header class="site">', 1)[1].split("</header>", 1)[0]
+
+    def footer(page: httpx.Response) -> str:
+        return page.text.split('<footer class="site">', 1)[1].split("</footer>", 1)[0]
+
+    english = await web.client.get("/about")
+    german = await web.client.get("/about", headers={"Accept-Language": "de"})
+    assert ">Sign in<" in header(english) and ">Anmelden<" in header(german) and ">Sign in<" not in header(german)
+    group_page = await web.client.get("/groups/climate")
+    assert "next=/about" in footer(english) and "next=/groups/climate" in footer(group_page)
+    assert "next=/about" not in footer(group_page)
+
+    await web.sign_in(alice)
+    as_alice = await web.client.get("/groups/climate")
+    assert "Sign out alice@" in header(as_alice)
+    assert set(CSRF_RE.findall(header(as_alice))) == set(CSRF_RE.findall(as_alice.text)) and "csrf-placeholder" not in as_alice.text
+    web.client.cookies.clear()
+    await web.sign_in(bob)
+    as_bob = await web.client.get("/groups/climate")
+    assert "Sign out bob@" in header(as_bob) and "alice@" not in header(as_bob)
+    assert CSRF_RE.findall(header(as_bob)) != CSRF_RE.findall(header(as_alice))
