@@ -2,8 +2,8 @@
 
 The ORM builds each statement anew: for a ``select_related`` query pypika spends ~0.3 ms of CPU
 composing the SQL, more than the database takes to answer it (bench/RESULTS.md, issue 20.3). The
-few reads on every signed-in page (the session with its account, the membership, the member's
-home) are written here once as SQL with ``?`` marks and turned into the same model objects the
+few reads on every signed-in page (the session with its account, the membership, the group by
+slug, a thread's post, the member's home) are written by their services once as SQL with ``?`` marks and turned into the same model objects the
 ORM would return (``Model._init_from_db``, related objects attached as ``select_related`` does), so
 callers cannot tell the difference. Anything else goes through the ORM.
 """
@@ -11,6 +11,7 @@ callers cannot tell the difference. Anything else goes through the ORM.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -42,9 +43,9 @@ def statement(build: Callable[[], str]) -> Callable[[], str]:
 
 @functools.cache
 def _numbered(sql: str) -> str:
-    """``sql`` with its ``?`` marks as PostgreSQL's ``$1``, ``$2``… (the statements here hold no literal ``?``)."""
-    count = iter(range(1, sql.count("?") + 1))
-    return _MARK.sub(lambda _: f"${next(count)}", sql)
+    """``sql`` with its ``?`` marks as PostgreSQL's ``$1``, ``$2``… (the statements hold no literal ``?``)."""
+    number = itertools.count(1)
+    return _MARK.sub(lambda _: f"${next(number)}", sql)
 
 
 async def select(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
