@@ -172,11 +172,16 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+"""One decoder for every document (``json.loads`` with an argument builds a new one per call)."""
+
+
 def parse_object(body: bytes) -> dict:
     """Parse ``body`` as a JSON object, refusing deep nesting, NaN/Infinity and non-objects."""
     check_depth(body)
     try:
-        value = json.loads(body, parse_constant=_reject_constant)
+        text = body.decode(json.detect_encoding(body), "surrogatepass") if isinstance(body, bytes | bytearray) else body
+        value = _DECODER.decode(text)
     except ValueError as exc:
         raise DocumentError(f"not valid JSON: {exc}") from None
     if not isinstance(value, dict):
