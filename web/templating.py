@@ -71,12 +71,12 @@ class RouteCache:
 
 
 class SiteFrame:
-    """The site's header (per language and reader's name) and footer (per language and page), each rendered once.
+    """The site's header (per language and reader) and footer (per language and page), each rendered once.
 
     Every HTML page repeats them: two dozen links and a dozen translated words, about a quarter of a
     signed-in page's CPU once its main part comes from web.fragments (bench.group_page). They depend on
     nothing but their key — links are built on the hub's own base URL, words on the language, the
-    reader's name and the page's path are in the key — so a copy never goes stale and is kept until
+    reader (account and name) and the page's path are in the key — so a copy never goes stale and is kept until
     :data:`SIZE` others are newer. The reader's CSRF token (the sign-out form) is put in on each use.
     """
 
@@ -105,8 +105,8 @@ class SiteFrame:
         @pass_context
         def site_header(context: Context) -> Markup:
             account = context.get("account")
-            name = (account.handle or account.username) if account is not None else None
-            return self.part(context, "_site_header.html", (i18n.language_of(context["request"]), name))
+            reader = (account.id, account.handle or account.username) if account is not None else None
+            return self.part(context, "_site_header.html", (i18n.language_of(context["request"]), reader))
 
         @pass_context
         def site_footer(context: Context) -> Markup:
