@@ -16,7 +16,7 @@ from federation.errors import DocumentError, FederationError, FetchError, Respon
 from federation.fetch import FetchStatusError
 from federation.handling import Incoming, Outcome, ignored
 from federation.registry import handler_for
-from federation.vocab import id_of, type_of
+from federation.vocab import id_of, is_http_id, type_of
 from hub.clock import now
 from hub.errors import HubError
 from hub.models import InboxItem, Invite, Membership
@@ -41,6 +41,8 @@ async def process(fed: Federation, activity: dict, actor: str, raw: str | None =
     obj = activity.get("object")
     obj_dict = obj if isinstance(obj, dict) else None
     object_id = id_of(obj)
+    if object_id is not None and not is_http_id(object_id):
+        object_id = None  # too long, or not http(s): nothing here is stored under it (and the ORM would refuse to look)
     if type_of(activity) == "Undo" and obj_dict is None and object_id:
         if await Membership.filter(follow_uri=object_id).exists():
             obj_dict = {"type": "Follow", "id": object_id}

@@ -23,7 +23,7 @@ from federation.local_groups import local_group_account, local_group_of
 from federation.objects import clean_object, draft_from
 from federation.nodeinfo import announce_form
 from federation.remote import account_for, fetch_actor
-from federation.vocab import POST_TYPES, id_of, type_of
+from federation.vocab import POST_TYPES, id_of, is_http_id, type_of
 from federation.features import spaces
 from federation.webfinger import resolve_actor_url
 from hub.clock import now
@@ -98,7 +98,7 @@ async def precheck(fed: Federation, activity: dict, actor: str) -> None:
     if type_of(activity) not in ("Accept", "Reject"):
         return
     object_id = id_of(activity.get("object"))
-    if not object_id or not fed.urls.is_local(object_id) or "/activities/invite/" not in object_id:
+    if not is_http_id(object_id) or not fed.urls.is_local(object_id) or "/activities/invite/" not in object_id:
         return
     invite = await Invite.get_or_none(invite_uri=object_id, direction="outgoing").prefetch_related("counterpart")
     if invite is None:

@@ -24,6 +24,7 @@ from federation.context import Federation, build_federation
 from federation.errors import FederationError, OriginError, PayloadError
 from federation.inbox import _check_shape, check_origin, parse_body
 from federation.processing import process
+from federation.registry import precheck
 from federation.remote import store_actor
 from hub.errors import HubError
 from hub.models import Group, InstanceKey, Membership
@@ -92,6 +93,9 @@ async def fed(db, tmp_path: Path) -> AsyncIterator[Federation]:
 @example(activity={"id": f"{ACTOR}/a", "type": "Create", "actor": ACTOR, "object": {"id": f"{ACTOR}/s", "type": "Note", "attributedTo": ACTOR, "cc": [GROUP], "to": [PUBLIC], "published": "9999-12-31T23:59:59-23:59"}})
 @example(activity={"id": f"{ACTOR}/a", "type": "Create", "actor": ACTOR, "object": {"id": 42, "type": "Note", "attributedTo": ACTOR}})
 @example(activity={"id": f"{ACTOR}/a", "type": "Delete", "actor": ACTOR, "object": "https://remote.test/" + "x" * 1100})
+@example(activity={"id": f"{ACTOR}/a", "type": "Undo", "actor": ACTOR, "object": "https://remote.test/" + "x" * 1100})
+@example(activity={"id": f"{ACTOR}/a", "type": "Accept", "actor": ACTOR, "object": "https://remote.test/" + "x" * 1100})
+@example(activity={"id": f"{ACTOR}/a", "type": "Reject", "actor": ACTOR, "object": "https://remote.test/" + "x" * 1100})
 async def test_process_raises_only_federation_or_hub_errors(fed: Federation, activity: dict) -> None:
     """Whatever the activity, processing ends in an Outcome or a FederationError/HubError."""
     try:
@@ -173,3 +177,13 @@ def test_origin_of_the_prefix_is_the_origin_of_the_whole_url(scheme: str, author
             return type(exc)
 
     assert outcome(fetch._origin) == outcome(fetch._parse_origin.__wrapped__)
+
+
+@pytest.mark.db
+async def test_an_over_long_local_invite_id_is_no_invite_at_the_door(fed: Federation) -> None:
+    """An Accept naming a local invite id too long to be stored: the inbox's prechecks let it through to be
+    ignored, instead of asking the database and failing with the ORM's length error (a 500)."""
+    long_id = f"{fed.urls.group('climate')}/activities/invite/{'x' * 1100}"
+    await precheck(fed, {"id": f"{ACTOR}/a", "type": "Accept", "actor": ACTOR, "object": long_id}, ACTOR)
+    outcome = await process(fed, {"id": f"{ACTOR}/a", "type": "Accept", "actor": ACTOR, "object": long_id}, ACTOR)
+    assert outcome.state == "ignored"
