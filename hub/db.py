@@ -40,9 +40,15 @@ async def _release_to_pool(connection) -> None:
         await connection.execute("ROLLBACK")
 
 
+SQLITE_ENGINE = "hub.sqlite_engine"
+"""Tortoise's SQLite backend with transactions begun as ``BEGIN IMMEDIATE`` (see that module)."""
+
+
 def _connection(database_url: str) -> str | dict:
     if database_url.startswith("sqlite://"):
-        return _with_sqlite_pragmas(database_url)
+        config = expand_db_url(_with_sqlite_pragmas(database_url))
+        config["engine"] = SQLITE_ENGINE
+        return config
     config = expand_db_url(database_url)
     if config["engine"] == "tortoise.backends.asyncpg":
         config["credentials"]["reset"] = _release_to_pool
