@@ -14,10 +14,10 @@ from starlette.routing import Route
 
 from hub.errors import HubError, PermissionDenied
 from hub.services import administration, group_settings, instance, suspension
-from web.admin_console import ADMIN, act, back, error_text, reason_of, require_admin
+from web.admin_console import ADMIN, act, back, reason_of, require_admin
 from web.csrf import checked_form
 from web.i18n import gettext_for
-from web.rendering import flash, render
+from web.rendering import error_text, flash, render
 
 GROUPS = f"{ADMIN}/groups"
 

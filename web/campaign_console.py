@@ -15,18 +15,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.errors import HubError, ImageRejected, InvalidInput, NotFound, PermissionDenied
+from hub.errors import HubError, ImageRejected, InvalidInput, NotFound
 from hub.models import Alert, CampaignPost, MediaFile
 from hub.services import alerts, board, calls, campaigns, media
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
 from hub.timezones import zone_names
 from web import form_errors
 from web.console import back as console_back
-from web.console import carry_out, console_group, report_error
+from web.console import carry_out, console_group
 from web.csrf import checked_form
 from web.errors import UploadRejected
 from web.i18n import gettext_for, ngettext_for
-from web.rendering import flash, render
+from web.rendering import flash, render, report_error
 
 UPLOAD_SLACK = 64 * 1024
 
@@ -149,8 +149,6 @@ async def create_campaign(request: Request) -> Response:
             ends_at=_date(form.get("ends"), "ends"), donation_url=str(form.get("donation_url", ""))[:1025] or None,
             target=_int(form.get("target"), field="target"), unit=str(form.get("unit", ""))[:16], by=account,
         )
-    except (NotFound, PermissionDenied):
-        raise
     except HubError as exc:
         return await _refused(request, group, role, "campaign", form, CAMPAIGN_FIELDS, exc)
     request.app.state.federation.wake_worker()
@@ -167,8 +165,6 @@ async def fundraising(request: Request) -> Response:
     try:
         await campaigns.set_fundraising(campaign, _int(form.get("progress"), 0, field="progress"),
                                         target=_int(form.get("target"), field="target"), by=account)
-    except (NotFound, PermissionDenied):
-        raise
     except HubError as exc:
         return await _refused(request, group, role, f"fundraising-{campaign.slug}", form, FUNDRAISING_FIELDS, exc)
     flash(request, _("The fundraising figures were saved."))

@@ -22,7 +22,7 @@ from hub.services import alerts, board, calls, campaigns, groups
 from web.campaign_chart import impact_svg
 from web.i18n import gettext_for
 from web.csrf import checked_form
-from web.rendering import error_text, flash, render
+from web.rendering import flash, render, report_error
 from web.sessions import require_account
 
 FEED_SIZE = 30
@@ -160,7 +160,7 @@ async def call_signup(request: Request) -> Response:
     try:
         result = await calls.sign_up(call, account, via="web")
     except (Conflict, PermissionDenied) as exc:
-        flash(request, error_text(request, exc), "error")
+        report_error(request, exc)
     else:
         flash(request, _("You are signed up.") if result.signup.member else _("Thanks! Your answer is listed apart: you are not a member."))
     return RedirectResponse(f"/groups/{group.slug}/calls/{call.id}", status_code=303)

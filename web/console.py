@@ -22,7 +22,7 @@ from web import form_errors
 from web.csrf import checked_form
 from web.errors import UploadRejected
 from web.i18n import gettext_for
-from web.rendering import error_text, flash, render
+from web.rendering import flash, render, report_error
 from web.sessions import require_account
 
 MEMBER_STATES_SHOWN = ("accepted", "banned", "removed", "left", "rejected")
@@ -42,11 +42,6 @@ def back(request: Request, section: str = "") -> RedirectResponse:
     """Post/redirect/get to a section of the group's console."""
     slug = request.path_params["slug"]
     return RedirectResponse(f"/console/groups/{slug}{section}", status_code=303)
-
-
-def report_error(request: Request, exc: HubError) -> None:
-    """Show a domain error on the next page."""
-    flash(request, error_text(request, exc), "error")
 
 
 async def carry_out(request: Request, action: Awaitable[object], done: str, section: str = "") -> Response:

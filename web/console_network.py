@@ -18,10 +18,10 @@ from hub.errors import HubError, NotFound
 from hub.models import Account, GroupFollow
 from hub.services import collaborations, directory, invites, moderation
 from hub.services.members import ORGANISER_ROLES
-from web.console import back, carry_out, console_group, report_error
+from web.console import back, carry_out, console_group
 from web.csrf import checked_form
 from web.i18n import gettext_for
-from web.rendering import flash, render
+from web.rendering import flash, render, report_error
 
 
 async def invites_page(request: Request) -> Response:

@@ -22,11 +22,11 @@ from hub.models import MediaFile
 from hub.services import announcements, attention, media
 from hub.services.members import MODERATOR_ROLES, ORGANISER_ROLES
 from web import form_errors
-from web.console import back, carry_out, console_group, report_error
+from web.console import back, carry_out, console_group
 from web.csrf import checked_form
 from web.errors import UploadRejected
 from web.i18n import gettext_for
-from web.rendering import flash, render
+from web.rendering import flash, render, report_error
 
 ANNOUNCEMENTS = "/announcements"
 WAITING = "/waiting"

@@ -13,10 +13,10 @@ from starlette.routing import Route
 from hub.errors import HubError
 from hub.services import group_settings
 from hub.services.members import ORGANISER_ROLES
-from web.console import back, console_group, report_error
+from web.console import back, console_group
 from web.csrf import checked_form
 from web.i18n import gettext_for
-from web.rendering import flash, render
+from web.rendering import flash, render, report_error
 
 
 def routes(group_console: str) -> list[Route]:

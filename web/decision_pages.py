@@ -25,7 +25,7 @@ from web import form_errors
 from web.console import back, carry_out
 from web.csrf import checked_form
 from web.i18n import gettext_for
-from web.rendering import error_text, flash, render
+from web.rendering import flash, render, report_error
 from web.sessions import require_account
 
 SECTION = "/decisions"
@@ -85,7 +85,7 @@ async def vote(request: Request) -> Response:
     try:
         result = await decisions.vote(decision, account, [str(n)[:200] for n in form.getlist("option")][:decisions.MAX_OPTIONS])
     except (Conflict, InvalidInput, PermissionDenied) as exc:
-        flash(request, error_text(request, exc), "error")
+        report_error(request, exc)
     else:
         if not result.member:
             flash(request, _("Thanks! Your vote is listed apart: only members' votes count."))

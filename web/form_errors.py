@@ -9,9 +9,7 @@ that names no field goes under the key ``""``, shown at the top of the form.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from starlette.requests import Request
 

@@ -21,7 +21,7 @@ from hub.services import gatherings, groups, rsvps
 from web.csrf import checked_form
 from web.i18n import gettext_for
 from web.ics import MEDIA_TYPE, CalendarEntry, calendar
-from web.rendering import error_text, flash, render
+from web.rendering import flash, render, report_error
 from web.sessions import require_account
 
 ICS_HEADERS = {"Cache-Control": "public, max-age=300"}
@@ -108,7 +108,7 @@ async def rsvp(request: Request) -> Response:
     try:
         result = await rsvps.respond(gathering, account, str(form.get("answer", "")), via="web")
     except (Conflict, PermissionDenied, InvalidInput) as exc:
-        flash(request, error_text(request, exc), "error")
+        report_error(request, exc)
     else:
         request.app.state.federation.wake_worker()
         messages = {"going": _("You're going."), "waiting": _("The event is full: you are on the waiting list."),

@@ -16,7 +16,7 @@ from hub.errors import HubError
 from hub.services import alerts, calls, groups, member_home, members, sessions
 from web.csrf import checked_form
 from web.i18n import gettext_for, ngettext_for
-from web.rendering import error_text, flash, render
+from web.rendering import flash, render, report_error
 from web.sessions import current_session, require_account
 
 
@@ -45,7 +45,7 @@ async def _done(request: Request, action: Awaitable[object], message: str) -> Re
     try:
         await action
     except HubError as exc:
-        flash(request, error_text(request, exc), "error")
+        report_error(request, exc)
     else:
         request.app.state.federation.wake_worker()
         flash(request, message)
@@ -107,7 +107,7 @@ async def end_session(request: Request) -> Response:
     try:
         await sessions.end_one(account, session_id)
     except HubError as exc:
-        flash(request, error_text(request, exc), "error")
+        report_error(request, exc)
         return RedirectResponse("/me", status_code=303)
     if mine is not None and mine.id == session_id:
         request.session.clear()

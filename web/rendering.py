@@ -131,6 +131,11 @@ def error_text(request: Request, exc: HubError) -> str:
     return f"{domain_error_title(request, exc)}: {exc}"
 
 
+def report_error(request: Request, exc: HubError) -> None:
+    """Show a domain error on the next page (a notice)."""
+    flash(request, error_text(request, exc), "error")
+
+
 async def _csrf_rejected(request: Request, exc: Exception) -> Response:
     _ = gettext_for(request)
     return await error_page(
