@@ -71,33 +71,38 @@ class RouteCache:
 
 
 class SiteFrame:
-    """The site's header (per language and reader) and footer (per language and page), each rendered once.
+    """The site's header (per language and reader) and footer (per language), each rendered once.
 
     Every HTML page repeats them: two dozen links and a dozen translated words, about a quarter of a
     signed-in page's CPU once its main part comes from web.fragments (bench.group_page). They depend on
-    nothing but their key — links are built on the hub's own base URL, words on the language, the
-    reader (account and name) and the page's path are in the key — so a copy never goes stale and is kept until
-    :data:`SIZE` others are newer. The reader's CSRF token (the sign-out form) is put in on each use.
+    nothing but their key — links are built on the hub's own base URL, words on the language, and the
+    reader (account and name) is in the header's key — so a copy never goes stale and is kept until
+    :data:`SIZE` others are newer. What varies per request is put in on each use: the reader's CSRF
+    token (the sign-out form) and the page's own path (the footer's language links come back to it;
+    ``here`` is percent-quoted, so it needs no HTML escaping).
     """
 
-    SIZE = 2048
+    SIZE = 1024
+    HERE = "/here-placeholder"
 
     def __init__(self, env) -> None:
         self.env = env
         self._parts: OrderedDict[tuple, str] = OrderedDict()
 
     def part(self, context: Context, template: str, key: tuple) -> Markup:
-        """``template`` rendered with ``context`` (with the CSRF placeholder), kept by ``(template, *key)``."""
+        """``template`` rendered with ``context`` (with the placeholders), kept by ``(template, *key)``."""
         key = (template, *key)
         html = self._parts.get(key)
         if html is None:
-            html = self.env.get_template(template).render({**context.get_all(), "csrf_token": csrf.PLACEHOLDER})
+            html = self.env.get_template(template).render(
+                {**context.get_all(), "csrf_token": csrf.PLACEHOLDER, "here": self.HERE})
             self._parts[key] = html
             if len(self._parts) > self.SIZE:
                 self._parts.popitem(last=False)
         else:
             self._parts.move_to_end(key)
-        return Markup(html.replace(csrf.PLACEHOLDER, str(context.get("csrf_token", ""))))
+        html = html.replace(csrf.PLACEHOLDER, str(context.get("csrf_token", "")))
+        return Markup(html.replace(self.HERE, str(context.get("here", "/"))))
 
     def install(self) -> None:
         """Give the templates ``site_header()`` and ``site_footer()``."""
@@ -106,11 +111,11 @@ class SiteFrame:
         def site_header(context: Context) -> Markup:
             account = context.get("account")
             reader = (account.id, account.handle or account.username) if account is not None else None
-            return self.part(context, "_site_header.html", (i18n.language_of(context["request"]), reader))
+            return self.part(context, "_site_header.html", (context["lang"], reader))
 
         @pass_context
         def site_footer(context: Context) -> Markup:
-            return self.part(context, "_site_footer.html", (i18n.language_of(context["request"]), context.get("here")))
+            return self.part(context, "_site_footer.html", (context["lang"],))
 
         self.env.globals.update(site_header=site_header, site_footer=site_footer)
 
