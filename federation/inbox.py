@@ -6,6 +6,7 @@ Persist, then process: nothing here changes domain state; a worker processes sto
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +130,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
         body.decode("utf-8")
     except UnicodeDecodeError:
         raise PayloadError("the body is not valid UTF-8") from None
+    if body.startswith(codecs.BOM_UTF8):  # parse_object would take it, the worker's json.loads of the stored text not
+        raise PayloadError("the body starts with a byte order mark: send the JSON without it")
     try:
         return parse_object(body)
     except FetchError as exc:
