@@ -165,7 +165,8 @@ def describe(name: str, result: LoadResult) -> str:
 
 def browser_cookie(base: str, cookie: str) -> str:
     """The session cookie as a browser holds it after its first page (the hub adds the form token to it once)."""
-    response = httpx.get(f"{base}/groups/bench", headers={"Accept": "text/html", "Cookie": cookie}, timeout=30)
+    response = httpx.get(f"{base}/groups/bench", headers={"Accept": "text/html", "Cookie": cookie}, timeout=30,
+                         trust_env=False)
     response.raise_for_status()
     return f"{COOKIE}={response.cookies.get(COOKIE) or cookie.split('=', 1)[1]}"
 

@@ -180,8 +180,7 @@ def parse_object(body: bytes) -> dict:
     """Parse ``body`` as a JSON object, refusing deep nesting, NaN/Infinity and non-objects."""
     check_depth(body)
     try:
-        text = body.decode(json.detect_encoding(body), "surrogatepass") if isinstance(body, bytes | bytearray) else body
-        value = _DECODER.decode(text)
+        value = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except ValueError as exc:
         raise DocumentError(f"not valid JSON: {exc}") from None
     if not isinstance(value, dict):
