@@ -19,7 +19,12 @@ Messages are written for a person: they say what was wrong and what would be acc
 
 
 class HubError(Exception):
-    """Base of all domain errors."""
+    """Base of all domain errors; ``field`` names the form field one is about, when one is (forms show the message
+    next to that field: a malformed value, a name already taken)."""
+
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
+        self.field = field
 
 
 class SettingsError(HubError):
@@ -62,21 +67,11 @@ class Refused(PermissionDenied):
 
 
 class Conflict(HubError):
-    """The action clashes with the current state; ``field`` names the form field it is about, when one is (a name
-    already taken)."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    """The action clashes with the current state (a name already taken)."""
 
 
 class InvalidInput(HubError):
-    """A value given to the domain is malformed; ``field`` names the form field it came from, when one did
-    (forms show the message next to that field)."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    """A value given to the domain is malformed."""
 
 
 class RateLimited(HubError):
