@@ -192,13 +192,13 @@ async def collect(group: Group) -> dict[str, Any]:
 
 async def export_group(group: Group, *, origin: str, schema_revision: str, data_dir: Path, path: Path) -> Exported:
     """Write ``group``'s archive to ``path`` (which must not exist; mode 600: it holds the group's private key)."""
-    data = await collect(group)
-    files = [(f"{MEDIA_DIR}/{row['name']}", Path(data_dir) / MEDIA_DIR / row["name"]) for row in data[MEDIA]]
-    if group.icon_path:
-        files.append((f"{MEDIA_DIR}/{group.icon_path}", Path(data_dir) / MEDIA_DIR / group.icon_path))
-    files += [(f"{LIBRARY_DIR}/{row['file_name']}", Path(data_dir) / LIBRARY_DIR / row["file_name"])
-              for row in data["tables"]["library_entries"] if row.get("file_name")]
-    with written(path, ArchiveError, "archive") as writer:
+    with written(path, ArchiveError, "archive") as writer:  # refuses an existing path before anything is read
+        data = await collect(group)
+        files = [(f"{MEDIA_DIR}/{row['name']}", Path(data_dir) / MEDIA_DIR / row["name"]) for row in data[MEDIA]]
+        if group.icon_path:
+            files.append((f"{MEDIA_DIR}/{group.icon_path}", Path(data_dir) / MEDIA_DIR / group.icon_path))
+        files += [(f"{LIBRARY_DIR}/{row['file_name']}", Path(data_dir) / LIBRARY_DIR / row["file_name"])
+                  for row in data["tables"]["library_entries"] if row.get("file_name")]
         writer.add_bytes(DATA, json.dumps(data, ensure_ascii=False, sort_keys=True).encode())
         for name, source in dict(files).items():
             if source.is_file():  # a file removed since (a replaced avatar) is simply not carried
