@@ -44,7 +44,7 @@ SQLITE_ENGINE = "hub.sqlite_engine"
 """Tortoise's SQLite backend with transactions begun as ``BEGIN IMMEDIATE`` (see that module)."""
 
 
-def _connection(database_url: str) -> str | dict:
+def _connection(database_url: str) -> dict:
     if database_url.startswith("sqlite://"):
         config = expand_db_url(_with_sqlite_pragmas(database_url))
         config["engine"] = SQLITE_ENGINE

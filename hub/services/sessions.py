@@ -101,12 +101,12 @@ async def end_others(account: Account, *, keep: Session | None) -> int:
 
 async def list_for(account: Account) -> list[Session]:
     """``account``'s live sessions, most recently used first (read on every visit of the member's home: hub.rows)."""
-    moment = now()
-    found = [rows.build(Session, row, "s") for row in await rows.select(_sessions(), [account.id])]
-    return [session for session in found if session.expires_at > moment]
+    expires_at = Session._meta.fields_map["expires_at"].to_db_value(now(), Session)  # as the ORM's filters pass it
+    return [rows.build(Session, row, "s") for row in await rows.select(_sessions(), [account.id, expires_at])]
 
 
 @rows.statement
 def _sessions() -> str:
-    """An account's sessions (the expired ones, deleted when next resumed, are left out after reading)."""
-    return f"SELECT {rows.columns(Session, 's')} FROM sessions s WHERE s.account_id = ? ORDER BY s.last_seen_at DESC, s.id DESC"
+    """An account's live sessions (the expired ones stay until their cookie comes back: resume deletes them)."""
+    return (f"SELECT {rows.columns(Session, 's')} FROM sessions s WHERE s.account_id = ? AND s.expires_at > ? "
+            "ORDER BY s.last_seen_at DESC, s.id DESC")

@@ -67,3 +67,13 @@ async def test_people_end_only_their_own_sessions(db) -> None:
     assert [s.id for s in await sessions.list_for(alice)] == [second.session.id]
     await sessions.end_one(alice, second.session.id)
     assert await sessions.list_for(alice) == []
+
+
+async def test_the_list_leaves_out_expired_sessions(db) -> None:
+    """A session past its end is not listed (nor one that ended a second ago); one ending in a minute is."""
+    alice = await account("alice")
+    started = [await sessions.start(alice) for _ in range(3)]
+    moment = now()
+    for one, end in zip(started, (moment - timedelta(days=1), moment - timedelta(seconds=1), moment + timedelta(minutes=1))):
+        await Session.filter(id=one.session.id).update(expires_at=end)
+    assert [s.id for s in await sessions.list_for(alice)] == [started[2].session.id]
