@@ -9,15 +9,14 @@ What is never cached: signed-in visitors, visitors with a notice waiting (flash)
 requests, other methods than GET, and any status but 200. Nothing else of the request reaches a
 page: links are built on the hub's own base URL, not the Host header (web.templating). A change this
 process makes (every domain change records an event: :mod:`hub.changes` topic ``content``) makes the
-next request render afresh;
-a change made by another process (``hub worker``, the CLI) shows within :data:`SECONDS`. While one
-request re-renders an expired page, concurrent requests get the previous copy instead of rendering too.
+next request render afresh; a change made by another process (``hub worker``, the CLI) shows within
+:data:`SECONDS`. One request renders an expired page while the others get the previous copy, or
+wait for it after a local change (web.freshcache).
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -26,8 +25,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation.responses import wants_activity_json
-from hub import changes
 from web import csrf
+from web.freshcache import FreshCache
 from web.i18n import language_of
 from web.rendering import FLASH_KEY
 from web.sessions import SESSION_KEY
@@ -43,13 +42,11 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 @dataclass(frozen=True)
 class Page:
-    """A rendered page: status, body with the CSRF placeholder, headers but length and cookies, when and at which count."""
+    """A rendered page: status, body with the CSRF placeholder, headers but length and cookies."""
 
     status: int
     body: bytes
     headers: tuple[tuple[bytes, bytes], ...]
-    rendered_at: float
-    generation: int
 
     def response_for(self, request: Request) -> Response:
         """The page for this visitor: their CSRF token in place of the placeholder (made on first visit)."""
@@ -60,45 +57,24 @@ class Page:
 
 
 class PageCache:
-    """Rendered pages by (path, query, language), fresh for ``seconds`` and until this process changes content."""
+    """Rendered pages by (path, query, language), in a :class:`~web.freshcache.FreshCache`; only 200s are kept."""
 
     def __init__(self, seconds: float = SECONDS, size: int = SIZE, clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self.size = size
-        self.clock = clock
-        self._pages: OrderedDict[tuple[str, str, str], Page] = OrderedDict()
-        self._rendering: set[tuple[str, str, str]] = set()
+        self.pages: FreshCache[Page] = FreshCache(seconds, size, clock)
 
     def fresh(self, key: tuple[str, str, str]) -> Page | None:
         """The page if it is younger than ``seconds`` and no local change happened since."""
-        page = self._pages.get(key)
-        if page is None or self.clock() - page.rendered_at >= self.seconds or page.generation != changes.count("content"):
-            return None
-        self._pages.move_to_end(key)
-        return page
+        return self.pages.fresh(key)
 
     async def get(self, key: tuple[str, str, str], render: Callable[[], Awaitable[Response]]) -> Page:
         """The fresh page, or the previous copy while another request renders it, or a new rendering."""
-        page = self.fresh(key)
-        if page is not None:
-            return page
-        previous = self._pages.get(key)
-        if previous is not None and key in self._rendering:
-            return previous
-        self._rendering.add(key)
-        try:
-            generation = changes.count("content")
+
+        async def rendered() -> Page:
             response = await render()
-        finally:
-            self._rendering.discard(key)
-        headers = tuple((name, value) for name, value in response.raw_headers if name not in _DROPPED_HEADERS)
-        page = Page(response.status_code, bytes(response.body), headers, self.clock(), generation)
-        if page.status == 200:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-        return page
+            headers = tuple((name, value) for name, value in response.raw_headers if name not in _DROPPED_HEADERS)
+            return Page(response.status_code, bytes(response.body), headers)
+
+        return await self.pages.get(key, rendered, keep_if=lambda page: page.status == 200)
 
 
 def cache_key(request: Request) -> tuple[str, str, str] | None:
