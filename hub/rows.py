@@ -32,6 +32,11 @@ def columns(model: type[Model], alias: str) -> str:
     return ", ".join(f'{alias}."{column}" AS "{alias}__{column}"' for column in _columns(model))
 
 
+def returned_columns(model: type[Model], alias: str) -> str:
+    """As :func:`columns`, the columns unqualified: for a RETURNING clause, where SQLite takes no table alias."""
+    return ", ".join(f'"{column}" AS "{alias}__{column}"' for column in _columns(model))
+
+
 def _columns(model: type[Model]) -> Iterable[str]:
     return model._meta.fields_db_projection.values()
 
@@ -41,11 +46,16 @@ def statement(build: Callable[[], str]) -> Callable[[], str]:
     return functools.cache(build)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)
 def _numbered(sql: str) -> str:
     """``sql`` with its ``?`` marks as PostgreSQL's ``$1``, ``$2``… (the statements hold no literal ``?``)."""
     number = itertools.count(1)
     return _MARK.sub(lambda _: f"${next(number)}", sql)
+
+
+def on_postgres() -> bool:
+    """Whether the hub's database (or the transaction in progress) is PostgreSQL, for the SQL only it takes."""
+    return connections.get("default").capabilities.dialect == "postgres"
 
 
 async def select(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
@@ -55,6 +65,26 @@ async def select(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
         sql = _numbered(sql)
     _, rows = await connection.execute_query(sql, list(values))
     return rows
+
+
+async def write(sql: str, values: Sequence[Any]) -> int:
+    """Run an UPDATE, INSERT or DELETE written with ``?`` marks; how many rows it changed."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        sql = _numbered(sql)
+    changed, _ = await connection.execute_query(sql, list(values))
+    return changed
+
+
+async def returning(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
+    """Run an UPDATE, INSERT or DELETE with a RETURNING clause, written with ``?`` marks; the rows it returns.
+
+    (Tortoise's ``execute_query`` drops the rows of a writing statement on PostgreSQL.)
+    """
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        sql = _numbered(sql)
+    return await connection.execute_query_dict(sql, list(values))
 
 
 def build(model: type[M], row: Mapping[str, Any], alias: str) -> M:

@@ -47,3 +47,14 @@ async def test_marks_are_numbered_for_postgres(db) -> None:
     alice, bob = await account("alice"), await account("bob")
     found = await rows.select("SELECT id FROM accounts WHERE id IN (?, ?) ORDER BY id", [bob.id, alice.id])
     assert [r[0] for r in found] == sorted([alice.id, bob.id])
+
+
+async def test_writes_count_their_rows_and_returning_gives_the_orms_objects(db) -> None:
+    """``write`` says how many rows changed; ``returning`` gives the changed rows, built as the ORM reads them, on either database."""
+    alice, bob = await account("alice"), await account("bob")
+    changed = await rows.write("UPDATE accounts SET display_name = ? WHERE id IN (?, ?)", ["Someone", alice.id, -1])
+    assert changed == 1
+    [row] = await rows.returning(f"UPDATE accounts SET display_name = ? WHERE id = ? RETURNING {rows.returned_columns(Account, 'a')}",
+                                 ["Bob B.", bob.id])
+    assert fields(rows.build(Account, row, "a")) == fields(await Account.get(id=bob.id))
+    assert (await Account.get(id=alice.id)).display_name == "Someone" and rows.build(Account, row, "a").display_name == "Bob B."
