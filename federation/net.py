@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from httpx_aiohttp import AiohttpTransport
@@ -304,6 +305,21 @@ def http_target(url: str) -> httpx.URL:
     return target
 
 
+def _aiohttp_target(url: str) -> yarl.URL:
+    """``url`` parsed as aiohttp parses it, when it is an http(s) URL with a host; FetchError otherwise.
+
+    The delivery path's :func:`http_target`: parsed once, and aiohttp takes the parsed URL as it is
+    (a fan-out parsed every inbox twice, with httpx and then aiohttp: bench/RESULTS.md, issue 20.4).
+    """
+    try:
+        target = yarl.URL(url)
+    except (ValueError, TypeError) as exc:
+        raise FetchError(f"invalid URL: {exc}") from None
+    if target.scheme not in ("http", "https") or not target.raw_host:
+        raise FetchError(f"not an http(s) URL: {url!r}")
+    return target
+
+
 MAX_IDLE_HOSTS = 256
 """Servers whose idle keep-alive connections the client keeps at most (up to 8 each)."""
 
@@ -352,12 +368,12 @@ class DirectPoster:
     async def post(self, url: str, *, headers: Mapping[str, str], body: bytes, deadline: float = 10.0,
                    max_bytes: int = 1_048_576) -> Response:
         """POST ``body`` once with ``headers`` (already signed), within ``deadline`` seconds."""
-        target = http_target(url)
-        self.policy.check_host_literal(target.raw_host.decode("ascii"))
+        target = _aiohttp_target(url)
+        self.policy.check_host_literal(target.raw_host or "")
         sent = {"User-Agent": self.user_agent, **headers}
         try:
             async with asyncio.timeout(deadline):
-                async with self.sessions().post(url, data=body, headers=sent, allow_redirects=False,
+                async with self.sessions().post(target, data=body, headers=sent, allow_redirects=False,
                                                 auto_decompress=False) as response:
                     declared = response.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > max_bytes:

@@ -381,7 +381,9 @@ async def test_direct_post_is_guarded_like_the_httpx_path() -> None:
         client = build_client(AddressPolicy(), user_agent="causeway-test",
                               resolver=StaticResolver({"peer.test": ["127.0.0.1"]}))
         try:
-            for url in (f"http://127.0.0.1:{port}/inbox", f"http://peer.test:{port}/inbox", f"http://localhost:{port}/inbox"):
+            for url in (f"http://127.0.0.1:{port}/inbox", f"http://peer.test:{port}/inbox", f"http://localhost:{port}/inbox",
+                        f"http://[::1]:{port}/inbox", f"http://0x7f.1:{port}/inbox", f"http://2130706433:{port}/inbox",
+                        f"http://[::ffff:127.0.0.1]:{port}/inbox"):
                 with pytest.raises(UnsafeAddressError):
                     await client.direct.post(url, headers={}, body=b"{}")
         finally:
@@ -408,7 +410,7 @@ async def test_direct_post_failures_are_fetch_errors() -> None:
             with socket.socket() as sock:
                 sock.bind(("127.0.0.1", 0))
                 closed = sock.getsockname()[1]
-            for url in (f"http://127.0.0.1:{closed}/inbox", "file:///etc/passwd", "http://"):
+            for url in (f"http://127.0.0.1:{closed}/inbox", "file:///etc/passwd", "http://", "http:///inbox", "http://[::1/inbox"):
                 with pytest.raises(FetchError):
                     await client.direct.post(url, headers={}, body=b"", deadline=2)
     injected = build_client(AddressPolicy(), user_agent="t", transport=httpx.MockTransport(lambda r: httpx.Response(202)))
