@@ -20,6 +20,7 @@ from federation.ratelimit import InboxLimiter
 from federation.peer_schemes import PeerSchemes
 from federation.sharing import Sharing, start_sharing
 from federation.signatures import DoubleKnock, SigningAuth
+from federation.signing_threads import SigningThreads
 from federation.urls import Urls
 from hub import __version__
 from hub.intake import InboxWriter
@@ -59,6 +60,8 @@ class Federation:
     """Called after the inbox stores an item or a service records an event, to wake an in-process worker."""
     peer_schemes: PeerSchemes = field(default_factory=PeerSchemes)
     """The signature scheme each server accepted (peers.signature_scheme), for signed fetches."""
+    signing: SigningThreads = field(default_factory=SigningThreads)
+    """The threads that sign deliveries off the event loop (federation.signing_threads)."""
     _instance_auth: dict[str, SigningAuth | DoubleKnock] = field(default_factory=dict)
 
     @property
@@ -90,10 +93,11 @@ class Federation:
             self.blocked_domains.max_age = NOTIFIED_MAX_AGE
 
     async def close(self) -> None:
-        """Stop sharing and close the outbound client."""
+        """Stop sharing, close the outbound client and let the signing threads end."""
         if self.sharing is not None:
             await self.sharing.stop()
         await close_client(self.client)
+        self.signing.close()
 
 
 def user_agent(settings: Settings) -> str:
