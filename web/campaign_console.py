@@ -107,10 +107,8 @@ async def _refused(request: Request, group, role: str, typed_for: str, form, fie
                    exc: HubError | UploadRejected, *, image: MediaFile | None = None) -> Response:
     """The console again (400) with the form ``typed_for`` as typed (file inputs excepted) and the error next to its
     field; the ``image`` stored for the refused form is deleted again. NotFound and PermissionDenied propagate."""
-    await form_errors.drop_refused(request, exc, [image])
     return await _page(request, group, role, status=400, typed_for=typed_for,
-                       typed=form_errors.retyped(form, fields),
-                       errors=form_errors.field_errors(request, exc, fields))
+                       **await form_errors.refused(request, exc, form, fields, images=[image]))
 
 
 async def uploaded_image(request: Request, form) -> MediaFile | None:

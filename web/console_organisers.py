@@ -95,10 +95,8 @@ async def post_announcement(request: Request) -> Response:
         await _images(request, form, images)
         await announcements.publish(group, str(form.get("text", "")), summary=str(form.get("summary", "")), images=images, by=account)
     except (HubError, UploadRejected) as exc:
-        await form_errors.drop_refused(request, exc, images)
         return await _announcements(request, group, role, status=400,
-                                    typed=form_errors.retyped(form, ANNOUNCEMENT_FIELDS),
-                                    errors=form_errors.field_errors(request, exc, ANNOUNCEMENT_FIELDS))
+                                    **await form_errors.refused(request, exc, form, ANNOUNCEMENT_FIELDS, images=images))
     request.app.state.federation.wake_worker()
     flash(request, _("The announcement was published and sent to the members."))
     return back(request, ANNOUNCEMENTS)

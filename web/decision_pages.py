@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.errors import Conflict, HubError, InvalidInput, NotFound, PermissionDenied
+from hub.errors import Conflict, HubError, InvalidInput, PermissionDenied
 from hub.models import Account, Decision, Group
 from hub.services import decisions, directory, groups
 from web.campaign_pages import public_group
@@ -143,13 +143,10 @@ async def open_decision(request: Request) -> Response:
             changeable=form.get("final") != "on", closes_at=decisions.closing_time(str(form.get("closes", "")), zone),
             timezone=zone, quorum=_quorum(form.get("quorum")), by=account,
         )
-    except (NotFound, PermissionDenied):
-        raise
     except HubError as exc:
-        typed = form_errors.retyped(form, DECISION_FIELDS)
-        typed |= {"multiple": form.get("multiple") == "on", "final": form.get("final") == "on"}
-        return await _console_page(request, group, role, status=400, typed=typed,
-                                   errors=form_errors.field_errors(request, exc, DECISION_FIELDS))
+        shown = await form_errors.refused(request, exc, form, DECISION_FIELDS)
+        shown["typed"] |= {"multiple": form.get("multiple") == "on", "final": form.get("final") == "on"}
+        return await _console_page(request, group, role, status=400, **shown)
     request.app.state.federation.wake_worker()
     flash(request, _("The decision is open and was sent to the members as a poll."))
     return back(request, SECTION)

@@ -47,6 +47,15 @@ def retyped(form, names: tuple[str, ...]) -> dict[str, str]:
     return dict.fromkeys(names, "") | typed(form, names)
 
 
+async def refused(request: Request, exc: HubError | UploadRejected, form, fields: tuple[str, ...], *,
+                  images: Iterable[MediaFile | None] = ()) -> dict[str, dict[str, str]]:
+    """The refused-form step of every console form, as the page's keyword arguments: the ``images`` stored for
+    the form deleted (:func:`drop_refused`, which lets NotFound and PermissionDenied go on to their own pages),
+    then ``typed`` (every field of ``fields`` as sent) and ``errors`` (the message next to its field)."""
+    await drop_refused(request, exc, images)
+    return {"typed": retyped(form, fields), "errors": field_errors(request, exc, fields)}
+
+
 async def drop_refused(request: Request, exc: HubError | UploadRejected, images: Iterable[MediaFile | None]) -> None:
     """What every console form does first when refused: delete the images stored for it (nothing refers to them),
     and let NotFound and PermissionDenied go on to their own pages instead of the form."""

@@ -121,9 +121,8 @@ async def _page(request: Request, group, role: str, *, status: int = 200, typed_
 async def _refused(request: Request, group, role: str, typed_for: str | int, form, exc: HubError | UploadRejected,
                    image: MediaFile | None) -> Response:
     """The events console again (400) with the form ``typed_for`` as typed and the error next to its field."""
-    await form_errors.drop_refused(request, exc, [image])
-    return await _page(request, group, role, status=400, typed_for=typed_for, typed=form_errors.retyped(form, FIELDS),
-                       errors=form_errors.field_errors(request, exc))
+    return await _page(request, group, role, status=400, typed_for=typed_for,
+                       **await form_errors.refused(request, exc, form, FIELDS, images=[image]))
 
 
 async def create_event(request: Request) -> Response:

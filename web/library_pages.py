@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from federation.sanitize import render_local_text
-from hub.errors import HubError, NotFound, PermissionDenied
+from hub.errors import HubError, NotFound
 from hub.models import LibraryEntry
 from hub.services import library
 from hub.services.members import ORGANISER_ROLES
@@ -146,12 +146,9 @@ async def add_entry(request: Request) -> Response:
             category=str(form.get("category", "")), text=str(form.get("text", "")),
             url=str(form.get("url", "")) if kind == "link" else None, upload=upload, by=account,
         )
-    except (NotFound, PermissionDenied):
-        raise
     except HubError as exc:
         return await _console_page(request, group, role, status=400,
-                                   typed=form_errors.retyped(form, ENTRY_FIELDS),
-                                   errors=form_errors.field_errors(request, exc, ENTRY_FIELDS))
+                                   **await form_errors.refused(request, exc, form, ENTRY_FIELDS))
     request.app.state.federation.wake_worker()
     flash(request, _("The entry is in the library and was sent to the members."))
     return back(request, SECTION)
