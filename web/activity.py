@@ -10,16 +10,15 @@ Changes made by other processes (a separate ``hub worker``) show within :data:`S
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 from babel.dates import format_date
 from starlette.requests import Request
 
-from hub import changes
 from hub.models import Group
 from hub.services import activity
 from web.charts import weekly_svg
+from web.freshcache import FreshCache
 from web.i18n import gettext_for, language_of
 
 SECONDS = 60.0
@@ -29,25 +28,14 @@ SIZE = 1024
 
 
 class ActivityCache:
-    """Weekly counts per (group, public only), reused while fresh and nothing changed in this process."""
+    """Weekly counts per (group, public only), reused while fresh and nothing changed in this process (web.freshcache)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._entries: OrderedDict[tuple[int, bool], tuple[float, int, list[activity.Week]]] = OrderedDict()
+        self._cache: FreshCache[list[activity.Week]] = FreshCache(SECONDS, SIZE, clock)
 
     async def weeks(self, group: Group, *, public_only: bool) -> list[activity.Week]:
         """The group's last weeks (hub.services.activity.weekly_activity), from the cache when still valid."""
-        key, generation = (group.id, public_only), changes.count("content")
-        entry = self._entries.get(key)
-        if entry is not None and self.clock() - entry[0] < SECONDS and entry[1] == generation:
-            self._entries.move_to_end(key)
-            return entry[2]
-        weeks = await activity.weekly_activity(group, public_only=public_only)
-        self._entries[key] = (self.clock(), generation, weeks)
-        self._entries.move_to_end(key)
-        while len(self._entries) > SIZE:
-            self._entries.popitem(last=False)
-        return weeks
+        return await self._cache.get((group.id, public_only), lambda: activity.weekly_activity(group, public_only=public_only))
 
 
 async def activity_section(request: Request, group: Group, *, public_only: bool) -> dict[str, object]:
