@@ -207,7 +207,7 @@ async def on_invite_sent(fed: Federation, event: Event, group: Group | None) -> 
     if invite.collaboration is None or remote is None:
         return False
     software = await peer_software(fed, remote.peer.host)
-    if software and software not in INVITE_DEAF_SOFTWARE:
+    if software and understands_invite(software, {}):
         return False  # known to take Invite: no need to read the actor's shape
     actor = await _document(fed, remote.uri)
     if understands_invite(software, actor):
