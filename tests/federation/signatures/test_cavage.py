@@ -4,13 +4,15 @@ import base64
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from federation.errors import SignatureError
 from federation.signatures.auth import SigningAuth
-from federation.signatures.cavage import parse_signature_header, signing_string
+from federation.signatures.cavage import _pairs, parse_signature_header, signing_string
 from federation.signatures.cavage import sign as sign_cavage
 from federation.signatures.keys import load_private_key, public_pem_of
 from federation.signatures.verify import inspect_request, verify_claim
@@ -85,12 +87,34 @@ def test_parse_defaults_follow_mastodon():
         (f'keyId="a",signature="{SIG_B64}",expires=-5', "expires is not a UNIX timestamp"),
         ("", "keyId is missing"),
         ("garbage", "malformed"),
+        (f'keyId="a",signature="{SIG_B64}\\', "unterminated"),
+        (f'keyId="a",signature="{SIG_B64}" x', "malformed"),
+        (f'keyId=a"b,signature="{SIG_B64}"', "malformed"),
+        (f'keyId=,signature="{SIG_B64}"', "malformed"),
+        (f'keyId"a",signature="{SIG_B64}"', "malformed"),
     ],
 )
 def test_parse_rejects_malformed(value, reason):
     """Malformed or duplicated parameters raise SignatureError with a telling reason."""
     with pytest.raises(SignatureError, match=reason):
         parse_signature_header(value)
+
+
+_NAMES = st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True)
+_VALUES = st.text(st.characters(codec="utf-8", exclude_characters="\r"), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_NAMES, _VALUES, st.booleans()), max_size=6), st.sampled_from(["", " ", "\t ", "  "]))
+def test_pairs_read_back_what_was_written(pairs, blank):
+    """Any names with any quoted values (quotes and backslashes escaped), or plain tokens, separated by commas with
+    blanks around them, read back as written."""
+    parts = []
+    for name, value, plain in pairs:
+        token = plain and value and not set(value) & set(', \t"')
+        text = value if token else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        parts.append(f"{blank}{name}{blank}={blank}{text}{blank}")
+    assert _pairs(",".join(parts)) == [(name, value) for name, value, _ in pairs]
 
 
 def test_signing_string_with_pseudo_headers():
