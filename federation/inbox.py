@@ -13,7 +13,7 @@ from typing import Any
 from federation import ldsignatures
 from federation.context import Federation
 from federation.errors import BlockedError, FetchError, OriginError, PayloadError, RateLimitError, SignatureError
-from federation.fetch import host_of, parse_object, same_host
+from federation.fetch import host_of, on_host, parse_object, same_host
 from federation.registry import precheck
 from federation.remote import MAX_HOST_LENGTH
 from federation.signatures import inspect_request
@@ -63,17 +63,21 @@ def check_origin(activity: dict, actor: str, *, followed_owner: str | None = Non
     ``followed_owner``: a group on the actor's own server that a local group follows (Mobilizon's
     organiser creates the group's Events and posts; their server vouches for both).
     """
-    if not same_host(activity["id"], actor):
+    try:
+        home = host_of(actor)
+    except OriginError:
+        home = None  # on no host: no id is on it
+    if home is None or not on_host(activity["id"], home):
         raise OriginError("the activity id is not on the actor's host")
     obj = activity.get("object")
     if isinstance(obj, dict) and obj.get("id") is not None and not is_http_id(obj["id"]):
         raise PayloadError(f"the embedded object's id must be an http(s) URL of at most {MAX_ID_LENGTH} characters")
     if isinstance(obj, dict) and isinstance(obj.get("id"), str) and type_of(activity) not in REFERENCE_OBJECTS:
-        if not same_host(obj["id"], actor):
+        if not on_host(obj["id"], home):
             raise OriginError("the embedded object's id is not on the actor's host")
         owner = id_of(obj.get("attributedTo")) or id_of(obj.get("actor"))
         if owner is not None and owner != actor and type_of(activity) in ("Create", "Update"):
-            if owner != followed_owner or not same_host(owner, actor):
+            if owner != followed_owner or not on_host(owner, home):
                 raise OriginError("the embedded object is attributed to someone else")
 
 
@@ -160,9 +164,10 @@ async def receive(
         key_host = host_of(claim.key_id)
     except OriginError:
         raise SignatureError("keyId is not an http(s) URL") from None
-    if max(len(key_host), len(host_of(actor))) > MAX_HOST_LENGTH:
+    actor_host = host_of(actor)
+    if max(len(key_host), len(actor_host)) > MAX_HOST_LENGTH:
         raise SignatureError(f"the keyId or actor host is longer than {MAX_HOST_LENGTH} characters")
-    await _refuse_blocked(fed, key_host, host_of(actor))
+    await _refuse_blocked(fed, key_host, actor_host)
     signer = await verify(fed, claim)
     await _limit_signer(fed, claim.key_id, key_host)
     if signer != actor:
