@@ -13,10 +13,11 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from datetime import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from tortoise import connections
+from tortoise import connections, fields
 from tortoise.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -88,8 +89,27 @@ async def returning(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
 
 
 def build(model: type[M], row: Mapping[str, Any], alias: str) -> M:
-    """The ``model`` object of ``row``'s columns selected by :func:`columns` under ``alias``."""
-    return model._init_from_db(**{column: row[f"{alias}__{column}"] for column in _columns(model)})
+    """The ``model`` object of ``row``'s columns selected by :func:`columns` under ``alias``.
+
+    SQLite returns times as the ISO text the ORM wrote; they are read with ``datetime.fromisoformat``
+    (in C) before the ORM's own conversion, which parses text with a pure-Python parser: ~10 µs a
+    time, four times per delivery a fan-out claims (bench/RESULTS.md, issue 20.4).
+    """
+    values = {column: row[f"{alias}__{column}"] for column in _columns(model)}
+    for column in _time_columns(model):
+        value = values[column]
+        if isinstance(value, str):
+            try:
+                values[column] = datetime.fromisoformat(value)
+            except ValueError:
+                pass  # not ISO text: left to the ORM's parser
+    return model._init_from_db(**values)
+
+
+@functools.cache
+def _time_columns(model: type[Model]) -> tuple[str, ...]:
+    return tuple(column for name, column in model._meta.fields_db_projection.items()
+                 if isinstance(model._meta.fields_map[name], fields.DatetimeField))
 
 
 def attach(instance: Model, relation: str, related: Model | None) -> None:
