@@ -381,6 +381,11 @@ async def _record_delivered(results: Sequence[Sent]) -> None:
 
 
 @functools.lru_cache(maxsize=64)
+def _schemes(count: int) -> str:
+    return f"SELECT host, signature_scheme FROM peers WHERE host IN ({', '.join('?' * count)})"
+
+
+@functools.lru_cache(maxsize=64)
 def _finish_delivered(count: int) -> str:
     return ("UPDATE deliveries SET state = 'delivered', tries = tries + 1, delivered_at = ?, last_status = ?, "
             f"last_error = NULL, lease_until = NULL WHERE state = ? AND id IN ({', '.join('?' * count)})")
@@ -427,7 +432,7 @@ async def peer_schemes(hosts: Iterable[str]) -> dict[str, str | None]:
     wanted = sorted(set(hosts))
     schemes: dict[str, str | None] = {}
     for chunk in _chunks(wanted):
-        schemes.update(await Peer.filter(host__in=chunk).values_list("host", "signature_scheme"))
+        schemes.update((host, scheme) for host, scheme in await rows.select(_schemes(len(chunk)), chunk))
     missing = [host for host in wanted if host not in schemes]
     if missing:
         await Peer.bulk_create([Peer(host=host) for host in missing], ignore_conflicts=True)
