@@ -13,6 +13,7 @@ client's aiohttp session, without httpx: deliveries use it (bench/RESULTS.md, tr
 """
 
 import asyncio
+import functools
 import http.cookiejar
 import inspect
 import ipaddress
@@ -106,7 +107,18 @@ class AddressPolicy:
             raise UnsafeAddressError(f"{address} is a private, loopback or reserved address")
 
     def check_host_literal(self, host: str) -> None:
-        """Refuse a URL host that is an unsafe IP literal (any inet_aton form) or a localhost name."""
+        """Refuse a URL host that is an unsafe IP literal (any inet_aton form) or a localhost name.
+
+        The verdict is remembered per host (a fan-out checks the same servers for every post).
+        """
+        if len(host) > 255:  # no host name is longer: checked, not remembered
+            self._check_literal(host)
+            return
+        refusal = _literal_refusal(self, host)
+        if refusal is not None:
+            raise UnsafeAddressError(refusal)
+
+    def _check_literal(self, host: str) -> None:
         name = host.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
         if not name:
             raise UnsafeAddressError("empty host")
@@ -119,6 +131,16 @@ class AddressPolicy:
         elif name == "localhost" or name.endswith(".localhost"):
             if not any(_LOOPBACK_V4 in network for network in self._allowed):
                 raise UnsafeAddressError(f"{host!r} names this machine")
+
+
+@functools.lru_cache(maxsize=32768)
+def _literal_refusal(policy: AddressPolicy, host: str) -> str | None:
+    """Why ``policy`` refuses the URL host ``host``, or None."""
+    try:
+        policy._check_literal(host)
+    except UnsafeAddressError as exc:
+        return exc.reason
+    return None
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -372,18 +394,18 @@ class DirectPoster:
         self.policy.check_host_literal(target.raw_host or "")
         sent = {"User-Agent": self.user_agent, **headers}
         try:
-            async with asyncio.timeout(deadline):
-                async with self.sessions().post(target, data=body, headers=sent, allow_redirects=False,
-                                                auto_decompress=False) as response:
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > max_bytes:
+            # aiohttp's own total timeout (connecting, sending and reading the body), not a second timer around it.
+            async with self.sessions().post(target, data=body, headers=sent, allow_redirects=False, auto_decompress=False,
+                                            timeout=aiohttp.ClientTimeout(total=deadline)) as response:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise ResponseTooLarge(f"response is larger than {max_bytes} bytes")
+                received = bytearray()
+                async for chunk in response.content.iter_chunked(65536):
+                    received += chunk
+                    if len(received) > max_bytes:
                         raise ResponseTooLarge(f"response is larger than {max_bytes} bytes")
-                    received = bytearray()
-                    async for chunk in response.content.iter_chunked(65536):
-                        received += chunk
-                        if len(received) > max_bytes:
-                            raise ResponseTooLarge(f"response is larger than {max_bytes} bytes")
-                    return Response(response.status, response.headers, bytes(received), url)
+                return Response(response.status, response.headers, bytes(received), url)
         except TimeoutError:
             raise FetchError(f"no complete response from {target.host} within {deadline} s") from None
         except FetchError:

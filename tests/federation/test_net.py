@@ -399,6 +399,42 @@ async def test_direct_post_is_guarded_like_the_httpx_path() -> None:
         assert headers["User-Agent"] == "causeway-test"
 
 
+async def test_direct_post_deadline_covers_a_body_sent_slowly() -> None:
+    """A server that answers its headers at once and then drips its body past the deadline is cut off there."""
+    async def dripping(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=202)
+        await response.prepare(request)
+        for _ in range(30):
+            await response.write(b"x")
+            await asyncio.sleep(0.1)
+        return response
+
+    app = web.Application()
+    app.router.add_post("/inbox", dripping)
+    runner = web.AppRunner(app, shutdown_timeout=0.2, handler_cancellation=True)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with build_client(AddressPolicy(["127.0.0.0/8"]), user_agent="t") as client:
+            started = time.monotonic()
+            with pytest.raises(FetchError, match="within 0.5 s"):
+                await client.direct.post(f"http://127.0.0.1:{runner.addresses[0][1]}/inbox", headers={}, body=b"", deadline=0.5)
+            assert time.monotonic() - started < 1.5
+    finally:
+        await runner.cleanup()
+
+
+def test_host_literal_verdicts_are_remembered_per_policy() -> None:
+    """The same host gets the same verdict again (from memory), each policy its own; over-long hosts are still checked."""
+    strict, loopback = AddressPolicy(), AddressPolicy(["127.0.0.0/8"])
+    for _ in range(2):
+        with pytest.raises(UnsafeAddressError, match="private, loopback or reserved"):
+            strict.check_host_literal("127.0.0.1")
+        loopback.check_host_literal("127.0.0.1")
+    with pytest.raises(UnsafeAddressError):
+        strict.check_host_literal("[" + "0:" * 200 + ":1]")
+
+
 async def test_direct_post_failures_are_fetch_errors() -> None:
     """A deadline passed, a refused connection and a bad scheme all raise FetchError; without a session there is no direct path."""
     async with inbox_server(delay=3) as (port, _):
