@@ -355,8 +355,9 @@ async def test_idle_connections_are_kept_for_the_most_recent_servers_only() -> N
 
 
 @contextlib.asynccontextmanager
-async def inbox_server(delay: float = 0.0) -> AsyncIterator[tuple[int, list[tuple[dict, bytes]]]]:
-    """An aiohttp server on 127.0.0.1 answering POST /inbox with 202 (after ``delay``); yields port and (headers, body) seen."""
+async def inbox_server(delay: float = 0.0, handler=None) -> AsyncIterator[tuple[int, list[tuple[dict, bytes]]]]:
+    """An aiohttp server on 127.0.0.1 answering POST /inbox with 202 (after ``delay``), or with ``handler``; yields
+    port and (headers, body) seen."""
     seen: list[tuple[dict, bytes]] = []
 
     async def inbox(req: web.Request) -> web.Response:
@@ -365,7 +366,7 @@ async def inbox_server(delay: float = 0.0) -> AsyncIterator[tuple[int, list[tupl
         return web.Response(status=202, text="accepted")
 
     app = web.Application()
-    app.router.add_post("/inbox", inbox)
+    app.router.add_post("/inbox", handler or inbox)
     runner = web.AppRunner(app, shutdown_timeout=0.2, handler_cancellation=True)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -409,19 +410,12 @@ async def test_direct_post_deadline_covers_a_body_sent_slowly() -> None:
             await asyncio.sleep(0.1)
         return response
 
-    app = web.Application()
-    app.router.add_post("/inbox", dripping)
-    runner = web.AppRunner(app, shutdown_timeout=0.2, handler_cancellation=True)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
+    async with inbox_server(handler=dripping) as (port, _):
         async with build_client(AddressPolicy(["127.0.0.0/8"]), user_agent="t") as client:
             started = time.monotonic()
             with pytest.raises(FetchError, match="within 0.5 s"):
-                await client.direct.post(f"http://127.0.0.1:{runner.addresses[0][1]}/inbox", headers={}, body=b"", deadline=0.5)
+                await client.direct.post(f"http://127.0.0.1:{port}/inbox", headers={}, body=b"", deadline=0.5)
             assert time.monotonic() - started < 1.5
-    finally:
-        await runner.cleanup()
 
 
 def test_host_literal_verdicts_are_remembered_per_policy() -> None:
