@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -317,3 +318,20 @@ async def test_outcomes_are_recorded_again_after_the_database_failed_mid_write(
     assert await record(fed, results) == ["delivered", "retry"]
     stored = {row.host: (row.state, row.tries) for row in await Delivery.all()}
     assert stored == {"a.example": ("delivered", 1), "b.example": ("queued", 1)}
+
+
+async def test_concurrent_delivery_claims_never_share_a_row(fed: Federation, database_backend: str) -> None:
+    """On PostgreSQL two workers claiming deliveries at once (each claim its own transaction, candidates locked with
+    FOR UPDATE SKIP LOCKED) never lease the same row, and each row claimed is leased to its claimer (20 rounds)."""
+    if database_backend != "postgres":
+        pytest.skip("row locking needs PostgreSQL; SQLite runs one worker")
+    for round_no in range(20):
+        await Delivery.all().delete()
+        await enqueue({**ACTIVITY, "id": f"{GROUP_URI}/activities/announce/r{round_no}"}, actor_uri=GROUP_URI,
+                      inboxes=[f"https://h{n}.example/inbox" for n in range(50)])
+        first, second = await asyncio.gather(claim_deliveries("w1", limit=20), claim_deliveries("w2", limit=20))
+        assert first or second, f"round {round_no}: nothing claimed"
+        assert not {r.id for r in first} & {r.id for r in second}, f"round {round_no}: a row leased to both"
+        for owner, rows in (("w1", first), ("w2", second)):
+            stored = await Delivery.filter(id__in=[r.id for r in rows]).values_list("lease_owner", flat=True)
+            assert set(stored) <= {owner} and all(r.lease_owner == owner and r.lease_until is not None for r in rows)
