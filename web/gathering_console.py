@@ -50,7 +50,8 @@ def back(request: Request) -> RedirectResponse:
 
 
 FIELDS = ("title", "description", "starts", "ends", "timezone", "place_name", "street", "postal_code", "locality", "region",
-          "country", "latitude", "longitude", "online_url", "capacity", "join_mode", "remind", "alt")
+          "country", "latitude", "longitude", "online_url", "capacity", "join_mode", "remind", "image", "alt")
+"""The form's fields, the file input included (its error is shown beside it; a file is never typed back)."""
 
 
 def _text(form, key: str, limit: int = 300) -> str:

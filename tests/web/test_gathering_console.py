@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -105,6 +106,17 @@ async def test_event_image_needs_alt_text_and_goes_out_with_it(web) -> None:
     [picture] = [a for a in doc["attachment"] if a["type"] == "Document"]
     assert picture["name"] == "Neighbours around a table" and picture["mediaType"] == "image/png"
     assert 'alt="Neighbours around a table"' in (await web.client.get(f"/groups/aid/events/{event.id}")).text
+
+
+async def test_a_file_that_is_no_image_is_refused_beside_the_image_input(web) -> None:
+    """A text file in the image input: 400, nothing stored, the error next to the file input (marked invalid), the rest as typed."""
+    await owner_scene(web)
+    refused = await web.post_form(BASE, form(alt="Chairs"), files={"image": ("notes.png", b"not an image at all", "image/png")},
+                                  token_from=BASE)
+    assert refused.status_code == 400 and await Gathering.all().count() == 0 and await MediaFile.all().count() == 0
+    image_input = re.search(r'<input id="[^"]*image" name="image"[^>]*>', refused.text)
+    assert image_input and 'aria-invalid="true"' in image_input.group(0)
+    assert 'value="Assembly"' in refused.text and 'value="Chairs"' in refused.text
 
 
 async def test_an_event_refused_after_its_image_was_stored_leaves_no_image(web) -> None:
