@@ -47,7 +47,7 @@ class SigningThreads:
         return await asyncio.get_running_loop().run_in_executor(self._pool, partial(sign, *args))
 
     def close(self) -> None:
-        """Let the threads end once their signatures are made; a later ``run`` starts a new pool."""
+        """Let the threads end after the signature each is making (queued ones are dropped); a later ``run`` starts a new pool."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False)
+            pool.shutdown(wait=False, cancel_futures=True)

@@ -555,7 +555,16 @@ class Worker:
 
     async def _send(self, row: Delivery, key: SigningKey | None, scheme: str, signed: asyncio.Future | None,
                     index: int) -> Sent:
-        headers = (await signed)[index] if signed is not None else None
+        headers = None
+        if signed is not None:
+            try:
+                # Shielded: one send cancelled must not cancel its chunk's signing for the others.
+                headers = (await asyncio.shield(signed))[index]
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the pool is only a speed-up: sign in place instead
+                log.warning("signing thread failed for delivery id=%s (%s: %s); signing in place", row.id,
+                            type(exc).__name__, exc)
         return await transmit(self.fed, row, key, scheme, headers)
 
     def _take_off(self, task: asyncio.Task) -> _Flight:

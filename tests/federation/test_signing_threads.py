@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator
@@ -104,3 +105,31 @@ async def test_the_worker_signs_real_deliveries_on_signing_threads(db, monkeypat
     for path, headers, body in seen:
         claim = inspect_request("POST", f"http://{host}{path}", path, headers, body, expected_host=host)
         assert verify_claim(claim, PUBLIC_PEM).key_id.endswith("/groups/climate#main-key") and b'"Announce"' in body
+
+
+async def test_a_failing_signing_thread_leaves_each_send_to_sign_in_place(db, monkeypatch: pytest.MonkeyPatch,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """When the signing threads fail (no thread can start, say), every delivery is still signed, sent and recorded
+    once: the pool is only a speed-up."""
+    def failing(sends):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(worker_module, "sign_posts", failing)
+    fed = build_federation(load_settings({"HUB_DOMAIN": "127.0.0.1:8123", "HUB_ALLOW_PRIVATE_ADDRESSES": "127.0.0.0/8"}))
+    fed.signing = SigningThreads(2)
+    await Group.create(slug="climate", name="Climate", private_key_pem=PRIVATE_PEM, public_key_pem=PUBLIC_PEM)
+    try:
+        async with inboxes(10) as (urls, seen):
+            activity = {"id": f"{GROUP_URI}/activities/announce/2", "type": "Announce", "actor": GROUP_URI}
+            await delivery.enqueue(activity, actor_uri=GROUP_URI, inboxes=urls)
+
+            async def nothing(fed, row) -> None:
+                await finish(row, "done")
+
+            # (Before the fallback each send broke, was released and claimed again: the pass never ended.)
+            await asyncio.wait_for(Worker(fed, process_inbox=nothing, handle_event=nothing).run_once(), timeout=30)
+    finally:
+        await fed.close()
+    assert await Delivery.filter(state="delivered").count() == 10 and len(seen) == 10
+    assert sorted(path for path, _, _ in seen) == sorted(urlsplit(url).path for url in urls)
+    assert "signing in place" in caplog.text
