@@ -26,7 +26,7 @@ never holds up the next claim. Limits:
 - a send still running after ``slow_after`` seconds gives its slot back (it keeps running, up to
   the deadline of the request), so slow servers cost healthy ones little; in all at most
   ``8 × concurrency`` (and 192) sends are in flight. By default ``slow_after`` follows the typical send:
-  four times the moving average of successful sends' durations, between SLOW_MIN and SLOW_MAX.
+  four times the moving average of successful sends' durations, between SLOW_MIN and SLOW_MAX (federation.flights keeps this count).
 
 Outcomes are written in bulk (federation.delivery.record) once half the slots' worth of sends
 finished, RECORD_DELAY after the first of them, or when nothing is in flight. Every row is leased
@@ -50,7 +50,6 @@ import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tortoise.models import Model
@@ -71,6 +70,7 @@ from federation.delivery import (
     sign_posts,
     transmit,
 )
+from federation.flights import Flights
 from federation.heartbeat import beat_until_stopped
 from federation.timers import Timer, run_timers, run_until_stopped
 from hub.clock import now
@@ -101,17 +101,8 @@ DEFAULT_CONCURRENCY = 96
 DEFAULT_PER_HOST = 4
 RETRY_SHARE = 0.5
 """The share of the slots retries may use; the rest is kept for fresh deliveries."""
-SLOW_MIN = 0.1
-SLOW_MAX = 1.0
-"""Bounds of the adaptive ``slow_after``: seconds after which a send in flight no longer occupies a slot."""
-SLOW_FACTOR = 4.0
-"""A send is slow once it took this many times the average successful send."""
 SIGN_CHUNK = 8
 """Sends whose POSTs are signed together, in one hand-off to a signing thread (federation.signing_threads)."""
-FLIGHTS_PER_SLOT = 8
-MAX_FLIGHTS = 192
-"""All sends in flight, slow ones included, are at most FLIGHTS_PER_SLOT × ``concurrency`` and MAX_FLIGHTS
-(below the 200 connections of the hub's client, federation.net), but never fewer than ``concurrency``."""
 RECLAIM_AFTER = 0.02
 """Seconds after a claim that found nothing before the next one (unless woken or idle)."""
 RECORD_DELAY = 0.05
@@ -120,15 +111,6 @@ SAMPLE_EVERY = 60.0
 """Seconds between two additions to the QueueSample of the minute."""
 TIMER_EVERY = 5.0
 """Seconds between two runs of the timers (time-driven work such as closing due decisions)."""
-
-
-@dataclass
-class _Flight:
-    """One send in flight: its row, when it started and whether it is a retry."""
-
-    row: Delivery
-    started: float
-    retried: bool
 
 
 class Worker:
@@ -165,11 +147,6 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.grace = grace
         self.idle_max = idle_max
-        self.retry_slots = max(1, int(concurrency * retry_share))
-        self.fixed_slow_after = slow_after
-        self._typical_send: float | None = None
-        """Moving average of successful sends' durations (seconds)."""
-        self.max_flights = max(concurrency, min(concurrency * FLIGHTS_PER_SLOT, MAX_FLIGHTS))
         self.sample_every = sample_every
         self.timers = tuple(timers)
         self.timer_every = timer_every
@@ -180,8 +157,7 @@ class Worker:
         self._stopping = False
         self._rng = random.Random()
         self._held: dict[type[Model], set[int]] = {InboxItem: set(), Event: set(), Delivery: set()}
-        self._flights: dict[asyncio.Task, _Flight] = {}
-        self._host_busy: Counter[str] = Counter()
+        self._flights = Flights(concurrency, retry_share, slow_after)
         self._unsampled: Counter[str] = Counter()
         self._unrecorded: list[Sent] = []
         self._breakers = Breakers()
@@ -397,18 +373,6 @@ class Worker:
 
     # Deliveries: a pipeline of concurrent sends.
 
-    def _active(self, moment: float) -> list[_Flight]:
-        """Flights that still occupy a slot (started less than ``slow_after`` ago)."""
-        slow_after = self.slow_after
-        return [f for f in self._flights.values() if moment - f.started < slow_after]
-
-    def _free_slots(self, moment: float) -> tuple[int, int]:
-        """(free slots, free retry slots) right now."""
-        active = self._active(moment)
-        free = min(self.concurrency - len(active), self.max_flights - len(self._flights))
-        retries = self.retry_slots - sum(1 for f in active if f.retried)
-        return max(free, 0), max(min(free, retries), 0)
-
     async def _pump(self, *, until_idle: bool) -> int:
         """Keep the slots filled with sends; with ``until_idle`` return once nothing is due or in flight.
 
@@ -426,7 +390,7 @@ class Worker:
                     await self._pause(None, self.idle_max)
                     continue
             started = 0
-            free, _ = self._free_slots(time.monotonic())
+            free, _ = self._flights.free(time.monotonic())
             # After a claim found nothing, look again only once sends are done, new work wakes us, or
             # RECLAIM_AFTER passed: not after every landing at the tail of a fan-out.
             recently_empty = self._flights and time.monotonic() - self._empty_claim_at < RECLAIM_AFTER
@@ -473,46 +437,20 @@ class Worker:
 
     def _next_deadline(self) -> float | None:
         """Seconds until the pump must look again: a flight turning slow, or waiting outcomes to write."""
-        slow = self._until_slow()
+        slow = self._flights.until_slow()
         if not self._unrecorded:
             return slow
         record = max(0.001, self._unrecorded_since + RECORD_DELAY - time.monotonic())
         return record if slow is None else min(slow, record)
 
-    def _until_slow(self) -> float | None:
-        """Seconds until the next active flight turns slow (and frees its slot)."""
-        moment = time.monotonic()
-        active = self._active(moment)
-        if not active:
-            return None
-        return max(0.001, min(f.started for f in active) + self.slow_after - moment)
-
-    @property
-    def slow_after(self) -> float:
-        """Seconds after which a send no longer occupies a slot: fixed if given, else adaptive."""
-        if self.fixed_slow_after is not None:
-            return self.fixed_slow_after
-        if self._typical_send is None:
-            return SLOW_MAX
-        return min(SLOW_MAX, max(SLOW_MIN, SLOW_FACTOR * self._typical_send))
-
-    def _learn(self, results: Sequence[Sent]) -> None:
-        """Follow the duration of successful sends (exponential moving average)."""
-        for sent in results:
-            if sent.outcome == "delivered":
-                if self._typical_send is None:
-                    self._typical_send = sent.seconds
-                else:
-                    self._typical_send += 0.05 * (sent.seconds - self._typical_send)
-
     async def _start_sends(self) -> int:
         """Lease as many due rows as there are free slots (fresh ones first) and start sending them."""
-        free, retry_free = self._free_slots(time.monotonic())
+        free, retry_free = self._flights.free(time.monotonic())
         if free <= 0:
             return 0
         paused, probing = await self._breakers.read()
-        room = {host: (1 if host in probing else self.per_host) - self._host_busy[host]
-                for host in set(self._host_busy) | probing}
+        busy = self._flights.host_busy
+        room = {host: (1 if host in probing else self.per_host) - busy[host] for host in set(busy) | probing}
         # One claim for both: fresh rows first (fewest tries), retries only into their own share of the slots.
         rows = await claim_deliveries(self.owner, limit=free, lease_seconds=self.lease_seconds, exclude_hosts=paused,
                                       per_host=self.per_host, room=room, retry_limit=max(0, retry_free))
@@ -538,9 +476,7 @@ class Worker:
             chunk = sends[start:start + SIGN_CHUNK]
             signed = self._sign(chunk)
             for index, (row, key, scheme) in enumerate(chunk):
-                task = asyncio.create_task(self._send(row, key, scheme, signed, index))
-                self._flights[task] = _Flight(row, moment, row.tries > 0)
-                self._host_busy[row.host] += 1
+                self._flights.start(asyncio.create_task(self._send(row, key, scheme, signed, index)), row, moment)
 
     def _sign(self, sends: Sequence[tuple[Delivery, SigningKey | None, str]]) -> asyncio.Future | None:
         """The sends' POSTs being signed together on a signing thread, when they go out on the real network.
@@ -567,25 +503,18 @@ class Worker:
                             type(exc).__name__, exc)
         return await transmit(self.fed, row, key, scheme, headers)
 
-    def _take_off(self, task: asyncio.Task) -> _Flight:
-        flight = self._flights.pop(task)
-        self._host_busy[flight.row.host] -= 1
-        if self._host_busy[flight.row.host] <= 0:
-            del self._host_busy[flight.row.host]
-        return flight
-
     async def _land(self, tasks: Iterable[asyncio.Task]) -> None:
         """Take finished sends off their slots, their outcomes to be written (:meth:`_record_landed`);
         a send that broke is released for another try."""
         broken: list[int] = []
         for task in tasks:
-            flight = self._take_off(task)
+            flight = self._flights.take_off(task)
             error = task.exception() if not task.cancelled() else asyncio.CancelledError()
             if error is None:
                 if not self._unrecorded:
                     self._unrecorded_since = time.monotonic()
                 self._unrecorded.append(task.result())
-                self._learn([task.result()])
+                self._flights.learn([task.result()])
             else:
                 log.error("delivery id=%s host=%s broke: %r; releasing it", flight.row.id, flight.row.host, error)
                 broken.append(flight.row.id)
@@ -628,6 +557,6 @@ class Worker:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-            rows = [self._take_off(task).row.id for task in pending]
+            rows = [self._flights.take_off(task).row.id for task in pending]
             log.info("stopping: %d sends did not finish within %.1f s; released for the next start", len(rows), grace)
             await self._release(Delivery, rows)
