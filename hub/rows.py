@@ -10,6 +10,7 @@ callers cannot tell the difference. Anything else goes through the ORM.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import re
@@ -59,20 +60,22 @@ def on_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
+def _prepared(sql: str) -> tuple[Any, str]:
+    """The hub's connection (or the transaction in progress) and ``sql`` with its marks as that database takes them."""
+    connection = connections.get("default")
+    return connection, _numbered(sql) if connection.capabilities.dialect == "postgres" else sql
+
+
 async def select(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
     """Run a SELECT written with ``?`` marks on the hub's database; its rows."""
-    connection = connections.get("default")
-    if connection.capabilities.dialect == "postgres":
-        sql = _numbered(sql)
+    connection, sql = _prepared(sql)
     _, rows = await connection.execute_query(sql, list(values))
     return rows
 
 
 async def write(sql: str, values: Sequence[Any]) -> int:
     """Run an UPDATE, INSERT or DELETE written with ``?`` marks; how many rows it changed."""
-    connection = connections.get("default")
-    if connection.capabilities.dialect == "postgres":
-        sql = _numbered(sql)
+    connection, sql = _prepared(sql)
     changed, _ = await connection.execute_query(sql, list(values))
     return changed
 
@@ -82,10 +85,18 @@ async def returning(sql: str, values: Sequence[Any]) -> list[Mapping[str, Any]]:
 
     (Tortoise's ``execute_query`` drops the rows of a writing statement on PostgreSQL.)
     """
-    connection = connections.get("default")
-    if connection.capabilities.dialect == "postgres":
-        sql = _numbered(sql)
+    connection, sql = _prepared(sql)
     return await connection.execute_query_dict(sql, list(values))
+
+
+def marks(count: int) -> str:
+    """``?, ?, …``: ``count`` marks, for an ``IN (…)`` list."""
+    return ", ".join("?" * count)
+
+
+def stored(model: type[Model], field: str, value: Any) -> Any:
+    """``value`` of ``model``'s ``field`` as the ORM's own filters pass it to the database (SQLite keeps times as text)."""
+    return model._meta.fields_map[field].to_db_value(value, model)
 
 
 def build(model: type[M], row: Mapping[str, Any], alias: str) -> M:
@@ -97,13 +108,16 @@ def build(model: type[M], row: Mapping[str, Any], alias: str) -> M:
     """
     values = {column: row[f"{alias}__{column}"] for column in _columns(model)}
     for column in _time_columns(model):
-        value = values[column]
-        if isinstance(value, str):
-            try:
-                values[column] = datetime.fromisoformat(value)
-            except ValueError:
-                pass  # not ISO text: left to the ORM's parser
+        values[column] = _read_time(values[column])
     return model._init_from_db(**values)
+
+
+def _read_time(value: Any) -> Any:
+    """ISO text as a datetime; anything else (a driver's datetime, NULL, other text) as it is, for the ORM's conversion."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(value)
+    return value
 
 
 @functools.cache
