@@ -106,7 +106,7 @@ async def enqueue_body(body: str, *, activity_uri: str, actor_uri: str, inboxes:
     the document, and the bytes are the ones the author's server sent.
     """
     moment = now()
-    rows: list[tuple[str, str]] = []
+    targets: list[tuple[str, str]] = []
     blocked = frozenset(await Peer.filter(blocked=True).values_list("host", flat=True))
     for inbox in dict.fromkeys(inboxes):
         try:
@@ -117,29 +117,29 @@ async def enqueue_body(body: str, *, activity_uri: str, actor_uri: str, inboxes:
         if blocked and blocks.is_covered(host, blocked):
             log.info("not delivering %s to %s: the instance blocks its domain", activity_uri, host)
             continue
-        rows.append((inbox, host))
-    if rows:
-        await _insert_queued(rows, actor_uri=actor_uri, activity_uri=activity_uri, body=body, moment=moment)
-    return len(rows)
+        targets.append((inbox, host))
+    if targets:
+        await _insert_queued(targets, actor_uri=actor_uri, activity_uri=activity_uri, body=body, moment=moment)
+    return len(targets)
 
 
 _DELIVERY_COLUMNS = ("inbox", "host", "actor_uri", "activity_uri", "body", "state", "tries", "next_try_at", "created_at")
 
 
-async def _insert_queued(rows: list[tuple[str, str]], *, actor_uri: str, activity_uri: str, body: str, moment: datetime) -> None:
+async def _insert_queued(targets: list[tuple[str, str]], *, actor_uri: str, activity_uri: str, body: str, moment: datetime) -> None:
     """Queued deliveries of one body to (inbox, host) pairs, by one prepared INSERT run for every row.
 
     Plain SQL rather than ``bulk_create``: a model object per row cost more than the INSERT (a fan-out
     to 10,000 instances, bench/RESULTS.md), as in hub.intake.
     """
     connection = connections.get(Delivery._meta.default_connection)
-    when = Delivery._meta.fields_map["next_try_at"].to_db_value(moment, Delivery)
+    when = rows.stored(Delivery, "next_try_at", moment)
     if connection.capabilities.dialect == "postgres":
         marks = ", ".join(f"${n}" for n in range(1, len(_DELIVERY_COLUMNS) + 1))
     else:
         marks = ", ".join("?" for _ in _DELIVERY_COLUMNS)
     statement = f"INSERT INTO {Delivery._meta.db_table} ({', '.join(_DELIVERY_COLUMNS)}) VALUES ({marks})"
-    for chunk in _chunks(rows, 5000):
+    for chunk in _chunks(targets, 5000):
         await connection.execute_many(statement, [[inbox, host, actor_uri, activity_uri, body, "queued", 0, when, when]
                                                   for inbox, host in chunk])
 
@@ -368,7 +368,7 @@ async def _record_delivered(results: Sequence[Sent]) -> None:
         move(row, "delivered")
         row.tries, row.delivered_at, row.last_status = row.tries + 1, moment, sent.status
         row.last_error, row.lease_until = None, None
-    stamp = _stored_time(moment)
+    stamp = rows.stored(Delivery, "next_try_at", moment)
     async with in_transaction():
         # Plain SQL (hub.rows), as the claim: written every few dozen sends of a fan-out.
         for status, ids in by_status.items():
@@ -382,19 +382,19 @@ async def _record_delivered(results: Sequence[Sent]) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _schemes(count: int) -> str:
-    return f"SELECT host, signature_scheme FROM peers WHERE host IN ({', '.join('?' * count)})"
+    return f"SELECT host, signature_scheme FROM peers WHERE host IN ({rows.marks(count)})"
 
 
 @functools.lru_cache(maxsize=64)
 def _finish_delivered(count: int) -> str:
     return ("UPDATE deliveries SET state = 'delivered', tries = tries + 1, delivered_at = ?, last_status = ?, "
-            f"last_error = NULL, lease_until = NULL WHERE state = ? AND id IN ({', '.join('?' * count)})")
+            f"last_error = NULL, lease_until = NULL WHERE state = ? AND id IN ({rows.marks(count)})")
 
 
 @functools.lru_cache(maxsize=64)
 def _peers_healthy(count: int) -> str:
     return ("UPDATE peers SET consecutive_failures = 0, paused_until = NULL, last_success_at = ?, signature_scheme = ? "
-            f"WHERE host IN ({', '.join('?' * count)})")
+            f"WHERE host IN ({rows.marks(count)})")
 
 
 async def _record_failed(sent: Sent, rng: random.Random) -> str:
@@ -457,7 +457,7 @@ async def claim_deliveries(
     moment = now()
     room = room or {}
     excluded = sorted(set(exclude_hosts) | {host for host, free in room.items() if free <= 0})
-    stamp = _stored_time(moment)
+    stamp = rows.stored(Delivery, "next_try_at", moment)
     async with in_transaction():
         # Plain SQL (hub.rows): the claim runs every few sends of a fan-out, and the ORM spent more CPU
         # composing its three statements than the database took to run them.
@@ -478,14 +478,10 @@ async def claim_deliveries(
                     break
         if not ids:
             return []
-        leased = await rows.returning(_lease(len(ids)), [_stored_time(moment + timedelta(seconds=lease_seconds)), owner, *ids])
+        until = rows.stored(Delivery, "lease_until", moment + timedelta(seconds=lease_seconds))
+        leased = await rows.returning(_lease(len(ids)), [until, owner, *ids])
     by_id = {row["d__id"]: row for row in leased}
     return [rows.build(Delivery, by_id[row_id], "d") for row_id in ids]
-
-
-def _stored_time(moment: datetime) -> object:
-    """A time as the ORM's filters pass it to the database (SQLite keeps text)."""
-    return Delivery._meta.fields_map["next_try_at"].to_db_value(moment, Delivery)
 
 
 @functools.lru_cache(maxsize=64)
@@ -494,7 +490,7 @@ def _candidates(excluded: int, postgres: bool) -> str:
 
     Tuples rather than model objects: most candidates are looked at, not taken.
     """
-    skip = f" AND host NOT IN ({', '.join('?' * excluded)})" if excluded else ""
+    skip = f" AND host NOT IN ({rows.marks(excluded)})" if excluded else ""
     lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
     return ("SELECT id, host, tries FROM deliveries WHERE state = 'queued' AND next_try_at <= ? "
             f"AND (lease_until IS NULL OR lease_until < ?){skip} ORDER BY tries, next_try_at, id LIMIT ?{lock}")
@@ -503,7 +499,7 @@ def _candidates(excluded: int, postgres: bool) -> str:
 @functools.lru_cache(maxsize=256)
 def _lease(count: int) -> str:
     """Lease ``count`` rows to an owner until a time; the leased rows, every column named as hub.rows.build reads them under ``d``."""
-    return (f"UPDATE deliveries SET lease_until = ?, lease_owner = ? WHERE id IN ({', '.join('?' * count)}) "
+    return (f"UPDATE deliveries SET lease_until = ?, lease_owner = ? WHERE id IN ({rows.marks(count)}) "
             f"RETURNING {rows.returned_columns(Delivery, 'd')}")
 
 

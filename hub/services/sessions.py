@@ -101,8 +101,7 @@ async def end_others(account: Account, *, keep: Session | None) -> int:
 
 async def list_for(account: Account) -> list[Session]:
     """``account``'s live sessions, most recently used first (read on every visit of the member's home: hub.rows)."""
-    expires_at = Session._meta.fields_map["expires_at"].to_db_value(now(), Session)  # as the ORM's filters pass it
-    return [rows.build(Session, row, "s") for row in await rows.select(_sessions(), [account.id, expires_at])]
+    return [rows.build(Session, row, "s") for row in await rows.select(_sessions(), [account.id, rows.stored(Session, "expires_at", now())])]
 
 
 @rows.statement
