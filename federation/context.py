@@ -93,11 +93,12 @@ class Federation:
             self.blocked_domains.max_age = NOTIFIED_MAX_AGE
 
     async def close(self) -> None:
-        """Stop sharing, close the outbound client and let the signing threads end."""
+        """Stop sharing, close the outbound client, let the signing threads end and the inbox's writer finish."""
         if self.sharing is not None:
             await self.sharing.stop()
         await close_client(self.client)
         self.signing.close()
+        self.inbox_writer.close()
 
 
 def user_agent(settings: Settings) -> str:

@@ -6,6 +6,9 @@ waiting at that moment and stores them in one transaction, while the next rows g
 A lone request is written at once (no timer), a busy inbox writes one statement per few dozen
 requests. The same activity id twice — in one batch or across batches and processes — is stored
 once (the unique ``activity_uri`` decides, ``INSERT … ON CONFLICT DO NOTHING RETURNING``).
+
+In an SQLite file a batch is written in place on a connection of the writer's own, unless another
+connection holds the write lock (hub.intake_sqlite); on PostgreSQL, and then, through the ORM.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from tortoise import connections
 
 from hub.clock import now
+from hub.intake_sqlite import COLUMNS, CONFLICT, DirectSqlite, sqlite_insert
 from hub.models import InboxItem
 
 MAX_BATCH = 200
@@ -34,9 +38,10 @@ class InboxEntry:
 class InboxWriter:
     """Stores received activities in batches; :meth:`store` returns once its row is committed."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, direct: bool = True) -> None:
         self._waiting: list[tuple[InboxEntry, asyncio.Future[bool]]] = []
         self._writing: asyncio.Task | None = None
+        self._direct = DirectSqlite() if direct else None
 
     async def store(self, item: InboxEntry) -> bool:
         """Store ``item``; True when stored, False when its id was already known. Database errors propagate."""
@@ -46,14 +51,32 @@ class InboxWriter:
             self._writing = asyncio.create_task(self._drain())
         return await future
 
+    def close(self) -> None:
+        """Close the writer's own SQLite connection, if it opened one."""
+        if self._direct is not None:
+            self._direct.close()
+
+    async def _write(self, items: list[InboxEntry]) -> list[bool]:
+        """Write ``items`` in one statement: in place on an SQLite file when it is free, else through the ORM."""
+        written = self._direct.write(items) if self._direct is not None else None
+        return written if written is not None else await write_batch(items)
+
+    async def _write_alone(self, item: InboxEntry) -> bool | Exception:
+        """Whether ``item`` was new, or the error the database gave for it alone (for its request to raise)."""
+        try:
+            [stored] = await self._write([item])
+        except Exception as exc:  # noqa: BLE001 - the request gets its own error
+            return exc
+        return stored
+
     async def _drain(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             items = [item for item, _ in batch]
             try:
-                outcomes: list[bool | Exception] = list(await write_batch(items))
+                outcomes: list[bool | Exception] = list(await self._write(items))
             except Exception:  # noqa: BLE001 - one bad row must not fail its neighbours: write them one by one
-                outcomes = [await _write_alone(item) for item in items]
+                outcomes = [await self._write_alone(item) for item in items]
             for (_, future), outcome in zip(batch, outcomes):
                 if future.done():
                     continue
@@ -63,34 +86,16 @@ class InboxWriter:
                     future.set_result(outcome)
 
 
-async def _write_alone(item: InboxEntry) -> bool | Exception:
-    """Whether ``item`` was new, or the error the database gave for it alone (for its request to raise)."""
-    try:
-        [stored] = await write_batch([item])
-    except Exception as exc:  # noqa: BLE001 - the request gets its own error
-        return exc
-    return stored
-
-
-COLUMNS = ("activity_uri", "actor_uri", "body", "state", "tries", "next_try_at", "received_at")
-_TABLE = InboxItem._meta.db_table
-_CONFLICT = "ON CONFLICT (activity_uri) DO NOTHING RETURNING activity_uri"
 POSTGRES_INSERT = (
-    f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}) "
+    f"INSERT INTO {InboxItem._meta.db_table} ({', '.join(COLUMNS)}) "
     "SELECT uri, actor, body, 'pending', 0, $4, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(uri, actor, body) "
-    + _CONFLICT
+    + CONFLICT
 )
 """PostgreSQL: one statement for any number of rows (arrays), so it is prepared once per connection."""
 
 
-def sqlite_insert(rows: int) -> str:
-    """SQLite: an INSERT of ``rows`` rows (preparing it is in-process and cheap)."""
-    values = ", ".join(["(?, ?, ?, 'pending', 0, ?, ?)"] * rows)
-    return f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}) VALUES {values} {_CONFLICT}"
-
-
 async def write_batch(items: list[InboxEntry]) -> list[bool]:
-    """Insert ``items`` in one statement, skipping known ids; for each, whether it was new.
+    """Insert ``items`` in one statement through the ORM, skipping known ids; for each, whether it was new.
 
     Written as SQL rather than ``bulk_create``: building a model per row cost more than the INSERT
     (bench/RESULTS.md, inbox), and tortoise cannot say which rows a conflict skipped.

@@ -1,4 +1,8 @@
-"""Tests for hub.intake: received activities stored with group commit, each id once, no row lost to a neighbour."""
+"""Tests for hub.intake: received activities stored with group commit, each id once, no row lost to a neighbour.
+
+The batching tests write through the ORM (``direct=False``), on both databases; the tests of the
+writer's own SQLite connection are in tests/hub/test_intake_sqlite.py.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +49,7 @@ async def test_concurrent_stores_share_one_statement(db, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(intake, "write_batch", counted)
     await write_batch([entry(5)])
-    writer = InboxWriter()
+    writer = InboxWriter(direct=False)
     results = await asyncio.gather(*(writer.store(entry(n % 10)) for n in range(20)))
     assert batches == [20]
     assert results == [n < 10 and n != 5 for n in range(20)]
@@ -62,7 +66,7 @@ async def test_a_row_the_database_refuses_fails_alone(db, monkeypatch: pytest.Mo
         return await real(items)
 
     monkeypatch.setattr(intake, "write_batch", refusing)
-    writer = InboxWriter()
+    writer = InboxWriter(direct=False)
     results = await asyncio.gather(*(writer.store(entry(n)) for n in ("a", "bad", "c")), return_exceptions=True)
     assert results[0] is True and results[2] is True
     assert isinstance(results[1], RuntimeError)
@@ -82,7 +86,7 @@ async def test_rows_arriving_during_a_write_go_in_the_next_batch(db, monkeypatch
         return await real(items)
 
     monkeypatch.setattr(intake, "write_batch", slow)
-    writer = InboxWriter()
+    writer = InboxWriter(direct=False)
     first = asyncio.create_task(writer.store(entry("first")))
     await asyncio.sleep(0)
     await asyncio.sleep(0)
