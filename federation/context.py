@@ -94,11 +94,13 @@ class Federation:
 
     async def close(self) -> None:
         """Stop sharing, close the outbound client, let the signing threads end and the inbox's writer finish."""
-        if self.sharing is not None:
-            await self.sharing.stop()
-        await close_client(self.client)
-        self.signing.close()
-        self.inbox_writer.close()
+        try:
+            if self.sharing is not None:
+                await self.sharing.stop()
+            await close_client(self.client)
+        finally:
+            self.signing.close()
+            self.inbox_writer.close()
 
 
 def user_agent(settings: Settings) -> str:

@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 PUBLIC_ALIASES = frozenset({AS_PUBLIC, "as:Public", "Public"})
 _AUTHORITY_END = re.compile(r"[/?#]")
+MAX_CACHED_PREFIX = 300
+"""Longest ``scheme://authority`` kept in :func:`_netloc`'s cache (a host has at most 253 characters): the
+cache holds at most ~1.2 MB however long the URLs senders make up."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,9 @@ class Urls:
 
     def is_local(self, url: str) -> bool:
         """Whether ``url`` is on this hub (compared after parsing, never by prefix)."""
-        return _netloc(_through_authority(url)) == self.host
+        prefix = _through_authority(url)
+        netloc = _netloc(prefix) if len(prefix) <= MAX_CACHED_PREFIX else _netloc.__wrapped__(prefix)
+        return netloc == self.host
 
     def group_slug(self, url: str) -> str | None:
         """The slug when ``url`` is exactly a local group's actor id, else None."""

@@ -14,6 +14,7 @@ connection holds the write lock (hub.intake_sqlite); on PostgreSQL, and then, th
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from tortoise import connections
@@ -21,6 +22,8 @@ from tortoise import connections
 from hub.clock import now
 from hub.intake_sqlite import COLUMNS, CONFLICT, DirectSqlite, sqlite_insert
 from hub.models import InboxItem
+
+log = logging.getLogger("causeway.inbox")
 
 MAX_BATCH = 200
 """Rows per statement at most (SQLite allows 32,766 parameters; PostgreSQL 65,535)."""
@@ -42,6 +45,7 @@ class InboxWriter:
         self._waiting: list[tuple[InboxEntry, asyncio.Future[bool]]] = []
         self._writing: asyncio.Task | None = None
         self._direct = DirectSqlite() if direct else None
+        self._checkpoint: asyncio.Task | None = None
 
     async def store(self, item: InboxEntry) -> bool:
         """Store ``item``; True when stored, False when its id was already known. Database errors propagate."""
@@ -59,7 +63,11 @@ class InboxWriter:
     async def _write(self, items: list[InboxEntry]) -> list[bool]:
         """Write ``items`` in one statement: in place on an SQLite file when it is free, else through the ORM."""
         written = self._direct.write(items) if self._direct is not None else None
-        return written if written is not None else await write_batch(items)
+        if written is None:
+            return await write_batch(items)
+        if self._direct.checkpoint_due() and (self._checkpoint is None or self._checkpoint.done()):
+            self._checkpoint = asyncio.create_task(checkpoint())
+        return written
 
     async def _write_alone(self, item: InboxEntry) -> bool | Exception:
         """Whether ``item`` was new, or the error the database gave for it alone (for its request to raise)."""
@@ -117,3 +125,14 @@ async def write_batch(items: list[InboxEntry]) -> list[bool]:
     rows = await connection.execute_query_dict(statement, values)
     stored = {row["activity_uri"] for row in rows}
     return [first[item.activity_uri] == index and item.activity_uri in stored for index, item in enumerate(items)]
+
+
+async def checkpoint() -> None:
+    """Copy the WAL into the SQLite file, on the ORM's thread, without waiting for readers (``PASSIVE``).
+
+    A failure is logged: the rows are safe in the WAL, and the next checkpoint (or the ORM's own) copies them.
+    """
+    try:
+        await connections.get("default").execute_script("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception as exc:  # noqa: BLE001 - a background step: logged, never raised into a request
+        log.warning("WAL checkpoint after the inbox's writes failed: %s", exc)

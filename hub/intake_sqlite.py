@@ -10,13 +10,15 @@ connection of its own to the same file, committed before any of its requests is 
 This connection never waits: when another connection holds the write lock (a transaction of the
 worker's, a ``hub`` command), SQLite answers "busy" at once and :meth:`DirectSqlite.write` returns
 None; the caller then writes that batch through the ORM, which waits its turn on its own thread.
+Big batches go through the ORM too, and the WAL is checkpointed on the ORM's thread, so that the
+event loop never spends more than a few milliseconds here.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from tortoise import connections
 
@@ -27,6 +29,12 @@ COLUMNS = ("activity_uri", "actor_uri", "body", "state", "tries", "next_try_at",
 CONFLICT = "ON CONFLICT (activity_uri) DO NOTHING RETURNING activity_uri"
 """Rows whose id is known are skipped; the statement returns the ids it stored."""
 BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+MAX_IN_PLACE = 256 * 1024
+"""Characters of bodies a batch written in place holds at most: a few milliseconds of the event loop.
+Bigger batches (big activities, or many gathered while another connection held the lock) go through the ORM."""
+CHECKPOINT_ROWS = 2000
+"""Rows written in place between two checkpoints of the WAL, made on the ORM's thread (a checkpoint
+writes the database file and syncs it: milliseconds, not for the event loop)."""
 
 
 class Entry(Protocol):
@@ -43,13 +51,19 @@ def sqlite_insert(rows: int) -> str:
     return f"INSERT INTO {InboxItem._meta.db_table} ({', '.join(COLUMNS)}) VALUES {values} {CONFLICT}"
 
 
-def sqlite_file() -> str | None:
-    """The SQLite file the ORM is connected to; None on PostgreSQL and in-memory SQLite (a second connection would not see it)."""
-    connection = connections.get("default")
-    if connection.capabilities.dialect != "sqlite":
+def orm_sqlite() -> Any | None:
+    """The ORM's client of an SQLite file; None on PostgreSQL and in-memory SQLite (a second connection would not see it)."""
+    client = connections.get("default")
+    if client.capabilities.dialect != "sqlite":
         return None
-    filename = getattr(connection, "filename", "")
-    return None if filename in ("", ":memory:") or filename.startswith("file::memory:") else filename
+    filename = getattr(client, "filename", "")
+    return None if filename in ("", ":memory:") or filename.startswith("file::memory:") else client
+
+
+def sqlite_file() -> str | None:
+    """The SQLite file the ORM is connected to, or None (see :func:`orm_sqlite`)."""
+    client = orm_sqlite()
+    return None if client is None else client.filename
 
 
 class DirectSqlite:
@@ -57,32 +71,56 @@ class DirectSqlite:
 
     def __init__(self) -> None:
         self._connection: sqlite3.Connection | None = None
-        self._path: str | None = None
+        self._client: Any | None = None
+        self._unchecked = 0
 
     def write(self, items: Sequence[Entry]) -> list[bool] | None:
-        """Insert ``items`` in one statement: for each, whether it was new. None when this cannot write here and
-        now (not an SQLite file; another connection holds the write lock): the caller writes them through the ORM.
-        A row the database refuses raises its error."""
-        path = sqlite_file()
-        if path is None:
+        """Insert ``items`` in one statement: for each, whether it was new.
+
+        None when this cannot write them here and now, and the caller writes them through the ORM: not an
+        SQLite file, bodies longer than :data:`MAX_IN_PLACE` together, another connection holding the
+        write lock. A row the database refuses raises its error.
+        """
+        client = orm_sqlite()
+        if client is None or sum(len(item.body) for item in items) > MAX_IN_PLACE:
             return None
-        if path != self._path:
+        if client is not self._client:  # connected anew (a restart of the ORM, another file): so are we
             self.close()
-            self._connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
-            self._connection.execute("PRAGMA synchronous=NORMAL")  # as the ORM's connection (hub.db)
-            self._path = path
+            self._connection = _open(client)
+            self._client = client
         try:
-            return write_rows(self._connection, items)
+            written = write_rows(self._connection, items)
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode & 0xFF in BUSY:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in BUSY:
                 return None
+            self.close()  # the next batch opens the file again
             raise
+        self._unchecked += len(items)
+        return written
+
+    def checkpoint_due(self) -> bool:
+        """Whether :data:`CHECKPOINT_ROWS` rows were written since the last time this said so."""
+        if self._unchecked < CHECKPOINT_ROWS:
+            return False
+        self._unchecked = 0
+        return True
 
     def close(self) -> None:
         """Close the connection (a later write opens a new one)."""
-        connection, self._connection, self._path = self._connection, None, None
+        connection, self._connection, self._client = self._connection, None, None
         if connection is not None:
             connection.close()
+
+
+def _open(client: Any) -> sqlite3.Connection:
+    """A connection to ``client``'s file with its settings (hub.db: ``synchronous``; tortoise's own), except that it
+    never waits for a lock and never checkpoints the WAL on the event loop."""
+    connection = sqlite3.connect(client.filename, timeout=0, isolation_level=None, check_same_thread=False)
+    for pragma, value in client.pragmas.items():
+        if pragma != "journal_mode":  # a property of the file, set by the ORM's connection
+            connection.execute(f"PRAGMA {pragma}={value}")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    return connection
 
 
 def write_rows(connection: sqlite3.Connection, items: Sequence[Entry]) -> list[bool]:

@@ -51,3 +51,14 @@ def test_group_slug_only_for_a_groups_own_actor_id():
     assert URLS.group_slug(URLS.group_followers("climate")) is None
     assert URLS.group_slug("https://elsewhere.test/groups/climate") is None
     assert URLS.group_activity("climate", "follow", "x1").startswith(URLS.group("climate"))
+
+
+def test_long_authorities_are_parsed_but_not_kept():
+    """A made-up authority of 100,000 characters is decided like any other and leaves nothing in the cache."""
+    from federation import urls
+
+    before = urls._netloc.cache_info().currsize
+    assert not URLS.is_local("https://" + "a" * 100_000 + "/x")
+    assert not URLS.is_local("https://hub.test@" + "b" * 100_000 + "/x")
+    assert urls._netloc.cache_info().currsize == before
+    assert URLS.is_local("https://hub.test/" + "c" * 100_000)

@@ -1,18 +1,23 @@
 """Tests for hub.intake_sqlite: in an SQLite file the inbox's batches are written in place, never waiting on the loop.
 
-Each test fails if the writer goes back to writing through the ORM (the first three), waits for
-another connection's write lock on the event loop or loses the row (the fourth), or lets one bad
-row fail its neighbours (the fifth).
+The tests fail if the writer goes back to writing through the ORM, ignores the ORM's settings,
+writes big batches or checkpoints on the event loop, waits there for another connection's write
+lock or loses the row, keeps writing to a file the ORM left, or lets one bad row fail its neighbours.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 
+import hub.db
 from hub import intake, intake_sqlite
 from hub.intake import InboxEntry, InboxWriter, write_batch
 from hub.intake_sqlite import sqlite_file
@@ -37,32 +42,58 @@ def no_orm_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(intake, "write_batch", refused)
 
 
+@pytest.fixture
+async def writer() -> AsyncIterator[InboxWriter]:
+    made = InboxWriter()
+    try:
+        yield made
+    finally:
+        made.close()
+
+
 def raw_times(uri: str) -> tuple[str, str]:
-    with sqlite3.connect(sqlite_file()) as connection:
+    with contextlib.closing(sqlite3.connect(sqlite_file())) as connection:
         return connection.execute(
             "SELECT received_at, next_try_at FROM inbox_items WHERE activity_uri = ?", (uri,)
         ).fetchone()
 
 
-async def test_rows_written_in_place_are_the_rows_the_orm_writes(db) -> None:
+TIME_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?\+00:00")
+
+
+async def test_rows_written_in_place_are_the_rows_the_orm_writes(db, writer: InboxWriter) -> None:
     """Same columns, same time text, readable by the ORM; repeats come back False."""
     await write_batch([entry("orm")])
-    writer = InboxWriter()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(intake, "write_batch", None)  # a write through the ORM would fail: None is not callable
         assert await asyncio.gather(writer.store(entry(1)), writer.store(entry(2)), writer.store(entry(1))) == [True, True, False]
         assert await writer.store(entry("orm")) is False
-    writer.close()
     rows = {row.activity_uri.rsplit("/", 1)[1]: row for row in await InboxItem.all()}
     assert set(rows) == {"orm", "1", "2"}
     assert {(r.state, r.tries, r.actor_uri, r.lease_until) for r in rows.values()} == {
         ("pending", 0, "https://remote.example/users/ana", None)}
     assert rows["1"].received_at == rows["1"].next_try_at and rows["1"].received_at.tzinfo is not None
-    orm_text, direct_text = raw_times(entry("orm").activity_uri)[0], raw_times(entry(1).activity_uri)[0]
-    assert len(orm_text) == len(direct_text) and orm_text[10] == direct_text[10] == " " and orm_text[-6:] == direct_text[-6:]
+    for uri, row in ((entry("orm").activity_uri, rows["orm"]), (entry(1).activity_uri, rows["1"])):
+        received, next_try = raw_times(uri)
+        assert TIME_TEXT.fullmatch(received) and received == next_try
+        assert datetime.fromisoformat(received) == row.received_at
 
 
-async def test_concurrent_stores_share_one_statement_in_place(db, no_orm_writes, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_connection_has_the_orms_settings_and_leaves_checkpoints_to_the_orm(db, writer: InboxWriter) -> None:
+    """synchronous (an operator's FULL too), foreign keys and the WAL's size limit as the ORM's connection has them."""
+    assert await writer.store(entry(1)) is True
+    client = intake_sqlite.orm_sqlite()
+    connection = writer._direct._connection
+    for pragma in ("synchronous", "foreign_keys", "journal_size_limit"):
+        [[ours]] = connection.execute(f"PRAGMA {pragma}").fetchall()
+        orm = list((await client.execute_query_dict(f"PRAGMA {pragma}"))[0].values())[0]
+        assert ours == orm, pragma
+    assert connection.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+
+
+async def test_concurrent_stores_share_one_statement_in_place(
+    db, no_orm_writes, writer: InboxWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Twenty POSTs arriving together are one INSERT on the writer's connection; each learns its own outcome."""
     batches: list[int] = []
     real = intake_sqlite.write_rows
@@ -72,29 +103,84 @@ async def test_concurrent_stores_share_one_statement_in_place(db, no_orm_writes,
         return real(connection, items)
 
     monkeypatch.setattr(intake_sqlite, "write_rows", counted)
-    writer = InboxWriter()
     assert await writer.store(entry(5)) is True
     results = await asyncio.gather(*(writer.store(entry(n % 10)) for n in range(20)))
-    writer.close()
     assert batches == [1, 20]
     assert results == [n < 10 and n != 5 for n in range(20)]
     assert await InboxItem.all().count() == 10
 
 
-async def test_the_writer_follows_the_orm_to_another_file(db, fresh_database_url, no_orm_writes) -> None:
-    """After the ORM reconnects elsewhere (a test, a restore), rows go to the new file, not the old one."""
-    writer = InboxWriter()
+async def test_the_writer_follows_the_orm_to_another_file(db, fresh_database_url, no_orm_writes, writer: InboxWriter) -> None:
+    """After the ORM reconnects elsewhere, rows go to the new file, not the old one."""
     assert await writer.store(entry("first")) is True
-    import hub.db
-
     await hub.db.disconnect()
     await hub.db.connect(fresh_database_url())
     assert await writer.store(entry("first")) is True
-    writer.close()
     assert await InboxItem.all().values_list("activity_uri", flat=True) == [entry("first").activity_uri]
 
 
-async def test_a_locked_file_is_written_through_the_orm_while_the_loop_runs_on(db, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_writer_opens_the_file_again_when_the_orm_does(db, database_url: str, no_orm_writes, writer: InboxWriter) -> None:
+    """A reconnection of the ORM to the same path (a file put in place meanwhile) makes the writer open it anew too."""
+    assert await writer.store(entry("before")) is True
+    first = writer._direct._connection
+    await hub.db.disconnect()
+    await hub.db.connect(database_url)
+    assert await writer.store(entry("after")) is True
+    assert writer._direct._connection is not first
+    with pytest.raises(sqlite3.ProgrammingError):
+        first.execute("SELECT 1")  # closed, not left open on the old file
+
+
+async def test_big_batches_go_through_the_orm(db, writer: InboxWriter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bodies longer than MAX_IN_PLACE together are not written on the event loop."""
+    through_orm: list[int] = []
+    real = intake.write_batch
+
+    async def counted(items: list[InboxEntry]) -> list[bool]:
+        through_orm.append(len(items))
+        return await real(items)
+
+    monkeypatch.setattr(intake, "write_batch", counted)
+    big = "x" * (intake_sqlite.MAX_IN_PLACE // 2)
+    bodies = [f'{{"type": "Create", "pad": "{big}"}}' for _ in range(3)]
+    items = [InboxEntry(f"https://remote.example/activities/big{n}", "https://remote.example/users/ana", body)
+             for n, body in enumerate(bodies)]
+    assert await asyncio.gather(*(writer.store(item) for item in items)) == [True, True, True]
+    assert through_orm == [3]
+    assert await writer.store(entry("small")) is True
+    assert through_orm == [3]
+    assert [len(b) for b in await InboxItem.filter(activity_uri__contains="/big").values_list("body", flat=True)] == [len(bodies[0])] * 3
+
+
+async def test_the_wal_is_checkpointed_on_the_orms_thread(db, writer: InboxWriter, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CHECKPOINT_ROWS rows written in place, one checkpoint, through the ORM: the WAL's pages reach the file."""
+    monkeypatch.setattr(intake_sqlite, "CHECKPOINT_ROWS", 3)
+    made: list[float] = []
+    real = intake.checkpoint
+
+    async def counted() -> None:
+        await real()
+        made.append(time.perf_counter())
+
+    monkeypatch.setattr(intake, "checkpoint", counted)
+    for n in range(2):
+        assert await writer.store(entry(n)) is True
+    await asyncio.sleep(0.05)
+    assert made == []
+    assert await writer.store(entry(2)) is True
+    for _ in range(100):
+        if made:
+            break
+        await asyncio.sleep(0.01)
+    assert len(made) == 1
+    with contextlib.closing(sqlite3.connect(sqlite_file())) as connection:
+        busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and copied == logged
+
+
+async def test_a_locked_file_is_written_through_the_orm_while_the_loop_runs_on(
+    db, writer: InboxWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Another connection holds the write lock: the loop is not held up, and the row is stored once the lock is free."""
     through_orm: list[int] = []
     real = intake.write_batch
@@ -105,30 +191,27 @@ async def test_a_locked_file_is_written_through_the_orm_while_the_loop_runs_on(d
 
     monkeypatch.setattr(intake, "write_batch", counted)
     assert await InboxItem.all().count() == 0  # the ORM's connection is open, as in a running hub
-    holder = sqlite3.connect(sqlite_file(), isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    writer = InboxWriter()
-    store = asyncio.create_task(writer.store(entry("locked")))
-    started = time.perf_counter()
-    for _ in range(20):
-        await asyncio.sleep(0.01)
-    assert time.perf_counter() - started < 1.0, "the event loop waited for the lock"
-    assert not store.done()
-    holder.execute("COMMIT")
-    holder.close()
+    with contextlib.closing(sqlite3.connect(sqlite_file(), isolation_level=None)) as holder:
+        holder.execute("BEGIN IMMEDIATE")
+        store = asyncio.create_task(writer.store(entry("locked")))
+        longest, last = 0.0, time.perf_counter()
+        for _ in range(30):
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            longest, last = max(longest, now - last), now
+        assert longest < 0.1, f"the event loop stood still {longest:.3f} s waiting for the lock"
+        assert not store.done()
+        holder.execute("COMMIT")
     assert await asyncio.wait_for(store, 10) is True
-    writer.close()
     assert through_orm == [1]
     assert await InboxItem.filter(activity_uri=entry("locked").activity_uri).count() == 1
 
 
-async def test_a_row_the_database_refuses_fails_alone_in_place(db, no_orm_writes) -> None:
+async def test_a_row_the_database_refuses_fails_alone_in_place(db, no_orm_writes, writer: InboxWriter) -> None:
     """A row without its actor breaks the NOT NULL rule: its request gets the error, its neighbours are stored."""
-    writer = InboxWriter()
     results = await asyncio.gather(
         writer.store(entry("a")), writer.store(entry("bad", actor=None)), writer.store(entry("c")), return_exceptions=True
     )
-    writer.close()
     assert results[0] is True and results[2] is True
     assert isinstance(results[1], sqlite3.IntegrityError)
     assert sorted(await InboxItem.all().values_list("activity_uri", flat=True)) == [entry("a").activity_uri, entry("c").activity_uri]
