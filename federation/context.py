@@ -100,7 +100,7 @@ class Federation:
             await close_client(self.client)
         finally:
             self.signing.close()
-            self.inbox_writer.close()
+            await self.inbox_writer.close()
 
 
 def user_agent(settings: Settings) -> str:

@@ -7,13 +7,14 @@ A lone request is written at once (no timer), a busy inbox writes one statement 
 requests. The same activity id twice — in one batch or across batches and processes — is stored
 once (the unique ``activity_uri`` decides, ``INSERT … ON CONFLICT DO NOTHING RETURNING``).
 
-In an SQLite file a batch is written in place on a connection of the writer's own, unless another
-connection holds the write lock (hub.intake_sqlite); on PostgreSQL, and then, through the ORM.
+In an SQLite file a batch is written in place on a connection of the writer's own, unless it is big
+or another connection holds the write lock (hub.intake_sqlite); on PostgreSQL, and then, through the ORM.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from hub.models import InboxItem
 
 log = logging.getLogger("causeway.inbox")
 
+CLOSE_WAIT = 5.0
 MAX_BATCH = 200
 """Rows per statement at most (SQLite allows 32,766 parameters; PostgreSQL 65,535)."""
 
@@ -55,8 +57,11 @@ class InboxWriter:
             self._writing = asyncio.create_task(self._drain())
         return await future
 
-    def close(self) -> None:
-        """Close the writer's own SQLite connection, if it opened one."""
+    async def close(self) -> None:
+        """Let a checkpoint under way end (for at most CLOSE_WAIT seconds), and close the writer's own SQLite connection."""
+        if self._checkpoint is not None and not self._checkpoint.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._checkpoint), CLOSE_WAIT)
         if self._direct is not None:
             self._direct.close()
 
@@ -65,7 +70,7 @@ class InboxWriter:
         written = self._direct.write(items) if self._direct is not None else None
         if written is None:
             return await write_batch(items)
-        if self._direct.checkpoint_due() and (self._checkpoint is None or self._checkpoint.done()):
+        if (self._checkpoint is None or self._checkpoint.done()) and self._direct.checkpoint_due():
             self._checkpoint = asyncio.create_task(checkpoint())
         return written
 
@@ -127,12 +132,20 @@ async def write_batch(items: list[InboxEntry]) -> list[bool]:
     return [first[item.activity_uri] == index and item.activity_uri in stored for index, item in enumerate(items)]
 
 
-async def checkpoint() -> None:
-    """Copy the WAL into the SQLite file, on the ORM's thread, without waiting for readers (``PASSIVE``).
+async def checkpoint() -> tuple[int, int, int] | None:
+    """Copy the WAL into the SQLite file and start it afresh (``RESTART``), on the ORM's thread.
 
-    A failure is logged: the rows are safe in the WAL, and the next checkpoint (or the ORM's own) copies them.
+    While it runs, the writer's own connection finds the file busy and its batches go through the ORM,
+    which waits for it: the event loop never does. Returns SQLite's (busy, frames in the WAL, frames
+    copied), or None after a failure, which is logged: the rows are safe in the WAL, and the next
+    checkpoint (or the ORM's own) copies them.
     """
     try:
-        await connections.get("default").execute_script("PRAGMA wal_checkpoint(PASSIVE)")
+        [row] = await connections.get("default").execute_query_dict("PRAGMA wal_checkpoint(RESTART)")
     except Exception as exc:  # noqa: BLE001 - a background step: logged, never raised into a request
         log.warning("WAL checkpoint after the inbox's writes failed: %s", exc)
+        return None
+    busy, frames, copied = row.values()
+    if busy:
+        log.info("WAL checkpoint after the inbox's writes: readers kept %d of %d frames back", frames - copied, frames)
+    return busy, frames, copied

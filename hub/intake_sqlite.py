@@ -8,10 +8,11 @@ hundred microseconds to write, less than those hand-offs: here it is written in 
 connection of its own to the same file, committed before any of its requests is answered.
 
 This connection never waits: when another connection holds the write lock (a transaction of the
-worker's, a ``hub`` command), SQLite answers "busy" at once and :meth:`DirectSqlite.write` returns
-None; the caller then writes that batch through the ORM, which waits its turn on its own thread.
-Big batches go through the ORM too, and the WAL is checkpointed on the ORM's thread, so that the
-event loop never spends more than a few milliseconds here.
+worker's, a ``hub`` command, a checkpoint), SQLite answers "busy" at once and
+:meth:`DirectSqlite.write` returns None; the caller then writes that batch through the ORM, which
+waits its turn on its own thread. Batches of more than 256 KiB of bodies go through the ORM too,
+and the WAL is checkpointed on the ORM's thread, so that the event loop never spends more than a
+few milliseconds here.
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 MAX_IN_PLACE = 256 * 1024
 """Characters of bodies a batch written in place holds at most: a few milliseconds of the event loop.
 Bigger batches (big activities, or many gathered while another connection held the lock) go through the ORM."""
-CHECKPOINT_ROWS = 2000
-"""Rows written in place between two checkpoints of the WAL, made on the ORM's thread (a checkpoint
-writes the database file and syncs it: milliseconds, not for the event loop)."""
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+"""Characters of bodies written in place between two checkpoints of the WAL, made on the ORM's thread
+(a checkpoint writes the database file and syncs it: milliseconds, not for the event loop)."""
+UNSET_PRAGMAS = frozenset({"journal_mode", "busy_timeout", "locking_mode"})
+"""The ORM's settings this connection does not take: the file's journal mode is the ORM's to set, and
+this connection never waits for a lock nor keeps one."""
 
 
 class Entry(Protocol):
@@ -73,6 +77,7 @@ class DirectSqlite:
         self._connection: sqlite3.Connection | None = None
         self._client: Any | None = None
         self._unchecked = 0
+        """Characters of bodies written in place since the last checkpoint was asked for."""
 
     def write(self, items: Sequence[Entry]) -> list[bool] | None:
         """Insert ``items`` in one statement: for each, whether it was new.
@@ -95,12 +100,12 @@ class DirectSqlite:
                 return None
             self.close()  # the next batch opens the file again
             raise
-        self._unchecked += len(items)
+        self._unchecked += sum(len(item.body) for item in items)
         return written
 
     def checkpoint_due(self) -> bool:
-        """Whether :data:`CHECKPOINT_ROWS` rows were written since the last time this said so."""
-        if self._unchecked < CHECKPOINT_ROWS:
+        """Whether :data:`CHECKPOINT_BYTES` of bodies were written in place since the last time this said so."""
+        if self._unchecked < CHECKPOINT_BYTES:
             return False
         self._unchecked = 0
         return True
@@ -113,12 +118,13 @@ class DirectSqlite:
 
 
 def _open(client: Any) -> sqlite3.Connection:
-    """A connection to ``client``'s file with its settings (hub.db: ``synchronous``; tortoise's own), except that it
-    never waits for a lock and never checkpoints the WAL on the event loop."""
+    """A connection to ``client``'s file with its settings (hub.db: ``synchronous``; tortoise's own; an operator's in
+    the database URL), except that it never waits for a lock and never checkpoints the WAL on the event loop."""
     connection = sqlite3.connect(client.filename, timeout=0, isolation_level=None, check_same_thread=False)
     for pragma, value in client.pragmas.items():
-        if pragma != "journal_mode":  # a property of the file, set by the ORM's connection
+        if pragma not in UNSET_PRAGMAS:
             connection.execute(f"PRAGMA {pragma}={value}")
+    connection.execute("PRAGMA busy_timeout=0")
     connection.execute("PRAGMA wal_autocheckpoint=0")
     return connection
 
