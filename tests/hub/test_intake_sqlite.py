@@ -51,6 +51,20 @@ async def writer() -> AsyncIterator[InboxWriter]:
         await made.close()
 
 
+@pytest.fixture
+def through_orm(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the batches written through the ORM, in order."""
+    sizes: list[int] = []
+    real = intake.write_batch
+
+    async def counted(items: list[InboxEntry]) -> list[bool]:
+        sizes.append(len(items))
+        return await real(items)
+
+    monkeypatch.setattr(intake, "write_batch", counted)
+    return sizes
+
+
 def raw_times(uri: str) -> tuple[str, str]:
     with contextlib.closing(sqlite3.connect(sqlite_file())) as connection:
         return connection.execute(
@@ -136,16 +150,8 @@ async def test_the_writer_opens_the_file_again_when_the_orm_does(db, database_ur
         first.execute("SELECT 1")  # closed, not left open on the old file
 
 
-async def test_big_batches_go_through_the_orm(db, writer: InboxWriter, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_big_batches_go_through_the_orm(db, writer: InboxWriter, through_orm: list[int]) -> None:
     """Bodies longer than MAX_IN_PLACE together are not written on the event loop."""
-    through_orm: list[int] = []
-    real = intake.write_batch
-
-    async def counted(items: list[InboxEntry]) -> list[bool]:
-        through_orm.append(len(items))
-        return await real(items)
-
-    monkeypatch.setattr(intake, "write_batch", counted)
     big = "x" * (intake_sqlite.MAX_IN_PLACE // 2)
     bodies = [f'{{"type": "Create", "pad": "{big}"}}' for _ in range(3)]
     items = [InboxEntry(f"https://remote.example/activities/big{n}", "https://remote.example/users/ana", body)
@@ -191,17 +197,9 @@ async def test_a_checkpoint_under_way_ends_before_the_writer_closes(db, monkeypa
 
 
 async def test_a_locked_file_is_written_through_the_orm_while_the_loop_runs_on(
-    db, writer: InboxWriter, monkeypatch: pytest.MonkeyPatch
+    db, writer: InboxWriter, through_orm: list[int]
 ) -> None:
     """Another connection holds the write lock: the loop is not held up, and the row is stored once the lock is free."""
-    through_orm: list[int] = []
-    real = intake.write_batch
-
-    async def counted(items: list[InboxEntry]) -> list[bool]:
-        through_orm.append(len(items))
-        return await real(items)
-
-    monkeypatch.setattr(intake, "write_batch", counted)
     assert await InboxItem.all().count() == 0  # the ORM's connection is open, as in a running hub
     with contextlib.closing(sqlite3.connect(sqlite_file(), isolation_level=None)) as holder:
         holder.execute("BEGIN IMMEDIATE")
