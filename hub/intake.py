@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from tortoise import connections
 
 from hub.clock import now
-from hub.intake_sqlite import COLUMNS, CONFLICT, DirectSqlite, sqlite_insert
+from hub.intake_sqlite import COLUMNS, CONFLICT, DirectSqlite, first_of_each, outcomes, sqlite_insert_of
 from hub.models import InboxItem
 
 log = logging.getLogger("causeway.inbox")
@@ -113,23 +113,16 @@ async def write_batch(items: list[InboxEntry]) -> list[bool]:
     Written as SQL rather than ``bulk_create``: building a model per row cost more than the INSERT
     (bench/RESULTS.md, inbox), and tortoise cannot say which rows a conflict skipped.
     """
-    moment = now()
-    first: dict[str, int] = {}
-    for index, item in enumerate(items):
-        first.setdefault(item.activity_uri, index)
-    new = [items[index] for index in first.values()]
+    first = first_of_each(items)
     connection = connections.get("default")
     if connection.capabilities.dialect == "postgres":
+        new = [items[index] for index in first.values()]
         statement = POSTGRES_INSERT
-        values: list[object] = [[i.activity_uri for i in new], [i.actor_uri for i in new], [i.body for i in new], moment]
+        values: list[object] = [[i.activity_uri for i in new], [i.actor_uri for i in new], [i.body for i in new], now()]
     else:
-        statement = sqlite_insert(len(new))
-        values = []
-        for item in new:
-            values += (item.activity_uri, item.actor_uri, item.body, moment, moment)
+        statement, values = sqlite_insert_of(items, first)
     rows = await connection.execute_query_dict(statement, values)
-    stored = {row["activity_uri"] for row in rows}
-    return [first[item.activity_uri] == index and item.activity_uri in stored for index, item in enumerate(items)]
+    return outcomes(items, first, {row["activity_uri"] for row in rows})
 
 
 async def checkpoint() -> tuple[int, int, int] | None:

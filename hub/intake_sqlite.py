@@ -64,12 +64,6 @@ def orm_sqlite() -> Any | None:
     return None if filename in ("", ":memory:") or filename.startswith("file::memory:") else client
 
 
-def sqlite_file() -> str | None:
-    """The SQLite file the ORM is connected to, or None (see :func:`orm_sqlite`)."""
-    client = orm_sqlite()
-    return None if client is None else client.filename
-
-
 class DirectSqlite:
     """A connection of its own to the ORM's SQLite file, for writing batches in place without waiting."""
 
@@ -131,13 +125,29 @@ def _open(client: Any) -> sqlite3.Connection:
 
 def write_rows(connection: sqlite3.Connection, items: Sequence[Entry]) -> list[bool]:
     """Insert ``items`` in one statement (committed as it ends), skipping known ids; for each, whether it was new."""
-    moment = now().isoformat(" ")  # the text sqlite3 makes of a datetime, as the ORM's path stores it
+    first = first_of_each(items)
+    statement, values = sqlite_insert_of(items, first)
+    return outcomes(items, first, {row[0] for row in connection.execute(statement, values).fetchall()})
+
+
+def first_of_each(items: Sequence[Entry]) -> dict[str, int]:
+    """Each activity id of ``items`` and the index of its first row: only that row is inserted."""
     first: dict[str, int] = {}
     for index, item in enumerate(items):
         first.setdefault(item.activity_uri, index)
+    return first
+
+
+def sqlite_insert_of(items: Sequence[Entry], first: dict[str, int]) -> tuple[str, list[object]]:
+    """The SQLite INSERT of the ``first`` rows of ``items``, received now, and its values."""
+    moment = now().isoformat(" ")  # the text sqlite3 itself makes of a datetime
     values: list[object] = []
     for index in first.values():
         item = items[index]
         values += (item.activity_uri, item.actor_uri, item.body, moment, moment)
-    stored = {row[0] for row in connection.execute(sqlite_insert(len(first)), values).fetchall()}
+    return sqlite_insert(len(first)), values
+
+
+def outcomes(items: Sequence[Entry], first: dict[str, int], stored: set[str]) -> list[bool]:
+    """For each of ``items``, whether it was new: its id among the ``stored`` ones, and the id's first row."""
     return [first[item.activity_uri] == index and item.activity_uri in stored for index, item in enumerate(items)]

@@ -20,7 +20,6 @@ import pytest
 import hub.db
 from hub import intake, intake_sqlite
 from hub.intake import InboxEntry, InboxWriter, write_batch
-from hub.intake_sqlite import sqlite_file
 from hub.models import InboxItem
 from tests import dbsupport
 
@@ -63,6 +62,10 @@ def through_orm(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(intake, "write_batch", counted)
     return sizes
+
+
+def sqlite_file() -> str:
+    return intake_sqlite.orm_sqlite().filename
 
 
 def raw_times(uri: str) -> tuple[str, str]:
