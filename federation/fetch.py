@@ -20,6 +20,7 @@ import httpx
 from federation.errors import DocumentError, FetchError, OriginError, UnsafeAddressError
 from federation.net import Response, Signer, parse_ipv4_number, request
 from federation.signatures import DoubleKnock, other_scheme
+from federation.urls import through_authority
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 ACTIVITY_TYPES = ("application/activity+json", f'application/ld+json; profile="{AS_PROFILE}"')
@@ -71,7 +72,6 @@ def is_json(content_type: str | None) -> bool:
     return mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json"))
 
 
-_AUTHORITY_END = re.compile(r"[/?#]")
 _NEEDS_FULL_PARSE = re.compile(r"[\x00-\x20\x7f\\]")
 _FAST_PARSE_LENGTH = 4096
 
@@ -86,10 +86,8 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     """
     if not isinstance(url, str):
         raise OriginError(f"not a valid URL: {url!r}")
-    start = url.find("://")
-    if 0 < start and len(url) <= _FAST_PARSE_LENGTH and not _NEEDS_FULL_PARSE.search(url):
-        end = _AUTHORITY_END.search(url, start + 3)
-        return _parse_origin(url[: end.start()] if end else url)
+    if 0 < url.find("://") and len(url) <= _FAST_PARSE_LENGTH and not _NEEDS_FULL_PARSE.search(url):
+        return _parse_origin(through_authority(url))
     return _parse_origin.__wrapped__(url)
 
 

@@ -94,7 +94,7 @@ class Urls:
 
     def is_local(self, url: str) -> bool:
         """Whether ``url`` is on this hub (compared after parsing, never by prefix)."""
-        prefix = _through_authority(url)
+        prefix = through_authority(url)
         netloc = _netloc(prefix) if len(prefix) <= MAX_CACHED_PREFIX else _netloc.__wrapped__(prefix)
         return netloc == self.host
 
@@ -110,11 +110,12 @@ class Urls:
         return slug if slug and "/" not in slug else None
 
 
-def _through_authority(url: str) -> str:
-    """``url`` cut after its authority (``scheme://authority``): ``urlsplit`` finds the same netloc in it.
+def through_authority(url: str) -> str:
+    """``url`` cut after its authority (``scheme://authority``), or whole without ``://``: what decides its host.
 
-    The inbox asks :meth:`Urls.is_local` of new ids on every POST; parsing the whole URL cost about
-    5 µs a time, the prefix is parsed once per server (:func:`_netloc`'s cache).
+    ``urlsplit`` finds the same netloc in it, httpx the same origin (federation.fetch). The inbox asks
+    :meth:`Urls.is_local` of new ids on every POST; parsing the whole URL cost about 5 µs a time, the
+    prefix is parsed once per server (:func:`_netloc`'s cache).
     """
     start = url.find("://")
     if start <= 0:
