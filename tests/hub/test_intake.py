@@ -38,16 +38,9 @@ async def test_write_batch_keeps_bodies_exactly(db) -> None:
     assert (await InboxItem.get(activity_uri=entry("b").activity_uri)).body == body
 
 
-async def test_concurrent_stores_share_one_statement(db, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_concurrent_stores_share_one_statement(db, through_orm: list[int]) -> None:
     """Twenty POSTs arriving together are written by one INSERT, and each learns its own outcome."""
-    batches: list[int] = []
-    real = intake.write_batch
-
-    async def counted(items: list[InboxEntry]) -> list[bool]:
-        batches.append(len(items))
-        return await real(items)
-
-    monkeypatch.setattr(intake, "write_batch", counted)
+    batches = through_orm
     await write_batch([entry(5)])
     writer = InboxWriter(direct=False)
     results = await asyncio.gather(*(writer.store(entry(n % 10)) for n in range(20)))

@@ -50,20 +50,6 @@ async def writer() -> AsyncIterator[InboxWriter]:
         await made.close()
 
 
-@pytest.fixture
-def through_orm(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The sizes of the batches written through the ORM, in order."""
-    sizes: list[int] = []
-    real = intake.write_batch
-
-    async def counted(items: list[InboxEntry]) -> list[bool]:
-        sizes.append(len(items))
-        return await real(items)
-
-    monkeypatch.setattr(intake, "write_batch", counted)
-    return sizes
-
-
 def sqlite_file() -> str:
     return intake_sqlite.orm_sqlite().filename
 
